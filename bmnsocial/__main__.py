@@ -1,0 +1,3 @@
+from bmnsocial.cli import main
+
+main()

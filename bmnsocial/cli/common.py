@@ -1,0 +1,90 @@
+"""What every command shares: the loaded configuration, options, and error-to-exit mapping."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.config import Config, find_config_path, load_config
+from bmnsocial.errors import BmnError, ConfigError, UsageError
+from bmnsocial.timeutil import now
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class AppContext:
+    config_path: str | None = None
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(find_config_path(self.config_path))
+        return self._config
+
+    def now(self) -> datetime:
+        return now(self.config.timezone)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class Exit(click.exceptions.Exit):
+    """Leave with a specific ExitCode after output was written."""
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__(int(code))
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Domain errors become a message on stderr and their exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for d in exc.diagnostics:
+                click.echo(d.format(), err=True)
+            click.echo("The configuration cannot be used; see docs/configuration.md.", err=True)
+            raise Exit(ExitCode.USAGE) from None
+        except UsageError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            raise Exit(ExitCode.USAGE) from None
+        except BmnError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            raise Exit(ExitCode.INVALID) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise Exit(ExitCode.INTERRUPTED) from None
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print machine-readable JSON instead of text.")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def default_paths(app: AppContext, paths: tuple[str, ...]) -> list[Path]:
+    if paths:
+        return [Path(p) for p in paths]
+    return [app.config.posts_dir]
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()

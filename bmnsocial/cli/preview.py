@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.validation import validate_paths
+
+
+def show_previews(app: AppContext, files: list[Path], as_json: bool) -> bool:
+    """Print what each platform would receive, and when. Touches neither network nor state."""
+    from bmnsocial import preview
+
+    config = app.config
+    now = app.now()
+    result = validate_paths(files, config, now)
+    previews = [preview.build(c, config, now, result.diagnostics) for c in result.posts]
+    broken = [d for d in result.errors if d.file not in {c.post.file for c in result.posts}]
+    if as_json:
+        echo_json({"posts": [preview.to_json(p, config) for p in previews],
+                   "errors": [d.to_json() for d in broken]})
+    else:
+        click.echo("\n\n".join(preview.format_text(p, config) for p in previews))
+        for d in broken:
+            click.echo(d.format())
+        click.echo("\n" + result.summary())
+    return result.ok
+
+
+@click.command(name="preview")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@json_option
+@pass_app
+@handle_errors
+def preview(app: AppContext, files: tuple[str, ...], as_json: bool) -> None:
+    """Show exactly what each platform would receive, and when (a dry run).
+
+    Exit 1 if any post is invalid.
+    """
+    if not show_previews(app, [Path(f) for f in files], as_json):
+        raise Exit(ExitCode.INVALID)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import click
+
+from bmnsocial.cli.common import (
+    AppContext,
+    Exit,
+    default_paths,
+    echo_json,
+    handle_errors,
+    pass_app,
+)
+from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.validation import validate_paths
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_app
+@handle_errors
+def validate(app: AppContext, paths: tuple[str, ...], fmt: str) -> None:
+    """Check post files (default: the posts folder) and report every problem.
+
+    Each problem is printed as FILE:LINE:COL: error[CODE]: message. Exit 0 when every post
+    is valid (warnings allowed), 1 when any post is invalid, 2 on usage or config errors.
+    """
+    config = app.config
+    result = validate_paths(default_paths(app, paths), config, app.now())
+    if fmt == "json":
+        echo_json([d.to_json() for d in result.diagnostics])
+    else:
+        for d in result.diagnostics:
+            click.echo(d.format())
+        click.echo(result.summary())
+    if not result.ok:
+        raise Exit(ExitCode.INVALID)

@@ -1,0 +1,290 @@
+"""config.yaml: timezone, accounts, credential variable names, posting slots and defaults.
+
+Secrets never live in the file: it names environment variables, and only their presence is
+ever reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
+from bmnsocial.errors import ConfigError
+from bmnsocial.schema import Reader
+from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
+
+PLATFORMS = ("facebook", "twitter")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEFAULT_TIMEZONE = "America/Havana"
+DEFAULT_GRAPH_VERSION = "v23.0"
+EMBEDDED = "<embedded default config>"
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_GRAPH_VERSION = re.compile(r"^v\d{1,2}\.\d$")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    platform: str
+    role: str
+    env_var: str
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FacebookAccount:
+    page_id: str
+    page_name: str
+    api_version: str
+    token_env: str
+
+    def credentials(self) -> list[Credential]:
+        return [Credential("facebook", "page access token", self.token_env)]
+
+
+@dataclass(frozen=True, slots=True)
+class TwitterAccount:
+    username: str
+    consumer_key_env: str
+    consumer_secret_env: str
+    access_token_env: str
+    access_token_secret_env: str
+
+    def credentials(self) -> list[Credential]:
+        return [
+            Credential("twitter", "API key (consumer key)", self.consumer_key_env),
+            Credential("twitter", "API key secret (consumer secret)", self.consumer_secret_env),
+            Credential("twitter", "access token", self.access_token_env),
+            Credential("twitter", "access token secret", self.access_token_secret_env),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    source: str
+    base_dir: Path
+    timezone_name: str
+    timezone: ZoneInfo
+    posts_dir: Path
+    media_root: Path
+    state_dir: Path
+    facebook: FacebookAccount | None
+    twitter: TwitterAccount | None
+    slots: dict[int, tuple[time, ...]] = field(default_factory=dict)
+    default_platforms: tuple[str, ...] = PLATFORMS
+    default_hashtags: tuple[str, ...] = ()
+    require_alt_text: bool = True
+    horizon_days: int = 60
+
+    @property
+    def platforms_configured(self) -> tuple[str, ...]:
+        return tuple(p for p in PLATFORMS if getattr(self, p) is not None)
+
+    def credentials(self) -> list[Credential]:
+        return [c for account in (self.facebook, self.twitter) if account is not None
+                for c in account.credentials()]
+
+
+def missing_credentials(config: Config, environ: Mapping[str, str] | None = None) -> list[
+        Credential]:
+    env = os.environ if environ is None else environ
+    return [c for c in config.credentials() if not env.get(c.env_var)]
+
+
+def default_state_dir() -> Path:
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("bmnsocial", appauthor=False))
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None = None,
+                     environ: Mapping[str, str] | None = None) -> Path | None:
+    """--config, then BMNSOCIAL_CONFIG, then ./config.yaml; None means the embedded default."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return Path(explicit)
+    if env.get("BMNSOCIAL_CONFIG"):
+        return Path(env["BMNSOCIAL_CONFIG"])
+    local = Path("config.yaml")
+    return local if local.is_file() else None
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load and validate a configuration; raise ConfigError listing every problem."""
+    env = os.environ if environ is None else environ
+    if path is None:
+        raw = resources.files("bmnsocial").joinpath("data/config.default.yaml").read_bytes()
+        loaded: Document | Diagnostic = load_bytes(raw, EMBEDDED)
+        base_dir = Path.cwd()
+    else:
+        if not path.is_file():
+            raise ConfigError([Diagnostic(str(path), 1, 1, Severity.ERROR, "CONFIG-MISSING",
+                                          "the configuration file does not exist.",
+                                          "Check --config / BMNSOCIAL_CONFIG, or copy the "
+                                          "repository's config.yaml "
+                                          "(docs/configuration.md).")])
+        loaded = load_file(path)
+        base_dir = path.resolve().parent
+    if isinstance(loaded, Diagnostic):
+        raise ConfigError([loaded])
+    return _parse(loaded, base_dir, env)
+
+
+_TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
+             "defaults", "horizon_days")
+
+
+def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
+    r = Reader(doc)
+    data = r.mapping(doc.data, (), _TOP_KEYS)
+    if data is None:
+        raise ConfigError(r.diagnostics)
+    r.integer(data.get("version", 1), ("version",), minimum=1, maximum=1)
+
+    tz_name = r.text(data.get("timezone", DEFAULT_TIMEZONE), ("timezone",)) or DEFAULT_TIMEZONE
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.error(("timezone",), "CONFIG-TIMEZONE", f"unknown time zone '{tz_name}'.",
+                "Use an IANA name such as America/Havana.")
+        tz = ZoneInfo("UTC")
+
+    def directory(key: str, default: str) -> Path:
+        value = r.text(data.get(key, default), (key,)) or default
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base_dir / p
+
+    posts_dir = directory("posts_dir", "posts")
+    media_root = directory("media_root", "posts/media")
+    if env.get("BMNSOCIAL_HOME"):
+        state_dir = Path(env["BMNSOCIAL_HOME"]).expanduser()
+    elif data.get("state_dir") is not None:
+        state_dir = directory("state_dir", ".")
+    else:
+        state_dir = default_state_dir()
+
+    facebook, twitter = _accounts(r, data.get("accounts"))
+    slots = _slots(r, data.get("slots"))
+    platforms, hashtags, require_alt = _defaults(r, data.get("defaults"))
+    horizon = r.integer(data.get("horizon_days", 60), ("horizon_days",), minimum=1,
+                        maximum=366) or 60
+    for p in platforms:
+        if (facebook if p == "facebook" else twitter) is None:
+            r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
+                    f"default platform '{p}' has no account under accounts.{p}.",
+                    f"Add accounts.{p} or remove it from defaults.platforms.")
+    if not r.ok:
+        raise ConfigError(sorted((d for d in r.diagnostics if d.is_error), key=sort_key))
+    return Config(
+        source=doc.file, base_dir=base_dir, timezone_name=tz_name, timezone=tz,
+        posts_dir=posts_dir, media_root=media_root, state_dir=state_dir,
+        facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
+        default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon)
+
+
+def _env_name(r: Reader, value: Any, path: PathKey) -> str:
+    name = r.text(value, path)
+    if name is None:
+        r.error(path, "SCHEMA-REQUIRED", f"{r.label(path)} is required.",
+                "Name the environment variable that holds this credential.", key=True)
+        return ""
+    if not _ENV_NAME.match(name):
+        r.error(path, "CONFIG-SECRET-IN-FILE",
+                f"{r.label(path)} must be the NAME of an environment variable "
+                "(capitals, digits, _), not a token.",
+                "Put the token in the environment, e.g. in the systemd unit's "
+                "EnvironmentFile, and write its variable name here.")
+        return ""
+    return name
+
+
+def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAccount | None]:
+    if value is None:
+        return None, None
+    data = r.mapping(value, ("accounts",), PLATFORMS)
+    if data is None:
+        return None, None
+    facebook = twitter = None
+    fb = data.get("facebook")
+    if fb is not None:
+        path: PathKey = ("accounts", "facebook")
+        m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env"),
+                      required=("page_id",))
+        if m is not None:
+            version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
+                             (*path, "api_version")) or DEFAULT_GRAPH_VERSION
+            if not _GRAPH_VERSION.match(version):
+                r.error((*path, "api_version"), "CONFIG-VALUE",
+                        f"'{version}' is not a Graph API version.", "Write it like v23.0.")
+            facebook = FacebookAccount(
+                page_id=r.text(m.get("page_id"), (*path, "page_id")) or "",
+                page_name=r.text(m.get("page_name", ""), (*path, "page_name"),
+                                 allow_empty=True) or "",
+                api_version=version,
+                token_env=_env_name(r, m.get("token_env", "BMNSOCIAL_FACEBOOK_PAGE_TOKEN"),
+                                    (*path, "token_env")))
+    tw = data.get("twitter")
+    if tw is not None:
+        path = ("accounts", "twitter")
+        keys = ("consumer_key_env", "consumer_secret_env", "access_token_env",
+                "access_token_secret_env")
+        m = r.mapping(tw, path, ("username", *keys), required=("username",))
+        if m is not None:
+            defaults = dict(zip(keys, ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
+                                       "BMNSOCIAL_X_ACCESS_TOKEN",
+                                       "BMNSOCIAL_X_ACCESS_TOKEN_SECRET"), strict=True))
+            names = {k: _env_name(r, m.get(k, defaults[k]), (*path, k)) for k in keys}
+            username = (r.text(m.get("username"), (*path, "username")) or "").lstrip("@")
+            twitter = TwitterAccount(username=username, **names)
+    return facebook, twitter
+
+
+def _slots(r: Reader, value: Any) -> dict[int, tuple[time, ...]]:
+    if value is None:
+        return {}
+    data = r.mapping(value, ("slots",), WEEKDAYS)
+    if data is None:
+        return {}
+    slots: dict[int, tuple[time, ...]] = {}
+    for day, times in data.items():
+        if day not in WEEKDAYS:
+            continue
+        parsed: list[time] = []
+        for i, text in enumerate(r.text_list(times, ("slots", day)) or []):
+            m = _HHMM.match(text.strip())
+            if not m:
+                r.error(("slots", day, i), "CONFIG-VALUE", f"'{text}' is not a time of day.",
+                        "Write 24-hour times like \"09:30\" (in quotes).")
+                continue
+            parsed.append(time(int(m.group(1)), int(m.group(2))))
+        slots[WEEKDAYS.index(day)] = tuple(sorted(set(parsed)))
+    return slots
+
+
+def _defaults(r: Reader, value: Any) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    if value is None:
+        return PLATFORMS, (), True
+    data = r.mapping(value, ("defaults",), ("platforms", "hashtags", "require_alt_text"))
+    if data is None:
+        return PLATFORMS, (), True
+    platforms = []
+    for i, name in enumerate(r.text_list(data.get("platforms"), ("defaults", "platforms"))
+                             or list(PLATFORMS)):
+        checked = r.choice(name, ("defaults", "platforms", i), PLATFORMS)
+        if checked:
+            platforms.append(checked)
+    from bmnsocial.post import check_hashtags
+
+    hashtags = check_hashtags(r, r.text_list(data.get("hashtags"), ("defaults", "hashtags")) or [],
+                              ("defaults", "hashtags"))
+    require_alt = r.boolean(data.get("require_alt_text", True), ("defaults", "require_alt_text"))
+    return tuple(platforms), hashtags, True if require_alt is None else require_alt

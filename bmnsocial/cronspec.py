@@ -1,0 +1,94 @@
+"""Five-field crontab expressions: parsed and checked here, computed by APScheduler.
+
+Checking needs no APScheduler import (``validate`` stays light). The fields are handed to
+APScheduler by name, because APScheduler 3 numbers weekdays from Monday=0 while crontab uses
+Sunday=0: passing "1" through would move every weekly post by one day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+               "dec")
+_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12),
+           ("day_of_week", 0, 7))
+_TOKEN = re.compile(r"^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/(\d+))?$")
+
+
+class CronSyntaxError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CronSpec:
+    expression: str
+    minute: str
+    hour: str
+    day: str
+    month: str
+    day_of_week: str
+
+    def trigger_fields(self) -> dict[str, str]:
+        return {"minute": self.minute, "hour": self.hour, "day": self.day, "month": self.month,
+                "day_of_week": self.day_of_week}
+
+
+def parse(expression: str) -> CronSpec:
+    fields = expression.lower().split()
+    if len(fields) != 5:
+        raise CronSyntaxError(
+            f"a cron expression has 5 fields (minute hour day month weekday), not {len(fields)}")
+    out: list[str] = []
+    for text, (name, low, high) in zip(fields, _FIELDS, strict=True):
+        out.append(",".join(_parse_item(item, name, low, high) for item in text.split(",")))
+    if fields[2] != "*" and fields[4] != "*":
+        raise CronSyntaxError("restrict either the day of the month or the weekday, not both "
+                              "(crontab would post on either, which is rarely meant)")
+    return CronSpec(expression, *out)
+
+
+def _value(token: str, name: str, low: int, high: int) -> int:
+    names = DAY_NAMES if name == "day_of_week" else MONTH_NAMES if name == "month" else ()
+    if token in names:
+        return names.index(token) + (1 if name == "month" else 0)
+    if not token.isdigit():
+        raise CronSyntaxError(f"'{token}' is not valid in the {name.replace('_', ' ')} field")
+    value = int(token)
+    if not low <= value <= high:
+        raise CronSyntaxError(
+            f"{value} is out of range for the {name.replace('_', ' ')} field ({low}-{high})")
+    return value
+
+
+def _parse_item(item: str, name: str, low: int, high: int) -> str:
+    m = _TOKEN.match(item)
+    if not m:
+        raise CronSyntaxError(f"'{item}' is not valid in the {name.replace('_', ' ')} field")
+    base, step_text = m.group(1), m.group(2)
+    step = int(step_text) if step_text else 1
+    if step == 0:
+        raise CronSyntaxError("a step of 0 never repeats")
+    if base == "*":
+        first, last = low, high
+    elif "-" in base:
+        first, last = (_value(t, name, low, high) for t in base.split("-"))
+        if first > last:
+            raise CronSyntaxError(f"the range '{base}' goes backwards")
+    else:
+        first = last = _value(base, name, low, high)
+        if step_text:
+            last = high
+    if name == "day_of_week":
+        # Spelled out as names: APScheduler's weekday numbers, ranges and steps all differ.
+        if base == "*" and step == 1:
+            return "*"
+        days = sorted({d % 7 for d in range(first, last + 1, step)}, key=lambda d: (d + 6) % 7)
+        return ",".join(DAY_NAMES[d] for d in days)
+    if base == "*":
+        return "*" if step == 1 else f"*/{step}"
+    if first == last:
+        return str(first)
+    return f"{first}-{last}" + (f"/{step}" if step != 1 else "")

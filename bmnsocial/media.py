@@ -1,0 +1,103 @@
+"""Media files: where they may live, and what they really are (by their first bytes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+EXTENSION_TYPES = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+    ".webp": "image/webp", ".mp4": "video/mp4", ".mov": "video/quicktime",
+}
+KIND_BY_TYPE = {"image/jpeg": "image", "image/png": "image", "image/webp": "image",
+                "image/gif": "gif", "video/mp4": "video", "video/quicktime": "video"}
+
+
+class MediaProblem(Exception):
+    def __init__(self, code: str, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    path: Path
+    relative: str
+    mime: str
+    size: int
+
+    @property
+    def kind(self) -> str:
+        return KIND_BY_TYPE[self.mime]
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type the bytes say they are, for the types we can publish."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp":
+        return "video/quicktime" if head[8:10] == b"qt" else "video/mp4"
+    return None
+
+
+def resolve(media_root: Path, relative: str) -> Path:
+    """The file ``relative`` names inside ``media_root``; refuses anything that leaves it."""
+    pure = PurePosixPath(relative.replace("\\", "/"))
+    if pure.is_absolute() or relative.startswith("~"):
+        raise MediaProblem("MEDIA-OUTSIDE-ROOT", f"'{relative}' is an absolute path.",
+                           f"Write the path relative to the media folder {media_root}.")
+    if ".." in pure.parts:
+        raise MediaProblem("MEDIA-OUTSIDE-ROOT", f"'{relative}' uses '..' to leave the media "
+                           "folder.", f"Put the file inside {media_root} and name it from there.")
+    root = media_root.resolve()
+    candidate = root.joinpath(*pure.parts)
+    real = candidate.resolve()
+    if not real.is_relative_to(root):
+        raise MediaProblem("MEDIA-OUTSIDE-ROOT",
+                           f"'{relative}' is a link that points outside the media folder.",
+                           f"Copy the file into {media_root} instead of linking to it.")
+    return real
+
+
+def inspect(media_root: Path, relative: str) -> MediaInfo:
+    path = resolve(media_root, relative)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+            size = fh.seek(0, 2)
+    except FileNotFoundError:
+        raise MediaProblem("MEDIA-MISSING", f"the media file '{relative}' does not exist in "
+                           f"{media_root}.", "Check the name (capitals count) and that the file "
+                           "is committed.") from None
+    except IsADirectoryError:
+        raise MediaProblem("MEDIA-MISSING", f"'{relative}' is a folder, not a file.",
+                           "Name the image file itself.") from None
+    except OSError as exc:
+        raise MediaProblem("MEDIA-UNREADABLE", f"cannot read '{relative}': "
+                           f"{exc.strerror or exc}.", "Check the file's permissions.") from None
+    declared = EXTENSION_TYPES.get(path.suffix.lower())
+    if declared is None:
+        raise MediaProblem("MEDIA-TYPE", f"'{relative}' has an extension we cannot publish.",
+                           "Use .jpg, .png, .gif, .webp, .mp4 or .mov.")
+    actual = sniff(head)
+    if actual is None or KIND_BY_TYPE[actual] != KIND_BY_TYPE[declared] or (
+            actual != declared and KIND_BY_TYPE[actual] != "video"):
+        what = actual or "not an image or video we know"
+        raise MediaProblem("MEDIA-TYPE-MISMATCH",
+                           f"'{relative}' is named {path.suffix} but its content is {what}.",
+                           "Export the image again in the format its name says, or rename it.")
+    return MediaInfo(path, relative, actual, size)
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / 1024 / 1024:.1f} MiB"

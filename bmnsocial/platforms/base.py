@@ -1,0 +1,143 @@
+"""What every platform provides: how a post is composed for it, what it refuses, and how it is
+published (the adapter contract and the error taxonomy)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from bmnsocial.post import Content
+from bmnsocial.yamlsafe import PathKey
+
+if TYPE_CHECKING:
+    from bmnsocial.render import Finding, Rendered
+
+
+class PlatformSpec(ABC):
+    name: ClassVar[str]
+    label: ClassVar[str]
+    text_limit: ClassVar[int]
+
+    @abstractmethod
+    def compose(self, content: Content, default_hashtags: tuple[str, ...]) -> tuple[
+            list[tuple[str, PathKey]], str | None]:
+        """The texts to send (one per message) with where each came from, and a link field."""
+
+    @abstractmethod
+    def measure(self, text: str) -> int:
+        """The length the platform counts against ``text_limit``."""
+
+    @abstractmethod
+    def check(self, rendered: Rendered) -> Iterable[Finding]:
+        """The platform's own limits on a rendered post."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing: the error taxonomy every adapter maps its platform's failures onto, and the
+# adapter contract. The publisher decides what to do from the class alone.
+
+
+class PublishError(Exception):
+    """Base of the taxonomy. ``message`` is safe to show and store: it never holds a secret."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, sent: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        # False only when the request certainly never reached the platform (e.g. refused
+        # connection); True means it may have been acted on and must be reconciled first.
+        self.sent = sent
+
+
+class Transient(PublishError):
+    """Network error, timeout, 5xx: try again later."""
+
+    retryable = True
+
+
+class RateLimited(PublishError):
+    """The platform asked us to wait until ``retry_at`` (aware datetime) or ``None`` if unsaid."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message, sent=False)
+        self.retry_at = retry_at
+
+
+class AuthError(PublishError):
+    """Expired, revoked or wrong credentials: a person must act; never retried."""
+
+
+class Rejected(PublishError):
+    """The platform refused this content (duplicate, too long, bad media); never retried."""
+
+    def __init__(self, message: str, *, duplicate: bool = False) -> None:
+        super().__init__(message, sent=True)
+        self.duplicate = duplicate
+
+
+class Unconfirmed(PublishError):
+    """We cannot tell whether the post went out: a person must look."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    platform: str
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePost:
+    """A post seen on the platform, for reconciliation."""
+
+    id: str
+    text: str
+    created_at: datetime | None
+    url: str
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The outcome of a publication: the first message's id and URL, and every part's id."""
+
+    id: str
+    url: str
+    part_ids: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Progress:
+    """Parts already published (ids, in order), persisted by the caller after each part so a
+    thread interrupted half way resumes instead of starting again."""
+
+    part_ids: list[str] = field(default_factory=list)
+    save: Callable[[list[str]], None] = lambda ids: None
+
+    def done(self, part_id: str) -> None:
+        self.part_ids.append(part_id)
+        self.save(list(self.part_ids))
+
+
+class Adapter(ABC):
+    """Talks to one platform through its client library."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def whoami(self) -> Identity:
+        """The account the credentials belong to (raises AuthError when they are refused)."""
+
+    @abstractmethod
+    def publish(self, rendered: Rendered, progress: Progress) -> Published:
+        """Send the rendered post; parts already in ``progress`` are not sent again."""
+
+    @abstractmethod
+    def recent_posts(self, since: datetime) -> list[RemotePost]:
+        """The account's own posts created since ``since``, newest first."""

@@ -1,0 +1,397 @@
+"""The post file format (docs/post-format.md): parsing a loaded document into a Post."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bmnsocial import categories, cronspec
+from bmnsocial.categories import Category
+from bmnsocial.config import PLATFORMS, Config
+from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.schema import Reader
+from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, transition_offsets
+from bmnsocial.yamlsafe import Document, PathKey
+
+FORMAT_VERSION = 1
+TOP_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
+            "facebook", "twitter", "schedule", "event", "consent", "approved_by")
+OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
+                 "twitter": ("text", "link", "hashtags", "media", "thread")}
+SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot")
+EVENT_KEYS = ("name", "starts", "ends", "place", "url")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_HASHTAG = re.compile(r"^\w+$")
+HASHTAG_IN_TEXT = re.compile(r"(?<![\w&])[#＃](\w+)")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    path: str
+    alt: str | None
+    source: PathKey
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What one platform receives before rendering: the post's fields with overrides applied."""
+
+    text: str | None
+    text_source: PathKey
+    link: str | None
+    hashtags: tuple[str, ...]
+    media: tuple[MediaRef, ...]
+    thread: tuple[tuple[str, PathKey], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    at: datetime | None = None
+    cron: cronspec.CronSpec | None = None
+    start: datetime | None = None
+    until: datetime | None = None
+    count: int | None = None
+    slot: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.at:
+            return "at"
+        if self.cron:
+            return "cron"
+        return "slot" if self.slot else "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    name: str | None
+    starts: datetime | None
+    ends: datetime | None
+    place: str | None
+    url: str | None
+
+
+@dataclass(slots=True)
+class Post:
+    id: str
+    file: str
+    category: Category
+    text: str | None
+    link: str | None
+    hashtags: tuple[str, ...]
+    media: tuple[MediaRef, ...]
+    platforms: tuple[str, ...]
+    overrides: dict[str, dict[str, Any]]
+    schedule: Schedule
+    event: Event | None
+    consent: bool
+    approved_by: str | None
+    doc: Document = field(repr=False)
+
+    def source_texts(self) -> list[str]:
+        """Every text the author wrote: the post's, each platform's, each thread item."""
+        texts = [self.text] if self.text else []
+        for o in self.overrides.values():
+            texts.extend(t for t in [o.get("text")] if t)
+            texts.extend(t for t, _ in o.get("thread", ()))
+        return texts
+
+    def content(self, platform: str) -> Content:
+        o = self.overrides.get(platform, {})
+        text_source: PathKey = (platform, "text") if "text" in o else ("text",)
+        thread = tuple(o.get("thread", ()))
+        return Content(
+            text=o.get("text", self.text), text_source=text_source,
+            link=o.get("link", self.link), hashtags=o.get("hashtags", self.hashtags),
+            media=o.get("media", self.media), thread=thread)
+
+
+def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | None,
+                                                                      list[Diagnostic]]:
+    """Read a post out of ``doc``; every schema problem becomes a diagnostic."""
+    r = Reader(doc)
+    data = r.mapping(doc.data, (), TOP_KEYS, required=("category",))
+    if data is None:
+        if isinstance(doc.data, list):
+            r.diagnostics[-1] = doc.diag((), "SCHEMA-TYPE", "the file holds a list, but a post "
+                                         "file holds one post: a mapping of 'key: value' lines.",
+                                         "Put one post per file, starting with 'category:'.")
+        return None, r.diagnostics
+    version = r.integer(data.get("version", FORMAT_VERSION), ("version",), minimum=1)
+    if version is not None and version > FORMAT_VERSION:
+        r.error(("version",), "POST-VERSION", f"format version {version} is newer than this "
+                f"bmnsocial understands ({FORMAT_VERSION}).", "Upgrade bmnsocial.")
+
+    post_id = r.text(data.get("id", default_id), ("id",)) or default_id
+    if not _ID.match(post_id):
+        r.error(("id",), "POST-ID", f"the id '{post_id}' may use only letters, digits, '.', "
+                "'-' and '_' (up to 100, starting with a letter or digit).",
+                "Rename the file or set 'id:' to something like 'jornada-2027-01'.")
+
+    category = _category(r, data.get("category"))
+    text = r.text(data.get("text"), ("text",))
+    link = _url(r, data.get("link"), ("link",))
+    hashtags = _hashtags(r, data.get("hashtags"), ("hashtags",))
+    media = _media(r, data.get("media"), ("media",), config)
+    platforms = _platforms(r, data.get("platforms"), config)
+
+    overrides: dict[str, dict[str, Any]] = {}
+    for name in PLATFORMS:
+        if data.get(name) is None:
+            continue
+        m = r.mapping(data[name], (name,), OVERRIDE_KEYS[name])
+        if m is None:
+            continue
+        o: dict[str, Any] = {}
+        for key in ("text", "link", "hashtags", "media", "thread"):
+            if key in m and m[key] is None:
+                r.error((name, key), "SCHEMA-EMPTY", f"{name}.{key} is empty.",
+                        f"Write the {name} {key}, or remove the line to use the post's own.",
+                        key=True)
+        if m.get("text") is not None:
+            o["text"] = r.text(m["text"], (name, "text"))
+        if m.get("link") is not None:
+            o["link"] = _url(r, m["link"], (name, "link"))
+        if m.get("hashtags") is not None:
+            o["hashtags"] = _hashtags(r, m["hashtags"], (name, "hashtags"))
+        if m.get("media") is not None:
+            o["media"] = _media(r, m["media"], (name, "media"), config)
+        if m.get("thread") is not None:
+            items = r.text_list(m["thread"], (name, "thread")) or []
+            o["thread"] = [(t, (name, "thread", i)) for i, t in enumerate(items)]
+            if m.get("text") is not None:
+                r.error((name, "thread"), "POST-THREAD-AND-TEXT", "twitter has both 'text' and "
+                        "'thread'.", "The first item of 'thread' is the first tweet: move the "
+                        "text there.", key=True)
+        if name not in platforms:
+            r.warning((name,), "POST-UNUSED-OVERRIDE", f"'{name}:' is set but the post is not "
+                      f"published on {name}.", f"Add {name} to 'platforms' or remove the "
+                      "section.", key=True)
+        overrides[name] = o
+
+    for name in platforms:
+        o = overrides.get(name, {})
+        if not (o.get("thread") or o.get("text") or text):
+            r.error((), "POST-NO-TEXT", f"the post has no text for {name}.",
+                    "Add 'text:' (or a platform's own text) to the post.")
+
+    schedule = _schedule(r, data.get("schedule"), config.timezone)
+    event = _event(r, data.get("event"), config.timezone)
+    consent = r.boolean(data.get("consent", False), ("consent",)) or False
+    approved_by = r.text(data.get("approved_by"), ("approved_by",))
+
+    if not r.ok or category is None:
+        return None, r.diagnostics
+    post = Post(id=post_id, file=doc.file, category=category, text=text, link=link,
+                hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
+                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc)
+    return post, r.diagnostics
+
+
+def _category(r: Reader, value: Any) -> Category | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        r.error(("category",), "SCHEMA-TYPE", "category must be a slug or a rank number.",
+                "Run 'bmnsocial categories' to see them.")
+        return None
+    found = categories.lookup(value)
+    if found is None:
+        from bmnsocial.schema import did_you_mean
+
+        hint = did_you_mean(str(value), categories.BY_SLUG) or (
+            "Use a slug or a number from 1 to 17; run 'bmnsocial categories'.")
+        r.error(("category",), "CATEGORY-UNKNOWN", f"'{value}' is not one of the 17 BMN "
+                "categories.", hint)
+    return found
+
+
+def _url(r: Reader, value: Any, path: PathKey) -> str | None:
+    text = r.text(value, path)
+    if text is None:
+        return None
+    text = text.strip()
+    if not _URL.match(text):
+        r.error(path, "POST-LINK", f"'{text}' is not a web address.",
+                "Write the full address, starting with https://.")
+        return None
+    return text
+
+
+def _hashtags(r: Reader, value: Any, path: PathKey) -> tuple[str, ...]:
+    return check_hashtags(r, r.text_list(value, path) or [], path)
+
+
+def check_hashtags(r: Reader, tags: list[str], path: PathKey) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, tag in enumerate(tags):
+        clean = unicodedata.normalize("NFC", tag.strip().lstrip("#"))
+        if not _HASHTAG.match(clean):
+            r.error((*path, i), "POST-HASHTAG", f"'{tag}' is not a hashtag: hashtags are one "
+                    "word of letters, digits and '_'.", "Remove spaces and punctuation, e.g. "
+                    "SaludPública.")
+            continue
+        if clean.isdigit():
+            r.error((*path, i), "POST-HASHTAG", f"'{tag}' is only digits; the platforms do not "
+                    "link such hashtags.", "Add a letter, e.g. BMN2027.")
+            continue
+        if clean.casefold() not in {t.casefold() for t in out}:
+            out.append(clean)
+    return tuple(out)
+
+
+def _media(r: Reader, value: Any, path: PathKey, config: Config) -> tuple[MediaRef, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]
+    out: list[MediaRef] = []
+    for i, item in enumerate(value):
+        ipath = (*path, i)
+        if isinstance(item, str):
+            item = {"path": item}
+        m = r.mapping(item, ipath, ("path", "alt"), required=("path",))
+        if m is None:
+            continue
+        rel = r.text(m.get("path"), (*ipath, "path"))
+        alt = r.text(m.get("alt"), (*ipath, "alt"))
+        if alt is None and config.require_alt_text and m.get("alt") is None:
+            r.error(ipath, "MEDIA-ALT-MISSING", f"{r.label(ipath)} has no alt text.",
+                    "Add 'alt:' describing the image for people who use screen readers.")
+        if rel:
+            out.append(MediaRef(rel, alt, ipath))
+    return tuple(out)
+
+
+def _platforms(r: Reader, value: Any, config: Config) -> tuple[str, ...]:
+    if value is None:
+        return config.default_platforms
+    names = r.text_list(value, ("platforms",)) or []
+    out: list[str] = []
+    for i, name in enumerate(names):
+        checked = r.choice(name.lower(), ("platforms", i), PLATFORMS)
+        if checked is None:
+            continue
+        if checked not in config.platforms_configured:
+            r.error(("platforms", i), "POST-PLATFORM", f"{checked} has no account in the "
+                    "configuration.", f"Add accounts.{checked} to config.yaml.")
+        elif checked not in out:
+            out.append(checked)
+    if not out and not names:
+        r.error(("platforms",), "POST-PLATFORM", "the post names no platform.",
+                "List facebook, twitter or both, or remove 'platforms:' to use the defaults.")
+    return tuple(out)
+
+
+def parse_moment(r: Reader, value: Any, path: PathKey, tz: ZoneInfo, *,
+                 date_only_time: time | None = None) -> datetime | None:
+    """A date-time in the config zone or with an explicit offset; never a silent DST shift."""
+    text = r.text(value, path)
+    if text is None:
+        return None
+    text = text.strip()
+    try:
+        if date_only_time is not None and len(text) == 10:
+            # A whole day has no DST ambiguity: it starts at its first instant.
+            return resolve_recurring(
+                datetime.combine(date.fromisoformat(text), date_only_time), tz)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        r.error(path, "SCHED-TIME", f"'{text}' is not a date and time.",
+                "Write it as 2027-01-14 09:30 (local time) or 2027-01-14T09:30-05:00.")
+        return None
+    if moment.tzinfo is not None:
+        return moment
+    kind = classify(moment, tz)
+    if kind is LocalTimeKind.NONEXISTENT:
+        before, _ = transition_offsets(moment, tz)
+        r.error(path, "SCHED-DST-GAP", f"{moment:%Y-%m-%d %H:%M} does not exist in {tz.key}: "
+                "the clocks jump forward an hour that night.",
+                f"Pick another time (e.g. one hour later), or give an explicit offset "
+                f"such as {moment:%Y-%m-%dT%H:%M}{before}.")
+        return None
+    if kind is LocalTimeKind.AMBIGUOUS:
+        first, second = transition_offsets(moment, tz)
+        r.error(path, "SCHED-DST-AMBIGUOUS", f"{moment:%Y-%m-%d %H:%M} happens twice in "
+                f"{tz.key}: the clocks go back an hour that night.",
+                f"Add the offset: {moment:%Y-%m-%dT%H:%M}{first} for the first time, "
+                f"{moment:%Y-%m-%dT%H:%M}{second} for the second.")
+        return None
+    return moment.replace(tzinfo=tz)
+
+
+def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
+    if value is None:
+        return Schedule()
+    m = r.mapping(value, ("schedule",), SCHEDULE_KEYS)
+    if m is None:
+        return Schedule()
+    kinds = [k for k in ("at", "cron", "slot") if m.get(k) is not None]
+    if len(kinds) != 1:
+        r.error(("schedule",), "SCHED-KIND", "schedule needs exactly one of 'at', 'cron' or "
+                "'slot'" + (f", not {' and '.join(kinds)}." if kinds else "."),
+                "One-off: 'at: 2027-01-14 09:30'; recurring: \"cron: '0 9 * * mon'\"; "
+                "next free slot: 'slot: next'.", key=True)
+        return Schedule()
+    kind = kinds[0]
+    for extra in ("start", "until", "count"):
+        if kind != "cron" and m.get(extra) is not None:
+            r.error(("schedule", extra), "SCHED-KIND", f"'{extra}' belongs to a recurring "
+                    "'cron' schedule.", f"Remove '{extra}'.", key=True)
+    if kind == "at":
+        return Schedule(at=parse_moment(r, m["at"], ("schedule", "at"), tz))
+    if kind == "slot":
+        if r.choice(m["slot"], ("schedule", "slot"), ("next",)) is None:
+            return Schedule()
+        return Schedule(slot=True)
+    expression = r.text(m["cron"], ("schedule", "cron"))
+    spec = None
+    if expression is not None:
+        try:
+            spec = cronspec.parse(expression)
+        except cronspec.CronSyntaxError as exc:
+            r.error(("schedule", "cron"), "SCHED-CRON", f"'{expression}': {exc}.",
+                    "Five fields: minute hour day month weekday, e.g. '0 9 * * mon' for "
+                    "Mondays at 09:00.")
+    start = parse_moment(r, m.get("start"), ("schedule", "start"), tz, date_only_time=time(0, 0))
+    until = parse_moment(r, m.get("until"), ("schedule", "until"), tz,
+                         date_only_time=time(23, 59, 59))
+    count = r.integer(m.get("count"), ("schedule", "count"), minimum=1, maximum=1000)
+    if count is not None and until is not None:
+        r.error(("schedule", "count"), "SCHED-KIND", "give 'until' or 'count', not both.",
+                "Keep the one that says when the series ends.", key=True)
+    if count is not None and start is None and m.get("start") is None:
+        r.error(("schedule", "count"), "SCHED-COUNT-START", "'count' needs a 'start' date, so "
+                "the series does not begin again every time the file is read.",
+                "Add 'start: 2027-01-04' (the first day the series may run).", key=True)
+    if start and until and until <= start:
+        r.error(("schedule", "until"), "SCHED-RANGE", "'until' is not after 'start'.",
+                "Check the two dates.")
+    return Schedule(cron=spec, start=start, until=until, count=count)
+
+
+def _event(r: Reader, value: Any, tz: ZoneInfo) -> Event | None:
+    if value is None:
+        return None
+    m = r.mapping(value, ("event",), EVENT_KEYS)
+    if m is None:
+        return None
+    starts = parse_moment(r, m.get("starts"), ("event", "starts"), tz)
+    ends = parse_moment(r, m.get("ends"), ("event", "ends"), tz)
+    if starts and ends and ends <= starts:
+        r.error(("event", "ends"), "EVENT-RANGE", "the event ends before it starts.",
+                "Check 'starts' and 'ends'.")
+    return Event(name=r.text(m.get("name"), ("event", "name")), starts=starts, ends=ends,
+                 place=r.text(m.get("place"), ("event", "place")),
+                 url=_url(r, m.get("url"), ("event", "url")))
+
+
+def post_id_for(path: Path) -> str:
+    return path.stem

@@ -1,0 +1,138 @@
+"""Typed reading of a loaded YAML document, collecting diagnostics instead of raising."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from bmnsocial.diagnostics import Diagnostic, Severity
+from bmnsocial.yamlsafe import Document, PathKey
+
+_TYPE_NAMES = {dict: "a mapping (key: value lines)", list: "a list", str: "text",
+               int: "a whole number", bool: "true or false", float: "a number"}
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class Reader:
+    """Reads typed values out of ``doc`` by path and records what is wrong with them."""
+
+    def __init__(self, doc: Document, prefix: str = "") -> None:
+        self.doc = doc
+        self.prefix = prefix
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting
+    def error(self, path: PathKey, code: str, message: str, hint: str = "", *,
+              key: bool = False) -> None:
+        self.diagnostics.append(self.doc.diag(path, code, message, hint, key=key))
+
+    def warning(self, path: PathKey, code: str, message: str, hint: str = "", *,
+                key: bool = False) -> None:
+        self.diagnostics.append(
+            self.doc.diag(path, code, message, hint, key=key, severity=Severity.WARNING))
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    def label(self, path: PathKey) -> str:
+        label = self.prefix
+        for part in path:
+            label += f"[{part}]" if isinstance(part, int) else f"{'.' if label else ''}{part}"
+        return label or "the document"
+
+    # -- typed getters
+    def mapping(self, value: Any, path: PathKey, allowed: Iterable[str],
+                required: Iterable[str] = ()) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self._wrong_type(value, path, "a mapping (key: value lines)")
+            return None
+        allowed = tuple(allowed)
+        for key in value:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}."
+                self.error((*path, key), "SCHEMA-UNKNOWN-KEY",
+                           f"unknown key '{key}' in {self.label(path)}.", hint, key=True)
+        for key in required:
+            if value.get(key) is None:
+                self.error(path, "SCHEMA-REQUIRED", f"{self.label(path)} needs '{key}'.",
+                           f"Add a line '{key}: …'.", key=bool(path))
+        return value
+
+    def text(self, value: Any, path: PathKey, *, allow_empty: bool = False) -> str | None:
+        """Text fields take any scalar as written, so ``id: 2027`` or ``text: yes`` stay text."""
+        if value is None:
+            return None
+        if isinstance(value, bool | int | float):
+            value = self.doc.source_text.get(path, str(value))
+        if not isinstance(value, str):
+            self._wrong_type(value, path, "text")
+            return None
+        if not allow_empty and not value.strip():
+            self.error(path, "SCHEMA-EMPTY", f"{self.label(path)} is empty.",
+                       "Write something or remove the line.")
+            return None
+        return value
+
+    def text_list(self, value: Any, path: PathKey) -> list[str] | None:
+        if value is None:
+            return None
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            self._wrong_type(value, path, "a list of text")
+            return None
+        out: list[str] = []
+        for i, item in enumerate(value):
+            text = self.text(item, (*path, i))
+            if text is not None:
+                out.append(text)
+        return out
+
+    def integer(self, value: Any, path: PathKey, *, minimum: int | None = None,
+                maximum: int | None = None) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._wrong_type(value, path, "a whole number")
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            self.error(path, "SCHEMA-VALUE", f"{self.label(path)} must be {bounds}, not {value}.")
+            return None
+        return value
+
+    def boolean(self, value: Any, path: PathKey) -> bool | None:
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self._wrong_type(value, path, "true or false")
+            return None
+        return value
+
+    def choice(self, value: Any, path: PathKey, choices: Iterable[str]) -> str | None:
+        text = self.text(value, path)
+        if text is None:
+            return None
+        choices = tuple(choices)
+        if text not in choices:
+            hint = did_you_mean(text, choices) or f"use one of: {', '.join(choices)}."
+            self.error(path, "SCHEMA-VALUE", f"'{text}' is not valid for {self.label(path)}.", hint)
+            return None
+        return text
+
+    def _wrong_type(self, value: Any, path: PathKey, expected: str) -> None:
+        self.error(path, "SCHEMA-TYPE",
+                   f"{self.label(path)} must be {expected}, not {type_name(value)}.",
+                   "See docs/post-format.md for the format of each field.")

@@ -1,0 +1,219 @@
+"""Load one YAML document from an untrusted file into plain data, remembering where each value was.
+
+Post files come from many hands. Nothing here constructs arbitrary objects: the document is
+composed into nodes (libyaml when available), then converted by our own code, which refuses
+custom tags, anchors/aliases (alias bombs), duplicate keys and absurd nesting, and records the
+line and column of every key and value so later checks can point at them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import yaml
+
+from bmnsocial.diagnostics import Diagnostic, Severity
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 16
+MAX_NODES = 20_000
+
+PathKey: TypeAlias = tuple[str | int, ...]
+
+_STD = "tag:yaml.org,2002:"
+_STR = _STD + "str"
+_SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+@dataclass(slots=True)
+class Document:
+    """Plain data (dict/list/str/int/float/bool/None) plus source positions by path."""
+
+    file: str
+    data: Any
+    value_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    source_text: dict[PathKey, str] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Line and column (1-based) of a value, or of its key; the nearest parent if unknown."""
+        table = self.key_pos if key else self.value_pos
+        probe = path
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.value_pos:
+                return self.value_pos[probe]
+            probe = probe[:-1]
+        return self.value_pos.get((), (1, 1))
+
+    def diag(self, path: PathKey, code: str, message: str, hint: str = "", *,
+             key: bool = False, severity: Severity = Severity.ERROR) -> Diagnostic:
+        line, col = self.position(path, key=key)
+        return Diagnostic(self.file, line, col, severity, code, message, hint)
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, column: int, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.line, self.column, self.code, self.message, self.hint = (
+            line, column, code, message, hint)
+
+
+def load_file(path: Path, display: str | None = None, *,
+              max_bytes: int = MAX_FILE_BYTES) -> Document | Diagnostic:
+    """Read and parse ``path``; a problem comes back as one diagnostic, never as an exception."""
+    name = display or str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-UNREADABLE",
+                          f"cannot read the file: {exc.strerror or exc}.",
+                          "Check that it exists and that you may read it.")
+    return load_bytes(raw, name, max_bytes=max_bytes)
+
+
+def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Document | Diagnostic:
+    def problem(code: str, message: str, hint: str, line: int = 1, col: int = 1) -> Diagnostic:
+        return Diagnostic(name, line, col, Severity.ERROR, code, message, hint)
+
+    if len(raw) > max_bytes:
+        return problem("FILE-TOO-LARGE", f"the file is larger than {max_bytes // 1024} KiB.",
+                       "A post file holds one post; put images in the media folder.")
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        return problem("FILE-BINARY", "the file is binary, not YAML text.",
+                       "Post files are UTF-8 text; was an image saved with a .yaml name?",
+                       raw.count(b"\n", 0, nul) + 1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return problem("FILE-ENCODING", f"the file is not valid UTF-8 (byte {exc.start}).",
+                       "Save it as UTF-8 (in most editors: 'Save with encoding' → UTF-8).",
+                       line, col)
+    if not text.strip():
+        return problem("FILE-EMPTY", "the file is empty.",
+                       "Write a post (see docs/post-format.md) or delete the file.")
+    try:
+        node = _Loader(text).get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        if "nesting depth" in what:
+            return problem("YAML-DEPTH", "the YAML is nested too deeply.",
+                           "A post needs only a few levels of indentation.", line, col)
+        return problem("YAML-SYNTAX", f"YAML syntax error: {what}.",
+                       "Check indentation and quoting around this place "
+                       "(text with ':' or '#' needs quotes).", line, col)
+    except yaml.YAMLError as exc:
+        return problem("YAML-SYNTAX", f"YAML syntax error: {exc}.", "Check the file's syntax.")
+    except RecursionError:
+        return problem("YAML-DEPTH", "the YAML is nested too deeply.",
+                       "A post needs only a few levels of indentation.")
+    if node is None:
+        return problem("FILE-EMPTY", "the file is empty.",
+                       "Write a post (see docs/post-format.md) or delete the file.")
+    doc = Document(name, None)
+    try:
+        doc.data = _Converter(doc, "&" in text).convert(node, (), 0)
+    except YamlProblem as p:
+        return problem(p.code, p.message, p.hint, p.line, p.column)
+    return doc
+
+
+class _Converter:
+    def __init__(self, doc: Document, may_alias: bool) -> None:
+        self.doc = doc
+        # Without an anchor ('&') there can be no alias; skipping the check keeps loading fast.
+        self.seen: set[int] | None = set() if may_alias else None
+        self.count = 0
+
+    def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        mark = node.start_mark
+        line, col = mark.line + 1, mark.column + 1
+        if self.seen is not None:
+            if id(node) in self.seen:
+                raise YamlProblem(line, col, "YAML-ALIAS", "YAML anchors and aliases (& and *) "
+                                  "are not allowed in post files.", "Write the value out in full.")
+            self.seen.add(id(node))
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlProblem(line, col, "YAML-TOO-BIG", "the document has too many values.",
+                              "A post file holds one post.")
+        if depth > MAX_DEPTH:
+            raise YamlProblem(line, col, "YAML-DEPTH", "the YAML is nested too deeply.",
+                              "A post needs only a few levels of indentation.")
+        self.doc.value_pos[path] = (line, col)
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            if tag not in _SCALAR_TAGS:
+                raise self._bad_tag(tag, line, col)
+            return self._scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if tag != _STD + "seq":
+                raise self._bad_tag(tag, line, col)
+            return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if tag != _STD + "map":
+                raise self._bad_tag(tag, line, col)
+            result: dict[str, Any] = {}
+            key_pos = self.doc.key_pos
+            for key_node, value_node in node.value:
+                kmark = key_node.start_mark
+                kline, kcol = kmark.line + 1, kmark.column + 1
+                if key_node.tag != _STR:
+                    if key_node.tag == _STD + "merge":
+                        raise YamlProblem(kline, kcol, "YAML-ALIAS", "YAML merge keys (<<) are "
+                                          "not allowed in post files.",
+                                          "Write the values out in full.")
+                    if not isinstance(key_node, yaml.ScalarNode) or (
+                            key_node.tag not in _SCALAR_TAGS):
+                        raise YamlProblem(kline, kcol, "YAML-KEY", "a key must be plain text.",
+                                          "Write keys like 'text:' or 'media:'.")
+                key = str(key_node.value)
+                if key in result:
+                    raise YamlProblem(kline, kcol, "YAML-DUPLICATE-KEY",
+                                      f"the key '{key}' appears twice in the same mapping.",
+                                      "Keep one of them; YAML would silently drop the first.")
+                child = (*path, key)
+                key_pos[child] = (kline, kcol)
+                result[key] = self.convert(value_node, child, depth + 1)
+            return result
+        raise YamlProblem(line, col, "YAML-SYNTAX", "unsupported YAML node.", "")
+
+    def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+        tag = node.tag
+        self.doc.source_text[path] = node.value
+        try:
+            if tag == _STD + "int":
+                return _CONSTRUCTOR.construct_yaml_int(node)
+            if tag == _STD + "float":
+                return _CONSTRUCTOR.construct_yaml_float(node)
+            if tag == _STD + "bool":
+                return _CONSTRUCTOR.construct_yaml_bool(node)
+            if tag == _STD + "null":
+                return None
+        except (ValueError, yaml.YAMLError):
+            return node.value
+        return node.value  # timestamps stay text: we parse dates with timezone rules of our own
+
+    @staticmethod
+    def _bad_tag(tag: str, line: int, col: int) -> YamlProblem:
+        shown = "!!" + tag[len(_STD):] if tag.startswith(_STD) else tag
+        return YamlProblem(line, col, "YAML-TAG", f"the YAML tag '{shown}' is not allowed.",
+                           "Remove the '!' tag; post files hold only text, numbers, lists and "
+                           "mappings.")

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bmnsocial.config import Config, load_config
+from tests.helpers import NOW, REPO, WritePost
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("BMNSOCIAL_CONFIG", "BMNSOCIAL_HOME", "BMNSOCIAL_NOW", "BMNSOCIAL_SANDBOX"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BMNSOCIAL_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's config, posts and media in a temp dir, as the cwd."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    (root / "posts").mkdir()
+    shutil.copytree(REPO / "posts" / "media", root / "posts" / "media")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("BMNSOCIAL_NOW", NOW.isoformat())
+    return root
+
+
+@pytest.fixture
+def config(workspace: Path) -> Config:
+    return load_config(workspace / "config.yaml")
+
+
+@pytest.fixture
+def write_post(workspace: Path) -> WritePost:
+    def write(name: str, body: str | bytes) -> Path:
+        path = workspace / "posts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bmnsocial.cli import cli
+from bmnsocial.config import find_config_path, load_config, missing_credentials
+from bmnsocial.errors import ConfigError
+from tests.helpers import REPO
+
+SECRET = "EAAGm0PX4ZCpsBAKZC9aSecretTokenValue1234567890abcdef"
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_repository_config_is_valid_and_matches_the_embedded_default() -> None:
+    config = load_config(REPO / "config.yaml")
+    assert config.timezone_name == "America/Havana"
+    assert config.facebook and config.twitter
+    assert (REPO / "config.yaml").read_bytes() == (
+        REPO / "bmnsocial" / "data" / "config.default.yaml").read_bytes()
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, "accounts:\n  twitter: {username: bmn}\n"
+                                                "defaults: {platforms: [twitter]}\n"))
+    assert config.timezone.key == "America/Havana"
+    assert config.posts_dir == tmp_path / "posts"
+    assert config.media_root == tmp_path / "posts" / "media"
+    assert config.twitter and config.twitter.access_token_env == "BMNSOCIAL_X_ACCESS_TOKEN"
+
+
+def test_state_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_config(tmp_path, "state_dir: estado\n"
+                                  "accounts: {twitter: {username: bmn}}\n"
+                                  "defaults: {platforms: [twitter]}\n")
+    monkeypatch.delenv("BMNSOCIAL_HOME")
+    assert load_config(path).state_dir == tmp_path / "estado"
+    monkeypatch.setenv("BMNSOCIAL_HOME", str(tmp_path / "home"))
+    assert load_config(path).state_dir == tmp_path / "home"
+
+
+def test_config_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert find_config_path(None, {}) is None
+    (tmp_path / "config.yaml").write_text("x")
+    assert find_config_path(None, {}) == Path("config.yaml")
+    assert find_config_path(None, {"BMNSOCIAL_CONFIG": "/a.yaml"}) == Path("/a.yaml")
+    assert find_config_path("/b.yaml", {"BMNSOCIAL_CONFIG": "/a.yaml"}) == Path("/b.yaml")
+
+
+def test_every_problem_reported_with_position(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "timezone: Mars/Olympus\nslots:\n  lunes: ['09:00']\n"
+                                  "  monday: ['9h']\naccounts:\n  facebook:\n"
+                                  f"    page_id: '1'\n    token_env: {SECRET}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    found = {(d.code, d.line) for d in info.value.diagnostics}
+    assert found >= {("CONFIG-TIMEZONE", 1), ("SCHEMA-UNKNOWN-KEY", 3), ("CONFIG-VALUE", 4),
+                     ("CONFIG-SECRET-IN-FILE", 8)}
+    assert SECRET not in str(info.value)
+
+
+def test_missing_credentials_named_never_valued() -> None:
+    config = load_config(REPO / "config.yaml")
+    env = {"BMNSOCIAL_FACEBOOK_PAGE_TOKEN": SECRET}
+    missing = {c.env_var for c in missing_credentials(config, env)}
+    assert "BMNSOCIAL_FACEBOOK_PAGE_TOKEN" not in missing
+    assert "BMNSOCIAL_X_ACCESS_TOKEN" in missing
+
+
+def test_config_check_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    args = ["--config", str(REPO / "config.yaml"), "config", "check"]
+    monkeypatch.setenv("BMNSOCIAL_FACEBOOK_PAGE_TOKEN", SECRET)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert "BMNSOCIAL_X_ACCESS_TOKEN: MISSING" in result.output
+    assert "BMNSOCIAL_FACEBOOK_PAGE_TOKEN: set" in result.output
+    assert SECRET not in result.output
+    for var in ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
+                "BMNSOCIAL_X_ACCESS_TOKEN", "BMNSOCIAL_X_ACCESS_TOKEN_SECRET"):
+        monkeypatch.setenv(var, SECRET + var)
+    result = runner.invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert all(c["present"] for c in data["credentials"])
+    assert SECRET not in result.output
+
+
+def test_config_check_invalid_exits_2(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "timezone: [1]\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 2
+    assert f"{path}:1:11: error[SCHEMA-TYPE]" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_config_file_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "nope.yaml"), "validate"])
+    assert result.exit_code == 2
+    assert "CONFIG-MISSING" in result.output
+
+
+def test_default_hashtags_are_checked(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "accounts: {twitter: {username: bmn}}\n"
+                                  "defaults: {platforms: [twitter], hashtags: ['Salud Pública']}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert [d.code for d in info.value.diagnostics] == ["POST-HASHTAG"]
+
+
+def test_config_check_json_on_invalid_config(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "timezone: Mars/Olympus\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "check", "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert "CONFIG-TIMEZONE" in {e["code"] for e in data["errors"]}
+
+
+def test_invalid_bmnsocial_now_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BMNSOCIAL_NOW", "mañana")
+    result = CliRunner().invoke(cli, ["--config", str(REPO / "config.yaml"), "validate",
+                                      str(REPO / "posts")])
+    assert result.exit_code == 2
+    assert "BMNSOCIAL_NOW" in result.output and "Traceback" not in result.output

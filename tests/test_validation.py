@@ -1,0 +1,384 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bmnsocial.config import Config
+from bmnsocial.validation import ValidationResult, validate_paths
+from tests.helpers import NOW, WritePost
+
+IMG = "jornada-cientifica-cartel.jpg"
+
+
+def check(config: Config, *paths: Path) -> ValidationResult:
+    return validate_paths(list(paths) or [config.posts_dir], config, NOW)
+
+
+def codes(result: ValidationResult) -> list[str]:
+    return [d.code for d in result.diagnostics]
+
+
+def test_minimal_post_is_valid(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", """
+        category: interes-local
+        text: Hola desde la BMN.
+    """)
+    result = check(config)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    assert result.posts[0].post.id == "a"
+    assert result.posts[0].post.platforms == ("facebook", "twitter")
+
+
+def test_category_by_rank_number(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola.\n")
+    result = check(config)
+    assert result.posts[0].post.category.slug == "interes-local"
+
+
+def test_unknown_key_suggests_the_right_one(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola.\nhastags: [BMN]\n")
+    (d,) = check(config).diagnostics
+    assert (d.code, d.line, d.column) == ("SCHEMA-UNKNOWN-KEY", 3, 1)
+    assert "did you mean 'hashtags'?" in d.hint
+
+
+def test_unknown_category_suggests(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: coleciones\ntext: Hola.\n")
+    (d,) = check(config).diagnostics
+    assert d.code == "CATEGORY-UNKNOWN" and "colecciones" in d.hint
+    assert (d.line, d.column) == (1, 11)
+
+
+def test_every_error_of_every_file_in_one_run(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 99\ntext: ''\nplatforms: [myspace]\n")
+    write_post("b.yaml", "category: [\n")
+    write_post("c.yaml", "category: 9\ntext: válido\n")
+    result = check(config)
+    assert {"CATEGORY-UNKNOWN", "SCHEMA-EMPTY", "SCHEMA-VALUE", "YAML-SYNTAX"} <= set(
+        codes(result))
+    assert result.invalid_files == {"posts/a.yaml", "posts/b.yaml"}
+    assert len(result.files) == 3
+    assert [c.post.id for c in result.posts] == ["c"]
+
+
+@pytest.mark.parametrize("body, code", [
+    (b"", "FILE-EMPTY"),
+    (b"# only a comment\n", "FILE-EMPTY"),
+    (b"- category: 9\n  text: hola\n", "SCHEMA-TYPE"),
+    (b"\x89PNG\r\n\x1a\n\0\0\0", "FILE-BINARY"),
+    ("category: 9\ntext: ñ\n".encode("latin-1"), "FILE-ENCODING"),
+    (b"category: 9\ntext: x\n" + b"#" * (300 * 1024), "FILE-TOO-LARGE"),
+    (b"!!python/object/apply:os.system ['echo pwned']\n", "YAML-TAG"),
+    (b"category: !!python/name:os.system 9\n", "YAML-TAG"),
+    (b"a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n", "YAML-ALIAS"),
+    (b"category: 9\n" + b"x: " + b"[" * 5000 + b"]" * 5000 + b"\n", "YAML-DEPTH"),
+    (b"a:\n" + b"".join(b"  " * i + b"b:\n" for i in range(1, 40)) + b"  " * 40 + b"c\n",
+     "YAML-DEPTH"),
+    (b"category: 9\ncategory: 10\n", "YAML-DUPLICATE-KEY"),
+    (b"category: 9\ntext: [unclosed\n", "YAML-SYNTAX"),
+    (b"category: 9\ntext: {a: 1}\n", "SCHEMA-TYPE"),
+    (b"---\ncategory: 9\n---\ncategory: 10\n", "YAML-SYNTAX"),
+])
+def test_hostile_and_broken_files(config: Config, write_post: WritePost, body: bytes,
+                                  code: str) -> None:
+    write_post("bad.yaml", body)
+    write_post("good.yaml", "category: 9\ntext: Sigue validando los demás.\n")
+    result = check(config)
+    assert code in codes(result)
+    assert all(d.file == "posts/bad.yaml" for d in result.errors)
+    assert [c.post.id for c in result.posts] == ["good"]
+
+
+def test_python_tag_is_never_constructed(config: Config, write_post: WritePost,
+                                         tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    write_post("bad.yaml", f"!!python/object/apply:os.system ['touch {marker}']\n")
+    check(config)
+    assert not marker.exists()
+
+
+def test_text_fields_keep_what_was_written(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "id: 2027\ncategory: 9\ntext: yes\n")
+    result = check(config)
+    post = result.posts[0].post
+    assert (post.id, post.text) == ("2027", "yes")
+
+
+def test_duplicate_ids(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "id: mismo\ncategory: 9\ntext: uno\n")
+    write_post("sub/b.yaml", "id: mismo\ncategory: 9\ntext: dos\n")
+    (d,) = check(config).diagnostics
+    assert d.code == "ID-DUPLICATE" and d.file == "posts/sub/b.yaml" and "posts/a.yaml:1" in (
+        d.message)
+
+
+def test_identical_x_text_in_two_posts(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Texto repetido.\n")
+    write_post("b.yaml", "category: 9\ntext: Texto repetido.\n")
+    write_post("c.yaml", "category: 9\ntext: Texto repetido.\nplatforms: [facebook]\n")
+    result = check(config)
+    assert [(d.code, d.file) for d in result.diagnostics] == [("X-DUPLICATE", "posts/b.yaml")]
+
+
+class TestTwitterLimits:
+    @pytest.mark.parametrize("n, ok", [(245, True), (246, False)])
+    def test_weighted_length_includes_hashtags_and_link(self, config: Config,
+                                                        write_post: WritePost, n: int,
+                                                        ok: bool) -> None:
+        # n + "\n\n" + link (23) + "\n\n" + "#BMNCuba" (8) = n + 35
+        write_post("a.yaml", f"category: 9\ntext: {'a' * n}\nlink: https://example.org/x\n")
+        result = check(config)
+        (x,) = [r for r in result.posts[0].rendered if r.platform == "twitter"]
+        assert x.parts[0].length == n + 35
+        assert ("X-LENGTH" not in codes(result)) is ok
+
+    def test_over_length_points_at_the_text(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: " + "ñ" * 300 + "\n")
+        result = check(config)
+        (d,) = [d for d in result.diagnostics if d.code == "X-LENGTH"]
+        assert (d.line, d.column) == (2, 7)
+        assert "310/280" in d.message  # 300 + "\n\n#BMNCuba" (2 + 8)
+
+    def test_cjk_counts_double(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: " + "图" * 136 + "\n")
+        assert "X-LENGTH" in codes(check(config))
+        write_post("a.yaml", "category: 9\ntext: " + "图" * 135 + "\n")
+        assert "X-LENGTH" not in codes(check(config))
+
+    def test_thread_item_over_length(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", f"""
+            category: 9
+            text: Facebook text
+            twitter:
+              thread:
+                - primero
+                - {"x" * 281}
+        """)
+        (d,) = [d for d in check(config).diagnostics if d.code == "X-LENGTH"]
+        assert d.line == 6 and "tweet 2 of 2" in d.message
+
+    def test_thread_and_text_together(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: a\ntwitter: {text: b, thread: [c, d]}\n")
+        assert "POST-THREAD-AND-TEXT" in codes(check(config))
+
+    def test_five_images(self, config: Config, write_post: WritePost) -> None:
+        media = "".join(f"  - {{path: {IMG}, alt: foto {i}}}\n" for i in range(5))
+        write_post("a.yaml", f"category: 9\ntext: hola\nmedia:\n{media}")
+        result = check(config)
+        assert codes(result) == ["X-MEDIA-COUNT"]
+
+    def test_alt_text_too_long(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", f"category: 9\ntext: hola\nmedia:\n  - path: {IMG}\n"
+                             f"    alt: {'a' * 1001}\n")
+        (d,) = check(config).diagnostics
+        assert (d.code, d.line) == ("X-ALT-LENGTH", 5)
+
+    def test_oversized_image(self, config: Config, write_post: WritePost) -> None:
+        big = config.media_root / "grande.jpg"
+        big.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * (6 * 1024 * 1024))
+        write_post("a.yaml", "category: 9\ntext: hola\nmedia: [{path: grande.jpg, alt: x}]\n")
+        assert set(codes(check(config))) == {"X-MEDIA-SIZE", "FB-MEDIA-SIZE"}
+
+
+class TestFacebookLimits:
+    def test_message_length(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\nplatforms: [facebook]\ntext: " + "a" * 63_200 + "\n")
+        (d,) = check(config).diagnostics
+        assert d.code == "FB-LENGTH" and "63210" in d.message
+
+    def test_eleven_photos(self, config: Config, write_post: WritePost) -> None:
+        media = "".join(f"  - {{path: {IMG}, alt: foto {i}}}\n" for i in range(11))
+        write_post("a.yaml", f"category: 9\nplatforms: [facebook]\ntext: hola\nmedia:\n{media}")
+        assert codes(check(config)) == ["FB-MEDIA-COUNT"]
+
+    def test_webp_refused_on_facebook_only(self, config: Config, write_post: WritePost) -> None:
+        (config.media_root / "x.webp").write_bytes(b"RIFF\0\0\0\0WEBPVP8 " + b"\0" * 64)
+        write_post("a.yaml", "category: 9\ntext: hola\nmedia: [{path: x.webp, alt: x}]\n")
+        assert codes(check(config)) == ["FB-MEDIA-TYPE"]
+
+
+class TestMedia:
+    def test_missing_file(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nmedia:\n  - path: nada.jpg\n    alt: x\n")
+        (d,) = check(config).diagnostics
+        assert (d.code, d.line, d.column) == ("MEDIA-MISSING", 4, 11)
+
+    def test_alt_text_required(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", f"category: 9\ntext: hola\nmedia: [{IMG}]\n")
+        assert codes(check(config)) == ["MEDIA-ALT-MISSING"]
+
+    @pytest.mark.parametrize("path", ["../../config.yaml", "/etc/passwd", "sub/../../x.jpg"])
+    def test_paths_outside_the_media_root(self, config: Config, write_post: WritePost,
+                                          path: str) -> None:
+        write_post("a.yaml", f"category: 9\ntext: hola\nmedia: [{{path: '{path}', alt: x}}]\n")
+        assert codes(check(config)) == ["MEDIA-OUTSIDE-ROOT"]
+
+    def test_symlink_escaping_the_root(self, config: Config, write_post: WritePost,
+                                       tmp_path: Path) -> None:
+        outside = tmp_path / "secreto.jpg"
+        outside.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 32)
+        os.symlink(outside, config.media_root / "enlace.jpg")
+        write_post("a.yaml", "category: 9\ntext: hola\nmedia: [{path: enlace.jpg, alt: x}]\n")
+        assert codes(check(config)) == ["MEDIA-OUTSIDE-ROOT"]
+
+    def test_content_not_matching_extension(self, config: Config, write_post: WritePost) -> None:
+        (config.media_root / "falso.jpg").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+        (config.media_root / "texto.png").write_text("no soy una imagen")
+        write_post("a.yaml", "category: 9\ntext: hola\nmedia:\n  - {path: falso.jpg, alt: x}\n"
+                             "  - {path: texto.png, alt: y}\n")
+        assert codes(check(config)) == ["MEDIA-TYPE-MISMATCH", "MEDIA-TYPE-MISMATCH"]
+
+
+class TestSchedule:
+    def test_past_time(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-11-20 09:00}\n")
+        assert codes(check(config)) == ["SCHED-PAST"]
+
+    def test_explicit_offset_is_honoured(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: '2027-01-10T09:00+00:00'}\n")
+        post = check(config).posts[0].post
+        assert post.schedule.at is not None
+        assert post.schedule.at.utcoffset() is not None
+        assert post.schedule.at.astimezone(config.timezone).hour == 4
+
+    def test_nonexistent_local_time(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nschedule:\n  at: 2027-03-14 00:30\n")
+        (d,) = check(config).diagnostics
+        assert (d.code, d.line, d.column) == ("SCHED-DST-GAP", 4, 7)
+        assert "2027-03-14T00:30-05:00" in d.hint
+
+    def test_ambiguous_local_time(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nschedule:\n  at: 2027-11-07 00:30\n")
+        (d,) = check(config).diagnostics
+        assert d.code == "SCHED-DST-AMBIGUOUS"
+        assert "-04:00" in d.hint and "-05:00" in d.hint
+
+    def test_offset_resolves_the_ambiguity(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nschedule:\n"
+                             "  at: '2027-11-07T00:30-05:00'\n")
+        assert check(config).ok
+
+    @pytest.mark.parametrize("expr, fragment", [
+        ("0 9 * *", "5 fields"), ("0 25 * * *", "out of range"),
+        ("0 9 1 * mon", "not both"), ("0 9 * * lunes", "not valid")])
+    def test_bad_cron(self, config: Config, write_post: WritePost, expr: str,
+                      fragment: str) -> None:
+        write_post("a.yaml", f"category: 9\ntext: hola\nschedule: {{cron: '{expr}', "
+                             "until: 2027-03-01}\nplatforms: [facebook]\n")
+        (d,) = check(config).diagnostics
+        assert d.code == "SCHED-CRON" and fragment in d.message
+
+    def test_count_needs_start(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nplatforms: [facebook]\n"
+                             "schedule: {cron: '0 9 * * mon', count: 4}\n")
+        assert codes(check(config)) == ["SCHED-COUNT-START"]
+
+    def test_two_kinds(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\n"
+                             "schedule: {at: 2027-01-10 09:00, slot: next}\n")
+        assert codes(check(config)) == ["SCHED-KIND"]
+
+    def test_finished_series(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nplatforms: [facebook]\n"
+                             "schedule: {cron: '0 9 * * mon', until: 2026-11-01}\n")
+        assert codes(check(config)) == ["SCHED-PAST"]
+
+    def test_recurring_post_on_x_is_warned(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\n"
+                             "schedule: {cron: '0 9 * * mon', until: 2027-03-01}\n")
+        result = check(config)
+        assert result.ok and codes(result) == ["X-REPEAT"]
+
+
+class TestCategoryRules:
+    @pytest.mark.parametrize("category, code", [
+        ("eventos-biblioteca", "CATEGORY-NEEDS-EVENT"),
+        ("fotos-eventos", "CATEGORY-NEEDS-IMAGE"),
+        ("publicaciones", "CATEGORY-NEEDS-LINK"),
+        ("ilustraciones", "CATEGORY-NEEDS-IMAGE"),
+        ("hashtags", "CATEGORY-NEEDS-HASHTAG"),
+        ("transmisiones-en-vivo", "CATEGORY-NEEDS-STREAM"),
+        ("politica-publica", "CATEGORY-NEEDS-APPROVAL"),
+    ])
+    def test_required(self, config: Config, write_post: WritePost, category: str,
+                      code: str) -> None:
+        write_post("a.yaml", f"category: {category}\ntext: Un texto sin más.\n")
+        result = check(config)
+        assert code in codes(result) and not result.ok
+
+    @pytest.mark.parametrize("category, code", [
+        ("servicios-productos", "CATEGORY-SUGGESTS-LINK"),
+        ("invitar-comentarios", "CATEGORY-SUGGESTS-QUESTION"),
+        ("colecciones", "CATEGORY-SUGGESTS-IMAGE"),
+    ])
+    def test_suggested(self, config: Config, write_post: WritePost, category: str,
+                       code: str) -> None:
+        write_post("a.yaml", f"category: {category}\ntext: Un texto sin más.\n")
+        result = check(config)
+        assert codes(result) == [code] and result.ok
+
+    def test_photos_of_people_need_consent(self, config: Config, write_post: WritePost) -> None:
+        body = ("category: personal-voluntarios-usuarios\ntext: hola\n"
+                f"media: [{{path: {IMG}, alt: x}}]\n")
+        write_post("a.yaml", body)
+        assert codes(check(config)) == ["CATEGORY-NEEDS-CONSENT"]
+        write_post("a.yaml", body + "consent: true\n")
+        assert check(config).ok
+
+    def test_hashtag_in_the_text_counts(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 13\ntext: 'Hoy: #SaludCuba'\n")
+        assert check(config).ok
+
+    def test_live_stream_after_it_ended(self, config: Config, write_post: WritePost) -> None:
+        write_post("a.yaml", """
+            category: transmisiones-en-vivo
+            text: En vivo
+            event: {starts: 2027-01-21 09:00, ends: 2027-01-21 10:00, url: https://bmn.example/v}
+            schedule: {at: 2027-01-21 11:00}
+        """)
+        assert codes(check(config)) == ["SCHED-AFTER-EVENT"]
+
+
+class TestReviewFindings:
+    def test_empty_override_text_is_an_error_not_an_erasure(self, config: Config,
+                                                            write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nfacebook:\n  text:\n")
+        (d,) = check(config).diagnostics
+        assert (d.code, d.line) == ("SCHEMA-EMPTY", 4)
+
+    def test_hashtag_with_punctuation_is_not_appended_again(self, config: Config,
+                                                           write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: 'Síganos (#BMNCuba).'\n")
+        (fb, x) = check(config).posts[0].rendered
+        assert x.parts[0].text == "Síganos (#BMNCuba)." == fb.parts[0].text
+
+    def test_link_already_in_a_later_tweet_is_not_repeated(self, config: Config,
+                                                           write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: x\nlink: https://bmn.example/a\n"
+                             "twitter:\n  thread: [uno, 'dos https://bmn.example/a']\n")
+        x = check(config).posts[0].rendered[1]
+        assert [p.text for p in x.parts] == ["uno\n\n#BMNCuba", "dos https://bmn.example/a"]
+
+    def test_hashtag_in_thread_satisfies_category_13(self, config: Config,
+                                                     write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 13\ntext: sin etiqueta\n"
+                             "twitter:\n  thread: ['con #SaludCuba', dos]\n")
+        assert check(config).ok
+
+    def test_duplicate_names_the_line_of_the_other_tweet(self, config: Config,
+                                                         write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: x\ntwitter:\n  thread:\n    - uno\n"
+                             "    - repetido\n")
+        write_post("b.yaml", "category: 9\ntext: y\nplatforms: [twitter]\n"
+                             "twitter: {thread: [otro, repetido]}\n")
+        result = check(config)
+        assert codes(result) == ["X-DUPLICATE"]
+        assert "posts/a.yaml:6" in result.diagnostics[0].message
+
+    def test_date_only_start_on_a_transition_day(self, config: Config,
+                                                 write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: hola\nplatforms: [facebook]\n"
+                             "schedule: {cron: '0 9 * * *', start: 2027-03-14, count: 2}\n")
+        assert check(config).ok
