@@ -1,0 +1,48 @@
+"""Fake credentials and accounts the sandbox fakes accept by default.
+
+They open nothing real; still, treat them like secrets so the code paths that
+handle real ones are exercised the same way (never logged, never stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+__all__ = ["SANDBOX_ACCOUNTS", "SANDBOX_CREDENTIALS"]
+
+_X_USER_ID = "1849311212000000001"
+_FB_PAGE_ID = "100064512000001"
+
+SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        # Keys match tweepy.Client's keyword arguments.
+        "x": MappingProxyType(
+            {
+                "consumer_key": "sandboxConsumerKey0000000",
+                "consumer_secret": "sandboxConsumerSecret00000000000000000000000000000",
+                "access_token": f"{_X_USER_ID}-sandboxAccessToken0000000000000",
+                "access_token_secret": "sandboxAccessTokenSecret000000000000000000000",
+                "bearer_token": "sandboxOAuth2UserToken000000000000000000000000000000",
+            }
+        ),
+        "facebook": MappingProxyType(
+            {
+                "page_id": _FB_PAGE_ID,
+                "page_access_token": "EAASandboxPageAccessToken0000000000000000000000000000",
+            }
+        ),
+    }
+)
+
+SANDBOX_ACCOUNTS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "x": MappingProxyType(
+            {"user_id": _X_USER_ID, "username": "BMN_sandbox", "name": "BMN (sandbox)"}
+        ),
+        "facebook": MappingProxyType(
+            {"page_id": _FB_PAGE_ID, "name": "Biblioteca Médica Nacional (sandbox)"}
+        ),
+    }
+)

@@ -1,0 +1,912 @@
+"""A fake Facebook Graph API server for one Page.
+
+Paths are ``/{version}/...`` with any ``vN.M`` version (or none). Implemented:
+
+* ``GET /me`` and ``GET /{page-id}`` (Page node, ``fields``);
+* ``GET /{page-id}/published_posts``, ``/feed``, ``/posts`` (newest first;
+  ``limit``, ``since``, ``until``, ``after``/``before`` cursors, ``fields``);
+* ``POST /{page-id}/feed`` (``message``, ``link``, ``published``,
+  ``scheduled_publish_time``, ``attached_media[N]={"media_fbid": …}``, …);
+* ``POST /{page-id}/photos`` (file in multipart field ``source`` or ``url``;
+  ``message``/``caption``, ``published``, ``alt_text_custom``, …);
+* ``GET /{post-id}`` and ``GET /{photo-id}``.
+
+POST parameters are checked against Meta's node specification (names and
+types); unknown ones are refused with code 100. The access token is taken from
+the query string, the form body or an ``Authorization: OAuth|Bearer`` header.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import collections
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from os import PathLike
+from typing import Any
+from urllib.parse import quote
+
+from bmnsocial.sandbox import specdata
+from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.faults import Fault
+from bmnsocial.sandbox.ids import IdGenerator, fbtrace_id
+from bmnsocial.sandbox.server import ApiResponse, FakeServer, RecordedRequest
+from bmnsocial.sandbox.sniff import sniff
+from bmnsocial.sandbox.store import Item, iso_utc
+
+__all__ = ["GRAPH_PUBLIC_ORIGINS", "MAX_MESSAGE_LENGTH", "FakeGraph", "GraphError"]
+
+GRAPH_PUBLIC_ORIGINS: tuple[str, ...] = ("https://graph.facebook.com",)
+MAX_MESSAGE_LENGTH = 63206
+LIST_EDGES = ("published_posts", "feed", "posts")
+# Parameters every Graph call accepts besides the edge's own.
+GENERIC_PARAMS = frozenset(
+    {
+        "access_token",
+        "appsecret_proof",
+        "appsecret_time",
+        "fields",
+        "format",
+        "method",
+        "pretty",
+        "suppress_http_code",
+        "locale",
+        "debug",
+        "callback",
+    }
+)
+_PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"})
+_GRAPH_JSON = "application/json; charset=UTF-8"
+_BOOL_VALUES = {"true": True, "1": True, "false": False, "0": False}
+_SCHEDULE_MIN = 10 * 60
+_SCHEDULE_MAX = 30 * 24 * 3600
+
+
+class GraphError(Exception):
+    """A Graph error answer; ``response`` builds its wire form."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        type_: str = "OAuthException",
+        subcode: int | None = None,
+        is_transient: bool | None = None,
+        user_title: str | None = None,
+        user_msg: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.type = type_
+        self.subcode = subcode
+        self.is_transient = is_transient
+        self.user_title = user_title
+        self.user_msg = user_msg
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.is_transient is not None:
+            error["is_transient"] = self.is_transient
+        if self.user_title is not None:
+            error["error_user_title"] = self.user_title
+        if self.user_msg is not None:
+            error["error_user_msg"] = self.user_msg
+        error["fbtrace_id"] = fbtrace_id()
+        return {"error": error}
+
+    def response(self) -> ApiResponse:
+        return ApiResponse.json(
+            self.status, self.body(), content_type=_GRAPH_JSON, headers=dict(self.headers)
+        )
+
+
+def param_error(message: str) -> GraphError:
+    return GraphError(400, 100, f"(#100) {message}")
+
+
+def _fb_time(epoch: float) -> str:
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _parse_time(value: str) -> float | None:
+    if re.fullmatch(r"\d{1,12}", value):
+        return float(value)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _parse_fields(raw: str) -> list[str]:
+    """Top-level names of a Graph ``fields`` expression (``a,b{c,d},e.limit(2)``)."""
+    names: list[str] = []
+    depth = 0
+    current = ""
+    for ch in raw:
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            names.append(current)
+            current = ""
+            continue
+        if depth == 0 and ch not in "})":
+            current += ch
+        elif depth > 0 and not current.endswith("\0"):
+            current += "\0"
+    names.append(current)
+    cleaned = []
+    for name in names:
+        base = re.split(r"[\0.{(]", name, maxsplit=1)[0].strip()
+        if base:
+            cleaned.append(base)
+    return cleaned
+
+
+def _cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _uncursor(value: str) -> str | None:
+    try:
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if re.fullmatch(r"\d+_\d+", decoded) else None
+
+
+class FakeGraph(FakeServer):
+    """Fake Graph API server for one Page. See the module docstring.
+
+    ``token_state``: ``"valid"``, ``"expired"`` (190/463) or ``"invalid"``
+    (190/467). ``duplicate_window``: seconds during which an identical message
+    is refused with code 506 (``None``: forever).
+    """
+
+    platform = "facebook"
+    server_header = "proxygen-bolt"
+
+    def __init__(
+        self,
+        *,
+        store_path: str | PathLike[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.time,
+        page_id: str = SANDBOX_CREDENTIALS["facebook"]["page_id"],
+        page_access_token: str = SANDBOX_CREDENTIALS["facebook"]["page_access_token"],
+        page_name: str = SANDBOX_ACCOUNTS["facebook"]["name"],
+        public_origins: Sequence[str] = GRAPH_PUBLIC_ORIGINS,
+        duplicate_window: float | None = 24 * 3600,
+        max_photo_bytes: int = 10 * 1024 * 1024,
+        app_calls_per_hour: int = 200,
+        page_calls_per_day: int = 4800,
+    ) -> None:
+        super().__init__(host=host, port=port, store_path=store_path, clock=clock)
+        self.page_id = page_id
+        self.page_name = page_name
+        self._page_access_token = page_access_token
+        self.public_origins = tuple(o.rstrip("/") for o in public_origins)
+        self.duplicate_window = duplicate_window
+        self.max_photo_bytes = max_photo_bytes
+        self.app_calls_per_hour = app_calls_per_hour
+        self.page_calls_per_day = page_calls_per_day
+        self.token_state = "valid"
+        self._ids = IdGenerator("facebook", clock, self.store.max_numeric_id("facebook"))
+        self._calls: collections.deque[float] = collections.deque()
+
+    def reset_state(self) -> None:
+        self.token_state = "valid"
+        self._calls.clear()
+
+    def permalink(self, post_id: str) -> str:
+        page, _, post = post_id.partition("_")
+        return f"https://www.facebook.com/{page}/posts/{post}"
+
+    def admin_extra(self, request: RecordedRequest, action: str) -> ApiResponse | None:
+        if action == "auth" and request.method == "POST":
+            state = request.json().get("state")
+            if state not in {"valid", "expired", "invalid"}:
+                raise ValueError("state must be 'valid', 'expired' or 'invalid'")
+            self.token_state = state
+            return ApiResponse.json(200, {"data": {"state": state}})
+        return None
+
+    # -- headers and faults ------------------------------------------------
+    def _usage_headers(self, version: str, *, exhausted: bool = False) -> dict[str, str]:
+        now = self.clock()
+        while self._calls and self._calls[0] < now - 24 * 3600:
+            self._calls.popleft()
+        hour = sum(1 for t in self._calls if t >= now - 3600)
+        app_pct = 100 if exhausted else min(100, hour * 100 // max(self.app_calls_per_hour, 1))
+        page_pct = (
+            100
+            if exhausted
+            else min(100, len(self._calls) * 100 // max(self.page_calls_per_day, 1))
+        )
+        app = {"call_count": app_pct, "total_cputime": app_pct // 4, "total_time": app_pct // 3}
+        page = {"call_count": page_pct, "total_cputime": page_pct // 4, "total_time": page_pct // 3}
+        return {
+            "X-App-Usage": json.dumps(app, separators=(",", ":")),
+            "X-Page-Usage": json.dumps(page, separators=(",", ":")),
+            "facebook-api-version": version,
+            "x-fb-trace-id": fbtrace_id(),
+            "x-fb-rev": "1019283746",
+            "Cache-Control": "private, no-cache, no-store, must-revalidate",
+            "Access-Control-Allow-Origin": "*",
+        }
+
+    def fault_response(self, fault: Fault, request: RecordedRequest) -> ApiResponse:
+        version = self._version_of(request.path)
+        if fault.kind == "http429":
+            # Graph throttling answers 403 with code 32 (Page limit), not HTTP 429.
+            minutes = max(1, int((fault.delay if fault.delay > 0 else 3600) // 60))
+            error = GraphError(
+                403,
+                32,
+                "(#32) Page request limit reached",
+                is_transient=True,
+                headers=self._usage_headers(version, exhausted=True),
+            )
+            error.headers["X-Business-Use-Case-Usage"] = json.dumps(
+                {
+                    self.page_id: [
+                        {
+                            "type": "pages",
+                            "call_count": 100,
+                            "total_cputime": 25,
+                            "total_time": 33,
+                            "estimated_time_to_regain_access": minutes,
+                        }
+                    ]
+                },
+                separators=(",", ":"),
+            )
+            return error.response()
+        if fault.kind == "http503":
+            error = GraphError(503, 2, "(#2) Service temporarily unavailable", is_transient=True)
+        else:
+            error = GraphError(500, 1, "An unknown error has occurred.", is_transient=True)
+        error.headers.update(self._usage_headers(version))
+        return error.response()
+
+    def internal_error(self) -> ApiResponse:
+        return GraphError(500, 1, "An unknown error has occurred.", is_transient=True).response()
+
+    @staticmethod
+    def _version_of(path: str) -> str:
+        found = re.match(r"^/(v\d+\.\d+)(/|$)", path)
+        return found.group(1) if found else "v23.0"
+
+    # -- request parsing -----------------------------------------------------
+    def _params(
+        self, request: RecordedRequest
+    ) -> tuple[list[tuple[str, str]], dict[str, tuple[bytes, str | None]]]:
+        params = list(request.query)
+        files: dict[str, tuple[bytes, str | None]] = {}
+        if request.method in {"POST", "DELETE"}:
+            ctype = request.content_type
+            if ctype == "application/x-www-form-urlencoded":
+                try:
+                    params.extend(request.form())
+                except UnicodeDecodeError as exc:
+                    raise param_error("Request body is not valid UTF-8") from exc
+            elif ctype == "multipart/form-data":
+                try:
+                    parts = request.multipart()
+                except ValueError as exc:
+                    raise param_error("Invalid multipart body") from exc
+                for part in parts:
+                    if part.filename is not None:
+                        files[part.name] = (part.data, part.content_type)
+                    else:
+                        try:
+                            params.append((part.name, part.text))
+                        except UnicodeDecodeError as exc:
+                            raise param_error(f"Param {part.name} must be text") from exc
+            elif ctype == "application/json" and request.body.strip():
+                try:
+                    body = request.json()
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise param_error("Invalid JSON body") from exc
+                if not isinstance(body, dict):
+                    raise param_error("Invalid JSON body")
+                for key, value in body.items():
+                    params.append((key, value if isinstance(value, str) else json.dumps(value)))
+        return params, files
+
+    def _check_token(self, request: RecordedRequest, params: list[tuple[str, str]]) -> None:
+        tokens = [v for k, v in params if k == "access_token"]
+        header = request.header("Authorization") or ""
+        for scheme in ("OAuth ", "Bearer "):
+            if header.startswith(scheme):
+                tokens.append(header[len(scheme) :].strip())
+        if not tokens:
+            raise GraphError(400, 104, "An access token is required to request this resource.")
+        token = tokens[0]
+        if not hmac.compare_digest(token, self._page_access_token):
+            message = "Invalid OAuth access token - Cannot parse access token"
+            raise GraphError(400, 190, message, headers=_www_authenticate(message))
+        if self.token_state == "expired":
+            when = _fb_time(self.clock() - 3600)
+            message = (
+                f"Error validating access token: Session has expired on {when}."
+                f" The current time is {_fb_time(self.clock())}."
+            )
+            raise GraphError(400, 190, message, subcode=463, headers=_www_authenticate(message))
+        if self.token_state == "invalid":
+            message = (
+                "Error validating access token: The session is invalid because the user logged out."
+            )
+            raise GraphError(400, 190, message, subcode=467, headers=_www_authenticate(message))
+
+    # -- dispatch ------------------------------------------------------------
+    def handle_api(self, request: RecordedRequest) -> ApiResponse:
+        version = self._version_of(request.path)
+        self._calls.append(self.clock())
+        try:
+            response = self._route(request)
+        except GraphError as error:
+            response = error.response()
+        response.headers.update(
+            {k: v for k, v in self._usage_headers(version).items() if k not in response.headers}
+        )
+        return response
+
+    def _route(self, request: RecordedRequest) -> ApiResponse:
+        match = re.match(r"^/(?:v\d+\.\d+/?)?(.*)$", request.path)
+        rest = match.group(1) if match else ""
+        segments = [s for s in rest.split("/") if s]
+        params, files = self._params(request)
+        self._check_token(request, params)
+        method = request.method
+        if method not in {"GET", "POST", "DELETE"}:
+            raise GraphError(400, 100, "(#100) Unsupported method")
+        if not segments:
+            raise GraphError(400, 100, "(#100) Missing object id")
+        node = self.page_id if segments[0] == "me" else segments[0]
+        if len(segments) > 2:
+            raise GraphError(400, 2500, f"Unknown path components: /{'/'.join(segments[1:])}")
+        if len(segments) == 1:
+            if method != "GET":
+                raise _unsupported(method, node)
+            return self._get_object(node, params)
+        edge = segments[1]
+        if node != self.page_id:
+            raise _unsupported(method, node)
+        if method == "GET":
+            if edge in LIST_EDGES:
+                return self._list_posts(request, edge, params)
+            if edge in specdata.GRAPH_EDGES["Page"]:
+                return _ok({"data": []})
+            raise param_error(f"Tried accessing nonexisting field ({edge}) on node type (Page)")
+        if method == "POST" and edge == "feed":
+            return self._post_feed(params, files)
+        if method == "POST" and edge == "photos":
+            return self._post_photo(params, files)
+        if edge in specdata.GRAPH_EDGES["Page"]:
+            raise GraphError(
+                400, 3, "(#3) Application does not have the capability to make this API call."
+            )
+        raise GraphError(400, 2500, f"Unknown path components: /{edge}")
+
+    # -- reads ---------------------------------------------------------------
+    def _check_fields(self, params: list[tuple[str, str]], node_type: str) -> list[str]:
+        raw = ",".join(v for k, v in params if k == "fields")
+        names = _parse_fields(raw) if raw else []
+        known = set(specdata.GRAPH_FIELDS[node_type]) | set(specdata.GRAPH_EDGES[node_type])
+        for name in names:
+            if name not in known:
+                raise param_error(
+                    f"Tried accessing nonexisting field ({name}) on node type ({node_type})"
+                )
+        return names
+
+    def _page_object(self, fields: list[str]) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "id": self.page_id,
+            "name": self.page_name,
+            "link": f"https://www.facebook.com/{self.page_id}",
+            "category": "Library",
+            "fan_count": 0,
+            "followers_count": 0,
+            "about": "Sandbox Page of bmnsocial",
+            "is_published": True,
+            "verification_status": "not_verified",
+        }
+        wanted = fields or ["name", "id"]
+        return {name: values[name] for name in wanted if name in values}
+
+    def _post_object(self, item: Item, fields: list[str]) -> dict[str, Any]:
+        scheduled = item.data.get("scheduled_publish_time")
+        visible = item.published or (scheduled is not None and scheduled <= self.clock())
+        created = scheduled if scheduled is not None and visible else item.created_epoch
+        photo_ids: list[str] = item.data.get("photo_ids", [])
+        values: dict[str, Any] = {
+            "id": item.id,
+            "created_time": _fb_time(created),
+            "updated_time": _fb_time(created),
+            "permalink_url": item.url,
+            "is_published": visible,
+            "is_hidden": False,
+            "is_expired": False,
+            "from": {"name": self.page_name, "id": self.page_id},
+            "status_type": item.data.get("status_type", "mobile_status_update"),
+        }
+        if item.text:
+            values["message"] = item.text
+        if scheduled is not None and not visible:
+            values["scheduled_publish_time"] = float(scheduled)
+        if photo_ids:
+            values["full_picture"] = _cdn_url(photo_ids[0])
+            values["attachments"] = {"data": [self._attachment(photo_ids)]}
+        elif item.data.get("link"):
+            values["attachments"] = {
+                "data": [
+                    {
+                        "type": "share",
+                        "media_type": "link",
+                        "url": item.data["link"],
+                        "unshimmed_url": item.data["link"],
+                    }
+                ]
+            }
+        wanted = fields or ["created_time", "message", "id"]
+        return {name: values[name] for name in wanted if name in values}
+
+    def _attachment(self, photo_ids: list[str]) -> dict[str, Any]:
+        if len(photo_ids) == 1:
+            return {
+                "type": "photo",
+                "media_type": "photo",
+                "target": {"id": photo_ids[0], "url": _photo_link(photo_ids[0])},
+                "url": _photo_link(photo_ids[0]),
+                "media": {"image": {"src": _cdn_url(photo_ids[0])}},
+            }
+        return {
+            "type": "album",
+            "media_type": "album",
+            "subattachments": {
+                "data": [
+                    {
+                        "type": "photo",
+                        "media_type": "photo",
+                        "target": {"id": pid, "url": _photo_link(pid)},
+                        "url": _photo_link(pid),
+                        "media": {"image": {"src": _cdn_url(pid)}},
+                    }
+                    for pid in photo_ids
+                ]
+            },
+        }
+
+    def _photo_object(self, item: Item, fields: list[str]) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "id": item.id,
+            "created_time": _fb_time(item.created_epoch),
+            "updated_time": _fb_time(item.created_epoch),
+            "from": {"name": self.page_name, "id": self.page_id},
+            "link": _photo_link(item.id),
+            "picture": _cdn_url(item.id),
+            "can_delete": True,
+        }
+        if item.text:
+            values["name"] = item.text
+        for key in ("alt_text_custom", "width", "height"):
+            if item.data.get(key) is not None:
+                values[key] = item.data[key]
+        if item.data.get("page_story_id"):
+            values["page_story_id"] = item.data["page_story_id"]
+        wanted = fields or ["created_time", "name", "id"]
+        return {name: values[name] for name in wanted if name in values}
+
+    def _get_object(self, node: str, params: list[tuple[str, str]]) -> ApiResponse:
+        if node == self.page_id:
+            return _ok(self._page_object(self._check_fields(params, "Page")))
+        item = self.store.get("facebook", node)
+        if item is None or item.account_id != self.page_id:
+            raise _unsupported("GET", node)
+        if item.kind == "post":
+            return _ok(self._post_object(item, self._check_fields(params, "PagePost")))
+        return _ok(self._photo_object(item, self._check_fields(params, "Photo")))
+
+    def _visible_posts(self) -> list[Item]:
+        now = self.clock()
+        posts = []
+        for item in self.store.items("facebook", ["post"], self.page_id):
+            scheduled = item.data.get("scheduled_publish_time")
+            if item.published or (scheduled is not None and scheduled <= now):
+                posts.append(item)
+        posts.sort(key=lambda p: (p.data.get("scheduled_publish_time") or p.created_epoch, p.id))
+        posts.reverse()
+        return posts
+
+    def _list_posts(
+        self, request: RecordedRequest, edge: str, params: list[tuple[str, str]]
+    ) -> ApiResponse:
+        allowed = (
+            set(specdata.GRAPH_PARAMETERS[f"Page GET {edge}"])
+            | GENERIC_PARAMS
+            | {
+                "since",
+                "until",
+                "after",
+                "before",
+                "limit",
+                "offset",
+            }
+        )
+        single = {k: v for k, v in params}
+        for key in single:
+            if key not in allowed:
+                raise param_error(f"Param {key} is not a valid parameter")
+        fields = self._check_fields(params, "PagePost")
+        limit_raw = single.get("limit", "25")
+        if not limit_raw.isdigit():
+            raise param_error("Param limit must be a non-negative integer")
+        limit = min(int(limit_raw), 100)
+        since = until = None
+        for name in ("since", "until"):
+            if name in single:
+                parsed = _parse_time(single[name])
+                if parsed is None:
+                    raise param_error(f"The parameter {name} must be a valid time")
+                if name == "since":
+                    since = parsed
+                else:
+                    until = parsed
+        posts = self._visible_posts()
+
+        def when(item: Item) -> float:
+            scheduled = item.data.get("scheduled_publish_time")
+            return float(scheduled) if scheduled is not None else item.created_epoch
+
+        if since is not None:
+            posts = [p for p in posts if when(p) >= since]
+        if until is not None:
+            posts = [p for p in posts if when(p) <= until]
+        ids = [p.id for p in posts]
+        if "after" in single or "before" in single:
+            key = "after" if "after" in single else "before"
+            anchor = _uncursor(single[key])
+            if anchor is None or anchor not in ids:
+                raise param_error(f"The parameter {key} is not a valid cursor")
+            index = ids.index(anchor)
+            posts = posts[index + 1 :] if key == "after" else posts[:index]
+        page = posts[:limit]
+        body: dict[str, Any] = {"data": [self._post_object(p, fields) for p in page]}
+        if page:
+            paging: dict[str, Any] = {
+                "cursors": {"before": _cursor(page[0].id), "after": _cursor(page[-1].id)}
+            }
+            if len(posts) > limit:
+                query = [(k, v) for k, v in params if k not in {"after", "before"}]
+                query.append(("after", _cursor(page[-1].id)))
+                paging["next"] = f"{self.public_origins[0]}{request.path}?" + "&".join(
+                    f"{k}={_quote(v)}" for k, v in query
+                )
+            body["paging"] = paging
+        return _ok(body)
+
+    # -- writes --------------------------------------------------------------
+    def _validate_params(
+        self,
+        spec_key: str,
+        params: list[tuple[str, str]],
+        files: dict[str, tuple[bytes, str | None]],
+        file_params: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        spec: dict[str, str] = specdata.GRAPH_PARAMETERS[spec_key]
+        values: dict[str, Any] = {}
+        lists: dict[str, dict[int, str]] = {}
+        for key, value in params:
+            indexed = re.fullmatch(r"([a-z0-9_]+)\[(\d*)\]", key)
+            name = indexed.group(1) if indexed else key
+            if name in GENERIC_PARAMS:
+                continue
+            kind = spec.get(name)
+            if kind is None:
+                raise param_error(f"Param {name} is not a valid parameter")
+            if indexed:
+                if not kind.startswith("list"):
+                    raise param_error(f"Param {name} must be a {_type_word(kind)}")
+                index = int(indexed.group(2) or len(lists.get(name, {})))
+                lists.setdefault(name, {})[index] = value
+                continue
+            values[name] = _coerce(name, kind, value)
+        for name, items in lists.items():
+            kind = spec[name]
+            element = kind[5:-1] if kind.startswith("list<") else "string"
+            values[name] = [_coerce(f"{name}[{i}]", element, items[i]) for i in sorted(items)]
+        for name in files:
+            if name in file_params or spec.get(name) == "file":
+                continue
+            raise param_error(f"Param {name} is not a valid parameter")
+        return values
+
+    def _check_message(self, message: str | None) -> None:
+        if message is None:
+            return
+        if len(message) > MAX_MESSAGE_LENGTH:
+            raise param_error(f"Param message must be at most {MAX_MESSAGE_LENGTH} characters long")
+        if not message.strip():
+            return
+        now = self.clock()
+        for post in self.store.items("facebook", ["post"], self.page_id):
+            if post.text != message:
+                continue
+            if self.duplicate_window is None or post.created_epoch >= now - self.duplicate_window:
+                raise GraphError(
+                    400,
+                    506,
+                    "Duplicate status message",
+                    subcode=1455006,
+                    is_transient=False,
+                    user_title="Duplicate Status Update",
+                    user_msg=(
+                        "This status update is identical to the last one you posted. Try"
+                        " posting something different, or delete your previous update."
+                    ),
+                )
+
+    def _schedule(self, values: dict[str, Any]) -> tuple[bool, float | None]:
+        published = values.get("published", True)
+        scheduled = values.get("scheduled_publish_time")
+        if scheduled is None:
+            return bool(published), None
+        if published:
+            raise param_error("You cannot specify a scheduled publish time on a published post")
+        delta = float(scheduled) - self.clock()
+        if not _SCHEDULE_MIN <= delta <= _SCHEDULE_MAX:
+            raise param_error("The specified scheduled publish time is invalid.")
+        return False, float(scheduled)
+
+    def _post_feed(
+        self, params: list[tuple[str, str]], files: dict[str, tuple[bytes, str | None]]
+    ) -> ApiResponse:
+        values = self._validate_params("Page POST feed", params, files)
+        message: str | None = values.get("message")
+        link: str | None = values.get("link")
+        attached: list[Any] = values.get("attached_media", [])
+        if link is not None and not re.match(r"https?://[^\s/$.?#][^\s]*$", link):
+            raise param_error("The parameter link must be a valid URL")
+        photo_ids: list[str] = []
+        for index, media in enumerate(attached):
+            fbid = media.get("media_fbid") if isinstance(media, dict) else None
+            photo = self.store.get("facebook", str(fbid)) if fbid is not None else None
+            if (
+                photo is None
+                or photo.kind != "photo"
+                or photo.published
+                or photo.data.get("attached_to")
+            ):
+                raise param_error(f"Param attached_media[{index}] has an invalid media_fbid")
+            photo_ids.append(photo.id)
+        if len(set(photo_ids)) != len(photo_ids):
+            raise param_error("Param attached_media has duplicate media_fbid")
+        if not (message and message.strip()) and not link and not photo_ids:
+            raise param_error("Missing message or attachment")
+        published, scheduled = self._schedule(values)
+        self._check_message(message)
+        now = self.clock()
+        post_id = f"{self.page_id}_{self._ids.next()}"
+        status_type = "added_photos" if photo_ids else "shared_story" if link else None
+        data: dict[str, Any] = {
+            "link": link,
+            "photo_ids": photo_ids,
+            "scheduled_publish_time": scheduled,
+            "params": {
+                k: v
+                for k, v in values.items()
+                if k not in {"message", "link", "attached_media", "published"}
+            },
+        }
+        if status_type:
+            data["status_type"] = status_type
+        items = [
+            Item(
+                platform="facebook",
+                kind="post",
+                id=post_id,
+                account_id=self.page_id,
+                created_at=iso_utc(now),
+                text=message,
+                url=self.permalink(post_id),
+                published=published,
+                data=data,
+            )
+        ]
+        for pid in photo_ids:
+            photo = self.store.get("facebook", pid)
+            assert photo is not None
+            photo.data["attached_to"] = post_id
+            photo.data["page_story_id"] = post_id
+            self.store.update(photo)
+        self.store.insert(*items)
+        return _ok({"id": post_id})
+
+    def _post_photo(
+        self, params: list[tuple[str, str]], files: dict[str, tuple[bytes, str | None]]
+    ) -> ApiResponse:
+        values = self._validate_params(
+            "Page POST photos", params, files, file_params=frozenset({"source"})
+        )
+        url: str | None = values.get("url")
+        source = files.get("source")
+        if source is None and not url:
+            raise GraphError(400, 324, "(#324) Requires upload file")
+        info = None
+        if source is not None:
+            info = sniff(source[0])
+            too_big = len(source[0]) > self.max_photo_bytes
+            if info is None or info.mime not in _PHOTO_TYPES or too_big:
+                raise GraphError(400, 324, "(#324) Missing or invalid image file")
+        elif url is not None and not re.match(r"https?://[^\s/$.?#][^\s]*$", url):
+            raise param_error("url should represent a valid URL")
+        message: str | None = values.get("message", values.get("caption"))
+        published, scheduled = self._schedule(values)
+        if published or (message is not None and len(message) > MAX_MESSAGE_LENGTH):
+            self._check_message(message)
+        now = self.clock()
+        photo_id = self._ids.next()
+        photo_data: dict[str, Any] = {
+            "alt_text_custom": values.get("alt_text_custom"),
+            "source_url": url,
+            "size": len(source[0]) if source is not None else None,
+            "media_type": info.mime if info is not None else None,
+            "width": info.width if info is not None else None,
+            "height": info.height if info is not None else None,
+            "temporary": values.get("temporary", False),
+        }
+        items: list[Item] = []
+        body: dict[str, Any] = {"id": photo_id}
+        if published or scheduled is not None:
+            post_id = f"{self.page_id}_{self._ids.next()}"
+            photo_data["page_story_id"] = post_id
+            photo_data["attached_to"] = post_id
+            items.append(
+                Item(
+                    platform="facebook",
+                    kind="post",
+                    id=post_id,
+                    account_id=self.page_id,
+                    created_at=iso_utc(now),
+                    text=message,
+                    url=self.permalink(post_id),
+                    published=published,
+                    data={
+                        "photo_ids": [photo_id],
+                        "status_type": "added_photos",
+                        "scheduled_publish_time": scheduled,
+                        "link": None,
+                    },
+                )
+            )
+            if published:
+                body["post_id"] = post_id
+        items.insert(
+            0,
+            Item(
+                platform="facebook",
+                kind="photo",
+                id=photo_id,
+                account_id=self.page_id,
+                created_at=iso_utc(now),
+                text=message,
+                url=_photo_link(photo_id),
+                published=published,
+                data=photo_data,
+            ),
+        )
+        self.store.insert(*items)
+        return _ok(body)
+
+
+def _ok(payload: Any) -> ApiResponse:
+    return ApiResponse.json(200, payload, content_type=_GRAPH_JSON)
+
+
+def _unsupported(method: str, node: str) -> GraphError:
+    return GraphError(
+        400,
+        100,
+        f"Unsupported {method.lower()} request. Object with ID '{node}' does not exist, cannot"
+        " be loaded due to missing permissions, or does not support this operation. Please"
+        " read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+        type_="GraphMethodException",
+        subcode=33,
+    )
+
+
+def _www_authenticate(message: str) -> dict[str, str]:
+    return {"WWW-Authenticate": f'OAuth "Facebook Platform" "invalid_token" "{message}"'}
+
+
+def _photo_link(photo_id: str) -> str:
+    return f"https://www.facebook.com/photo.php?fbid={photo_id}"
+
+
+def _cdn_url(photo_id: str) -> str:
+    return f"https://scontent.xx.fbcdn.net/v/t39.30808-6/{photo_id}_n.jpg"
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _type_word(kind: str) -> str:
+    if kind == "bool":
+        return "boolean"
+    if kind in {"int", "unsigned int"}:
+        return "integer"
+    if kind in {"Object", "map"}:
+        return "JSON object"
+    if kind.startswith("list"):
+        return "list"
+    return "string"
+
+
+def _coerce(name: str, kind: str, value: str) -> Any:
+    """Check a form value against a spec type; return it as a Python value."""
+    if kind == "bool":
+        if value not in _BOOL_VALUES:
+            raise param_error(f"Param {name} must be a boolean")
+        return _BOOL_VALUES[value]
+    if kind == "unsigned int":
+        if not value.isdigit():
+            raise param_error(f"Param {name} must be a non-negative integer")
+        return int(value)
+    if kind == "int":
+        if not re.fullmatch(r"-?\d+", value):
+            raise param_error(f"Param {name} must be an integer")
+        return int(value)
+    if kind == "float":
+        try:
+            return float(value)
+        except ValueError as exc:
+            raise param_error(f"Param {name} must be a number") from exc
+    if kind == "datetime":
+        parsed = _parse_time(value)
+        if parsed is None:
+            raise param_error(f"Param {name} must be a valid time")
+        return parsed
+    if kind in {"Object", "map"}:
+        try:
+            parsed_obj = json.loads(value)
+        except ValueError as exc:
+            raise param_error(f"Param {name} must be a JSON object") from exc
+        if not isinstance(parsed_obj, dict):
+            raise param_error(f"Param {name} must be a JSON object")
+        return parsed_obj
+    if kind.startswith("list"):
+        try:
+            parsed_list = json.loads(value)
+        except ValueError:
+            parsed_list = value.split(",")
+        if not isinstance(parsed_list, list):
+            raise param_error(f"Param {name} must be an array")
+        element = kind[5:-1] if kind.startswith("list<") else "string"
+        return [
+            _coerce(f"{name}[{i}]", element, v if isinstance(v, str) else json.dumps(v))
+            for i, v in enumerate(parsed_list)
+        ]
+    if kind == "file":
+        raise param_error(f"Param {name} must be a file upload")
+    return value
