@@ -6,8 +6,10 @@ counts 2, code points in U+0000-10FF, U+2000-200D, U+2010-201F and U+2032-2037 c
 all others 2; at most 280. Range fields are UTF-16 indices, as in twitter-text.
 
 Emoji sequences come from the ``emoji`` package's data (kept current with Unicode), so
-sequences newer than twitter-text's own 2019 data (e.g. 🫶🏽, 🧑‍🧑‍🧒) count 2 as they do on X.
-The TLD list is twitter-text's own (``data/twitter-text-tld_lib.yml``, Apache-2.0).
+sequences newer than twitter-text's own emoji data (e.g. 🫶🏽, 🧑‍🧑‍🧒) count 2 too, where
+twitter-text would count each of their code points. Everything else, down to its quirks,
+matches twitter-text 3.1.0. The TLD list is twitter-text's own
+(``data/twitter-text-tld_lib.yml``, Apache-2.0).
 
 Regexes are compiled on first use so that importing this module stays cheap.
 """
@@ -33,7 +35,7 @@ __all__ = [
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
-EMOJI_WEIGHT = 2
+_EMOJI_WEIGHT = 2
 
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
@@ -47,6 +49,8 @@ _INVALID_RE = re.compile("[\ufffe\ufeff\uffff]")
 
 @dataclass(frozen=True, slots=True)
 class TweetLength:
+    """twitter-text's parseTweet result; range ends are inclusive UTF-16 indices into the text."""
+
     weighted_length: int
     valid: bool
     permillage: int
@@ -80,6 +84,7 @@ _PUNCT_NOT_IN_DOMAIN = r"!'#%&()*+,\\/:;<=>?@\[\]\^{|}~$"
 _NOT_DOMAIN = f"{_SPACES}{_INVALID_CHARS}{_DIRECTIONAL_MARKERS}"
 # Characters that can be nowhere in a domain (the domain name's own punctuation is ".-_").
 _NOT_IN_DOMAIN = f"[{_PUNCT_NOT_IN_DOMAIN}{_NOT_DOMAIN}]"
+_IN_DOMAIN = f"[^{_PUNCT_NOT_IN_DOMAIN}{_NOT_DOMAIN}]"
 _DOMAIN_CHAR = rf"[^{_PUNCT_NOT_IN_DOMAIN}\-._{_NOT_DOMAIN}]"
 # twitter-text writes "(?:[_-]|domainChar)*": the same as one class, which `re` runs far faster.
 _DOMAIN_CHAR_DASH_UNDERSCORE = rf"[^{_PUNCT_NOT_IN_DOMAIN}.{_NOT_DOMAIN}]"
@@ -121,7 +126,7 @@ class _UrlRegexes:
 
 
 def _case_variants(ch: str) -> str:
-    # JS /i without /u compares upper-cased code units; this is the same for every TLD character.
+    # For the TLDs' characters, the same as JS's /i (without /u), which compares upper cases.
     variants = {ch} | {v for v in (ch.lower(), ch.upper()) if len(v) == 1}
     return "".join(sorted(variants))
 
@@ -130,8 +135,9 @@ class _Trie(dict[str, "_Trie"]):
     __slots__ = ()
 
 
-def _trie_pattern(words: list[str], *, fold_case: bool) -> str:
-    """One regex matching any of ``words``, longest first, as a trie (fast in ``re``)."""
+def _trie_pattern(words: list[str]) -> str:
+    """A regex for any of ``words`` in any case, longest first, as a trie (fast in ``re``)."""
+    # ASCII letters are left to (?ai:), which unlike (?i:) leaves "ſ" and "K" (Kelvin) alone.
     end = ""
     root = _Trie()
     for word in words:
@@ -140,11 +146,14 @@ def _trie_pattern(words: list[str], *, fold_case: bool) -> str:
             node = node.setdefault(ch, _Trie())
         node[end] = _Trie()
 
+    def variants(ch: str) -> str:
+        return ch if ch.isascii() else _case_variants(ch)
+
     def atom(ch: str) -> str:
-        variants = _case_variants(ch) if fold_case else ch
-        if len(variants) == 1:
+        chars = variants(ch)
+        if len(chars) == 1:
             return re.escape(ch)
-        return "[" + "".join(re.escape(v) for v in variants) + "]"
+        return "[" + "".join(re.escape(v) for v in chars) + "]"
 
     def emit(node: _Trie) -> str:
         leaves: list[str] = []
@@ -154,7 +163,7 @@ def _trie_pattern(words: list[str], *, fold_case: bool) -> str:
             if rest:
                 branches.append(atom(ch) + rest)
             else:
-                leaves.append(_case_variants(ch) if fold_case else ch)
+                leaves.append(variants(ch))
         if leaves:
             chars = "".join(leaves)
             branches.append(re.escape(chars) if len(chars) == 1 else "[" + re.escape(chars) + "]")
@@ -164,22 +173,27 @@ def _trie_pattern(words: list[str], *, fold_case: bool) -> str:
         # Greedy optional group: try the longer words first, fall back to this one.
         return group + "?" if end in node else group
 
-    return emit(root)
+    return "(?ai:" + emit(root) + ")"
 
 
 def _load_tlds() -> list[str]:
     from importlib import resources
 
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     text = (
         resources.files("bmnsocial")
         .joinpath("data/twitter-text-tld_lib.yml")
         .read_text(encoding="utf-8")
     )
-    data = yaml.load(text, Loader=loader)
-    return [str(t) for t in data["generic"]] + [str(t) for t in data["country"]]
+    # A flat YAML mapping of lists ("country:", "- tld"): read without a YAML parser, which
+    # would double the cost of the first call.
+    lists: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("- "):
+            current.append(line[2:].strip().strip("'\""))
+        elif line.endswith(":"):
+            current = lists.setdefault(line[:-1], [])
+    return lists["generic"] + lists["country"]
 
 
 @cache
@@ -187,13 +201,13 @@ def _url_regexes() -> _UrlRegexes:
     tlds = _load_tlds()
     first_chars = {c for t in tlds for c in _case_variants(t[0])} | {"x", "X"}
     candidate = r"\.[" + re.escape("".join(sorted(first_chars))) + "]"
-    tld = rf"(?:{_trie_pattern(tlds, fold_case=True)})(?=[^0-9a-zA-Z@+\-]|\Z)"
+    tld = rf"(?:{_trie_pattern(tlds)})(?=[^0-9a-zA-Z@+\-]|\Z)"
     any_tld = rf"(?:{tld}|{_PUNYCODE_TLD})"
     domain = rf"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}{any_tld})"
     url = (
         rf"({_PRECEDING})"  # 1: preceding character
         # Not in twitter-text: a cheap test that a '.' + TLD start lies ahead in the domain.
-        rf"(?=(?:{_PROTOCOL})?[^{_NOT_IN_DOMAIN[1:]}*?{candidate})"
+        rf"(?=(?:{_PROTOCOL})?{_IN_DOMAIN}*?{candidate})"
         rf"(({_PROTOCOL})?"  # 2: URL, 3: protocol
         rf"({domain})"  # 4: domain
         r"(?::([0-9]+))?"  # 5: port
@@ -250,7 +264,6 @@ def _is_valid_url(url: str, protocol: str, domain: str, ascii_domain: re.Pattern
 
 
 def _extract(text: str) -> list[UrlEntity]:
-    # Entity.end is start + len(url), the span that parseTweet skips (always the URL's extent).
     if "." not in text:
         return []
     rx = _url_regexes()
@@ -327,18 +340,20 @@ _NOT_EMOJI_ALONE = frozenset({"\u00a9", "\u00ae"})
 
 class _EmojiTable:
     # Longest-match lookup in a set: faster in CPython than one regex of 5,000 alternatives.
-    __slots__ = ("first", "keys", "lengths", "possible")
+    __slots__ = ("first", "keys", "lead", "lengths", "possible")
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = frozenset(keys)
+        # Lengths of the keys of two or more code points, by their first two.
         lengths: dict[str, set[int]] = {}
         for k in keys:
-            lengths.setdefault(k[0], set()).add(len(k))
+            if len(k) > 1:
+                lengths.setdefault(k[:2], set()).add(len(k))
         self.lengths = {c: sorted(ns, reverse=True) for c, ns in lengths.items()}
         # A class of ~1,400 scattered code points (astral ones) is slow in `re`: find
-        # candidates with a few merged ranges instead, then look them up in `lengths`.
+        # candidates with a few merged ranges instead, then look them up.
         ranges: list[list[int]] = []
-        for cp in sorted(map(ord, lengths)):
+        for cp in sorted({ord(k[0]) for k in keys}):
             if ranges and cp - ranges[-1][1] <= 32:
                 ranges[-1][1] = cp
             else:
@@ -346,8 +361,11 @@ class _EmojiTable:
         self.first = re.compile(
             "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]"
         )
-        # Every emoji sequence has a code point at least this high: a text below it has none.
-        self.possible = re.compile(f"[{re.escape(min(max(k) for k in keys))}-\U0010ffff]")
+        # Every emoji sequence has a code point at least this high, at most `lead` code points
+        # from its start: a text without one has no emoji, and none starts much before it.
+        low = min(max(k) for k in keys)
+        self.possible = re.compile(f"[{re.escape(low)}-\U0010ffff]")
+        self.lead = max(next(i for i, c in enumerate(k) if c >= low) for k in keys)
 
 
 @cache
@@ -360,21 +378,25 @@ def _emoji_table() -> _EmojiTable:
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
     """Non-overlapping emoji sequences, leftmost and then longest first (as a regex would)."""
     table = _emoji_table()
-    if not table.possible.search(text):
+    high = table.possible.search(text)
+    if not high:
         return []
     spans: list[tuple[int, int]] = []
     keys = table.keys
     lengths = table.lengths
     search = table.first.search
-    pos = 0
+    pos = max(high.start() - table.lead, 0)
     while m := search(text, pos):
         i = m.start()
         pos = i + 1
-        for n in lengths.get(text[i], ()):
+        for n in lengths.get(text[i : i + 2], ()):
             if i + n <= len(text) and text[i : i + n] in keys:
-                spans.append((i, i + n))
                 pos = i + n
                 break
+        else:
+            if text[i] not in keys:
+                continue
+        spans.append((i, pos))
     return spans
 
 
@@ -428,7 +450,7 @@ def _entities(norm: str) -> list[_Entity]:
             entity, pos = _url_entity(norm, urls[ui])
         elif ei < len(emojis):
             start, pos = emojis[ei]
-            entity = (start, pos, EMOJI_WEIGHT, _utf16_len(norm[start:pos]))
+            entity = (start, pos, _EMOJI_WEIGHT, _utf16_len(norm[start:pos]))
         else:
             return out
         out.append(entity)
