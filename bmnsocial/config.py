@@ -69,6 +69,24 @@ class TwitterAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishSettings:
+    timeout_seconds: float = 30.0
+    retry_deadline_hours: float = 12.0
+
+
+MISFIRE_POLICIES = ("publish", "skip", "next_slot")
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSettings:
+    poll_seconds: float = 3.0
+    misfire: str = "publish"  # what to do with an occurrence found late (MISFIRE_POLICIES)
+    late_after_minutes: int = 5  # later than this counts as late
+    grace_minutes: int = 180  # 'publish' publishes late only within this window
+    max_catchup_per_hour: int = 3  # late publications per platform per hour, at most
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: str
     base_dir: Path
@@ -84,6 +102,9 @@ class Config:
     default_hashtags: tuple[str, ...] = ()
     require_alt_text: bool = True
     horizon_days: int = 60
+    secrets_file: Path | None = None
+    publish: PublishSettings = field(default_factory=lambda: PublishSettings())
+    daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
@@ -96,8 +117,11 @@ class Config:
 
 def missing_credentials(config: Config, environ: Mapping[str, str] | None = None) -> list[
         Credential]:
-    env = os.environ if environ is None else environ
-    return [c for c in config.credentials() if not env.get(c.env_var)]
+    from bmnsocial import secrets
+
+    found = secrets.resolve([c.env_var for c in config.credentials()], environ,
+                            config.secrets_file)
+    return [c for c in config.credentials() if c.env_var not in found]
 
 
 def default_state_dir() -> Path:
@@ -140,7 +164,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
-             "defaults", "horizon_days")
+             "defaults", "horizon_days", "secrets_file", "publish", "daemon")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -177,6 +201,9 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     platforms, hashtags, require_alt = _defaults(r, data.get("defaults"))
     horizon = r.integer(data.get("horizon_days", 60), ("horizon_days",), minimum=1,
                         maximum=366) or 60
+    secrets_file = directory("secrets_file", "") if data.get("secrets_file") else None
+    publish = _publish(r, data.get("publish"))
+    daemon = _daemon(r, data.get("daemon"))
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -188,7 +215,46 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         source=doc.file, base_dir=base_dir, timezone_name=tz_name, timezone=tz,
         posts_dir=posts_dir, media_root=media_root, state_dir=state_dir,
         facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
-        default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon)
+        default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
+        secrets_file=secrets_file, publish=publish, daemon=daemon)
+
+
+def _daemon(r: Reader, value: Any) -> DaemonSettings:
+    if value is None:
+        return DaemonSettings()
+    keys = ("poll_seconds", "misfire", "late_after_minutes", "grace_minutes",
+            "max_catchup_per_hour")
+    data = r.mapping(value, ("daemon",), keys)
+    if data is None:
+        return DaemonSettings()
+    d = DaemonSettings()
+    poll = r.integer(data.get("poll_seconds", 3), ("daemon", "poll_seconds"), minimum=1,
+                     maximum=300)
+    misfire = r.choice(data.get("misfire", d.misfire), ("daemon", "misfire"), MISFIRE_POLICIES)
+    late = r.integer(data.get("late_after_minutes", d.late_after_minutes),
+                     ("daemon", "late_after_minutes"), minimum=0, maximum=24 * 60)
+    grace = r.integer(data.get("grace_minutes", d.grace_minutes), ("daemon", "grace_minutes"),
+                      minimum=0, maximum=14 * 24 * 60)
+    cap = r.integer(data.get("max_catchup_per_hour", d.max_catchup_per_hour),
+                    ("daemon", "max_catchup_per_hour"), minimum=1, maximum=100)
+    return DaemonSettings(
+        poll_seconds=float(poll or d.poll_seconds), misfire=misfire or d.misfire,
+        late_after_minutes=d.late_after_minutes if late is None else late,
+        grace_minutes=d.grace_minutes if grace is None else grace,
+        max_catchup_per_hour=cap or d.max_catchup_per_hour)
+
+
+def _publish(r: Reader, value: Any) -> PublishSettings:
+    if value is None:
+        return PublishSettings()
+    data = r.mapping(value, ("publish",), ("timeout_seconds", "retry_deadline_hours"))
+    if data is None:
+        return PublishSettings()
+    timeout = r.integer(data.get("timeout_seconds", 30), ("publish", "timeout_seconds"),
+                        minimum=1, maximum=600) or 30
+    deadline = r.integer(data.get("retry_deadline_hours", 12),
+                         ("publish", "retry_deadline_hours"), minimum=0, maximum=24 * 14)
+    return PublishSettings(float(timeout), float(12 if deadline is None else deadline))
 
 
 def _env_name(r: Reader, value: Any, path: PathKey) -> str:

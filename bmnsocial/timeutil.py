@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -17,10 +18,11 @@ class LocalTimeKind(StrEnum):
 
 
 def classify(naive: datetime, tz: ZoneInfo) -> LocalTimeKind:
-    first = naive.replace(tzinfo=tz, fold=0)
-    second = naive.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() == second.utcoffset():
+    # tz.utcoffset reads only the wall time and its fold: asking it directly is cheaper than
+    # attaching the zone first, and this runs for every scheduled post.
+    if tz.utcoffset(naive.replace(fold=0)) == tz.utcoffset(naive.replace(fold=1)):
         return LocalTimeKind.NORMAL
+    first = naive.replace(tzinfo=tz, fold=0)
     round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     return LocalTimeKind.NONEXISTENT if round_trip != naive else LocalTimeKind.AMBIGUOUS
 
@@ -41,11 +43,16 @@ def transition_offsets(naive: datetime, tz: ZoneInfo) -> tuple[str, str]:
     return f"{a[:3]}:{a[3:]}", f"{b[:3]}:{b[3:]}"
 
 
+_started = time.monotonic()
+
+
 def now(tz: ZoneInfo | None = None) -> datetime:
-    """The current time; BMNSOCIAL_NOW (ISO 8601 with offset) fixes it for rehearsals and tests."""
+    """The current time. BMNSOCIAL_NOW (ISO 8601 with offset) sets the clock for rehearsals and
+    tests: the process starts at that time and the clock runs on from there."""
     fixed = os.environ.get("BMNSOCIAL_NOW")
     try:
-        current = datetime.fromisoformat(fixed) if fixed else datetime.now(UTC)
+        current = (datetime.fromisoformat(fixed) + timedelta(seconds=time.monotonic() - _started)
+                   if fixed else datetime.now(UTC))
     except ValueError:
         from bmnsocial.errors import UsageError
 
@@ -66,3 +73,24 @@ def describe(moment: datetime, tz: ZoneInfo) -> str:
 
 def day_span(days: int) -> timedelta:
     return timedelta(days=days)
+
+
+def parse_user_time(text: str, tz: ZoneInfo) -> datetime:
+    """A time typed on the command line: local in ``tz`` or with an offset, never ambiguous."""
+    from bmnsocial.errors import UsageError
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"'{text}' is not a date and time; write it like 2027-01-14 09:30 "
+                         "or 2027-01-14T09:30-05:00.") from None
+    if moment.tzinfo is not None:
+        return moment
+    kind = classify(moment, tz)
+    if kind is not LocalTimeKind.NORMAL:
+        first, second = transition_offsets(moment, tz)
+        what = "does not exist" if kind is LocalTimeKind.NONEXISTENT else "happens twice"
+        raise UsageError(f"{text} {what} in {tz.key} (DST change); add an offset such as "
+                         f"{moment:%Y-%m-%dT%H:%M}{first}"
+                         + (f" or {second}" if kind is LocalTimeKind.AMBIGUOUS else "") + ".")
+    return moment.replace(tzinfo=tz)

@@ -17,7 +17,14 @@ import pytest
 import requests
 import tweepy
 
-from bmnsocial.sandbox import FAULT_KINDS, FaultPlan, Sandbox, load_published, load_routes
+from bmnsocial.sandbox import (
+    FAULT_KINDS,
+    SANDBOX_CREDENTIALS,
+    FaultPlan,
+    Sandbox,
+    load_published,
+    load_routes,
+)
 from bmnsocial.sandbox.testing import graph_api, tweepy_client
 
 PAGE_FEED = "/v*/*/feed"
@@ -225,9 +232,18 @@ def test_graph_lost_response_then_506(graph: Any, sandbox: Sandbox) -> None:
     assert info.value.result["error"]["code"] == 506
 
 
+def test_graph_slow_response_stores_before_answering(sandbox: Sandbox) -> None:
+    sandbox.graph.faults.add("slow_response", path=PAGE_FEED, delay=0.5)
+    token = SANDBOX_CREDENTIALS["facebook"]["page_access_token"]
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(f"{sandbox.graph.base_url}/v23.0/{sandbox.graph.page_id}/feed",
+                      data={"message": "¿llegó?", "access_token": token}, timeout=0.2)
+    assert [p["message"] for p in sandbox.published()] == ["¿llegó?"]
+
+
 def test_every_kind_is_covered() -> None:
     covered = {"http500", "http503", "http429", "timeout", "reset", "html", "latency"}
-    assert covered | {"lost_response"} == set(FAULT_KINDS)
+    assert covered | {"lost_response", "slow_response"} == set(FAULT_KINDS)
 
 
 # -- admin API ---------------------------------------------------------------------

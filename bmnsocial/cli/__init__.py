@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from importlib import import_module
 from typing import Any
@@ -17,6 +18,10 @@ COMMANDS = {
     "validate": "bmnsocial.cli.validate:validate",
     "preview": "bmnsocial.cli.preview:preview",
     "post": "bmnsocial.cli.post:post",
+    "history": "bmnsocial.cli.history:history",
+    "retry": "bmnsocial.cli.history:retry",
+    "accounts": "bmnsocial.cli.accounts:accounts",
+    "sandbox": "bmnsocial.cli.sandbox:sandbox_group",
 }
 
 
@@ -39,14 +44,51 @@ class LazyGroup(click.Group):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               envvar="BMNSOCIAL_CONFIG", show_envvar=True,
               help="Configuration file (default: ./config.yaml, else the embedded default).")
+@click.option("--sandbox", is_flag=True, envvar="BMNSOCIAL_SANDBOX", show_envvar=True,
+              help="Publish to local fake platforms: nothing leaves this machine and no "
+                   "credentials are needed.")
+@click.option("-v", "--verbose", count=True,
+              help="Log more to stderr (-v: what happens, -vv: debugging detail).")
 @click.version_option(__version__, prog_name="bmnsocial")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, sandbox: bool, verbose: int) -> None:
     """Plan, check and publish the BMN's Facebook and X posts from YAML files.
 
     Posts live in posts/ as YAML files, one post each; see docs/post-format.md.
     """
-    ctx.obj = AppContext(config_path=config_path)
+    setup_logging(verbose)
+    app = AppContext(config_path=config_path, sandbox=sandbox)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def setup_logging(verbose: int) -> None:
+    """One line per event on stderr (journald-friendly), secrets masked before any handler."""
+    from bmnsocial.secrets import install_log_redaction
+
+    install_log_redaction()
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    root = logging.getLogger()
+    if not any(isinstance(h, StderrHandler) for h in root.handlers):
+        handler = StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time of each record (tests swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
 
 
 def main(argv: list[str] | None = None) -> Any:

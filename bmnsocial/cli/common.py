@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ from bmnsocial.config import Config, find_config_path, load_config
 from bmnsocial.errors import BmnError, ConfigError, UsageError
 from bmnsocial.timeutil import now
 
+if TYPE_CHECKING:
+    from bmnsocial.runtime import Runtime
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -25,13 +28,28 @@ R = TypeVar("R")
 @dataclass
 class AppContext:
     config_path: str | None = None
+    sandbox: bool = False
     _config: Config | None = field(default=None, repr=False)
+    _runtime: Runtime | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(find_config_path(self.config_path))
         return self._config
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            from bmnsocial.runtime import Runtime
+
+            self._runtime = Runtime(self.config, sandbox=self.sandbox)
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
 
     def now(self) -> datetime:
         return now(self.config.timezone)

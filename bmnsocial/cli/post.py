@@ -1,24 +1,135 @@
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import (
+    AppContext,
+    Exit,
+    echo_json,
+    handle_errors,
+    json_option,
+    pass_app,
+    stdout_is_tty,
+)
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.preview import show_previews
+from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
+from bmnsocial.ledger import Row, Status
+from bmnsocial.timeutil import parse_user_time
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--now", "immediately", is_flag=True, help="Publish immediately.")
+@click.option("--at", "at_text", metavar="TIME",
+              help="Queue for this time instead of the post's schedule ('2027-01-14 09:00', "
+                   "local time, or with an offset).")
+@click.option("--platform", "platforms", multiple=True, type=click.Choice(PLATFORMS),
+              help="Only this platform (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent, and when; send nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wait", default=120, show_default=True, metavar="SECONDS",
+              help="With --now: how long to keep retrying before leaving the rest to the "
+                   "queue (the daemon or run-due finishes it).")
 @json_option
 @pass_app
 @handle_errors
-def post(app: AppContext, files: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
-    """Publish or queue posts; with --dry-run, only show what would be sent."""
-    if not dry_run:
-        raise UsageError("publishing is not available in this version yet; use --dry-run.")
-    if not show_previews(app, [Path(f) for f in files], as_json):
+def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: str | None,
+         platforms: tuple[str, ...], dry_run: bool, yes: bool, wait: int,
+         as_json: bool) -> None:
+    """Publish posts now (--now), or queue them by their schedule or --at.
+
+    Without --now the posts are queued: the daemon or 'bmnsocial run-due' publishes them on
+    time. An occurrence already published is never sent again. Exit 0 when everything asked
+    for is published or queued, 1 if a post is invalid, 3 if a publication failed or could not
+    be confirmed, 4 if some is still waiting for a retry.
+    """
+    from bmnsocial.queueing import enqueue, plan
+    from bmnsocial.validation import validate_paths
+
+    if immediately and at_text:
+        raise UsageError("give --now or --at, not both.")
+    config = app.config
+    paths = [Path(f) for f in files]
+    if dry_run:
+        if not show_previews(app, paths, as_json):
+            raise Exit(ExitCode.INVALID)
+        return
+    at = parse_user_time(at_text, config.timezone) if at_text else None
+    now = app.now()
+    if at is not None and at <= now:
+        raise UsageError(f"--at {at_text} is in the past.")
+    result = validate_paths(paths, config, now)
+    if not result.ok:
+        for d in result.diagnostics:
+            click.echo(d.format(), err=True)
+        click.echo(result.summary(), err=True)
         raise Exit(ExitCode.INVALID)
+    runtime = app.runtime
+    ledger = runtime.ledger
+    plans = [(c, plan(c, config, ledger, now, at=at, immediately=immediately,
+                      platforms=platforms)) for c in result.posts]
+    if not yes and stdout_is_tty() and not as_json:
+        for c, planned in plans:
+            for p in planned:
+                when = "now" if immediately else _local(p.due, app)
+                click.echo(f"  {c.post.id} → {p.rendered.platform}: {when}")
+        where = " (SANDBOX)" if app.sandbox else ""
+        verb = "Publish" if immediately else "Queue"
+        click.confirm(f"{verb} these{where}?", abort=True)
+    rows: list[Row] = []
+    for c, planned in plans:
+        rows.extend(enqueue(ledger, c, planned, now))
+    if immediately:
+        rows = _publish_now(app, rows, wait)
+    if as_json:
+        echo_json([r.to_json(config.timezone) for r in rows])
+    else:
+        for r in rows:
+            click.echo(_describe(r, app, now))
+    statuses = {r.status for r in rows}
+    if statuses & {Status.FAILED, Status.UNCONFIRMED}:
+        raise Exit(ExitCode.PUBLISH_FAILED)
+    if immediately and statuses & {Status.QUEUED, Status.SENDING}:
+        raise Exit(ExitCode.PENDING)
+
+
+def _publish_now(app: AppContext, rows: list[Row], wait: int) -> list[Row]:
+    publisher = app.runtime.publisher()
+    clock = publisher.clock
+    deadline = clock.now().timestamp() + wait
+    ids = [r.id for r in rows]
+    current = [publisher.advance(i) for i in ids]
+    while True:
+        pending = [r for r in current if r.status in (Status.QUEUED, Status.SENDING)]
+        if not pending:
+            return current
+        next_times = [r.next_attempt_at.timestamp() for r in pending if r.next_attempt_at]
+        wake = min(next_times, default=clock.now().timestamp())
+        if wake > deadline:
+            return current
+        clock.sleep(max(0.0, wake - clock.now().timestamp()))
+        current = [publisher.advance(i) for i in ids]
+
+
+def _local(moment: datetime, app: AppContext) -> str:
+    from bmnsocial.timeutil import describe
+
+    return describe(moment, app.config.timezone)
+
+
+def _describe(row: Row, app: AppContext, started: datetime) -> str:
+    head = f"{row.platform:<9} {row.post_id}"
+    if row.status is Status.PUBLISHED:
+        earlier = row.published_at is not None and row.published_at < started
+        return f"{head}: {'already published' if earlier else 'published'} {row.url}"
+    if row.status is Status.QUEUED and row.attempts == 0:
+        return f"{head}: queued for {_local(row.due, app)}"
+    if row.status in (Status.QUEUED, Status.SENDING):
+        when = _local(row.next_attempt_at, app) if row.next_attempt_at else "soon"
+        return f"{head}: not yet published ({row.last_error}); retrying {when}"
+    return f"{head}: {row.status.value.upper()}: {row.last_error or ''}"

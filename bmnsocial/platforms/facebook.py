@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from bmnsocial.platforms.base import PlatformSpec
+from bmnsocial.platforms.base import (
+    Adapter,
+    AuthError,
+    Identity,
+    PlatformSpec,
+    Progress,
+    Published,
+    PublishError,
+    RateLimited,
+    Rejected,
+    RemotePost,
+    Transient,
+    Unconfirmed,
+)
 from bmnsocial.post import Content
-from bmnsocial.render import Finding, Rendered, hashtag_line, join_blocks
+from bmnsocial.render import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.secrets import redact, register
 from bmnsocial.yamlsafe import PathKey
+
+if TYPE_CHECKING:
+    import requests
+
+    from bmnsocial.config import FacebookAccount
 
 MAX_MESSAGE = 63_206
 MAX_PHOTOS = 10
@@ -59,3 +81,291 @@ class FacebookSpec(PlatformSpec):
                 yield Finding((*m.source, "path"), "FB-MEDIA-SIZE",
                               f"'{m.info.relative}' is {m.info.size / 1e6:.1f} MB; Facebook "
                               "takes photos up to 4 MB.", "Export it smaller.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing, through facebook-sdk (imported only here, when an adapter is built).
+
+THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
+TOKEN_CODES = frozenset({190, 102})
+DUPLICATE_SUBCODES = frozenset({1455006})
+_TOKEN_SUBCODES = {
+    458: "the app was removed from the account",
+    459: "the account is checkpointed",
+    460: "the password was changed",
+    463: "the token expired",
+    464: "the account is unconfirmed",
+    467: "the token is no longer valid",
+    492: "the session is invalid (is the person still an admin of the Page?)",
+}
+_POST_FIELDS = "id,message,created_time,permalink_url"
+_MAX_PAGES = 10
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _header_json(headers: Mapping[str, str], name: str) -> Any:
+    try:
+        return json.loads(headers.get(name) or "null")
+    except ValueError:
+        return None
+
+
+def retry_at_from_usage(headers: Mapping[str, str], now: datetime) -> datetime | None:
+    """When Graph will take calls again: the largest ``estimated_time_to_regain_access``
+    (minutes) in X-Business-Use-Case-Usage (or X-Page-Usage / X-App-Usage when they carry
+    one); else, with X-App-Usage at 100 %, one hour (Platform limits count calls over a
+    rolling hour); else unknown."""
+    minutes: list[float] = []
+    buc = _header_json(headers, "X-Business-Use-Case-Usage")
+    if isinstance(buc, dict):
+        for entries in buc.values():
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict):
+                    found = _number(entry.get("estimated_time_to_regain_access"))
+                    if found is not None:
+                        minutes.append(found)
+    for name in ("X-Page-Usage", "X-App-Usage"):
+        usage = _header_json(headers, name)
+        if isinstance(usage, dict):
+            found = _number(usage.get("estimated_time_to_regain_access"))
+            if found is not None:
+                minutes.append(found)
+    if minutes and max(minutes) > 0:
+        return now + timedelta(minutes=max(minutes))
+    app = _header_json(headers, "X-App-Usage")
+    if isinstance(app, dict) and any((_number(v) or 0) >= 100 for v in app.values()):
+        return now + timedelta(hours=1)
+    return None
+
+
+def error_from_graph(status: int, error: Mapping[str, Any], headers: Mapping[str, str],
+                     now: datetime, action: str, token_env: str) -> PublishError:
+    """The taxonomy error for a Graph API error object (``{"error": {...}}``)."""
+    code = _number(error.get("code"))
+    subcode = _number(error.get("error_subcode"))
+    c = int(code) if code is not None else 0
+    sub = int(subcode) if subcode is not None else None
+    label = f"code {c}" + (f"/{sub}" if sub is not None else "")
+    said = str(error.get("message") or "no message")
+    if error.get("error_user_msg"):
+        said += f" {error['error_user_msg']}"
+    text = redact(f"{action}: Facebook answered {status} ({label}): {said}")
+    if c in THROTTLING_CODES:
+        return RateLimited(text, retry_at_from_usage(headers, now))
+    if c in TOKEN_CODES:
+        why = _TOKEN_SUBCODES.get(sub or 0, "the token was refused")
+        return AuthError(f"{text}. The Page access token must be renewed ({why}): generate a "
+                         f"new one and put it in {token_env}, as docs/configuration.md "
+                         "explains.", sent=False)
+    if c == 10 or 200 <= c <= 299:
+        return AuthError(f"{text}. The Page token lacks a permission (it needs "
+                         "pages_manage_posts and pages_read_engagement): see "
+                         "docs/configuration.md.", sent=False)
+    if c == 506 or (sub is not None and sub in DUPLICATE_SUBCODES):
+        return Rejected(text, duplicate=True)
+    if c == 368:
+        return Rejected(text)
+    if error.get("is_transient") is True or c in (1, 2):
+        return Transient(text, sent=True)
+    return Rejected(text)
+
+
+class _GraphTransport:
+    """What facebook-sdk is given as its ``session``. It sends the token in an Authorization
+    header (facebook-sdk would put it in the URL of every GET, where logs and error messages
+    show it) and turns every answer that is not a proper Graph success into the taxonomy,
+    because facebook-sdk ignores HTTP status and breaks on non-JSON answers."""
+
+    def __init__(self, session: requests.Session, token: str, token_env: str,
+                 clock: Callable[[], datetime]) -> None:
+        self.session = session
+        self._token = token
+        self.token_env = token_env
+        self.clock = clock
+        self.action = "Facebook"
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        import requests
+
+        from bmnsocial.http import transient_from
+
+        params = {k: v for k, v in (kwargs.pop("params", None) or {}).items()
+                  if k != "access_token"}
+        data = kwargs.pop("data", None)
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "access_token"} or None
+        # The Graph API takes the token in an Authorization header (Meta's resumable-upload
+        # guide uses "Authorization: OAuth"; restfb and huandu/facebook offer the same switch),
+        # so it never sits in a URL that logs, proxies or error messages could repeat.
+        headers = {"Authorization": f"OAuth {self._token}"}
+        try:
+            response = self.session.request(method, url, params=params, data=data,
+                                            headers=headers, **kwargs)
+        except requests.RequestException as exc:
+            raise transient_from(exc, self.action) from None
+        self._check(response)
+        return response
+
+    def _check(self, response: requests.Response) -> None:
+        status = response.status_code
+        content_type = response.headers.get("Content-Type", "")
+        body: Any = None
+        if "json" in content_type.lower():
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            raise error_from_graph(status, body["error"], response.headers, self.clock(),
+                                   self.action, self.token_env)
+        if status == 429:
+            raise RateLimited(f"{self.action}: Facebook answered 429",
+                              retry_at_from_usage(response.headers, self.clock()))
+        if not 200 <= status < 300 or body is None:
+            raise Transient(f"{self.action}: Facebook answered {status} {response.reason or ''}"
+                            f" with {content_type or 'no content type'}, not a Graph API "
+                            "answer.", sent=True)
+
+
+class FacebookAdapter(Adapter):
+    """Publishes to one Facebook Page with a Page access token through facebook-sdk.
+
+    A text post is ``POST /{page}/feed`` (``message``, ``link``); one photo is
+    ``POST /{page}/photos`` (``source``, ``message``, ``alt_text_custom``, published); several
+    photos are uploaded unpublished, then attached to a feed post with ``attached_media[i]``.
+    """
+
+    name = "facebook"
+
+    def __init__(self, account: FacebookAccount, secrets: Mapping[str, str],
+                 session: requests.Session, *, timeout: float,
+                 clock: Callable[[], datetime] = _now) -> None:
+        token = secrets.get(account.token_env, "")
+        if not token:
+            raise AuthError("the Facebook Page access token is missing: set the environment "
+                            f"variable {account.token_env} (see docs/configuration.md).",
+                            sent=False)
+        register(token)
+        import facebook
+
+        self.account = account
+        self.transport = _GraphTransport(session, token, account.token_env, clock)
+        self.graph = facebook.GraphAPI(access_token=token, timeout=timeout,
+                                       session=self.transport)
+        # facebook-sdk 3.1.0's constructor refuses any version above 3.1, but it reads the
+        # attribute only when building each URL, so current versions work when set here.
+        self.graph.version = account.api_version
+
+    @staticmethod
+    def post_url(post_id: str) -> str:
+        """The public address of a Page post whose Graph id is '{page}_{post}'."""
+        page, _, post = post_id.partition("_")
+        return f"https://www.facebook.com/{page}/posts/{post}" if post else (
+            f"https://www.facebook.com/{post_id}")
+
+    def _call(self, action: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        import facebook
+
+        self.transport.action = action
+        try:
+            return method(*args, **kwargs)
+        except facebook.GraphAPIError as exc:  # only if an answer slipped past the transport
+            raise Transient(redact(f"{action}: {exc}"), sent=True) from None
+
+    def whoami(self) -> Identity:
+        me = self._call("Facebook: checking the Page token", self.graph.get_object, "me",
+                        fields="id,name")
+        identity = Identity(self.name, str(me.get("id", "")), str(me.get("name", "")))
+        if identity.id != self.account.page_id:
+            raise AuthError(f"the token belongs to Page {identity.name!r} ({identity.id}); "
+                            f"config says {self.account.page_id} (accounts.facebook.page_id). "
+                            "Use a Page access token of the configured Page "
+                            "(docs/configuration.md).", sent=False)
+        return identity
+
+    def _photo(self, media: RenderedMedia, action: str, *, published: bool,
+               message: str = "") -> dict[str, Any]:
+        fields = {"published": "true" if published else "false"}
+        if message:
+            fields["message"] = message
+        if media.alt:
+            fields["alt_text_custom"] = media.alt
+        info = media.info
+        with info.path.open("rb") as fh:
+            result: dict[str, Any] = self._call(
+                action, self.graph.put_photo, (info.path.name, fh, info.mime),
+                album_path=f"{self.account.page_id}/photos", **fields)
+        return result
+
+    def publish(self, rendered: Rendered, progress: Progress) -> Published:
+        if progress.part_ids:
+            post_id = progress.part_ids[0]
+            return Published(post_id, self.post_url(post_id), (post_id,))
+        if len(rendered.parts) != 1:
+            raise Rejected(f"Facebook: a post is one message, not {len(rendered.parts)}.")
+        part = rendered.parts[0]
+        media = part.media
+        if any(m.info.kind == "video" for m in media):
+            raise Rejected("Facebook: bmnsocial does not publish videos to Facebook yet.")
+        page = self.account.page_id
+        if len(media) == 1:
+            result = self._photo(media[0], "Facebook: publishing the photo post",
+                                 published=True, message=part.text)
+            post_id = str(result.get("post_id") or "")
+            if not post_id:
+                raise Unconfirmed("Facebook published the photo but returned no post id; "
+                                  "look at the Page before retrying.")
+        else:
+            fields: dict[str, str] = {"message": part.text} if part.text else {}
+            if not media and rendered.link:
+                fields["link"] = rendered.link
+            try:
+                for i, m in enumerate(media):
+                    photo = self._photo(m, f"Facebook: uploading photo {i + 1} of {len(media)}",
+                                        published=False)
+                    fields[f"attached_media[{i}]"] = json.dumps({"media_fbid": str(photo["id"])})
+            except Transient as exc:
+                # Unpublished photos are not a post: nothing can have been published yet.
+                exc.sent = False
+                raise
+            result = self._call("Facebook: publishing the post", self.graph.put_object, page,
+                                "feed", **fields)
+            post_id = str(result["id"])
+        progress.done(post_id)
+        return Published(post_id, self.post_url(post_id), (post_id,))
+
+    def recent_posts(self, since: datetime) -> list[RemotePost]:
+        args = {"fields": _POST_FIELDS, "since": str(int(since.timestamp())), "limit": "100"}
+        posts: list[RemotePost] = []
+        for _ in range(_MAX_PAGES):
+            page = self._call("Facebook: reading recent posts", self.graph.get_connections,
+                              self.account.page_id, "published_posts", **args)
+            for item in page.get("data") or []:
+                post_id = str(item["id"])
+                posts.append(RemotePost(post_id, str(item.get("message") or ""),
+                                        _parse_time(item.get("created_time")),
+                                        str(item.get("permalink_url") or self.post_url(post_id))))
+            paging = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+            if not after:
+                break
+            args["after"] = str(after)
+        return posts
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    for parse in (lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S%z"), datetime.fromisoformat):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    return None

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from bmnsocial.platforms.base import PlatformSpec
+from bmnsocial.platforms.base import (
+    Adapter,
+    AuthError,
+    Identity,
+    PlatformSpec,
+    Progress,
+    Published,
+    Rejected,
+    RemotePost,
+    Transient,
+    Unconfirmed,
+)
 from bmnsocial.post import Content
-from bmnsocial.render import Finding, Rendered, hashtag_line, join_blocks
+from bmnsocial.render import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.secrets import register
 from bmnsocial.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.yamlsafe import PathKey
+
+if TYPE_CHECKING:
+    import requests
+
+    from bmnsocial.config import TwitterAccount
 
 MAX_IMAGES = 4
 MAX_THREAD = 25
@@ -84,3 +104,141 @@ class TwitterSpec(PlatformSpec):
                 yield Finding((*m.source, "alt"), "X-ALT-LENGTH",
                               f"the alt text is {len(m.alt)} characters; X takes up to "
                               f"{MAX_ALT_TEXT}.", "Describe the image more briefly.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing, through tweepy (imported only here, when an adapter is built).
+
+_CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+_TWEET_FIELDS = ["created_at", "in_reply_to_user_id", "referenced_tweets"]
+_MAX_PAGES = 10
+
+
+class TwitterAdapter(Adapter):
+    """Publishes to X with OAuth 1.0a user context: tweets through ``tweepy.Client``, media
+    through :mod:`bmnsocial.platforms.x_media`, both on ``session``.
+
+    Errors: 429 -> RateLimited (retry_at from the reset headers); 401 -> AuthError; 403 with
+    X's duplicate-content detail -> Rejected(duplicate=True); 403 saying the app or token
+    lacks a permission -> AuthError (a person must fix the app's settings, retrying cannot
+    help); other 403 and other 4xx -> Rejected; 5xx -> Transient(sent=True); network errors
+    -> Transient via :func:`bmnsocial.http.transient_from`.
+    """
+
+    name = "twitter"
+
+    def __init__(self, account: TwitterAccount, secrets: Mapping[str, str],
+                 session: requests.Session, *, timeout: float,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        values: dict[str, str] = {}
+        missing: list[str] = []
+        for role in _CREDENTIALS:
+            env = getattr(account, f"{role}_env")
+            value = secrets.get(env, "")
+            if not value:
+                missing.append(env)
+            values[role] = value
+        if missing:
+            raise AuthError("X credentials are missing: set the environment variable"
+                            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                            "(see docs/configuration.md).", sent=False)
+        register(*values.values())
+        import tweepy
+
+        from bmnsocial.platforms.x_media import XMediaUploader
+
+        self.account = account
+        # wait_on_rate_limit stays False: tweepy would sleep and retry without any bound.
+        self.client = tweepy.Client(**values, wait_on_rate_limit=False)
+        self.client.session = session
+        auth = tweepy.OAuth1UserHandler(values["consumer_key"], values["consumer_secret"],
+                                        values["access_token"],
+                                        values["access_token_secret"]).apply_auth()
+        self.media = XMediaUploader(session, auth, timeout=timeout, sleep=sleep)
+        self._user_id: str | None = None
+
+    def tweet_url(self, tweet_id: str) -> str:
+        return f"https://x.com/{self.account.username}/status/{tweet_id}"
+
+    def _call(self, action: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        import requests
+        import tweepy
+
+        from bmnsocial.http import transient_from
+        from bmnsocial.platforms.x_media import error_from_response
+
+        try:
+            return method(*args, **kwargs)
+        except tweepy.HTTPException as exc:
+            raise error_from_response(exc.response, action) from None
+        except requests.RequestException as exc:
+            raise transient_from(exc, action) from None
+
+    def whoami(self) -> Identity:
+        response = self._call("X: checking the account", self.client.get_me, user_auth=True)
+        user = response.data
+        if user is None:
+            raise AuthError("X: the credentials were accepted but X named no account.",
+                            sent=False)
+        self._user_id = str(user.id)
+        if user.username.casefold() != self.account.username.casefold():
+            raise AuthError(f"the X credentials belong to @{user.username}; config says "
+                            f"@{self.account.username} (accounts.twitter.username).",
+                            sent=False)
+        return Identity(self.name, str(user.id), user.username)
+
+    def _upload(self, media: tuple[RenderedMedia, ...]) -> list[str]:
+        ids: list[str] = []
+        try:
+            for m in media:
+                media_id = self.media.upload(m.info.path, m.info.mime, m.info.kind)
+                if m.alt:
+                    self.media.set_alt_text(media_id, m.alt, m.info.path.name)
+                ids.append(media_id)
+        except Transient as exc:
+            # No tweet can come out of a media call, whatever happened to the request.
+            exc.sent = False
+            raise
+        return ids
+
+    def publish(self, rendered: Rendered, progress: Progress) -> Published:
+        parts = rendered.parts
+        if not parts:
+            raise Rejected("X: nothing to publish (the rendered post has no parts).")
+        ids = list(progress.part_ids)
+        for index, part in enumerate(parts):
+            if index < len(ids):
+                continue
+            where = f"tweet {index + 1} of {len(parts)}" if len(parts) > 1 else "the tweet"
+            media_ids = self._upload(part.media) if part.media else None
+            response = self._call(f"X: publishing {where}", self.client.create_tweet,
+                                  text=part.text or None, media_ids=media_ids,
+                                  in_reply_to_tweet_id=ids[-1] if ids else None,
+                                  user_auth=True)
+            data = response.data
+            if not isinstance(data, dict) or not data.get("id"):
+                raise Unconfirmed(f"X: {where} was accepted but X returned no id; look at "
+                                  f"https://x.com/{self.account.username} before retrying.")
+            tweet_id = str(data["id"])
+            progress.done(tweet_id)
+            ids.append(tweet_id)
+        return Published(ids[0], self.tweet_url(ids[0]), tuple(ids))
+
+    def recent_posts(self, since: datetime) -> list[RemotePost]:
+        user_id = self._user_id or self.whoami().id
+        posts: list[RemotePost] = []
+        token: str | None = None
+        for _ in range(_MAX_PAGES):
+            response = self._call("X: reading recent tweets", self.client.get_users_tweets,
+                                  user_id, start_time=since, max_results=100,
+                                  tweet_fields=_TWEET_FIELDS, pagination_token=token,
+                                  user_auth=True)
+            for tweet in response.data or []:
+                reply_to = next((str(r.id) for r in tweet.referenced_tweets or []
+                                 if r.type == "replied_to"), None)
+                posts.append(RemotePost(str(tweet.id), tweet.text, tweet.created_at,
+                                        self.tweet_url(str(tweet.id)), reply_to))
+            token = (response.meta or {}).get("next_token")
+            if not token:
+                break
+        return posts

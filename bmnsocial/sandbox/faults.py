@@ -18,7 +18,8 @@ from typing import Any, Literal, get_args
 __all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan"]
 
 FaultKind = Literal[
-    "http500", "http503", "http429", "timeout", "reset", "html", "latency", "lost_response"
+    "http500", "http503", "http429", "timeout", "reset", "html", "latency", "lost_response",
+    "slow_response",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
@@ -30,8 +31,10 @@ class Fault:
     ``timeout`` holds the connection for ``delay`` seconds (0: until the server
     stops) and then closes it without an answer; ``latency`` waits ``delay``
     seconds and then answers normally; ``http429`` announces a reset ``delay``
-    seconds ahead (0: 15 minutes). The request is processed only for
-    ``latency`` and ``lost_response``.
+    seconds ahead (0: 15 minutes); ``slow_response`` processes (and stores) the
+    request at once, then waits ``delay`` seconds before answering — the window in
+    which a client can die after the platform acted. The request is processed only
+    for ``latency``, ``lost_response`` and ``slow_response``.
     """
 
     kind: FaultKind

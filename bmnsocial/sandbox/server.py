@@ -500,6 +500,12 @@ class FakeServer:
             self._dispatch(request)
             handler.drop()
             return None
+        if fault.kind == "slow_response":
+            response = self._dispatch(request)
+            if self._stopping.wait(fault.delay):
+                handler.drop()
+                return None
+            return response
         with self.lock:
             return self.fault_response(fault, request)
 

@@ -1,0 +1,117 @@
+"""The one place that builds HTTP sessions for the platform libraries, and turns network
+failures into ``Transient`` errors that say whether the request may have reached the platform.
+
+tweepy and facebook-sdk pass no timeout to requests, so every session gets a default one.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.models import PreparedRequest, Response
+from urllib3.exceptions import ConnectTimeoutError
+
+from bmnsocial.platforms.base import Transient
+from bmnsocial.secrets import redact
+
+__all__ = ["TimeoutAdapter", "build_session", "request_was_sent", "transient_from"]
+
+_MAX_DETAIL = 300
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` that applies ``default_timeout`` when the caller passes none."""
+
+    def __init__(self, default_timeout: float, **kwargs: Any) -> None:
+        self.default_timeout = default_timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:
+        # requests.Session passes everything but the request by keyword.
+        if not args and kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().send(request, *args, **kwargs)
+
+
+def build_session(*, timeout: float, routes: Mapping[str, str] | None = None) -> requests.Session:
+    """A session whose requests time out after ``timeout`` seconds unless told otherwise.
+
+    Without ``routes`` it reaches the real platforms and honours the environment's proxy
+    settings (``trust_env``), which BMN's network may need. With ``routes`` (the sandbox's
+    public origin -> local URL map) every request goes to the local fakes, nothing unrouted
+    leaves the machine, and the environment is ignored.
+    """
+    session = requests.Session()
+    if routes is not None:
+        from bmnsocial.sandbox.transport import mount_routes
+
+        mount_routes(session, routes, default_timeout=timeout)
+    else:
+        adapter = TimeoutAdapter(timeout)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.trust_env = True
+    return session
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything it wraps: causes, contexts, urllib3's ``reason``, exception args."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested: list[Any] = [current.__cause__, current.__context__,
+                             getattr(current, "reason", None), *current.args]
+        todo.extend(e for e in nested if isinstance(e, BaseException))
+
+
+def request_was_sent(exc: requests.RequestException) -> bool:
+    """False only when ``exc`` proves the request never reached the server: it failed while
+    connecting (refused, DNS, connect timeout, certificate refused), was blocked by the
+    sandbox, or could not even be built. Anything later (read timeout, connection reset or
+    closed after sending, truncated answer) may have been acted on."""
+    from bmnsocial.sandbox.transport import SandboxRoutingError
+
+    if isinstance(exc, requests.ConnectTimeout | SandboxRoutingError | requests.URLRequired
+                  | requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema
+                  | requests.exceptions.MissingSchema | requests.exceptions.InvalidHeader
+                  | requests.exceptions.ProxyError):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        for inner in _chain(exc):
+            # urllib3's NewConnectionError and NameResolutionError are ConnectTimeoutErrors.
+            if isinstance(inner, ConnectTimeoutError | ssl.SSLCertVerificationError):
+                return False
+    return True
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.ConnectTimeout):
+        return "could not connect in time"
+    if isinstance(exc, requests.ReadTimeout):
+        return "no answer in time (read timeout)"
+    if isinstance(exc, requests.exceptions.JSONDecodeError):
+        return "the answer was not valid JSON"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the answer was cut off"
+    if isinstance(exc, requests.ConnectionError):
+        return "could not connect" if not request_was_sent(exc) else "the connection was lost"
+    return "the request failed"
+
+
+def transient_from(exc: requests.RequestException, action: str) -> Transient:
+    """A ``Transient`` for a network failure during ``action`` (e.g. "X: sending tweet 1"),
+    with a redacted message and ``sent`` from :func:`request_was_sent`."""
+    detail = redact(f"{type(exc).__name__}: {exc}")
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[:_MAX_DETAIL] + "…"
+    return Transient(redact(f"{action}: {_describe(exc)} ({detail})"),
+                     sent=request_was_sent(exc))

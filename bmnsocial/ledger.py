@@ -1,0 +1,365 @@
+"""The ledger: one SQLite row per (post, platform, occurrence) with its publication status.
+
+It is the source of truth shared by every process (CLI, daemon, cron runs). A row moves
+queued → sending → published | failed | unconfirmed (or cancelled / skipped). Claiming a row
+is one conditional UPDATE, so two processes can never both send the same occurrence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+ONCE = "once"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS publications (
+    id INTEGER PRIMARY KEY,
+    post_id TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    occurrence TEXT NOT NULL,
+    due TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    payload TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    source_file TEXT NOT NULL DEFAULT '',
+    part_ids TEXT NOT NULL DEFAULT '[]',
+    platform_post_id TEXT,
+    url TEXT,
+    last_error TEXT,
+    error_kind TEXT,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    sent_at TEXT,
+    first_attempt_at TEXT,
+    published_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (post_id, platform, occurrence)
+);
+CREATE INDEX IF NOT EXISTS publications_status_due ON publications (status, due);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    publication_id INTEGER,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+FINAL = {Status.PUBLISHED, Status.FAILED, Status.CANCELLED, Status.SKIPPED}
+
+
+def stamp(moment: datetime) -> str:
+    """UTC text that sorts like the instants it names."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def parse_stamp(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: int
+    post_id: str
+    platform: str
+    occurrence: str
+    due: datetime
+    status: Status
+    attempts: int
+    next_attempt_at: datetime | None
+    payload: str
+    content_hash: str
+    source_file: str
+    part_ids: list[str]
+    platform_post_id: str | None
+    url: str | None
+    last_error: str | None
+    error_kind: str | None
+    claimed_by: str | None
+    sent_at: datetime | None
+    first_attempt_at: datetime | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_sql(cls, r: sqlite3.Row) -> Row:
+        return cls(
+            id=r["id"], post_id=r["post_id"], platform=r["platform"],
+            occurrence=r["occurrence"], due=datetime.fromisoformat(r["due"]),
+            status=Status(r["status"]), attempts=r["attempts"],
+            next_attempt_at=parse_stamp(r["next_attempt_at"]), payload=r["payload"],
+            content_hash=r["content_hash"], source_file=r["source_file"],
+            part_ids=json.loads(r["part_ids"]), platform_post_id=r["platform_post_id"],
+            url=r["url"], last_error=r["last_error"], error_kind=r["error_kind"],
+            claimed_by=r["claimed_by"], sent_at=parse_stamp(r["sent_at"]),
+            first_attempt_at=parse_stamp(r["first_attempt_at"]),
+            published_at=parse_stamp(r["published_at"]),
+            created_at=datetime.fromisoformat(r["created_at"]),
+            updated_at=datetime.fromisoformat(r["updated_at"]))
+
+    def to_json(self, tz: Any = None) -> dict[str, Any]:
+        def iso(d: datetime | None) -> str | None:
+            return d.astimezone(tz).isoformat() if d else None
+
+        return {
+            "id": self.id, "post_id": self.post_id, "platform": self.platform,
+            "occurrence": self.occurrence, "due": iso(self.due), "status": self.status.value,
+            "attempts": self.attempts, "next_attempt_at": iso(self.next_attempt_at),
+            "url": self.url, "platform_post_id": self.platform_post_id,
+            "published_at": iso(self.published_at), "error": self.last_error,
+            "error_kind": self.error_kind, "source_file": self.source_file,
+        }
+
+
+def _secure_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        _secure_file(path)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                  check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = FULL")
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                            (str(SCHEMA_VERSION),))
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- reading
+    def get(self, row_id: int) -> Row:
+        r = self.db.execute("SELECT * FROM publications WHERE id = ?", (row_id,)).fetchone()
+        if r is None:
+            raise KeyError(row_id)
+        return Row.from_sql(r)
+
+    def find(self, post_id: str, platform: str, occurrence: str) -> Row | None:
+        r = self.db.execute("SELECT * FROM publications WHERE post_id = ? AND platform = ? "
+                            "AND occurrence = ?", (post_id, platform, occurrence)).fetchone()
+        return Row.from_sql(r) if r else None
+
+    def rows(self, *, statuses: tuple[Status, ...] | None = None, post_id: str | None = None,
+             platform: str | None = None, order: str = "due",
+             limit: int | None = None) -> list[Row]:
+        sql = "SELECT * FROM publications WHERE 1 = 1"
+        args: list[Any] = []
+        if statuses:
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            args.extend(s.value for s in statuses)
+        if post_id is not None:
+            sql += " AND post_id = ?"
+            args.append(post_id)
+        if platform is not None:
+            sql += " AND platform = ?"
+            args.append(platform)
+        sql += {"due": " ORDER BY due, id", "updated": " ORDER BY updated_at DESC, id DESC"}[order]
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [Row.from_sql(r) for r in self.db.execute(sql, args)]
+
+    def ready(self, now: datetime) -> list[Row]:
+        """Queued rows that are due and not waiting for a retry time."""
+        t = stamp(now)
+        return [Row.from_sql(r) for r in self.db.execute(
+            "SELECT * FROM publications WHERE status = 'queued' AND due <= ? "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY due, id", (t, t))]
+
+    def events(self, publication_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events"
+        args: tuple[Any, ...] = ()
+        if publication_id is not None:
+            sql, args = sql + " WHERE publication_id = ?", (publication_id,)
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def event_times(self, kind: str, detail: str, since: datetime) -> list[datetime]:
+        return [datetime.fromisoformat(r[0]) for r in self.db.execute(
+            "SELECT at FROM events WHERE kind = ? AND detail = ? AND at >= ? ORDER BY at",
+            (kind, detail, stamp(since)))]
+
+    # -- writing
+    def record(self, publication_id: int | None, kind: str, detail: str, now: datetime) -> None:
+        self.db.execute("INSERT INTO events (publication_id, at, kind, detail) VALUES (?,?,?,?)",
+                        (publication_id, stamp(now), kind, detail))
+
+    def enqueue(self, *, post_id: str, platform: str, occurrence: str, due: datetime,
+                payload: str, content_hash: str, source_file: str, now: datetime) -> Row:
+        return self.upsert(post_id=post_id, platform=platform, occurrence=occurrence, due=due,
+                           payload=payload, content_hash=content_hash, source_file=source_file,
+                           now=now)[0]
+
+    def upsert(self, *, post_id: str, platform: str, occurrence: str, due: datetime,
+               payload: str, content_hash: str, source_file: str,
+               now: datetime) -> tuple[Row, str]:
+        """Queue an occurrence, or refresh what a still-queued one will send. Rows already
+        being sent or finished are left exactly as they are. Also says what it did: "new",
+        "updated", "unchanged" or "kept" (not queued any more, left alone)."""
+        t = stamp(now)
+        change = "new"
+        with self.transaction() as db:
+            existing = db.execute("SELECT id, status, content_hash, due FROM publications "
+                                  "WHERE post_id = ? AND platform = ? AND occurrence = ?",
+                                  (post_id, platform, occurrence)).fetchone()
+            if existing is None:
+                cur = db.execute(
+                    "INSERT INTO publications (post_id, platform, occurrence, due, status, "
+                    "payload, content_hash, source_file, created_at, updated_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (post_id, platform, occurrence, stamp(due), Status.QUEUED.value, payload,
+                     content_hash, source_file, t, t))
+                row_id = int(cur.lastrowid or 0)
+                self.record(row_id, "queued", f"due {due.isoformat()}", now)
+            else:
+                row_id = existing["id"]
+                changed = (existing["content_hash"] != content_hash
+                           or existing["due"] != stamp(due))
+                if existing["status"] != Status.QUEUED.value:
+                    change = "kept"
+                elif changed:
+                    change = "updated"
+                    db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
+                               "source_file = ?, updated_at = ? WHERE id = ?",
+                               (stamp(due), payload, content_hash, source_file, t, row_id))
+                    self.record(row_id, "updated", f"due {due.isoformat()}", now)
+                else:
+                    change = "unchanged"
+        return self.get(row_id), change
+
+    def claim(self, row_id: int, claimer: str, now: datetime) -> Row | None:
+        """Take a queued row for sending; None if another process has it or it is not ready."""
+        t = stamp(now)
+        cur = self.db.execute(
+            "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
+            "claimed_by = ?, claimed_at = ?, sent_at = ?, "
+            "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
+            "WHERE id = ? AND status = 'queued' "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            (claimer, t, t, t, t, row_id, t))
+        return self.get(row_id) if cur.rowcount == 1 else None
+
+    def claim_for_reconcile(self, row_id: int, claimer: str, previous: str | None,
+                            now: datetime) -> Row | None:
+        """Take a row left in 'sending' (its claimer is gone) to find out what happened."""
+        t = stamp(now)
+        cur = self.db.execute(
+            "UPDATE publications SET claimed_by = ?, claimed_at = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'sending' AND claimed_by IS ?",
+            (claimer, t, t, row_id, previous))
+        return self.get(row_id) if cur.rowcount == 1 else None
+
+    def save_progress(self, row_id: int, part_ids: list[str], now: datetime) -> None:
+        self.db.execute("UPDATE publications SET part_ids = ?, updated_at = ? WHERE id = ?",
+                        (json.dumps(part_ids), stamp(now), row_id))
+
+    def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
+                **fields: Any) -> Row:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction() as db:
+            db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
+                       f"{', ' + sets if sets else ''} WHERE id = ?",
+                       (status.value, stamp(now), *fields.values(), row_id))
+            self.record(row_id, event, detail, now)
+        return self.get(row_id)
+
+    def mark_published(self, row_id: int, platform_post_id: str, url: str, part_ids: list[str],
+                       now: datetime, how: str = "published") -> Row:
+        return self._finish(row_id, Status.PUBLISHED, now, how, url,
+                            platform_post_id=platform_post_id, url=url,
+                            part_ids=json.dumps(part_ids), published_at=stamp(now),
+                            last_error=None, error_kind=None, claimed_by=None,
+                            next_attempt_at=None)
+
+    def requeue(self, row_id: int, retry_at: datetime, error: str, kind: str,
+                now: datetime) -> Row:
+        return self._finish(row_id, Status.QUEUED, now, "retry",
+                            f"{kind}: {error}; next attempt {retry_at.isoformat()}",
+                            next_attempt_at=stamp(retry_at), last_error=error, error_kind=kind,
+                            claimed_by=None)
+
+    def hold_for_reconcile(self, row_id: int, retry_at: datetime, error: str, kind: str,
+                           now: datetime) -> Row:
+        """The request may have gone out: stay 'sending', released, to be looked up first."""
+        return self._finish(row_id, Status.SENDING, now, "uncertain",
+                            f"{kind}: {error}; will check the platform before any resend",
+                            next_attempt_at=stamp(retry_at), last_error=error, error_kind=kind,
+                            claimed_by=None)
+
+    def mark_failed(self, row_id: int, error: str, kind: str, now: datetime) -> Row:
+        return self._finish(row_id, Status.FAILED, now, "failed", f"{kind}: {error}",
+                            last_error=error, error_kind=kind, claimed_by=None)
+
+    def mark_unconfirmed(self, row_id: int, error: str, kind: str, now: datetime) -> Row:
+        return self._finish(row_id, Status.UNCONFIRMED, now, "unconfirmed", f"{kind}: {error}",
+                            last_error=error, error_kind=kind, claimed_by=None)
+
+    def mark_cancelled(self, row_id: int, reason: str, now: datetime) -> Row:
+        return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason)
+
+    def mark_skipped(self, row_id: int, reason: str, now: datetime) -> Row:
+        return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,
+                            error_kind="skipped")
+
+    def move(self, row_id: int, due: datetime, reason: str, now: datetime) -> Row:
+        return self._finish(row_id, Status.QUEUED, now, "moved", reason, due=stamp(due),
+                            next_attempt_at=None)
+
+    def defer(self, row_id: int, until: datetime, reason: str, now: datetime) -> Row:
+        return self._finish(row_id, Status.QUEUED, now, "deferred", reason,
+                            next_attempt_at=stamp(until))
+
+    def retry(self, row_id: int, now: datetime) -> Row:
+        """A person asks to try a failed or unconfirmed row again."""
+        return self._finish(row_id, Status.QUEUED, now, "retry-requested",
+                            "requeued by a person", next_attempt_at=None, claimed_by=None,
+                            first_attempt_at=None)

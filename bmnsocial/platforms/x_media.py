@@ -1,0 +1,209 @@
+"""X API v2 media upload, over tweepy's authenticated session (tweepy's ``Client`` has none).
+
+Endpoints (X developer docs; shapes checked against X's OpenAPI description 2.167):
+
+* simple upload, images: ``POST https://api.x.com/2/media/upload`` (multipart ``media``,
+  ``media_category``) https://docs.x.com/x-api/media/media-upload
+* chunked upload, GIF and video: ``POST /2/media/upload/initialize`` (JSON ``media_type``,
+  ``total_bytes``, ``media_category``), ``POST /2/media/upload/{id}/append`` (multipart
+  ``segment_index`` 0-999, ``media``), ``POST /2/media/upload/{id}/finalize`` (no body)
+  https://docs.x.com/x-api/media/media-upload
+* processing status: ``GET /2/media/upload?command=STATUS&media_id=…``
+  https://docs.x.com/x-api/media/media-upload-status
+* alt text: ``POST /2/media/metadata`` ``{"id", "metadata": {"alt_text": {"text"}}}``
+  https://docs.x.com/x-api/media/media-metadata-create
+
+Every call is signed with OAuth 1.0a user context. HTTP errors map onto the publishing
+taxonomy exactly as tweet errors do (:func:`error_from_response`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bmnsocial.http import transient_from
+from bmnsocial.platforms.base import AuthError, PublishError, RateLimited, Rejected, Transient
+from bmnsocial.secrets import redact
+
+__all__ = ["CATEGORIES", "XMediaUploader", "error_from_response", "retry_at_from_headers"]
+
+API = "https://api.x.com"
+CATEGORIES = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
+CHUNK_BYTES = 4 * 1024 * 1024
+MAX_SEGMENTS = 1000
+DUPLICATE_MARK = "duplicate content"
+# 403 problems that mean the app or the token lacks a permission, not that the post is bad.
+_PERMISSION_TYPES = ("client-forbidden", "oauth1-permissions", "unsupported-authentication")
+_PERMISSION_WORDS = ("not permitted to perform this action", "permission")
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _problem_text(body: Any) -> str:
+    """The human part of an X error body: RFC 7807 ``detail``/``title`` plus ``errors[]``."""
+    if not isinstance(body, dict):
+        return ""
+    texts: list[str] = []
+    for key in ("detail", "title"):
+        value = body.get(key)
+        if isinstance(value, str) and value and value not in texts:
+            texts.append(value)
+            break
+    for error in body.get("errors") or []:
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("detail")
+            if isinstance(message, str) and message not in texts:
+                texts.append(message)
+        elif isinstance(error, str):
+            texts.append(error)
+    return "; ".join(texts)
+
+
+def retry_at_from_headers(headers: Mapping[str, str]) -> datetime | None:
+    """When X will take calls again: the 15-minute window's reset, or a 24-hour cap's reset
+    when that cap is the one exhausted (epoch seconds in both)."""
+    candidates: list[int] = []
+    for reset, remaining in (("x-rate-limit-reset", None),
+                             ("x-user-limit-24hour-reset", "x-user-limit-24hour-remaining"),
+                             ("x-app-limit-24hour-reset", "x-app-limit-24hour-remaining")):
+        value = headers.get(reset, "")
+        if not value.strip().isdigit():
+            continue
+        if remaining is not None and headers.get(remaining, "").strip() != "0":
+            continue
+        candidates.append(int(value))
+    return datetime.fromtimestamp(max(candidates), UTC) if candidates else None
+
+
+def error_from_response(response: requests.Response, action: str) -> PublishError:
+    """The taxonomy error for an X answer that is not a success."""
+    status = response.status_code
+    body = _json(response)
+    said = redact(_problem_text(body))[:500]
+    text = f"{action}: X answered {status} {response.reason or ''}".rstrip()
+    if said:
+        text += f": {said}"
+    if status == 429:
+        return RateLimited(text, retry_at_from_headers(response.headers))
+    if status == 401:
+        return AuthError(text + ". X refused the credentials: renew the access token and "
+                         "secret (see docs/configuration.md).", sent=False)
+    if status == 403:
+        lowered = said.lower()
+        if DUPLICATE_MARK in lowered:
+            return Rejected(text, duplicate=True)
+        problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
+        if (problem_type.endswith(_PERMISSION_TYPES)
+                or any(word in lowered for word in _PERMISSION_WORDS)):
+            return AuthError(text + ". The X app or its access token lacks a permission "
+                             "(it needs 'Read and write'; see docs/configuration.md).",
+                             sent=False)
+        return Rejected(text)
+    if status >= 500 or status == 408:
+        return Transient(text, sent=True)
+    return Rejected(text)
+
+
+class XMediaUploader:
+    """Uploads files for a tweet and sets their alt text; returns media ids."""
+
+    def __init__(self, session: requests.Session, auth: Any, *, timeout: float,
+                 sleep: Callable[[float], None] = time.sleep, max_wait: float = 600.0,
+                 max_polls: int = 120, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.session = session
+        self.auth = auth
+        self.timeout = timeout
+        self.sleep = sleep
+        self.max_wait = max_wait
+        self.max_polls = max_polls
+        self.chunk_bytes = chunk_bytes
+
+    # -- one call ---------------------------------------------------------------------------
+    def _call(self, method: str, path: str, action: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.session.request(method, API + path, auth=self.auth,
+                                            timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise transient_from(exc, action) from None
+        with response:
+            if not 200 <= response.status_code < 300:
+                raise error_from_response(response, action)
+            body = _json(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise Transient(f"{action}: X answered {response.status_code} without the "
+                            "expected data", sent=True)
+        return data
+
+    # -- uploads ----------------------------------------------------------------------------
+    def upload(self, path: Path, mime: str, kind: str) -> str:
+        """Upload one file; images in one request, GIFs and videos in chunks. Returns its
+        media id once X has finished processing it."""
+        category = CATEGORIES[kind]
+        if kind == "image":
+            data = self._call(
+                "POST", "/2/media/upload", f"X: uploading {path.name}",
+                files={"media": (path.name, path.read_bytes(), mime)},
+                data={"media_category": category})
+        else:
+            data = self._chunked(path, mime, category)
+        media_id = str(data["id"])
+        self._wait_for_processing(media_id, data, path.name)
+        return media_id
+
+    def _chunked(self, path: Path, mime: str, category: str) -> dict[str, Any]:
+        size = path.stat().st_size
+        if -(-size // self.chunk_bytes) > MAX_SEGMENTS:
+            raise Rejected(f"X: {path.name} needs more than {MAX_SEGMENTS} upload segments.")
+        started = self._call("POST", "/2/media/upload/initialize",
+                             f"X: starting the upload of {path.name}",
+                             json={"media_type": mime, "total_bytes": size,
+                                   "media_category": category})
+        media_id = str(started["id"])
+        with path.open("rb") as fh:
+            index = 0
+            while chunk := fh.read(self.chunk_bytes):
+                self._call("POST", f"/2/media/upload/{media_id}/append",
+                           f"X: uploading part {index + 1} of {path.name}",
+                           files={"media": (path.name, chunk, "application/octet-stream")},
+                           data={"segment_index": str(index)})
+                index += 1
+        return self._call("POST", f"/2/media/upload/{media_id}/finalize",
+                          f"X: finishing the upload of {path.name}")
+
+    def _wait_for_processing(self, media_id: str, data: dict[str, Any], name: str) -> None:
+        waited = 0.0
+        polls = 0
+        info = data.get("processing_info")
+        while isinstance(info, dict) and info.get("state") in ("pending", "in_progress"):
+            asked = info.get("check_after_secs")
+            delay = max(0.0, float(asked)) if isinstance(asked, int | float) else 1.0
+            if waited + delay > self.max_wait or polls >= self.max_polls:
+                raise Transient(f"X: {name} was still being processed after {waited:.0f} s.",
+                                sent=False)
+            self.sleep(delay)
+            waited += delay
+            polls += 1
+            data = self._call("GET", "/2/media/upload", f"X: checking the processing of {name}",
+                              params={"command": "STATUS", "media_id": media_id})
+            info = data.get("processing_info")
+        if isinstance(info, dict) and info.get("state") == "failed":
+            error = info.get("error")
+            reason = json.dumps(error, ensure_ascii=False) if error else "no reason given"
+            raise Rejected(f"X could not process {name}: {redact(reason)[:300]}")
+
+    def set_alt_text(self, media_id: str, text: str, name: str) -> None:
+        self._call("POST", "/2/media/metadata", f"X: setting the alt text of {name}",
+                   json={"id": media_id, "metadata": {"alt_text": {"text": text}}})

@@ -1,0 +1,258 @@
+"""Publishing queued ledger rows: claim, send through an adapter, record what happened.
+
+Never twice: a row is sent only by the process that claimed it, and a row whose request may
+have reached the platform (a crash, a timeout after sending, a 5xx) is looked up on the
+platform before anything is sent again. Never silently lost: every outcome is a status with
+a message, and what cannot be decided becomes 'unconfirmed' for a person to look at.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import random
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from bmnsocial.ledger import Ledger, Row, Status
+from bmnsocial.locks import ProcessLock, claimer_alive
+from bmnsocial.payload import from_payload
+from bmnsocial.platforms.base import (
+    Adapter,
+    AuthError,
+    Progress,
+    PublishError,
+    RateLimited,
+    Rejected,
+    RemotePost,
+    Transient,
+    Unconfirmed,
+)
+from bmnsocial.render import Rendered
+from bmnsocial.timeutil import now as clock_now
+
+log = logging.getLogger("bmnsocial.publisher")
+
+AdapterFactory = Callable[[str], Adapter]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return clock_now()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    base_seconds: float = 30.0
+    cap_seconds: float = 30 * 60.0
+    deadline: timedelta = timedelta(hours=12)
+    # A retry sooner than this after a possible send would race the platform's own indexing.
+    reconcile_delay_seconds: float = 20.0
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        raw = min(self.cap_seconds, self.base_seconds * 2.0 ** max(0, attempts - 1))
+        return float(raw * (0.5 + rng.random() / 2))  # jitter: many rows must not retry in lockstep
+
+
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def normalize(text: str) -> str:
+    """Text as both sides can agree on it: X rewrites links to t.co, escapes & < >, appends a
+    media link; none of that may hide the post we are looking for."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    return " ".join(_URL.sub(" ", text).split())
+
+
+class Publisher:
+    def __init__(self, ledger: Ledger, adapters: AdapterFactory, state_dir: Path, *,
+                 policy: RetryPolicy | None = None, clock: Clock | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.ledger = ledger
+        self.state_dir = state_dir
+        self.policy = policy or RetryPolicy()
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self._factory = adapters
+        self._adapters: dict[str, Adapter] = {}
+        self.lock = ProcessLock(state_dir)
+
+    def close(self) -> None:
+        self.lock.release()
+
+    def adapter(self, platform: str) -> Adapter:
+        if platform not in self._adapters:
+            self._adapters[platform] = self._factory(platform)
+        return self._adapters[platform]
+
+    # -- the queue
+    def run_ready(self) -> list[Row]:
+        """Reconcile what may have gone out, then publish every ready row. Returns the rows
+        this call changed, in their new state."""
+        changed = self.reconcile_pending()
+        for row in self.ledger.ready(self.clock.now()):
+            result = self.publish_row(row)
+            if result is not None:
+                changed.append(result)
+        return changed
+
+    def reconcile_pending(self) -> list[Row]:
+        done: list[Row] = []
+        for row in self.ledger.rows(statuses=(Status.SENDING,)):
+            result = self._reconcile_if_orphaned(row)
+            if result is not None:
+                done.append(result)
+        return done
+
+    def _reconcile_if_orphaned(self, row: Row) -> Row | None:
+        """A 'sending' row nobody is working on: its process died, or it was put aside after
+        a possible send and its time to look has come."""
+        now = self.clock.now()
+        if row.claimed_by is not None and claimer_alive(self.state_dir, row.claimed_by):
+            return None
+        if row.claimed_by is None and row.next_attempt_at and row.next_attempt_at > now:
+            return None
+        claimed = self.ledger.claim_for_reconcile(row.id, self.lock.id, row.claimed_by, now)
+        return self.reconcile(claimed) if claimed is not None else None
+
+    def advance(self, row_id: int) -> Row:
+        """Do whatever is due for one row now: send it, or find out what happened to it."""
+        row = self.ledger.get(row_id)
+        if row.status is Status.QUEUED:
+            return self.publish_row(row) or self.ledger.get(row_id)
+        if row.status is Status.SENDING:
+            return self._reconcile_if_orphaned(row) or self.ledger.get(row_id)
+        return row
+
+    def publish_row(self, row: Row) -> Row | None:
+        """Send one queued row if this process can claim it; None if another one has it."""
+        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now())
+        if claimed is None:
+            return None
+        log.info("sending %s to %s (occurrence %s, attempt %d)", row.post_id, row.platform,
+                 row.occurrence, claimed.attempts)
+        return self._send(claimed)
+
+    def _send(self, row: Row) -> Row:
+        rendered = from_payload_json(row.payload)
+        progress = Progress(list(row.part_ids), lambda ids: self.ledger.save_progress(
+            row.id, ids, self.clock.now()))
+        try:
+            adapter = self.adapter(row.platform)
+            published = adapter.publish(rendered, progress)
+        except PublishError as exc:
+            return self._failed(row, exc)
+        except Exception as exc:  # a bug must not lose the row: a person looks at it
+            log.exception("unexpected error publishing %s to %s", row.post_id, row.platform)
+            return self.ledger.mark_unconfirmed(
+                row.id, f"internal error ({type(exc).__name__}); check the platform before "
+                "retrying", "internal", self.clock.now())
+        log.info("published %s on %s: %s", row.post_id, row.platform, published.url)
+        return self.ledger.mark_published(row.id, published.id, published.url,
+                                          list(published.part_ids) or [published.id],
+                                          self.clock.now())
+
+    def _failed(self, row: Row, exc: PublishError) -> Row:
+        now = self.clock.now()
+        kind = type(exc).__name__
+        current = self.ledger.get(row.id)
+        if isinstance(exc, Rejected) and exc.duplicate:
+            # Often our own earlier attempt that did go out: look before calling it a failure.
+            return self.reconcile(current, duplicate_refused=exc.message)
+        if isinstance(exc, AuthError | Rejected):
+            log.error("%s on %s failed: %s", row.post_id, row.platform, exc.message)
+            return self.ledger.mark_failed(row.id, exc.message, kind, now)
+        if isinstance(exc, Unconfirmed):
+            return self.ledger.mark_unconfirmed(row.id, exc.message, kind, now)
+        started = row.first_attempt_at or now
+        if now - started > self.policy.deadline:
+            hours = self.policy.deadline.total_seconds() / 3600
+            message = (f"gave up after {row.attempts} attempts over {hours:g} h: {exc.message}")
+            if exc.sent:
+                return self.ledger.mark_unconfirmed(row.id, message, kind, now)
+            return self.ledger.mark_failed(row.id, message, kind, now)
+        wait = self.policy.delay(row.attempts, self.rng)
+        retry_at = now + timedelta(seconds=wait)
+        if isinstance(exc, RateLimited) and exc.retry_at is not None:
+            retry_at = max(retry_at, exc.retry_at)
+        log.warning("%s on %s: %s; retrying at %s", row.post_id, row.platform, exc.message,
+                    retry_at.isoformat(timespec="seconds"))
+        if exc.sent:
+            retry_at = max(retry_at, now + timedelta(seconds=self.policy.reconcile_delay_seconds))
+            return self.ledger.hold_for_reconcile(row.id, retry_at, exc.message, kind, now)
+        return self.ledger.requeue(row.id, retry_at, exc.message, kind, now)
+
+    # -- finding out what happened
+    def reconcile(self, row: Row, duplicate_refused: str | None = None) -> Row:
+        """Look at the account's recent posts to learn whether (which parts of) this row went
+        out; continue, finish or hand it to a person accordingly."""
+        now = self.clock.now()
+        rendered = from_payload_json(row.payload)
+        since = (row.first_attempt_at or row.sent_at or row.created_at) - timedelta(minutes=5)
+        try:
+            remote = self.adapter(row.platform).recent_posts(since)
+        except (Transient, RateLimited) as exc:
+            started = row.first_attempt_at or now
+            if now - started > self.policy.deadline:
+                return self.ledger.mark_unconfirmed(
+                    row.id, f"could not check {row.platform} before the deadline: "
+                    f"{exc.message}", "reconcile", now)
+            # Looking again grows with the time already spent (doubling, like the sends).
+            waited = (now - started).total_seconds()
+            wait = min(self.policy.cap_seconds, max(self.policy.base_seconds, waited))
+            retry_at = now + timedelta(seconds=wait * (0.5 + self.rng.random() / 2))
+            return self.ledger.hold_for_reconcile(
+                row.id, retry_at, f"cannot check the platform yet: {exc.message}",
+                type(exc).__name__, now)
+        except PublishError as exc:
+            return self.ledger.mark_unconfirmed(
+                row.id, f"could not check whether it was published: {exc.message}",
+                type(exc).__name__, now)
+        ids = list(row.part_ids)
+        by_id = {p.id: p for p in remote}
+        for part in rendered.parts[len(ids):]:
+            want = normalize(part.text)
+            previous = ids[-1] if ids else None
+            matches = [p for p in remote if p.id not in ids and normalize(p.text) == want
+                       and (previous is None or p.reply_to in (previous, None))]
+            if len(matches) > 1:
+                return self.ledger.mark_unconfirmed(
+                    row.id, f"{len(matches)} posts on {row.platform} match this text; check "
+                    "which is ours and remove the extra ones", "reconcile", now)
+            if not matches:
+                break
+            ids.append(matches[0].id)
+        if ids and len(ids) == len(rendered.parts):
+            first: RemotePost | None = by_id.get(ids[0])
+            log.info("%s on %s was already published: found it on the platform", row.post_id,
+                     row.platform)
+            return self.ledger.mark_published(row.id, ids[0], first.url if first else "", ids,
+                                              now, how="reconciled")
+        if duplicate_refused is not None:
+            return self.ledger.mark_failed(
+                row.id, f"{duplicate_refused} (an identical post exists that bmnsocial did "
+                "not send: change the text)", "Rejected", now)
+        self.ledger.save_progress(row.id, ids, now)
+        # Confirmed absent (or partly present, the rest absent): sending the rest is safe.
+        return self.ledger.requeue(row.id, now, "not found on the platform after an "
+                                   "interrupted attempt; sending again", "reconciled", now)
+
+
+def from_payload_json(payload: str) -> Rendered:
+    return from_payload(json.loads(payload))

@@ -1,0 +1,92 @@
+"""Turning validated posts into ledger rows: one per platform and occurrence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bmnsocial.config import Config
+from bmnsocial.errors import UsageError
+from bmnsocial.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.payload import content_hash, dumps
+from bmnsocial.planning import next_free_slot, occurrences
+from bmnsocial.render import Rendered
+from bmnsocial.validation import CheckedPost
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    rendered: Rendered
+    occurrence: str
+    due: datetime
+
+
+def occurrence_key(due: datetime) -> str:
+    """Recurring occurrences are named by their instant, in UTC."""
+    return due.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
+         at: datetime | None = None, immediately: bool = False,
+         platforms: tuple[str, ...] = ()) -> list[Planned]:
+    """The rows a post should have: its one occurrence (fixed time, slot or the command line's
+    time) or, for a recurring post, each occurrence within the horizon."""
+    post = checked.post
+    chosen = [r for r in checked.rendered if not platforms or r.platform in platforms]
+    if post.schedule.kind == "cron":
+        if at is not None:
+            raise UsageError(f"{post.file}: --at does not apply to a recurring post; edit its "
+                             "schedule instead.")
+        horizon = now + timedelta(days=config.horizon_days)
+        dues = [o.due for o in occurrences(post, config, now, until=horizon)]
+        if immediately:
+            if not dues:
+                raise UsageError(f"{post.file}: the recurring post has no occurrence left.")
+            # --now publishes the next occurrence early, so the daemon will not send it again.
+            return [Planned(r, occurrence_key(dues[0]), now) for r in chosen]
+        return [Planned(r, occurrence_key(d), d) for d in dues for r in chosen]
+    if immediately:
+        due = now
+    elif at is not None:
+        due = at
+    elif post.schedule.at is not None:
+        due = post.schedule.at
+    elif post.schedule.slot:
+        kept = [ledger.find(post.id, r.platform, ONCE) for r in chosen]
+        existing = [row.due for row in kept if row is not None]
+        if existing:
+            due = existing[0]  # a slot, once given, stays: re-syncing must not move the post
+        else:
+            taken = {row.due for row in ledger.rows(
+                statuses=(Status.QUEUED, Status.SENDING, Status.PUBLISHED))}
+            slot = next_free_slot(config, now, taken)
+            if slot is None:
+                raise UsageError(f"{post.file}: no free posting slot in the next "
+                                 f"{config.horizon_days} days.")
+            due = slot
+    else:
+        raise UsageError(f"{post.file} has no schedule: publish it with --now, or give a time "
+                         "with --at '2027-01-14 09:00'.")
+    return [Planned(r, ONCE, due) for r in chosen]
+
+
+def enqueue(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
+            now: datetime) -> list[Row]:
+    return [row for row, _ in upsert(ledger, checked, planned, now)]
+
+
+def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
+           now: datetime) -> list[tuple[Row, str]]:
+    source = str(Path(checked.post.file).resolve())
+    out = []
+    for p in planned:
+        payload = dumps(p.rendered)
+        out.append(ledger.upsert(post_id=checked.post.id, platform=p.rendered.platform,
+                                 occurrence=p.occurrence, due=p.due, payload=payload,
+                                 content_hash=content_hash(payload), source_file=source,
+                                 now=now))
+    return out
+
+
+

@@ -1,0 +1,99 @@
+"""Secrets: read only from the environment (or a 0600 secrets file), never shown anywhere.
+
+Every secret value read is registered with the redactor; a log-record factory installed once
+masks registered values and well-known token shapes in every log line before any handler sees
+it, and error messages built from library exceptions pass through ``redact`` too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import stat
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+MASK = "***"
+_PATTERNS = [
+    re.compile(r"(access_token=)[^&\s\"']+", re.I),
+    re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)=\")[^\"]+", re.I),
+    re.compile(r"((?:Authorization|authorization)['\"]?:\s*['\"]?(?:Bearer|OAuth)\s+)[^\s'\",}]+"),
+    re.compile(r"(Bearer\s+)[A-Za-z0-9%._~+/=-]{16,}"),
+]
+_lock = threading.Lock()
+_known: set[str] = set()
+_installed = False
+
+
+def register(*values: str | None) -> None:
+    """Remember secret values so they are masked wherever they would appear."""
+    with _lock:
+        for value in values:
+            if value and len(value) >= 4:
+                _known.add(value)
+
+
+def redact(text: str) -> str:
+    for secret in sorted(_known, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+def install_log_redaction() -> None:
+    """Mask secrets in every log record, whichever library or handler produces it."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix; still mask the raw msg
+            message = str(record.msg)
+        record.msg, record.args = redact(message), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines (comments and blank lines ignored); refused unless only its owner can
+    read it (mode 0600 or stricter)."""
+    from bmnsocial.errors import BmnError
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise BmnError(f"cannot read the secrets file {path}: {exc.strerror}.") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise BmnError(f"the secrets file {path} can be read by others (mode "
+                       f"{stat.S_IMODE(mode):o}); run: chmod 600 {path}")
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def resolve(names: list[str], environ: Mapping[str, str] | None = None,
+            secrets_file: Path | None = None) -> dict[str, str]:
+    """The values of the named variables: the environment first, then the secrets file.
+    Every value found is registered for redaction."""
+    env = os.environ if environ is None else environ
+    from_file = read_secrets_file(secrets_file) if secrets_file else {}
+    found = {n: env.get(n) or from_file.get(n, "") for n in names}
+    register(*found.values())
+    return {n: v for n, v in found.items() if v}

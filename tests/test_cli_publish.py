@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bmnsocial.cli import cli
+from bmnsocial.cli.exitcodes import ExitCode
+from tests.helpers import REPO
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), input=input)
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def samples(workspace: Path) -> Path:
+    for post in (REPO / "posts").glob("*.yaml"):
+        shutil.copy(post, workspace / "posts")
+    return workspace / "posts"
+
+
+def test_quick_start_publishes_every_sample_on_the_sandbox(samples: Path) -> None:
+    code, out = run("--sandbox", "post", str(samples), "--now", "--yes")
+    assert code == ExitCode.OK, out
+    lines = out.strip().splitlines()
+    expected = sum(2 if "platforms: [facebook]" not in p.read_text() else 1
+                   for p in samples.glob("*.yaml"))
+    assert len(lines) == expected
+    assert all(": published https://" in line for line in lines)
+    assert any("https://x.com/BMN_Cuba/status/" in line for line in lines)
+    assert any("https://www.facebook.com/100064519523618/posts/" in line for line in lines)
+
+    code, shown = run("sandbox", "show", "--json")
+    received = json.loads(shown)
+    assert len(received) == expected + 3  # the thread's three replies on X
+
+    code, again = run("--sandbox", "post", str(samples), "--now", "--yes")
+    assert code == ExitCode.OK and again.count("already published") == expected
+    assert len(json.loads(run("sandbox", "show", "--json")[1])) == expected + 3
+
+
+def test_history_json_fields(samples: Path) -> None:
+    run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--now", "--yes")
+    code, out = run("--sandbox", "history", "--json")
+    rows = json.loads(out)
+    assert code == 0 and {r["platform"] for r in rows} == {"facebook", "twitter"}
+    for r in rows:
+        assert {"post_id", "platform", "status", "url", "published_at", "error"} <= set(r)
+        assert r["status"] == "published" and r["url"].startswith("https://")
+    assert run("history")[1].strip() == "No publications yet.", "sandbox has its own ledger"
+
+
+def test_queue_by_schedule_without_now(samples: Path) -> None:
+    code, out = run("--sandbox", "post", str(samples / "jornada-cientifica-2027.yaml"), "--yes")
+    assert code == ExitCode.OK
+    assert "queued for Thursday 2027-01-14 09:00 (-05:00)" in out
+    assert json.loads(run("sandbox", "show", "--json")[1]) == []
+
+
+def test_at_and_platform(samples: Path) -> None:
+    code, out = run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"),
+                    "--at", "2026-12-24 10:00", "--platform", "twitter", "--yes")
+    assert code == 0 and out.strip() == (
+        "twitter   pregunta-lecturas: queued for Thursday 2026-12-24 10:00 (-05:00)")
+    assert run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--at",
+               "2026-01-01 10:00")[0] == ExitCode.USAGE
+    assert run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--at",
+               "2027-03-14 00:30")[0] == ExitCode.USAGE
+    assert run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--at",
+               "2026-12-24 10:00", "--now")[0] == ExitCode.USAGE
+
+
+def test_invalid_post_is_not_queued(samples: Path, workspace: Path) -> None:
+    bad = workspace / "posts" / "malo.yaml"
+    bad.write_text("category: 99\ntext: hola\n")
+    code, out = run("--sandbox", "post", str(bad), "--now", "--yes")
+    assert code == ExitCode.INVALID and "CATEGORY-UNKNOWN" in out
+    assert json.loads(run("--sandbox", "history", "--json")[1]) == []
+
+
+def test_confirmation_on_a_terminal(samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bmnsocial.cli.post as post_cli
+
+    monkeypatch.setattr(post_cli, "stdout_is_tty", lambda: True)
+    code, out = run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--now",
+                    input="n\n")
+    assert code == 1 and "Publish these (SANDBOX)?" in out and "Aborted" in out
+    assert json.loads(run("sandbox", "show", "--json")[1]) == []
+    code, out = run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--now",
+                    input="y\n")
+    assert code == 0 and "published https://" in out
+
+
+def test_accounts_check(samples: Path) -> None:
+    code, out = run("--sandbox", "accounts", "check")
+    assert code == 0
+    assert "facebook  OK, Biblioteca Médica Nacional (100064519523618)" in out
+    assert "twitter   OK, BMN_Cuba" in out
+    code, out = run("accounts", "check", "--json")
+    report = json.loads(out)
+    assert code == ExitCode.INVALID
+    assert "$BMNSOCIAL_FACEBOOK_PAGE_TOKEN" in report[0]["problem"]
+
+
+def test_retry_requeues_a_failed_row(samples: Path) -> None:
+    assert run("--sandbox", "retry", "nada")[0] == ExitCode.INVALID

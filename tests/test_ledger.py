@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import stat
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from bmnsocial.ledger import ONCE, Ledger, Status
+from tests.helpers import NOW
+
+
+def new(tmp_path: Path) -> Ledger:
+    return Ledger(tmp_path / "state" / "ledger.sqlite3")
+
+
+def add(ledger: Ledger, post_id: str = "p", platform: str = "twitter", occurrence: str = ONCE,
+        payload: str = '{"v": 1}', due_in: timedelta = timedelta(0)):  # type: ignore[no-untyped-def]
+    return ledger.enqueue(post_id=post_id, platform=platform, occurrence=occurrence,
+                          due=NOW + due_in, payload=payload, content_hash=payload[-4:],
+                          source_file="posts/p.yaml", now=NOW)
+
+
+def test_created_private(tmp_path: Path) -> None:
+    ledger = new(tmp_path)
+    add(ledger)
+    assert stat.S_IMODE(ledger.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(ledger.path.parent.stat().st_mode) == 0o700
+    for side in ledger.path.parent.glob("ledger.sqlite3-*"):
+        assert stat.S_IMODE(side.stat().st_mode) == 0o600
+
+
+def test_one_row_per_post_platform_occurrence(tmp_path: Path) -> None:
+    ledger = new(tmp_path)
+    a = add(ledger)
+    b = add(ledger, payload='{"v": 2}')
+    assert a.id == b.id and b.payload == '{"v": 2}'
+    add(ledger, platform="facebook")
+    add(ledger, occurrence="2027-01-04T14:00Z")
+    assert len(ledger.rows()) == 3
+
+
+def test_finished_rows_are_never_rewritten(tmp_path: Path) -> None:
+    ledger = new(tmp_path)
+    row = add(ledger)
+    claimed = ledger.claim(row.id, "me", NOW)
+    assert claimed is not None and claimed.status is Status.SENDING and claimed.attempts == 1
+    ledger.mark_published(row.id, "123", "https://x.com/a/status/123", ["123"], NOW)
+    again = add(ledger, payload='{"v": 9}')
+    assert again.status is Status.PUBLISHED and again.payload == '{"v": 1}'
+    assert ledger.claim(row.id, "other", NOW) is None
+
+
+def test_claim_is_exclusive_across_threads(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "ledger.sqlite3"
+    row = add(Ledger(path))
+    winners: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def contend(name: str) -> None:
+        mine = Ledger(path)
+        barrier.wait()
+        if mine.claim(row.id, name, NOW) is not None:
+            winners.append(name)
+        mine.close()
+
+    threads = [threading.Thread(target=contend, args=(f"t{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+
+
+def test_not_ready_before_due_or_retry_time(tmp_path: Path) -> None:
+    ledger = new(tmp_path)
+    row = add(ledger, due_in=timedelta(minutes=5))
+    assert ledger.ready(NOW) == []
+    assert [r.id for r in ledger.ready(NOW + timedelta(minutes=5))] == [row.id]
+    ledger.claim(row.id, "me", NOW + timedelta(minutes=5))
+    ledger.requeue(row.id, NOW + timedelta(minutes=10), "timeout", "Transient",
+                   NOW + timedelta(minutes=5))
+    assert ledger.ready(NOW + timedelta(minutes=9)) == []
+    assert ledger.claim(row.id, "me", NOW + timedelta(minutes=9)) is None
+    assert [r.id for r in ledger.ready(NOW + timedelta(minutes=10))] == [row.id]
+
+
+def test_every_transition_is_an_event(tmp_path: Path) -> None:
+    ledger = new(tmp_path)
+    row = add(ledger)
+    ledger.claim(row.id, "me", NOW)
+    ledger.hold_for_reconcile(row.id, NOW, "read timeout", "Transient", NOW)
+    assert ledger.get(row.id).status is Status.SENDING
+    assert ledger.get(row.id).claimed_by is None
+    ledger.mark_unconfirmed(row.id, "cannot tell", "reconcile", NOW)
+    ledger.retry(row.id, NOW)
+    kinds = [e["kind"] for e in ledger.events(row.id)]
+    assert kinds == ["queued", "uncertain", "unconfirmed", "retry-requested"]
+
+
+def test_progress_survives_reopening(tmp_path: Path) -> None:
+    ledger = new(tmp_path)
+    row = add(ledger)
+    ledger.save_progress(row.id, ["1", "2"], NOW)
+    ledger.close()
+    assert new(tmp_path).get(row.id).part_ids == ["1", "2"]
