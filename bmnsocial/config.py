@@ -72,6 +72,7 @@ class TwitterAccount:
 class PublishSettings:
     timeout_seconds: float = 30.0
     retry_deadline_hours: float = 12.0
+    retry_base_seconds: float = 30.0
 
 
 MISFIRE_POLICIES = ("publish", "skip", "next_slot")
@@ -247,14 +248,18 @@ def _daemon(r: Reader, value: Any) -> DaemonSettings:
 def _publish(r: Reader, value: Any) -> PublishSettings:
     if value is None:
         return PublishSettings()
-    data = r.mapping(value, ("publish",), ("timeout_seconds", "retry_deadline_hours"))
+    data = r.mapping(value, ("publish",), ("timeout_seconds", "retry_deadline_hours",
+                                           "retry_base_seconds"))
     if data is None:
         return PublishSettings()
     timeout = r.integer(data.get("timeout_seconds", 30), ("publish", "timeout_seconds"),
                         minimum=1, maximum=600) or 30
     deadline = r.integer(data.get("retry_deadline_hours", 12),
                          ("publish", "retry_deadline_hours"), minimum=0, maximum=24 * 14)
-    return PublishSettings(float(timeout), float(12 if deadline is None else deadline))
+    base = r.integer(data.get("retry_base_seconds", 30), ("publish", "retry_base_seconds"),
+                     minimum=1, maximum=3600) or 30
+    return PublishSettings(float(timeout), float(12 if deadline is None else deadline),
+                           float(base))
 
 
 def _env_name(r: Reader, value: Any, path: PathKey) -> str:

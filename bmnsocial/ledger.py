@@ -139,9 +139,17 @@ class Row:
 
 def _secure_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    if path.exists():
+        # Never open and close the database file itself here: closing any descriptor of it
+        # drops every POSIX lock this process holds on it, which SQLite relies on (another
+        # process could then delete the WAL under our open connection).
+        os.chmod(path, 0o600)
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
-    os.chmod(path, 0o600)
 
 
 class Ledger:
@@ -225,7 +233,7 @@ class Ledger:
 
     def event_times(self, kind: str, detail: str, since: datetime) -> list[datetime]:
         return [datetime.fromisoformat(r[0]) for r in self.db.execute(
-            "SELECT at FROM events WHERE kind = ? AND detail = ? AND at >= ? ORDER BY at",
+            "SELECT at FROM events WHERE kind = ? AND detail = ? AND at > ? ORDER BY at",
             (kind, detail, stamp(since)))]
 
     # -- writing

@@ -62,8 +62,8 @@ class RetryPolicy:
     base_seconds: float = 30.0
     cap_seconds: float = 30 * 60.0
     deadline: timedelta = timedelta(hours=12)
-    # A retry sooner than this after a possible send would race the platform's own indexing.
-    reconcile_delay_seconds: float = 20.0
+    # A look sooner than this after a possible send would race the platform's own indexing.
+    reconcile_delay_seconds: float = 30.0
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         raw = min(self.cap_seconds, self.base_seconds * 2.0 ** max(0, attempts - 1))

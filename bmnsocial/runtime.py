@@ -118,8 +118,10 @@ class Runtime:
 
             from bmnsocial.publisher import Publisher, RetryPolicy
 
-            policy = RetryPolicy(
-                deadline=timedelta(hours=self.config.publish.retry_deadline_hours))
+            settings = self.config.publish
+            policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
+                                 reconcile_delay_seconds=settings.retry_base_seconds,
+                                 deadline=timedelta(hours=settings.retry_deadline_hours))
             self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
                                         policy=policy, clock=clock)
         return self._publisher

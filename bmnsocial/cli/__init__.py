@@ -22,6 +22,12 @@ COMMANDS = {
     "retry": "bmnsocial.cli.history:retry",
     "accounts": "bmnsocial.cli.accounts:accounts",
     "sandbox": "bmnsocial.cli.sandbox:sandbox_group",
+    "sync": "bmnsocial.cli.queue:sync_command",
+    "queue": "bmnsocial.cli.queue:queue",
+    "cancel": "bmnsocial.cli.queue:cancel",
+    "daemon": "bmnsocial.cli.daemon:daemon",
+    "run-due": "bmnsocial.cli.daemon:run_due",
+    "status": "bmnsocial.cli.daemon:status",
 }
 
 

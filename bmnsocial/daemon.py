@@ -1,0 +1,277 @@
+"""The scheduling daemon (APScheduler 3, BlockingScheduler) and the cron-driven one-shot run.
+
+The ledger is the queue and the only shared state: APScheduler cannot share a job store
+between processes, so each daemon keeps its jobs in memory and rebuilds them from the ledger
+every few seconds (which also picks up work queued by the CLI or by a `git pull`). A job only
+says "look at row N now"; claiming the row in the ledger decides who sends it, so a daemon, a
+`run-due` from cron and a `post --now` can run side by side without ever sending twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bmnsocial import __version__, misfire
+from bmnsocial.errors import BmnError
+from bmnsocial.ledger import Ledger, Row, Status
+from bmnsocial.locks import SingleInstance, claimer_alive
+from bmnsocial.runtime import Runtime
+from bmnsocial.sync import SyncReport, sync
+from bmnsocial.validation import POST_SUFFIXES
+
+log = logging.getLogger("bmnsocial.daemon")
+
+HEARTBEAT = "heartbeat.json"
+LOCK = "daemon.lock"
+# Jobs are kept for the next day only; the poll adds later ones as they come near.
+WINDOW = timedelta(hours=24)
+
+
+class AlreadyRunning(BmnError):
+    pass
+
+
+def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger,
+                    started: datetime) -> None:
+    queued = ledger.rows(statuses=(Status.QUEUED,), limit=1)
+    # "at" is the system clock's: it measures liveness, whatever clock the run follows.
+    data = {"pid": os.getpid(), "mode": mode, "at": datetime.now(UTC).isoformat(),
+            "clock": now.astimezone(UTC).isoformat(),
+            "started_at": started.astimezone(UTC).isoformat(), "version": __version__,
+            "next_due": queued[0].due.isoformat() if queued else None}
+    target = state_dir / HEARTBEAT
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def read_heartbeat(state_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((state_dir / HEARTBEAT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def daemon_running(state_dir: Path) -> bool:
+    probe = SingleInstance(state_dir / LOCK)
+    if probe.acquire():
+        probe.release()
+        return False
+    return True
+
+
+def posts_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the post files: a cheap 'did anything change'."""
+    found: list[tuple[str, int, int]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.endswith(POST_SUFFIXES):
+                try:
+                    st = os.stat(os.path.join(root, name))
+                except OSError:
+                    continue
+                found.append((os.path.join(root, name), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
+
+
+def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
+    """Misfire policy first, then send (or reconcile) through the publisher."""
+    publisher = runtime.publisher()
+    now = publisher.clock.now()
+    if row.status is Status.QUEUED:
+        decision = misfire.decide(row, runtime.config, ledger, now)
+        done = misfire.apply(decision, row, ledger, now)
+        if done is not None:
+            log.warning("%s on %s: %s (%s)", row.post_id, row.platform, decision.action,
+                        decision.reason)
+            return done
+    return publisher.advance(row.id)
+
+
+@dataclass
+class RunReport:
+    sync: SyncReport | None
+    rows: list[Row]
+
+    @property
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows if r.status in (Status.FAILED, Status.UNCONFIRMED)]
+
+
+def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
+    """One pass, for cron: sync the posts folder, reconcile, publish what is due, exit."""
+    publisher = runtime.publisher()
+    ledger = runtime.ledger
+    now = publisher.clock.now()
+    report = None
+    if do_sync:
+        report = sync([runtime.config.posts_dir], runtime.config, ledger, now, full=True)
+    changed = publisher.reconcile_pending()
+    for row in ledger.ready(publisher.clock.now()):
+        changed.append(dispatch(row, runtime, ledger))
+    write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)
+    return RunReport(report, changed)
+
+
+_current: Daemon | None = None
+
+
+def run_occurrence(row_id: int) -> None:
+    """APScheduler job, referenced by text: look at one ledger row now."""
+    daemon = _current
+    if daemon is not None:
+        daemon.run_row(row_id)
+
+
+def poll() -> None:
+    """APScheduler job, referenced by text: follow the ledger and the posts folder."""
+    daemon = _current
+    if daemon is not None:
+        daemon.refresh()
+
+
+class Daemon:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.config = runtime.config
+        self.publisher = runtime.publisher()
+        self.clock = self.publisher.clock
+        self.started = self.clock.now()
+        # The poll thread has its own connection: one SQLite connection is not shared
+        # between threads that may both be inside a transaction.
+        self.watch_ledger = Ledger(runtime.ledger.path)
+        self.lock = SingleInstance(runtime.state_dir / LOCK)
+        self._scheduled: dict[int, datetime] = {}
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._guard = threading.Lock()
+        self.scheduler: Any = None
+        self.stopping = threading.Event()
+        self._shutdown: threading.Thread | None = None
+
+    def _build_scheduler(self) -> Any:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        return BlockingScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(1), "publish": ThreadPoolExecutor(1)},
+            # None: an occurrence found late is still run, and our misfire policy decides
+            # (APScheduler's default 1 s grace would silently drop it). coalesce: one run of
+            # the poll, however many were missed.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+
+    def start(self) -> None:
+        global _current
+        if not self.lock.acquire():
+            raise AlreadyRunning(f"another bmnsocial daemon is running on {self.runtime.state_dir}"
+                                 " (see 'bmnsocial status'); not starting a second one.")
+        _current = self
+        try:
+            self.scheduler = self._build_scheduler()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, self._on_signal)
+            log.info("daemon started (pid %d, state %s%s)", os.getpid(), self.runtime.state_dir,
+                     ", SANDBOX" if self.runtime.sandbox_mode else "")
+            self.refresh()
+            self.scheduler.add_job("bmnsocial.daemon:poll", "interval", id="poll",
+                                   seconds=self.config.daemon.poll_seconds,
+                                   next_run_time=datetime.now(UTC), replace_existing=True)
+            self.scheduler.start()
+        finally:
+            if self._shutdown is not None:
+                self._shutdown.join()
+            _current = None
+            self.watch_ledger.close()
+            self.lock.release()
+            log.info("daemon stopped")
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        log.info("signal %d: finishing the request in flight, then stopping", signum)
+        self.stopping.set()
+        if self.scheduler is not None and self.scheduler.running:
+            # wait=True lets the job in flight finish (its requests have timeouts).
+            self._shutdown = threading.Thread(target=self.scheduler.shutdown,
+                                              kwargs={"wait": True}, daemon=True)
+            self._shutdown.start()
+
+    def refresh(self) -> None:
+        """Follow the posts folder and the ledger; keep one job per occurrence due soon."""
+        if self.stopping.is_set():
+            return
+        with self._guard:
+            try:
+                self._sync_if_changed()
+                self._schedule_rows()
+                write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
+                                self.watch_ledger, self.started)
+            except Exception:  # one bad pass must not stop the daemon
+                log.exception("refresh failed; trying again at the next poll")
+
+    def _sync_if_changed(self) -> None:
+        signature = posts_signature(self.config.posts_dir)
+        if signature == self._signature:
+            return
+        first = self._signature is None
+        self._signature = signature
+        report = sync([self.config.posts_dir], self.config, self.watch_ledger,
+                      self.clock.now(), full=True)
+        log.info("posts %s: %s", "loaded" if first else "changed", report.summary())
+        for d in report.problems:
+            log.error("%s (its queued occurrences are left as they were)", d.format())
+        for note in report.notes:
+            log.warning("%s", note)
+
+    def _schedule_rows(self) -> None:
+        now = self.clock.now()
+        horizon = now + WINDOW
+        wanted: dict[int, datetime] = {}
+        for row in self.watch_ledger.rows(statuses=(Status.QUEUED, Status.SENDING)):
+            when = max(row.due, row.next_attempt_at or row.due)
+            if row.status is Status.SENDING and row.claimed_by is not None:
+                if claimer_alive(self.runtime.state_dir, row.claimed_by):
+                    continue  # another process is sending it right now
+                when = row.updated_at  # its process died: look at it at once
+            if when <= horizon:
+                wanted[row.id] = when
+        for row_id in set(self._scheduled) - set(wanted):
+            self._remove(row_id)
+        # APScheduler waits on the system clock; ours may be set (BMNSOCIAL_NOW rehearsals,
+        # tests), so jobs are placed at the same distance from the system's "now".
+        offset = datetime.now(UTC) - now
+        for row_id, when in wanted.items():
+            if self._scheduled.get(row_id) != when:
+                self.scheduler.add_job("bmnsocial.daemon:run_occurrence", "date",
+                                       id=f"occurrence-{row_id}", args=[row_id],
+                                       run_date=max(when, now) + offset, executor="publish",
+                                       replace_existing=True)
+                self._scheduled[row_id] = when
+
+    def _remove(self, row_id: int) -> None:
+        from apscheduler.jobstores.base import JobLookupError
+
+        self._scheduled.pop(row_id, None)
+        with contextlib.suppress(JobLookupError):  # it already ran
+            self.scheduler.remove_job(f"occurrence-{row_id}")
+
+    def run_row(self, row_id: int) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            with self._guard:
+                self._scheduled.pop(row_id, None)
+            row = self.runtime.ledger.get(row_id)
+            if row.status in (Status.QUEUED, Status.SENDING):
+                dispatch(row, self.runtime, self.runtime.ledger)
+        except Exception:  # recorded, never fatal: the next poll looks at the row again
+            log.exception("occurrence %d failed unexpectedly", row_id)

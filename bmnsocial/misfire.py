@@ -1,0 +1,60 @@
+"""What to do with an occurrence that comes due late (the daemon was down, the power was out).
+
+Three policies (config ``daemon.misfire``): ``publish`` it late, within a grace window;
+``skip`` it; or move it to the ``next_slot``. Whatever the policy, late publications are capped
+per platform per hour so a restart after a long outage never floods a timeline, and every skip
+or move is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bmnsocial.config import Config
+from bmnsocial.ledger import Ledger, Row
+from bmnsocial.planning import next_free_slot
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: str  # "publish", "skip", "move", "defer"
+    reason: str = ""
+    until: datetime | None = None
+
+
+def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
+    settings = config.daemon
+    late = now - row.due
+    if row.attempts > 0 or late <= timedelta(minutes=settings.late_after_minutes):
+        return Decision("publish")  # on time, or already being retried: not a misfire
+    minutes = int(late.total_seconds() // 60)
+    if settings.misfire == "skip":
+        return Decision("skip", f"{minutes} min late and the misfire policy is 'skip'")
+    if settings.misfire == "next_slot":
+        taken = {r.due for r in ledger.rows() if r.id != row.id}
+        slot = next_free_slot(config, now, taken)
+        if slot is None:
+            return Decision("skip", f"{minutes} min late and no free slot ahead")
+        return Decision("move", f"{minutes} min late: moved to the next free slot", slot)
+    if late > timedelta(minutes=settings.grace_minutes):
+        return Decision("skip", f"{minutes} min late, beyond the {settings.grace_minutes}-min "
+                        "grace window")
+    recent = ledger.event_times("late-publish", row.platform, now - timedelta(hours=1))
+    if len(recent) >= settings.max_catchup_per_hour:
+        return Decision("defer", f"catch-up limit of {settings.max_catchup_per_hour} per hour "
+                        f"on {row.platform} reached", recent[0] + timedelta(hours=1))
+    return Decision("publish", f"{minutes} min late, within the grace window")
+
+
+def apply(decision: Decision, row: Row, ledger: Ledger, now: datetime) -> Row | None:
+    """Carry out a non-publish decision; None means: go ahead and publish."""
+    if decision.action == "skip":
+        return ledger.mark_skipped(row.id, decision.reason, now)
+    if decision.action == "move" and decision.until is not None:
+        return ledger.move(row.id, decision.until, decision.reason, now)
+    if decision.action == "defer" and decision.until is not None:
+        return ledger.defer(row.id, decision.until, decision.reason, now)
+    if decision.reason:
+        ledger.record(row.id, "late-publish", row.platform, now)
+    return None

@@ -1,0 +1,96 @@
+"""Keeping the ledger in step with the posts folder.
+
+New and edited posts get their future occurrences queued or refreshed; occurrences that left a
+post's schedule, and posts whose files were deleted, are cancelled; anything published (or
+being sent) is never touched. A file that fails validation keeps its queued occurrences
+exactly as they were: a typo in a reviewed post must not silently unschedule it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bmnsocial.config import Config
+from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.errors import UsageError
+from bmnsocial.ledger import Ledger, Status
+from bmnsocial.queueing import plan, upsert
+from bmnsocial.validation import validate_paths
+
+
+@dataclass(slots=True)
+class SyncReport:
+    files: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    invalid_files: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid_files
+
+    def summary(self) -> str:
+        return (f"{self.files} files: {self.new} occurrences queued, {self.updated} updated, "
+                f"{self.cancelled} cancelled, {self.unchanged} unchanged; "
+                f"{len(self.invalid_files)} invalid files left as they were.")
+
+
+def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
+         full: bool) -> SyncReport:
+    """``full``: the paths are the whole posts folder, so a post missing from it was deleted."""
+    result = validate_paths(paths, config, now)
+    report = SyncReport(files=len(result.files))
+    errors: dict[str, list[Diagnostic]] = defaultdict(list)
+    for d in result.errors:
+        errors[d.file].append(d)
+    present: set[str] = set()
+    protected = {str(Path(f).resolve()) for f in errors}
+    for checked in result.posts:
+        post = checked.post
+        own = errors.get(post.file, [])
+        if own and all(d.code == "SCHED-PAST" for d in own):
+            if ledger.rows(post_id=post.id):
+                present.add(post.id)  # its occurrence is history: nothing left to queue
+                continue
+            # Its time passed before anything queued it (the server was down when it arrived):
+            # queued late, so the misfire policy publishes, moves or skips it, with a record.
+            report.notes.append(f"{post.file}: its time passed before it was queued; the "
+                                "misfire policy decides what happens to it.")
+        elif own:
+            report.invalid_files.append(post.file)
+            report.problems.extend(own)
+            continue
+        present.add(post.id)
+        try:
+            planned = plan(checked, config, ledger, now) if post.schedule.kind != "none" else []
+        except UsageError as exc:
+            report.notes.append(str(exc))
+            continue
+        for _, change in upsert(ledger, checked, planned, now):
+            if change in ("new", "updated", "unchanged"):
+                setattr(report, change, getattr(report, change) + 1)
+        wanted = {(p.rendered.platform, p.occurrence) for p in planned}
+        for row in ledger.rows(statuses=(Status.QUEUED,), post_id=post.id):
+            if (row.platform, row.occurrence) not in wanted and row.due > now:
+                ledger.mark_cancelled(row.id, "no longer in the post's schedule or platforms",
+                                      now)
+                report.cancelled += 1
+    parsed = {c.post.file for c in result.posts}
+    unreadable = [f for f in errors if f not in parsed]
+    report.invalid_files.extend(unreadable)
+    report.problems.extend(d for f in unreadable for d in errors[f])
+    if full:
+        for row in ledger.rows(statuses=(Status.QUEUED,)):
+            if row.post_id not in present and row.source_file not in protected:
+                ledger.mark_cancelled(row.id, "the post no longer exists (file deleted or id "
+                                      "changed)", now)
+                report.cancelled += 1
+    report.invalid_files.sort()
+    return report

@@ -1,0 +1,154 @@
+"""The daemon and run-due as real processes against `sandbox serve` in another process."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bmnsocial.cli.exitcodes import ExitCode
+from tests.sitehelp import Site, wait_for
+
+HAVANA_OFFSET = timedelta(hours=-5)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    s = Site.create(tmp_path)
+    s.serve()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def soon(seconds: float) -> datetime:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
+
+
+def created(item: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
+
+
+def test_queued_while_running_goes_out_on_time(site: Site) -> None:
+    daemon = site.spawn("daemon")
+    wait_for(lambda: (site.home / "heartbeat.json").exists(), 20, "the daemon's heartbeat")
+    due = soon(4)
+    path = site.write_post("aviso.yaml", "Aviso puntual de la BMN", at=due)
+    queued = site.run("post", str(path), "--yes")
+    assert queued.returncode == 0, queued.stderr
+    tweets = wait_for(lambda: site.published("twitter"), 20, "the tweet")
+    posts = wait_for(lambda: site.published("facebook"), 20, "the Facebook post")
+    for item in (tweets[0], posts[0]):
+        lateness = (created(item) - due).total_seconds()
+        assert -0.01 <= lateness < 3, f"published {lateness:.2f} s from its time"
+    assert daemon.stop() == 0, daemon.stderr
+    assert "published aviso on twitter" in daemon.stderr
+    assert "daemon stopped" in daemon.stderr
+    assert {r["status"] for r in site.rows()} == {"published"}
+
+
+def test_files_dropped_into_posts_are_picked_up(site: Site) -> None:
+    daemon = site.spawn("daemon")
+    wait_for(lambda: (site.home / "heartbeat.json").exists(), 20, "the daemon's heartbeat")
+    site.write_post("nuevo.yaml", "Llegó con git pull", at=soon(3), platforms="[twitter]")
+    wait_for(lambda: site.published("twitter"), 20, "the tweet")
+    # A broken edit of another queued post: reported, its queue left exactly as it was.
+    site.write_post("otro.yaml", "Más tarde", at=soon(3600), platforms="[twitter]")
+    wait_for(lambda: len(site.rows()) == 2, 20, "the second post queued")
+    before = [r for r in site.rows() if r["post_id"] == "otro"]
+    (site.root / "posts" / "otro.yaml").write_text("category: 9\ntext: [roto\n")
+    wait_for(lambda: "YAML-SYNTAX" in daemon.stderr, 20, "the error in the log")
+    assert "left as they were" in daemon.stderr
+    assert [r for r in site.rows() if r["post_id"] == "otro"] == before
+    assert daemon.stop() == 0
+
+
+def test_single_instance_and_status(site: Site) -> None:
+    daemon = site.spawn("daemon")
+    wait_for(lambda: (site.home / "heartbeat.json").exists(), 20, "the daemon's heartbeat")
+    second = site.run("daemon", timeout=20)
+    assert second.returncode == ExitCode.ALREADY_RUNNING
+    assert "another bmnsocial daemon is running" in second.stderr
+    status = site.run("status", "--json")
+    data = json.loads(status.stdout)
+    assert status.returncode == 0 and data["healthy"] and data["daemon"]["running"]
+    assert daemon.stop(signal.SIGINT) == 0
+    status = site.run("status", "--json")
+    assert status.returncode == ExitCode.UNHEALTHY
+    assert "the daemon is not running" in json.loads(status.stdout)["problems"]
+
+
+def test_sigkill_storm_during_a_burst_of_100_posts(site: Site) -> None:
+    """The daemon is killed at random moments while publishing 100 posts on both platforms
+    through injected faults, and restarted each time: at the end every post exists exactly
+    once on each fake, and the ledger agrees."""
+    rng = random.Random(20270114)
+    for i in range(100):
+        site.write_post(f"p{i:03d}.yaml", f"Aviso número {i} de la Biblioteca Médica Nacional",
+                        at=soon(2))
+    for platform in ("twitter", "facebook"):
+        for kind, times, delay in (("http503", 4, 0), ("reset", 3, 0), ("slow_response", 3, 3),
+                                   ("lost_response", 3, 0), ("timeout", 2, 3), ("html", 2, 0)):
+            site.fault(platform, kind=kind, times=times, delay=delay,
+                       path="/2/tweets" if platform == "twitter" else "/v*/*/feed")
+    kills = 0
+    for _ in range(8):
+        daemon = site.spawn("daemon")
+        wait_for(lambda d=daemon: d.returncode is not None or "daemon started" in d.stderr,
+                 20, "the daemon")
+        time.sleep(rng.uniform(0.3, 1.5))
+        if daemon.returncode is None:
+            kills += 1
+        daemon.stop(signal.SIGKILL)
+    assert kills >= 6
+    site.clear_faults()
+    daemon = site.spawn("daemon")
+
+    def settled() -> bool:
+        rows = site.rows()
+        return len(rows) == 200 and all(r["status"] in ("published", "failed", "unconfirmed")
+                                        for r in rows)
+
+    wait_for(settled, 120, "every publication to settle", step=0.5)
+    assert daemon.stop() == 0
+    rows = site.rows()
+    assert Counter(r["status"] for r in rows) == {"published": 200}
+    for platform, fake in (("twitter", "x"), ("facebook", "facebook")):
+        items = site.published(platform)
+        texts = Counter(str(i["text"]) for i in items)
+        assert len(items) == 100 and set(texts.values()) == {1}, texts.most_common(3)
+        ids = {str(i["id"]) for i in items}
+        assert {r["platform_post_id"] for r in rows if r["platform"] == platform} == ids, fake
+
+
+def test_two_run_due_and_a_daemon_never_double_post(site: Site) -> None:
+    for i in range(30):
+        site.write_post(f"q{i:02d}.yaml", f"Publicación concurrente {i}", at=soon(2))
+    site.fault("twitter", kind="slow_response", times=5, delay=1, path="/2/tweets")
+    time.sleep(2.5)  # the posts come due
+    workers = [site.spawn("daemon"), site.spawn("run-due"), site.spawn("run-due")]
+
+    def settled() -> bool:
+        rows = site.rows()
+        return len(rows) == 60 and all(r["status"] == "published" for r in rows)
+
+    for _ in range(10):
+        if settled():
+            break
+        extra = site.run("run-due")
+        assert extra.returncode in (0, ExitCode.PUBLISH_FAILED), extra.stderr
+    wait_for(settled, 60, "every publication", step=0.5)
+    assert workers[0].stop() == 0
+    for w in workers[1:]:
+        assert w.wait() in (0, ExitCode.PUBLISH_FAILED)
+    for platform in ("twitter", "facebook"):
+        texts = Counter(str(i["text"]) for i in site.published(platform))
+        assert len(texts) == 30 and set(texts.values()) == {1}

@@ -1,0 +1,88 @@
+"""After an outage of several hours, late occurrences follow the configured misfire policy."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bmnsocial.config import DaemonSettings
+from bmnsocial.daemon import dispatch
+from bmnsocial.ledger import ONCE, Row, Status
+from bmnsocial.runtime import Runtime
+from tests.test_publisher import World, world
+
+
+def outage(w: World, policy: str, hours: float = 5, posts: int = 6,
+           **settings: int) -> list[Row]:
+    """Queue ``posts`` occurrences due half an hour apart, then come back ``hours`` later."""
+    w.config = dataclasses.replace(w.config, daemon=DaemonSettings(misfire=policy, **settings))
+    start = w.clock.now()
+    for i in range(posts):
+        row = w.queue(f"Aviso {i}", platform="twitter", post_id=f"p{i}", occurrence=ONCE)
+        w.ledger.move(row.id, start + timedelta(minutes=30 * i), "test", start)
+    w.clock.current = start + timedelta(hours=hours)
+    runtime = Runtime(w.config, sandbox=True)
+    runtime._publisher = w.publisher
+    runtime._ledger = w.ledger
+    for _ in range(3):  # three passes of run-due, an hour apart
+        for row in w.ledger.ready(w.clock.now()):
+            dispatch(row, runtime, w.ledger)
+        w.clock.sleep(3600)
+    return w.ledger.rows()
+
+
+def test_publish_late_within_grace_capped_per_hour(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        rows = outage(w, "publish", hours=2, posts=6, grace_minutes=240,
+                      max_catchup_per_hour=2)
+        # Due 0:00..2:30; back at 2:00, so p5 (2:30) is on time later. Two late per hour.
+        published = [r for r in rows if r.status is Status.PUBLISHED]
+        assert len(published) == 6
+        late_hours = sorted({(r.published_at - w.clock.current).total_seconds() // 3600
+                             for r in published if r.post_id != "p5"})
+        assert len(late_hours) >= 2, "the catch-up was spread over several hours"
+        deferred = [e for r in rows for e in w.ledger.events(r.id) if e["kind"] == "deferred"]
+        assert deferred and "catch-up limit" in deferred[0]["detail"]
+        assert len(w.published("twitter")) == 6
+
+
+def test_beyond_grace_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        rows = outage(w, "publish", hours=5, posts=4, grace_minutes=180)
+        by_id = {r.post_id: r for r in rows}
+        # due 0:00, 0:30, 1:00, 1:30; back at 5:00: 5h, 4.5h, 4h, 3.5h late -> all skipped
+        assert {r.status for r in by_id.values()} == {Status.SKIPPED}
+        assert "beyond the 180-min grace window" in (by_id["p0"].last_error or "")
+        assert w.published("twitter") == []
+
+
+def test_skip_policy(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        rows = outage(w, "skip", hours=1, posts=2)
+        assert {r.status for r in rows} == {Status.SKIPPED}
+        assert all("policy is 'skip'" in (r.last_error or "") for r in rows)
+
+
+def test_next_slot_policy_moves_to_free_slots(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        w.config = dataclasses.replace(w.config, slots={d: (time(9, 0), time(15, 0))
+                                                        for d in range(7)})
+        rows = outage(w, "next_slot", hours=3, posts=2)
+        moved = [e for r in rows for e in w.ledger.events(r.id) if e["kind"] == "moved"
+                 and "next free slot" in e["detail"]]
+        assert len(moved) == 2
+        dues = sorted(r.due for r in rows)
+        assert dues[0] != dues[1], "two late posts never share a slot"
+        for r in rows:
+            local = r.due.astimezone(w.config.timezone)
+            assert (local.hour, local.minute) in ((9, 0), (15, 0))
+
+
+@pytest.mark.parametrize("policy", ["publish", "skip", "next_slot"])
+def test_on_time_is_never_a_misfire(tmp_path: Path, policy: str) -> None:
+    with world(tmp_path) as w:
+        rows = outage(w, policy, hours=0.05, posts=1)
+        assert rows[0].status is Status.PUBLISHED

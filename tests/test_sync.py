@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bmnsocial.config import Config
+from bmnsocial.ledger import Ledger, Status
+from bmnsocial.sync import sync
+from tests.helpers import NOW, WritePost
+
+
+def ledger_for(config: Config) -> Ledger:
+    return Ledger(config.state_dir / "ledger.sqlite3")
+
+
+def run(config: Config, ledger: Ledger, *paths: Path, now=NOW):  # type: ignore[no-untyped-def]
+    return sync(list(paths) or [config.posts_dir], config, ledger, now, full=not paths)
+
+
+def states(ledger: Ledger) -> dict[tuple[str, str, str], str]:
+    return {(r.post_id, r.platform, r.occurrence): r.status.value for r in ledger.rows()}
+
+
+def test_queues_one_off_and_recurring_within_the_horizon(config: Config,
+                                                         write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00}\n")
+    write_post("b.yaml", "category: 9\ntext: semanal\nplatforms: [facebook]\n"
+                         "schedule: {cron: '0 9 * * mon'}\n")
+    ledger = ledger_for(config)
+    report = run(config, ledger)
+    assert report.ok and report.new == 2 + 9  # 60-day horizon: 9 Mondays from 2026-11-30
+    assert {r.due.isoformat() for r in ledger.rows(post_id="a")} == {"2026-12-01T14:00:00+00:00"}
+    again = run(config, ledger)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 11)
+
+
+def test_editing_updates_future_queued_and_never_published(config: Config,
+                                                          write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("a.yaml", "category: 9\ntext: hola\nplatforms: [facebook, twitter]\n"
+                         "schedule: {at: 2026-12-01 09:00}\n")
+    run(config, ledger)
+    fb = ledger.find("a", "facebook", "once")
+    assert fb is not None
+    ledger.claim(fb.id, "me", NOW)
+    ledger.mark_published(fb.id, "1_2", "https://www.facebook.com/1/posts/2", ["1_2"], NOW)
+    write_post("a.yaml", "category: 9\ntext: hola, editado\nplatforms: [facebook, twitter]\n"
+                         "schedule: {at: 2026-12-02 10:00}\n")
+    report = run(config, ledger)
+    assert report.updated == 1
+    tw = ledger.find("a", "twitter", "once")
+    assert tw is not None and tw.due.isoformat() == "2026-12-02T15:00:00+00:00"
+    assert "hola, editado" in tw.payload
+    fb_after = ledger.find("a", "facebook", "once")
+    assert fb_after is not None and fb_after.status is Status.PUBLISHED and "editado" not in (
+        fb_after.payload)
+
+
+def test_removed_platform_and_shortened_series_are_cancelled(config: Config,
+                                                             write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("b.yaml", "category: 9\ntext: semanal\nplatforms: [facebook, twitter]\n"
+                         "schedule: {cron: '0 9 * * mon', until: 2026-12-31}\n")
+    run(config, ledger)
+    write_post("b.yaml", "category: 9\ntext: semanal\nplatforms: [facebook]\n"
+                         "schedule: {cron: '0 9 * * mon', until: 2026-12-10}\n")
+    report = run(config, ledger)
+    queued = {(r.platform, r.due.date().isoformat()) for r in ledger.rows(
+        statuses=(Status.QUEUED,))}
+    assert queued == {("facebook", "2026-11-30"), ("facebook", "2026-12-07")}
+    assert report.cancelled == 5 + 3
+
+
+def test_deleting_the_file_cancels_its_queue(config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00}\n")
+    run(config, ledger)
+    path.unlink()
+    report = run(config, ledger)
+    assert report.cancelled == 2
+    assert set(states(ledger).values()) == {"cancelled"}
+
+
+def test_an_invalid_file_keeps_its_queue_exactly(config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00}\n")
+    run(config, ledger)
+    before = [(r.id, r.due, r.payload, r.status) for r in ledger.rows()]
+    write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00\n")
+    report = run(config, ledger)
+    assert report.invalid_files == ["posts/a.yaml"] and not report.ok
+    assert [(r.id, r.due, r.payload, r.status) for r in ledger.rows()] == before
+
+
+def test_a_published_one_off_in_the_past_is_history_not_an_error(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-11-27 09:00}\n")
+    run(config, ledger)
+    for row in ledger.rows():
+        ledger.claim(row.id, "me", NOW)
+        ledger.mark_published(row.id, "1", "https://x.com/a/status/1", ["1"], NOW)
+    later = NOW + timedelta(days=3)
+    report = run(config, ledger, now=later)
+    assert report.ok and report.cancelled == 0
+    assert set(states(ledger).values()) == {"published"}
+
+
+def test_explicit_paths_never_cancel_other_posts(config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("a.yaml", "category: 9\ntext: uno\nschedule: {at: 2026-12-01 09:00}\n")
+    b = write_post("b.yaml", "category: 9\ntext: dos\nschedule: {at: 2026-12-01 10:00}\n")
+    run(config, ledger)
+    report = run(config, ledger, b)
+    assert report.cancelled == 0 and set(states(ledger).values()) == {"queued"}
+
+
+def test_a_post_that_arrived_after_its_time_is_queued_late_not_lost(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("a.yaml", "category: 9\ntext: llegó tarde\nschedule: {at: 2026-11-27 09:00}\n")
+    later = NOW + timedelta(days=1, hours=2)  # the server was down when the file arrived
+    report = run(config, ledger, now=later)
+    assert report.ok and report.new == 2
+    assert "misfire policy" in report.notes[0]
+    assert {r.status for r in ledger.rows()} == {Status.QUEUED}
+    assert all(r.due < later for r in ledger.rows())
