@@ -230,6 +230,7 @@ def _hashtags(r: Reader, value: Any, path: PathKey) -> tuple[str, ...]:
 
 def check_hashtags(r: Reader, tags: list[str], path: PathKey) -> tuple[str, ...]:
     out: list[str] = []
+    seen: set[str] = set()  # casefolded
     for i, tag in enumerate(tags):
         clean = unicodedata.normalize("NFC", tag.strip().lstrip("#"))
         if not _HASHTAG.match(clean):
@@ -241,7 +242,8 @@ def check_hashtags(r: Reader, tags: list[str], path: PathKey) -> tuple[str, ...]
             r.error((*path, i), "POST-HASHTAG", f"'{tag}' is only digits; the platforms do not "
                     "link such hashtags.", "Add a letter, e.g. BMN2027.")
             continue
-        if clean.casefold() not in {t.casefold() for t in out}:
+        if clean.casefold() not in seen:
+            seen.add(clean.casefold())
             out.append(clean)
     return tuple(out)
 

@@ -50,7 +50,10 @@ class Rendered:
 
     @property
     def media(self) -> tuple[RenderedMedia, ...]:
-        return tuple(m for p in self.parts for m in p.media)
+        parts = self.parts
+        if len(parts) == 1:  # the usual case, asked several times per post
+            return parts[0].media
+        return tuple(m for p in parts for m in p.media)
 
 
 class MediaCache:
@@ -71,7 +74,7 @@ class MediaCache:
 
 def hashtag_line(text: str, *hashtag_lists: tuple[str, ...]) -> str:
     """The hashtags to append: the post's then the config's, minus those already in the text."""
-    seen = {t.casefold() for t in HASHTAG_IN_TEXT.findall(text)} if "#" in text else set()
+    seen = {t.casefold() for t in HASHTAG_IN_TEXT.findall(text)}
     line: list[str] = []
     for tags in hashtag_lists:
         for tag in tags:
@@ -98,12 +101,14 @@ def render(post: Post, platform: str, config: Config, media: MediaCache) -> Rend
         else:
             rendered_media.append(RenderedMedia(found, ref.alt, ref.source))
     texts, link = spec.compose(content, config.default_hashtags)
-    parts = tuple(
-        Part(text, source, spec.measure(text), spec.text_limit,
-             tuple(rendered_media) if i == 0 else ())
-        for i, (text, source) in enumerate(texts))
+    first_media = tuple(rendered_media)
+    parts = tuple([
+        Part(text, source, spec.measure(text), spec.text_limit, first_media if i == 0 else ())
+        for i, (text, source) in enumerate(texts)])
     rendered = Rendered(post.id, platform, parts, link)
     findings.extend(spec.check(rendered))
+    if not findings:
+        return rendered
     return Rendered(post.id, platform, parts, link, tuple(findings))
 
 

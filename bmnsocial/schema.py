@@ -74,11 +74,12 @@ class Reader:
         """Text fields take any scalar as written, so ``id: 2027`` or ``text: yes`` stay text."""
         if value is None:
             return None
-        if isinstance(value, bool | int | float):
-            value = self.doc.source_text.get(path, str(value))
-        if not isinstance(value, str):
-            self._wrong_type(value, path, "text")
-            return None
+        if not isinstance(value, str):  # checked first: text is the common case
+            if isinstance(value, bool | int | float):
+                value = self.doc.source_text.get(path, str(value))
+            if not isinstance(value, str):
+                self._wrong_type(value, path, "text")
+                return None
         if not allow_empty and not value.strip():
             self.error(path, "SCHEMA-EMPTY", f"{self.label(path)} is empty.",
                        "Write something or remove the line.")

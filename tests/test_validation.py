@@ -80,6 +80,8 @@ def test_every_error_of_every_file_in_one_run(config: Config, write_post: WriteP
     (b"category: 9\ntext: [unclosed\n", "YAML-SYNTAX"),
     (b"category: 9\ntext: {a: 1}\n", "SCHEMA-TYPE"),
     (b"---\ncategory: 9\n---\ncategory: 10\n", "YAML-SYNTAX"),
+    (b"category: !!int\ntext: x\n", "CATEGORY-UNKNOWN"),
+    (b"category: 9\ntext: !!bool maybe\nconsent: !!bool\n", "SCHEMA-TYPE"),
 ])
 def test_hostile_and_broken_files(config: Config, write_post: WritePost, body: bytes,
                                   code: str) -> None:
@@ -353,6 +355,12 @@ class TestReviewFindings:
         write_post("a.yaml", "category: 9\ntext: 'Síganos (#BMNCuba).'\n")
         (fb, x) = check(config).posts[0].rendered
         assert x.parts[0].text == "Síganos (#BMNCuba)." == fb.parts[0].text
+
+    def test_fullwidth_hashtag_is_not_appended_again(self, config: Config,
+                                                     write_post: WritePost) -> None:
+        write_post("a.yaml", "category: 9\ntext: 'Síganos ＃BMNCuba'\n")
+        x = check(config).posts[0].rendered[1]
+        assert x.parts[0].text == "Síganos ＃BMNCuba"
 
     def test_link_already_in_a_later_tweet_is_not_repeated(self, config: Config,
                                                            write_post: WritePost) -> None:
