@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS publications (
     sent_at TEXT,
     first_attempt_at TEXT,
     published_at TEXT,
+    misfire TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     UNIQUE (post_id, platform, occurrence)
@@ -106,6 +107,7 @@ class Row:
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    misfire: str | None = None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> Row:
@@ -121,7 +123,7 @@ class Row:
             first_attempt_at=parse_stamp(r["first_attempt_at"]),
             published_at=parse_stamp(r["published_at"]),
             created_at=datetime.fromisoformat(r["created_at"]),
-            updated_at=datetime.fromisoformat(r["updated_at"]))
+            updated_at=datetime.fromisoformat(r["updated_at"]), misfire=r["misfire"])
 
     def to_json(self, tz: Any = None) -> dict[str, Any]:
         def iso(d: datetime | None) -> str | None:
@@ -135,6 +137,20 @@ class Row:
             "published_at": iso(self.published_at), "error": self.last_error,
             "error_kind": self.error_kind, "source_file": self.source_file,
         }
+
+
+def post_ids_in(path: Path) -> set[str]:
+    """The posts a ledger knows, read without creating or changing anything (for validate)."""
+    if not path.exists():
+        return set()
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return {r[0] for r in db.execute("SELECT DISTINCT post_id FROM publications")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return set()
 
 
 def _secure_file(path: Path) -> None:
@@ -242,43 +258,46 @@ class Ledger:
                         (publication_id, stamp(now), kind, detail))
 
     def enqueue(self, *, post_id: str, platform: str, occurrence: str, due: datetime,
-                payload: str, content_hash: str, source_file: str, now: datetime) -> Row:
+                payload: str, content_hash: str, source_file: str, now: datetime,
+                misfire: str | None = None) -> Row:
         return self.upsert(post_id=post_id, platform=platform, occurrence=occurrence, due=due,
                            payload=payload, content_hash=content_hash, source_file=source_file,
-                           now=now)[0]
+                           now=now, misfire=misfire)[0]
 
     def upsert(self, *, post_id: str, platform: str, occurrence: str, due: datetime,
-               payload: str, content_hash: str, source_file: str,
-               now: datetime) -> tuple[Row, str]:
+               payload: str, content_hash: str, source_file: str, now: datetime,
+               misfire: str | None = None) -> tuple[Row, str]:
         """Queue an occurrence, or refresh what a still-queued one will send. Rows already
         being sent or finished are left exactly as they are. Also says what it did: "new",
         "updated", "unchanged" or "kept" (not queued any more, left alone)."""
         t = stamp(now)
         change = "new"
         with self.transaction() as db:
-            existing = db.execute("SELECT id, status, content_hash, due FROM publications "
+            existing = db.execute("SELECT id, status, content_hash, due, misfire FROM "
+                                  "publications "
                                   "WHERE post_id = ? AND platform = ? AND occurrence = ?",
                                   (post_id, platform, occurrence)).fetchone()
             if existing is None:
                 cur = db.execute(
                     "INSERT INTO publications (post_id, platform, occurrence, due, status, "
-                    "payload, content_hash, source_file, created_at, updated_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "payload, content_hash, source_file, created_at, updated_at, misfire) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (post_id, platform, occurrence, stamp(due), Status.QUEUED.value, payload,
-                     content_hash, source_file, t, t))
+                     content_hash, source_file, t, t, misfire))
                 row_id = int(cur.lastrowid or 0)
                 self.record(row_id, "queued", f"due {due.isoformat()}", now)
             else:
                 row_id = existing["id"]
                 changed = (existing["content_hash"] != content_hash
-                           or existing["due"] != stamp(due))
+                           or existing["due"] != stamp(due) or existing["misfire"] != misfire)
                 if existing["status"] != Status.QUEUED.value:
                     change = "kept"
                 elif changed:
                     change = "updated"
                     db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
-                               "source_file = ?, updated_at = ? WHERE id = ?",
-                               (stamp(due), payload, content_hash, source_file, t, row_id))
+                               "source_file = ?, misfire = ?, updated_at = ? WHERE id = ?",
+                               (stamp(due), payload, content_hash, source_file, misfire, t,
+                                row_id))
                     self.record(row_id, "updated", f"due {due.isoformat()}", now)
                 else:
                     change = "unchanged"

@@ -29,9 +29,10 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
     if row.attempts > 0 or late <= timedelta(minutes=settings.late_after_minutes):
         return Decision("publish")  # on time, or already being retried: not a misfire
     minutes = int(late.total_seconds() // 60)
-    if settings.misfire == "skip":
+    policy = row.misfire or settings.misfire
+    if policy == "skip":
         return Decision("skip", f"{minutes} min late and the misfire policy is 'skip'")
-    if settings.misfire == "next_slot":
+    if policy == "next_slot":
         taken = {r.due for r in ledger.rows() if r.id != row.id}
         slot = next_free_slot(config, now, taken)
         if slot is None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial import categories, cronspec
 from bmnsocial.categories import Category
-from bmnsocial.config import PLATFORMS, Config
+from bmnsocial.config import MISFIRE_POLICIES, PLATFORMS, Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.schema import Reader
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, transition_offsets
@@ -23,7 +23,7 @@ TOP_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "p
             "facebook", "twitter", "schedule", "event", "consent", "approved_by")
 OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
                  "twitter": ("text", "link", "hashtags", "media", "thread")}
-SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot")
+SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _HASHTAG = re.compile(r"^\w+$")
@@ -58,6 +58,7 @@ class Schedule:
     until: datetime | None = None
     count: int | None = None
     slot: bool = False
+    misfire: str | None = None  # overrides config daemon.misfire for this post
 
     @property
     def kind(self) -> str:
@@ -342,17 +343,19 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
                 "One-off: 'at: 2027-01-14 09:30'; recurring: \"cron: '0 9 * * mon'\"; "
                 "next free slot: 'slot: next'.", key=True)
         return Schedule()
+    misfire = (r.choice(m["misfire"], ("schedule", "misfire"), MISFIRE_POLICIES)
+               if m.get("misfire") is not None else None)
     kind = kinds[0]
     for extra in ("start", "until", "count"):
         if kind != "cron" and m.get(extra) is not None:
             r.error(("schedule", extra), "SCHED-KIND", f"'{extra}' belongs to a recurring "
                     "'cron' schedule.", f"Remove '{extra}'.", key=True)
     if kind == "at":
-        return Schedule(at=parse_moment(r, m["at"], ("schedule", "at"), tz))
+        return Schedule(at=parse_moment(r, m["at"], ("schedule", "at"), tz), misfire=misfire)
     if kind == "slot":
         if r.choice(m["slot"], ("schedule", "slot"), ("next",)) is None:
             return Schedule()
-        return Schedule(slot=True)
+        return Schedule(slot=True, misfire=misfire)
     expression = r.text(m["cron"], ("schedule", "cron"))
     spec = None
     if expression is not None:
@@ -376,7 +379,7 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
     if start and until and until <= start:
         r.error(("schedule", "until"), "SCHED-RANGE", "'until' is not after 'start'.",
                 "Check the two dates.")
-    return Schedule(cron=spec, start=start, until=until, count=count)
+    return Schedule(cron=spec, start=start, until=until, count=count, misfire=misfire)
 
 
 def _event(r: Reader, value: Any, tz: ZoneInfo) -> Event | None:

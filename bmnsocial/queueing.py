@@ -85,7 +85,7 @@ def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
         out.append(ledger.upsert(post_id=checked.post.id, platform=p.rendered.platform,
                                  occurrence=p.occurrence, due=p.due, payload=payload,
                                  content_hash=content_hash(payload), source_file=source,
-                                 now=now))
+                                 now=now, misfire=checked.post.schedule.misfire))
     return out
 
 

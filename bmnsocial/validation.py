@@ -51,6 +51,13 @@ class ValidationResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def forgive_history(self, post_ids: set[str]) -> None:
+        """A post already in the ledger (queued, published…) may have its time in the past:
+        that is history, not a mistake to report."""
+        files = {c.post.file for c in self.posts if c.post.id in post_ids}
+        self.diagnostics = [d for d in self.diagnostics
+                            if not (d.code == "SCHED-PAST" and d.file in files)]
+
     def summary(self) -> str:
         n, bad = len(self.files), len(self.invalid_files)
         e, w = len(self.errors), len(self.warnings)

@@ -110,3 +110,14 @@ def test_accounts_check(samples: Path) -> None:
 
 def test_retry_requeues_a_failed_row(samples: Path) -> None:
     assert run("--sandbox", "retry", "nada")[0] == ExitCode.INVALID
+
+
+def test_validate_forgives_the_past_of_published_posts(samples: Path, workspace: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = samples / "pregunta-lecturas.yaml"
+    assert run("--sandbox", "post", str(path), "--now", "--yes")[0] == 0
+    monkeypatch.setenv("BMNSOCIAL_NOW", "2027-06-01T10:00-05:00")  # its time is long past
+    code, out = run("validate", str(path))
+    assert code == ExitCode.INVALID and "SCHED-PAST" in out, "not in the real ledger"
+    code, out = run("--sandbox", "validate", str(path))
+    assert code == ExitCode.OK and "SCHED-PAST" not in out

@@ -86,3 +86,33 @@ def test_on_time_is_never_a_misfire(tmp_path: Path, policy: str) -> None:
     with world(tmp_path) as w:
         rows = outage(w, policy, hours=0.05, posts=1)
         assert rows[0].status is Status.PUBLISHED
+
+
+def test_a_post_can_override_the_policy(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        start = w.clock.now()
+        row = w.queue("Sólo a su hora", platform="twitter", post_id="puntual")
+        w.ledger.upsert(post_id="puntual", platform="twitter", occurrence=ONCE, due=start,
+                        payload=row.payload, content_hash=row.content_hash,
+                        source_file=row.source_file, now=start, misfire="skip")
+        w.clock.current = start + timedelta(hours=1)
+        runtime = Runtime(w.config, sandbox=True)
+        runtime._publisher, runtime._ledger = w.publisher, w.ledger
+        (ready,) = w.ledger.ready(w.clock.now())
+        done = dispatch(ready, runtime, w.ledger)
+        assert done.status is Status.SKIPPED and "'skip'" in (done.last_error or "")
+
+
+def test_post_file_misfire_reaches_the_ledger(config, write_post) -> None:  # type: ignore[no-untyped-def]
+    from bmnsocial.ledger import Ledger
+    from bmnsocial.sync import sync
+    from tests.helpers import NOW
+
+    write_post("a.yaml", "category: 9\ntext: hola\n"
+                         "schedule: {at: 2026-12-01 09:00, misfire: next_slot}\n")
+    ledger = Ledger(config.state_dir / "ledger.sqlite3")
+    sync([config.posts_dir], config, ledger, NOW, full=True)
+    assert {r.misfire for r in ledger.rows()} == {"next_slot"}
+    write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00, misfire: x}\n")
+    report = sync([config.posts_dir], config, ledger, NOW, full=True)
+    assert [d.code for d in report.problems] == ["SCHEMA-VALUE"]

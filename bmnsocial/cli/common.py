@@ -54,6 +54,13 @@ class AppContext:
     def now(self) -> datetime:
         return now(self.config.timezone)
 
+    def known_posts(self) -> set[str]:
+        """Post ids the ledger already has, read-only (validate and preview touch no state)."""
+        from bmnsocial.ledger import post_ids_in
+
+        state = self.config.state_dir / "sandbox" if self.sandbox else self.config.state_dir
+        return post_ids_in(state / "ledger.sqlite3")
+
 
 pass_app = click.make_pass_decorator(AppContext)
 

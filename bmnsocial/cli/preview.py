@@ -16,6 +16,7 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool) -> bool:
     config = app.config
     now = app.now()
     result = validate_paths(files, config, now)
+    result.forgive_history(app.known_posts())
     previews = [preview.build(c, config, now, result.diagnostics) for c in result.posts]
     broken = [d for d in result.errors if d.file not in {c.post.file for c in result.posts}]
     if as_json:

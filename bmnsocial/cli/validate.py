@@ -28,6 +28,7 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str) -> None:
     """
     config = app.config
     result = validate_paths(default_paths(app, paths), config, app.now())
+    result.forgive_history(app.known_posts())
     if fmt == "json":
         echo_json([d.to_json() for d in result.diagnostics])
     else:
