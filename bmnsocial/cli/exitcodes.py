@@ -11,4 +11,20 @@ class ExitCode(IntEnum):
     PENDING = 4  # not published yet: waiting for a retry (the queue will finish it)
     UNHEALTHY = 5  # status: stale heartbeat, or publications that need a person
     ALREADY_RUNNING = 6  # another daemon holds this state directory
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C
+
+
+DESCRIPTIONS = {
+    ExitCode.OK: "success",
+    ExitCode.INVALID: "a post (or the configuration's credentials, an account, a confirmation) "
+                      "is not valid; nothing was queued or sent",
+    ExitCode.USAGE: "wrong command line, or the configuration file cannot be used",
+    ExitCode.PUBLISH_FAILED: "a publication failed or could not be confirmed: see "
+                             "`bmnsocial history`",
+    ExitCode.PENDING: "not published yet, waiting for a retry: the daemon or `run-due` "
+                      "finishes it",
+    ExitCode.UNHEALTHY: "`status`: stale heartbeat, daemon down, or publications that need a "
+                        "person",
+    ExitCode.ALREADY_RUNNING: "`daemon`: another daemon already runs on this state directory",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C / SIGINT) during a command",
+}

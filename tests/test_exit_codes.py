@@ -1,0 +1,97 @@
+"""Each exit code in bmnsocial.cli.exitcodes, produced for real by a command."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from bmnsocial.cli import cli
+from bmnsocial.cli.exitcodes import DESCRIPTIONS, ExitCode
+from tests.helpers import REPO
+from tests.sitehelp import Site, wait_for
+
+
+def invoke(*args: str) -> int:
+    return CliRunner().invoke(cli, list(args)).exit_code
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    s = Site.create(tmp_path)
+    s.serve()
+    (s.root / "posts" / "a.yaml").write_text(
+        (REPO / "posts" / "pregunta-lecturas.yaml").read_text(encoding="utf-8"))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def ok(workspace: Path) -> int:
+    return invoke("categories")
+
+
+def invalid(workspace: Path) -> int:
+    (workspace / "posts" / "a.yaml").write_text("category: 99\n")
+    return invoke("validate")
+
+
+def usage(workspace: Path) -> int:
+    return invoke("validate", "--format", "xml")
+
+
+def unhealthy(workspace: Path) -> int:
+    return invoke("--sandbox", "status")
+
+
+CLI_CASES: dict[ExitCode, Callable[[Path], int]] = {
+    ExitCode.OK: ok, ExitCode.INVALID: invalid, ExitCode.USAGE: usage,
+    ExitCode.UNHEALTHY: unhealthy,
+}
+PROCESS_CASES = {ExitCode.PUBLISH_FAILED, ExitCode.PENDING, ExitCode.ALREADY_RUNNING,
+                 ExitCode.INTERRUPTED}
+
+
+def test_every_code_is_described_and_tested() -> None:
+    assert set(DESCRIPTIONS) == set(ExitCode)
+    assert set(CLI_CASES) | PROCESS_CASES == set(ExitCode)
+
+
+@pytest.mark.parametrize("code", sorted(CLI_CASES))
+def test_in_process(code: ExitCode, workspace: Path) -> None:
+    assert CLI_CASES[code](workspace) == code
+
+
+def test_publish_failed(site: Site) -> None:
+    requests.post(f"{site.fake_url('twitter')}/__sandbox__/auth", json={"state": "expired"},
+                  timeout=5).raise_for_status()
+    done = site.run("post", "posts/a.yaml", "--now", "--yes")
+    assert done.returncode == ExitCode.PUBLISH_FAILED, done.stdout + done.stderr
+    assert "twitter" in done.stdout and "FAILED" in done.stdout
+
+
+def test_pending(site: Site) -> None:
+    site.fault("facebook", kind="http503", times=100)
+    done = site.run("post", "posts/a.yaml", "--now", "--yes", "--wait", "0")
+    assert done.returncode == ExitCode.PENDING, done.stdout + done.stderr
+    assert "not yet published" in done.stdout
+
+
+def test_already_running(site: Site) -> None:
+    daemon = site.spawn("daemon")
+    wait_for(lambda: "daemon started" in daemon.stderr, 20, "the daemon")
+    assert site.run("daemon").returncode == ExitCode.ALREADY_RUNNING
+    assert daemon.stop() == 0
+
+
+def test_interrupted(site: Site) -> None:
+    site.fault("facebook", kind="http503", times=100)
+    child = site.spawn("-v", "post", "posts/a.yaml", "--now", "--yes", "--wait", "120")
+    wait_for(lambda: "retrying at" in child.stderr, 30, "the first retry")
+    assert child.stop(signal.SIGINT) == ExitCode.INTERRUPTED
+    assert "Interrupted." in child.stderr and "Traceback" not in child.stderr
