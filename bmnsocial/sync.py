@@ -18,7 +18,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.errors import UsageError
 from bmnsocial.ledger import Ledger, Status
 from bmnsocial.queueing import plan, upsert
-from bmnsocial.validation import validate_paths
+from bmnsocial.validation import Progress, validate_paths
 
 
 @dataclass(slots=True)
@@ -43,9 +43,9 @@ class SyncReport:
 
 
 def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
-         full: bool) -> SyncReport:
+         full: bool, progress: Progress | None = None) -> SyncReport:
     """``full``: the paths are the whole posts folder, so a post missing from it was deleted."""
-    result = validate_paths(paths, config, now)
+    result = validate_paths(paths, config, now, progress)
     report = SyncReport(files=len(result.files))
     errors: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.errors:

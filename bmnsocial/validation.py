@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,16 +117,25 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate_paths(paths: Iterable[Path], config: Config, now: datetime) -> ValidationResult:
+Progress = Callable[[int, int], None]
+
+
+def validate_paths(paths: Iterable[Path], config: Config, now: datetime,
+                   progress: Progress | None = None) -> ValidationResult:
+    """``progress(done, total)`` is called after each file, for a progress bar."""
     with _cyclic_gc_paused():
-        return _validate_paths(paths, config, now)
+        return _validate_paths(paths, config, now, progress)
 
 
-def _validate_paths(paths: Iterable[Path], config: Config, now: datetime) -> ValidationResult:
+def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
+                    progress: Progress | None) -> ValidationResult:
     result = ValidationResult()
     media = MediaCache(config)
     cwd = os.getcwd()
-    for file, absolute, default_id in _post_files(paths, config):
+    found = list(_post_files(paths, config))
+    for done, (file, absolute, default_id) in enumerate(found, 1):
+        if progress is not None:
+            progress(done, len(found))
         name = _display(file, absolute, cwd)
         result.files.append(name)
         loaded = load_file(file, name)

@@ -135,3 +135,8 @@ def test_installed_console_script_validates_the_samples(tmp_path: Path) -> None:
                           env=env, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 invalid" in proc.stdout
+
+
+def test_validate_json_alias(workspace: Path, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 99\ntext: hola\n")
+    assert run("validate", "--json") == run("validate", "--format", "json")

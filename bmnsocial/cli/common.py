@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -113,3 +114,30 @@ def default_paths(app: AppContext, paths: tuple[str, ...]) -> list[Path]:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+PROGRESS_MIN_FILES = 200
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for long work, only on a terminal (never in logs or pipes)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def step(done: int, total: int) -> None:
+        nonlocal bar
+        if total < PROGRESS_MIN_FILES:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        yield step
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

@@ -10,6 +10,7 @@ from bmnsocial.cli.common import (
     handle_errors,
     json_option,
     pass_app,
+    progress_bar,
 )
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
@@ -33,8 +34,9 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
     from bmnsocial.sync import sync
 
     config = app.config
-    report = sync(default_paths(app, paths), config, app.runtime.ledger, app.now(),
-                  full=not paths)
+    with progress_bar("Syncing") as step:
+        report = sync(default_paths(app, paths), config, app.runtime.ledger, app.now(),
+                      full=not paths, progress=step)
     if as_json:
         echo_json({"files": report.files, "new": report.new, "updated": report.updated,
                    "unchanged": report.unchanged, "cancelled": report.cancelled,

@@ -1,0 +1,56 @@
+"""A progress bar for long work on a terminal only: never in pipes, logs or cron mail."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import NOW
+
+
+def many_posts(workspace: Path, n: int) -> None:
+    for i in range(n):
+        (workspace / "posts" / f"p{i:04d}.yaml").write_text(
+            f"category: 9\ntext: Aviso número {i}\nplatforms: [facebook]\n", encoding="utf-8")
+
+
+def run(workspace: Path, *, tty: bool) -> tuple[int, str]:
+    env = {**os.environ, "BMNSOCIAL_NOW": NOW.isoformat(), "COLUMNS": "100"}
+    command = [sys.executable, "-m", "bmnsocial", "validate"]
+    if not tty:
+        proc = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True,
+                              check=False)
+        return proc.returncode, proc.stdout + proc.stderr
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command, cwd=workspace, env=env, stdin=follower, stdout=follower,
+                            stderr=follower, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_bar_on_a_terminal_only(workspace: Path) -> None:
+    many_posts(workspace, 250)
+    code, shown = run(workspace, tty=True)
+    assert code == 0 and "Validating" in shown and "100%" in shown
+    code, piped = run(workspace, tty=False)
+    assert code == 0 and "Validating" not in piped
+    assert piped.strip().endswith("250 files checked: 250 valid, 0 invalid; 0 errors, 0 warnings.")
+
+
+def test_no_bar_for_a_few_files(workspace: Path) -> None:
+    many_posts(workspace, 5)
+    code, shown = run(workspace, tty=True)
+    assert code == 0 and "Validating" not in shown
