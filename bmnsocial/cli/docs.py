@@ -29,7 +29,7 @@ def render(root: click.Command) -> str:
     parts = [HEADER]
     for path, command in walk(root, ["bmnsocial"]):
         ctx = click.Context(command, info_name=" ".join(path), terminal_width=80,
-                            max_content_width=80)
+                            max_content_width=80, help_option_names=["-h", "--help"])
         parts.append(f"## `{' '.join(path)}`\n")
         parts.append("```\n" + command.get_help(ctx).rstrip() + "\n```\n")
     parts.append("## Exit codes\n")
