@@ -1,105 +1,35 @@
-"""The bmnsocial command line: one root group, one module per noun, loaded on demand."""
+"""The bmnsocial command line. ``main`` chooses the language first, then loads the commands."""
 
 from __future__ import annotations
 
-import logging
 import sys
-from importlib import import_module
 from typing import Any
 
-import click
 
-from bmnsocial import __version__
-from bmnsocial.cli.common import AppContext
-
-COMMANDS = {
-    "categories": "bmnsocial.cli.categories:categories",
-    "config": "bmnsocial.cli.config_cmd:config_group",
-    "validate": "bmnsocial.cli.validate:validate",
-    "preview": "bmnsocial.cli.preview:preview",
-    "post": "bmnsocial.cli.post:post",
-    "history": "bmnsocial.cli.history:history",
-    "retry": "bmnsocial.cli.history:retry",
-    "accounts": "bmnsocial.cli.accounts:accounts",
-    "sandbox": "bmnsocial.cli.sandbox:sandbox_group",
-    "sync": "bmnsocial.cli.queue:sync_command",
-    "queue": "bmnsocial.cli.queue:queue",
-    "cancel": "bmnsocial.cli.queue:cancel",
-    "daemon": "bmnsocial.cli.daemon:daemon",
-    "run-due": "bmnsocial.cli.daemon:run_due",
-    "status": "bmnsocial.cli.daemon:status",
-}
-
-
-class LazyGroup(click.Group):
-    """Imports a command's module only when that command runs (or help lists it)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, _, attr = target.partition(":")
-        command: click.Command = getattr(import_module(module_name), attr)
-        return command
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              envvar="BMNSOCIAL_CONFIG", show_envvar=True,
-              help="Configuration file (default: ./config.yaml, else the embedded default).")
-@click.option("--sandbox", is_flag=True, envvar="BMNSOCIAL_SANDBOX", show_envvar=True,
-              help="Publish to local fake platforms: nothing leaves this machine and no "
-                   "credentials are needed.")
-@click.option("-v", "--verbose", count=True,
-              help="Log more to stderr (-v: what happens, -vv: debugging detail).")
-@click.version_option(__version__, prog_name="bmnsocial")
-@click.pass_context
-def cli(ctx: click.Context, config_path: str | None, sandbox: bool, verbose: int) -> None:
-    """Plan, check and publish the BMN's Facebook and X posts from YAML files.
-
-    Posts live in posts/ as YAML files, one post each; see docs/post-format.md.
-    """
-    setup_logging(verbose)
-    app = AppContext(config_path=config_path, sandbox=sandbox)
-    ctx.obj = app
-    ctx.call_on_close(app.close)
-
-
-def setup_logging(verbose: int) -> None:
-    """One line per event on stderr (journald-friendly), secrets masked before any handler."""
-    from bmnsocial.secrets import install_log_redaction
-
-    install_log_redaction()
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    root = logging.getLogger()
-    if not any(isinstance(h, StderrHandler) for h in root.handlers):
-        handler = StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level)
-
-
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is at the time of each record (tests swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
+def _lang_argument(args: list[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
 
 
 def main(argv: list[str] | None = None) -> Any:
-    return cli.main(args=argv, prog_name="bmnsocial", standalone_mode=True)
+    from bmnsocial.i18n import detect, install
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    install(detect(_lang_argument(args)))
+    from bmnsocial.cli.root import cli
+
+    return cli.main(args=args, prog_name="bmnsocial", standalone_mode=True)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+def __getattr__(name: str) -> Any:
+    if name in ("cli", "COMMANDS", "LazyGroup", "setup_logging", "StderrHandler"):
+        from bmnsocial.cli import root
+
+        return getattr(root, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
