@@ -6,6 +6,7 @@ ever reported.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bmnsocial import categories
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.errors import ConfigError
-from bmnsocial.schema import Reader
+from bmnsocial.schema import Reader, did_you_mean, type_name
 from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
 
 PLATFORMS = ("facebook", "twitter")
@@ -87,6 +89,19 @@ class DaemonSettings:
     max_catchup_per_hour: int = 3  # late publications per platform per hour, at most
 
 
+DEFAULT_MIX_TOLERANCE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class MixSettings:
+    """The target mix of `bmnsocial report mix` (docs/report-mix.md)."""
+
+    # Relative weight per category rank, as written (any scale; unlisted ranks weigh 0).
+    # None: the default target, which follows the policy's ranking.
+    target: dict[int, float] | None = None
+    tolerance: float = DEFAULT_MIX_TOLERANCE  # how far a share may stray before a flag
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     source: str
@@ -106,6 +121,7 @@ class Config:
     secrets_file: Path | None = None
     publish: PublishSettings = field(default_factory=lambda: PublishSettings())
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
+    mix: MixSettings = field(default_factory=lambda: MixSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
@@ -165,7 +181,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
-             "defaults", "horizon_days", "secrets_file", "publish", "daemon")
+             "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -205,6 +221,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     secrets_file = directory("secrets_file", "") if data.get("secrets_file") else None
     publish = _publish(r, data.get("publish"))
     daemon = _daemon(r, data.get("daemon"))
+    mix = _mix(r, data.get("mix"))
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -217,7 +234,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         posts_dir=posts_dir, media_root=media_root, state_dir=state_dir,
         facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
-        secrets_file=secrets_file, publish=publish, daemon=daemon)
+        secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix)
 
 
 def _daemon(r: Reader, value: Any) -> DaemonSettings:
@@ -243,6 +260,81 @@ def _daemon(r: Reader, value: Any) -> DaemonSettings:
         late_after_minutes=d.late_after_minutes if late is None else late,
         grace_minutes=d.grace_minutes if grace is None else grace,
         max_catchup_per_hour=cap or d.max_catchup_per_hour)
+
+
+def _mix(r: Reader, value: Any) -> MixSettings:
+    if value is None:
+        return MixSettings()
+    data = r.mapping(value, ("mix",), ("target", "tolerance"))
+    if data is None:
+        return MixSettings()
+    tolerance = _number(r, data.get("tolerance"), ("mix", "tolerance"), maximum=10.0,
+                        hint="A fraction of the target: 0.5 means ±50 %.")
+    return MixSettings(target=_mix_target(r, data.get("target")),
+                       tolerance=DEFAULT_MIX_TOLERANCE if tolerance is None else tolerance)
+
+
+def _mix_target(r: Reader, value: Any) -> dict[int, float] | None:
+    path: PathKey = ("mix", "target")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        r.error(path, "SCHEMA-TYPE", f"mix.target must be a mapping (category: weight lines), "
+                f"not {type_name(value)}.", "Write one line per category, e.g. "
+                "'eventos-biblioteca: 17'.")
+        return None
+    errors_before = len(r.diagnostics)
+    weights: dict[int, float] = {}
+    named: dict[int, str] = {}
+    for key, raw in value.items():
+        found = categories.lookup(key)
+        if found is None:
+            starting = " or ".join(f"'{s}'" for s in categories.BY_SLUG
+                                   if s.startswith(key.lower()))
+            hint = (f"did you mean {starting}?" if starting else
+                    did_you_mean(key.lower(), categories.BY_SLUG)
+                    or "Use a category slug or a rank from 1 to 17; run 'bmnsocial categories'.")
+            r.error((*path, key), "SCHEMA-UNKNOWN-KEY",
+                    f"'{key}' in mix.target is not one of the 17 BMN categories.", hint, key=True)
+            continue
+        if found.rank in named:
+            r.error((*path, key), "CONFIG-VALUE", f"mix.target names category {found.rank} "
+                    f"({found.slug}) twice: as '{named[found.rank]}' and as '{key}'.",
+                    "Keep one line per category.", key=True)
+            continue
+        named[found.rank] = key
+        if raw is None:
+            r.error((*path, key), "SCHEMA-EMPTY", f"mix.target.{key} has no weight.",
+                    "Write a number after the colon, e.g. 'eventos-biblioteca: 17'.", key=True)
+            continue
+        weight = _number(r, raw, (*path, key), maximum=None,
+                         hint="A weight is a number >= 0; only the ratios matter.")
+        if weight is not None:
+            weights[found.rank] = weight
+    if len(r.diagnostics) > errors_before:
+        return None
+    if not any(w > 0 for w in weights.values()):
+        r.error(path, "CONFIG-VALUE", "mix.target gives no category a weight above 0.",
+                "Give at least one category a positive weight, or remove mix.target to use "
+                "the ranking's default target.", key=True)
+        return None
+    return weights
+
+
+def _number(r: Reader, value: Any, path: PathKey, *, maximum: float | None,
+            hint: str) -> float | None:
+    """A finite number >= 0 (whole or decimal), at most ``maximum``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        r.error(path, "SCHEMA-TYPE", f"{r.label(path)} must be a number, not "
+                f"{type_name(value)}.", hint)
+        return None
+    if not math.isfinite(value) or value < 0 or (maximum is not None and value > maximum):
+        bounds = f"between 0 and {maximum:g}" if maximum is not None else ">= 0"
+        r.error(path, "SCHEMA-VALUE", f"{r.label(path)} must be {bounds}, not {value}.", hint)
+        return None
+    return float(value)
 
 
 def _publish(r: Reader, value: Any) -> PublishSettings:

@@ -32,6 +32,8 @@ COMMANDS = {
     "daemon": "bmnsocial.cli.daemon:daemon",
     "run-due": "bmnsocial.cli.daemon:run_due",
     "status": "bmnsocial.cli.daemon:status",
+    "calendar": "bmnsocial.cli.calendar:calendar",
+    "report": "bmnsocial.cli.report:report",
 }
 
 

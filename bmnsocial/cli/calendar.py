@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from bmnsocial.cli.common import (
+    AppContext,
+    echo_json,
+    handle_errors,
+    json_option,
+    pass_app,
+    stdout_is_tty,
+)
+from bmnsocial.errors import BmnError, UsageError
+
+
+@click.command()
+@click.option("--week", "period", flag_value="week",
+              help="Seven columns, Monday to Sunday (the default view).")
+@click.option("--month", "period", flag_value="month",
+              help="A month grid: weeks as rows, the first entries of each day, then +N more.")
+@click.option("--from", "start", metavar="DATE",
+              help="A day (YYYY-MM-DD) in the week or month to show; default today. With --ics "
+                   "and no --week/--month: only occurrences from that day on.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also show cancelled and skipped occurrences.")
+@click.option("--color/--no-color", "color", default=None,
+              help="Force colour on or off (default: on a terminal unless NO_COLOR is set).")
+@click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write an iCalendar file instead: one event per occurrence (every "
+                   "occurrence, or the --week/--month asked for).")
+@json_option
+@pass_app
+@handle_errors
+def calendar(app: AppContext, period: str | None, start: str | None, include_all: bool,
+             color: bool | None, ics_file: Path | None, as_json: bool) -> None:
+    """Draw queued and published posts as a week or month calendar (docs/calendar.md).
+
+    One entry per post occurrence, its platforms and their status: ✓ published, · queued,
+    → sending, ✗ failed, ? unconfirmed. ■ takes the category's colour; without colour
+    (NO_COLOR, not a terminal, --no-color) the category shows as its rank: [1].
+
+    JSON fields: post_id, occurrence, uid, due (ISO 8601 with offset), category {rank, slug,
+    label_es}, platforms {name: status}, urls {name: url}, errors {name: error}.
+    """
+    from bmnsocial import calendar_view as cv
+
+    config = app.config
+    tz = config.timezone
+    now = app.now()
+    day = _parse_day(start, tz) if start else now.astimezone(tz).date()
+    statuses = cv.EVERY_STATUS if include_all else cv.SHOWN
+    rows = app.runtime.ledger.rows(statuses=statuses)
+    categories = cv.load_categories(config, now, {r.source_file for r in rows})
+    entries = cv.build_entries(rows, categories, tz)
+
+    if ics_file is not None:
+        from bmnsocial.ics import write_ics
+
+        if period == "week":
+            entries = cv.in_range(entries, *cv.week_range(day))
+        elif period == "month":
+            entries = cv.in_range(entries, *cv.month_range(day))
+        elif start:
+            entries = [e for e in entries if e.due.date() >= day]
+        try:
+            count = write_ics(ics_file, entries, tz, now)
+        except ImportError as exc:
+            raise BmnError(f"--ics needs the icalendar package ({exc}); "
+                           "pip install icalendar") from None
+        except OSError as exc:
+            raise UsageError(f"cannot write {ics_file}: {exc.strerror or exc}") from None
+        if as_json:
+            echo_json({"file": str(ics_file), "events": count, "timezone": tz.key})
+        else:
+            click.echo(f"Wrote {count} event{'s' * (count != 1)} to {ics_file} ({tz.key}).")
+        return
+
+    first, last = (cv.month_range(day) if period == "month" else cv.week_range(day))
+    if as_json:
+        echo_json([e.to_json() for e in cv.in_range(entries, first, last)])
+        return
+    use_color = cv.want_color(color, stdout_is_tty(), os.environ)
+    width = shutil.get_terminal_size().columns
+    if period == "month":
+        text = cv.render_month(entries, first, tz, terminal_width=width, color=use_color,
+                               statuses=statuses)
+    else:
+        text = cv.render_week(entries, first, tz, terminal_width=width, color=use_color,
+                              statuses=statuses)
+    # color= tells click not to strip (or add) escape sequences on its own.
+    click.echo(text, color=use_color)
+
+
+def _parse_day(text: str, tz: ZoneInfo) -> date:
+    """A day, or a date and time (its day in the config's zone when it has an offset)."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--from {text!r} is not a date; write it like 2027-01-14.") from None
+    return (moment.astimezone(tz) if moment.tzinfo else moment).date()

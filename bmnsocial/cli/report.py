@@ -1,0 +1,81 @@
+"""`bmnsocial report …`: reports over the ledger; `report mix` is docs/report-mix.md."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bmnsocial.cli.common import (
+    AppContext,
+    echo_json,
+    handle_errors,
+    json_option,
+    pass_app,
+    stdout_is_tty,
+)
+from bmnsocial.errors import BmnError, UsageError
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def use_colour() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org)."""
+    return stdout_is_tty() and not os.environ.get("NO_COLOR")
+
+
+def terminal_width() -> int:
+    """COLUMNS, else the terminal's width, else 100."""
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+@click.group()
+def report() -> None:
+    """Reports on what was published and what is queued."""
+
+
+@report.command()
+@click.option("--since", type=_DATE, metavar="DATE",
+              help="First day (YYYY-MM-DD, local time in the config's zone). "
+                   "Default: 30 days ago.")
+@click.option("--until", type=_DATE, metavar="DATE",
+              help="Last day, included (YYYY-MM-DD). Default: 30 days from today.")
+@json_option
+@click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also draw the chart as a PNG image into FILE.")
+@pass_app
+@handle_errors
+def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json: bool,
+        png: Path | None) -> None:
+    """How published and queued posts spread over the 17 categories, against the target mix.
+
+    Counts each post occurrence once (a post sent to Facebook and X is one post); cancelled,
+    skipped, failed and unconfirmed occurrences are not counted. A post's category is read from
+    its file in the posts folder; posts whose file is gone are listed as "unknown". The target
+    is config.yaml's mix.target, or by default the policy's ranking (weight 18 − rank).
+    Categories are flagged OVER or UNDER when they stray from it (docs/report-mix.md).
+    """
+    from bmnsocial.mix import atomic_write, mix_report, png_size, render_png, render_text
+
+    if png is not None and not png.parent.is_dir():
+        raise UsageError(f"cannot write {png}: the folder {png.parent} does not exist.")
+    config = app.config
+    result = mix_report(config, app.runtime.ledger.rows(), app.now(),
+                        since.date() if since else None, until.date() if until else None)
+    if as_json:
+        echo_json(result.to_json())
+    else:
+        colour = use_colour()
+        for line in render_text(result, terminal_width(), colour=colour):
+            click.echo(line, color=colour)
+    if png is not None:
+        data = render_png(result)
+        try:
+            atomic_write(png, data)
+        except OSError as exc:
+            raise BmnError(f"cannot write {png}: {exc.strerror or exc}.") from None
+        width, height = png_size(result)
+        click.echo(f"Chart written to {png} ({width}×{height} PNG).", err=as_json)
