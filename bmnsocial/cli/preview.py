@@ -9,16 +9,21 @@ from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.validation import validate_paths
 
 
-def show_previews(app: AppContext, files: list[Path], as_json: bool) -> bool:
-    """Print what each platform would receive, and when. Touches neither network nor state."""
+def show_previews(app: AppContext, files: list[Path], as_json: bool,
+                  html_out: Path | None = None) -> bool:
+    """Print what each platform would receive, and when. Touches neither network nor state
+    (except the HTML page written to ``html_out``, when given)."""
     from bmnsocial import preview
 
     config = app.config
     now = app.now()
     result = validate_paths(files, config, now)
-    result.forgive_history(app.known_posts())
     previews = [preview.build(c, config, now, result.diagnostics) for c in result.posts]
     broken = [d for d in result.errors if d.file not in {c.post.file for c in result.posts}]
+    if html_out is not None:
+        from bmnsocial import html_preview
+
+        html_preview.write_page(html_out, html_preview.render_page(previews, config, broken))
     if as_json:
         echo_json({"posts": [preview.to_json(p, config) for p in previews],
                    "errors": [d.to_json() for d in broken]})
@@ -27,18 +32,26 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool) -> bool:
         for d in broken:
             click.echo(d.format())
         click.echo("\n" + result.summary())
+    if html_out is not None:
+        click.echo(f"HTML preview written to {html_out}", err=as_json)
     return result.ok
 
 
 @click.command(name="preview")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--html", "html_out", metavar="OUT.html",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write one self-contained HTML page with a Facebook and an X mock-up "
+                   "of each post (images embedded; it can be mailed).")
 @json_option
 @pass_app
 @handle_errors
-def preview(app: AppContext, files: tuple[str, ...], as_json: bool) -> None:
+def preview(app: AppContext, files: tuple[str, ...], html_out: Path | None,
+            as_json: bool) -> None:
     """Show exactly what each platform would receive, and when (a dry run).
 
-    Exit 1 if any post is invalid.
+    Exit 1 if any post is invalid (the --html page is written all the same, showing the
+    errors).
     """
-    if not show_previews(app, [Path(f) for f in files], as_json):
+    if not show_previews(app, [Path(f) for f in files], as_json, html_out):
         raise Exit(ExitCode.INVALID)

@@ -90,9 +90,9 @@ class LocalRouteAdapter(HTTPAdapter):
         self,
         request: PreparedRequest,
         stream: bool = False,
-        timeout: TimeoutArg = None,  # type: ignore[override]
+        timeout: TimeoutArg = None,
         verify: bool | str = True,
-        cert: str | tuple[str, str] | None = None,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
         public_url = request.url or ""
