@@ -4,6 +4,8 @@ Run from anywhere: python scripts/make_screenshots.py
 
 - docs/img/preview-html.png: `bmnsocial preview --html` of three sample posts, in headless
   Chromium, the whole page. The clock is fixed (BMNSOCIAL_NOW) so that the dates do not move.
+- docs/img/calendar-terminal.png: `bmnsocial calendar --month` of the sample posts on the
+  sandbox, in colour, rendered from the terminal's own escape codes.
   Emoji show in colour where fonts-noto-color-emoji is installed.
 
 Screenshots are reduced to 256 colours to keep them small (each must stay under MAX_BYTES).
@@ -29,10 +31,12 @@ PREVIEW_POSTS = ("posts/jornada-cientifica-2027.yaml", "posts/hilo-busqueda-evid
                  "posts/fotos-taller-alfabetizacion.yaml")
 
 
-def bmnsocial(*args: str) -> subprocess.CompletedProcess[str]:
+def bmnsocial(*args: str, extra_env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BMNSOCIAL_NOW": NOW}
     for name in ("BMNSOCIAL_CONFIG", "BMNSOCIAL_SANDBOX"):
         env.pop(name, None)
+    env.update(extra_env or {})
     return subprocess.run([sys.executable, "-m", "bmnsocial", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, check=False, timeout=120)
 
@@ -80,8 +84,91 @@ def preview_html(chromium: str, work: Path) -> None:
 
 
 # ─── Second screenshot: the terminal calendar (`bmnsocial calendar`) ─────────────────────────
-# Being built by another engineer, who adds it here: a function beside preview_html() that
-# writes docs/img/ (through save_small), and its call in main() at the marked line.
+_BASIC = ["#000000", "#cd3131", "#0dbc79", "#e5e510", "#2472c8", "#bc3fbc", "#11a8cd",
+          "#e5e5e5", "#666666", "#f14c4c", "#23d18b", "#f5f543", "#3b8eea", "#d670d6",
+          "#29b8db", "#ffffff"]
+
+
+def xterm_colour(n: int) -> str:
+    if n < 16:
+        return _BASIC[n]
+    if n < 232:
+        n -= 16
+        steps = [0, 95, 135, 175, 215, 255]
+        return f"#{steps[n // 36]:02x}{steps[n // 6 % 6]:02x}{steps[n % 6]:02x}"
+    grey = 8 + (n - 232) * 10
+    return f"#{grey:02x}{grey:02x}{grey:02x}"
+
+
+def ansi_to_html(text: str) -> str:
+    """Terminal output with SGR colour codes as HTML spans, for a faithful screenshot."""
+    import html
+
+    out: list[str] = []
+    style: dict[str, str] = {}
+    for chunk in re.split(r"(\x1b\[[0-9;]*m)", text):
+        if not chunk.startswith("\x1b["):
+            if chunk:
+                css = ";".join(f"{k}:{v}" for k, v in style.items())
+                out.append(f'<span style="{css}">{html.escape(chunk)}</span>' if css
+                           else html.escape(chunk))
+            continue
+        codes = [int(c) for c in chunk[2:-1].split(";") if c] or [0]
+        i = 0
+        while i < len(codes):
+            c = codes[i]
+            if c == 0:
+                style = {}
+            elif c == 1:
+                style["font-weight"] = "bold"
+            elif c == 2:
+                style["opacity"] = "0.7"
+            elif c in (38, 48) and i + 2 < len(codes) and codes[i + 1] == 5:
+                style["color" if c == 38 else "background"] = xterm_colour(codes[i + 2])
+                i += 2
+            elif 30 <= c <= 37 or 90 <= c <= 97:
+                style["color"] = _BASIC[c - 30 if c < 90 else c - 82]
+            elif c == 39:
+                style.pop("color", None)
+            i += 1
+    body = "".join(out)
+    return ("<!doctype html><meta charset='utf-8'><body style='margin:0;background:#1e1e1e'>"
+            "<pre style='margin:0;padding:16px;color:#d4d4d4;font:15px/1.35 \"DejaVu Sans "
+            f"Mono\",monospace'>{body}</pre>")
+
+
+def terminal_calendar(chromium: str, work: Path) -> None:
+    """docs/img/calendar-terminal.png: `bmnsocial calendar --month` of January 2027 with the
+    sample posts on the sandbox, those due by the 14th at 09:00 already published, as a
+    colour terminal shows it."""
+    config = work / "config.yaml"
+    # Publish the rehearsal's late posts rather than skip them, so the picture shows both.
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("posts_dir: posts", f"posts_dir: {REPO / 'posts'}")
+    text = text.replace("media_root: posts/media", f"media_root: {REPO / 'posts' / 'media'}")
+    config.write_text(text + "daemon: {grace_minutes: 20000, max_catchup_per_hour: 100}\n",
+                      encoding="utf-8")
+    env = {"BMNSOCIAL_HOME": str(work / "home"), "COLUMNS": "128",
+           "BMNSOCIAL_CONFIG": str(config)}
+    steps = ((NOW, ("--sandbox", "sync")),
+             ("2027-01-14T09:00:30-05:00", ("--sandbox", "run-due")),
+             ("2027-01-14T09:00:30-05:00", ("--sandbox", "calendar", "--month", "--from",
+                                            "2027-01-01", "--color")))
+    for now, args in steps:
+        proc = bmnsocial(*args, extra_env={**env, "BMNSOCIAL_NOW": now})
+        if proc.returncode != 0:
+            raise SystemExit(f"bmnsocial {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    if proc.returncode != 0:
+        raise SystemExit(f"bmnsocial calendar failed:\n{proc.stdout}{proc.stderr}")
+    page = work / "calendar.html"
+    page.write_text(ansi_to_html(proc.stdout), encoding="utf-8")
+    shot = work / "calendar.png"
+    lines = proc.stdout.count("\n") + 2
+    result = run_chromium(chromium, page, f"--window-size=1500,{lines * 21 + 40}",
+                          f"--screenshot={shot}")
+    if result.returncode != 0 or not shot.exists():
+        raise SystemExit(f"chromium took no screenshot:\n{result.stderr[-2000:]}")
+    save_small(shot, OUT / "calendar-terminal.png")
 
 
 def main() -> int:
@@ -90,7 +177,7 @@ def main() -> int:
         raise SystemExit("no chromium on PATH: apt-get install chromium")
     with tempfile.TemporaryDirectory(prefix="bmnsocial-screenshots-") as tmp:
         preview_html(chromium, Path(tmp))
-        # ← the terminal calendar's screenshot is called here (see the section above).
+        terminal_calendar(chromium, Path(tmp))
     return 0
 
 
