@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial.categories import Category
 from bmnsocial.config import PLATFORMS, Config
-from bmnsocial.ledger import Row, Status
+from bmnsocial.i18n import N_, _, ngettext
+from bmnsocial.ledger import Row, Status, status_name
 
 #: What the calendar shows by default; ``--all`` adds the rest.
 SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, Status.FAILED,
@@ -63,9 +64,11 @@ BLOCK = "■"
 UNKNOWN_BLOCK = "□"
 UNKNOWN = "unknown"
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+# English, marked for the catalog: shown with _(name).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+          N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
+          N_("December"))
 MIN_COLUMN = 12
 TEXT_LIMIT = 1000
 
@@ -155,7 +158,7 @@ def load_categories(config: Config, now: datetime,
 
     if config.posts_dir.is_dir():
         take([config.posts_dir])
-    known = {f for f, _ in index.by_file}
+    known = {f for f, _post_id in index.by_file}
     extra = sorted({f for f in source_files if f and f not in known and os.path.isfile(f)})
     if extra:
         take([Path(f) for f in extra])
@@ -190,7 +193,7 @@ def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo) 
     for row in rows:
         groups[(row.post_id, row.occurrence, row.due)].append(row)
     dues_per_occurrence: dict[tuple[str, str], int] = defaultdict(int)
-    for post_id, occurrence, _ in groups:
+    for post_id, occurrence, _due in groups:
         dues_per_occurrence[(post_id, occurrence)] += 1
     entries = []
     for (post_id, occurrence, due), members in groups.items():
@@ -327,7 +330,7 @@ def column_width(columns: int, terminal_width: int) -> int:
 
 
 def _rule(left: str, middle: str, right: str, width: int, columns: int) -> str:
-    return left + middle.join("─" * width for _ in range(columns)) + right
+    return left + middle.join("─" * width for _column in range(columns)) + right
 
 
 def _rows_of_cells(cells: Sequence[list[Line]], width: int, color: bool) -> list[str]:
@@ -340,7 +343,7 @@ def _rows_of_cells(cells: Sequence[list[Line]], width: int, color: bool) -> list
 
 
 def day_label(day: date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.day:02d} {MONTHS[day.month - 1][:3]}"
+    return f"{_(WEEKDAYS[day.weekday()])} {day.day:02d} {_(MONTHS[day.month - 1])[:3]}"
 
 
 def render_week(entries: Sequence[Entry], monday: date, tz: ZoneInfo, *, terminal_width: int,
@@ -351,8 +354,9 @@ def render_week(entries: Sequence[Entry], monday: date, tz: ZoneInfo, *, termina
     shown = in_range(entries, days[0], days[-1])
     per_day = by_day(shown)
     iso = monday.isocalendar()
-    lines = [f"Week {iso.year}-W{iso.week:02d}: {day_label(days[0])} – {day_label(days[-1])} "
-             f"{days[-1].year} ({tz.key})",
+    lines = [_("Week {week}: {first} – {last} {year} ({zone})").format(
+                 week=f"{iso.year}-W{iso.week:02d}", first=day_label(days[0]),
+                 last=day_label(days[-1]), year=days[-1].year, zone=tz.key),
              _rule("┌", "┬", "┐", width, 7)]
     lines += _rows_of_cells([[(Seg(day_label(d)),)] for d in days], width, color)
     lines.append(_rule("├", "┼", "┤", width, 7))
@@ -360,7 +364,7 @@ def render_week(entries: Sequence[Entry], monday: date, tz: ZoneInfo, *, termina
              for d in days]
     body = _rows_of_cells(cells, width, color)
     if not body:
-        body = _rows_of_cells([[()] for _ in days], width, color)
+        body = _rows_of_cells([[()] for _day in days], width, color)
     lines += body
     lines.append(_rule("└", "┴", "┘", width, 7))
     lines += legend(shown, color, statuses, what="this week")
@@ -375,9 +379,9 @@ def render_month(entries: Sequence[Entry], first: date, tz: ZoneInfo, *, termina
     shown = in_range(entries, first, last)
     days_entries = by_day(shown)
     start = first - timedelta(days=first.weekday())
-    lines = [f"{MONTHS[first.month - 1]} {first.year} ({tz.key})",
+    lines = [f"{_(MONTHS[first.month - 1])} {first.year} ({tz.key})",
              _rule("┌", "┬", "┐", width, 7)]
-    lines += _rows_of_cells([[(Seg(name),)] for name in WEEKDAYS], width, color)
+    lines += _rows_of_cells([[(Seg(_(name)),)] for name in WEEKDAYS], width, color)
     week = start
     while week <= last:
         lines.append(_rule("├", "┼", "┤", width, 7))
@@ -392,7 +396,7 @@ def render_month(entries: Sequence[Entry], first: date, tz: ZoneInfo, *, termina
             for e in items[:per_day]:
                 cell += entry_lines(e, width, color)
             if len(items) > per_day:
-                cell.append((Seg(f"+{len(items) - per_day} more"),))
+                cell.append((Seg(_("+{count} more").format(count=len(items) - per_day)),))
             cells.append(cell)
         lines += _rows_of_cells(cells, width, color)
         week += timedelta(days=7)
@@ -413,7 +417,12 @@ def legend(entries: Sequence[Entry], color: bool, statuses: Sequence[Status],
             used[e.category.rank] = e.category
     out = []
     n = len(entries)
-    out.append(f"{n} occurrence{'s' * (n != 1)} {what}." if n else f"Nothing in {what}.")
+    if what == "this month":
+        out.append(ngettext("{n} occurrence this month.", "{n} occurrences this month.", n
+                            ).format(n=n) if n else _("Nothing in this month."))
+    else:
+        out.append(ngettext("{n} occurrence this week.", "{n} occurrences this week.", n
+                            ).format(n=n) if n else _("Nothing in this week."))
     if used or unknown:
         items: list[Line] = []
         for rank in sorted(used):
@@ -422,13 +431,15 @@ def legend(entries: Sequence[Entry], color: bool, statuses: Sequence[Status],
             items.append((marker, Seg(f" {rank} {cat.slug}" if color else f" {cat.slug}")))
         if unknown:
             items.append((category_marker(None, color),
-                          Seg(" unknown category (post file gone)")))
-        out.append("Categories: " + "  ".join(paint(i, color) for i in items))
-    marks: list[Line] = [(Seg(MARKS[s], MARK_COLORS.get(s, "")), Seg(f" {s.value}"))
+                          Seg(" " + _("unknown category (post file gone)"))))
+        out.append(_("Categories: {items}").format(
+            items="  ".join(paint(i, color) for i in items)))
+    marks: list[Line] = [(Seg(MARKS[s], MARK_COLORS.get(s, "")), Seg(f" {status_name(s)}"))
                          for s in statuses]
     names = ", ".join(f"{short} = {PLATFORM_NAMES.get(p, p)}"
                       for p, short in PLATFORM_SHORT.items())
-    out.append(f"Status: {'  '.join(paint(m, color) for m in marks)}   ({names})")
+    out.append(_("Status: {marks}   ({platforms})").format(
+        marks="  ".join(paint(m, color) for m in marks), platforms=names))
     return out
 
 

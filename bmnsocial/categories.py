@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bmnsocial.i18n import N_, current
+
 
 class Rule(StrEnum):
     NEEDS_EVENT_START = "needs-event-start"
@@ -25,6 +27,21 @@ class Rule(StrEnum):
     NEEDS_APPROVAL = "needs-approval"
 
 
+#: How the rules read in text output (JSON keeps Rule's values): shown with ``_(RULE_NAMES[r])``.
+RULE_NAMES: dict[Rule, str] = {
+    Rule.NEEDS_EVENT_START: N_("needs-event-start"),
+    Rule.NEEDS_IMAGE: N_("needs-image"),
+    Rule.NEEDS_LINK: N_("needs-link"),
+    Rule.SUGGESTS_LINK: N_("suggests-link"),
+    Rule.SUGGESTS_IMAGE_OR_LINK: N_("suggests-image-or-link"),
+    Rule.NEEDS_HASHTAG: N_("needs-hashtag"),
+    Rule.SUGGESTS_QUESTION: N_("suggests-question"),
+    Rule.NEEDS_STREAM: N_("needs-stream"),
+    Rule.NEEDS_CONSENT: N_("needs-consent"),
+    Rule.NEEDS_APPROVAL: N_("needs-approval"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
     rank: int
@@ -32,6 +49,11 @@ class Category:
     label_es: str
     label_en: str
     rules: tuple[Rule, ...]
+
+    def label(self, language: str | None = None) -> str:
+        """The label in ``language`` (default: the messages' language): the seed's Spanish
+        verbatim, or its English translation."""
+        return self.label_es if (language or current()) == "es" else self.label_en
 
 
 CATEGORIES: tuple[Category, ...] = (

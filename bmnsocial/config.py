@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bmnsocial import categories
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.errors import ConfigError
-from bmnsocial.schema import Reader, did_you_mean, type_name
+from bmnsocial.i18n import N_, _
+from bmnsocial.schema import Reader, did_you_mean, out_of_bounds, type_name
 from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
 
 PLATFORMS = ("facebook", "twitter")
@@ -37,7 +38,7 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 @dataclass(frozen=True, slots=True)
 class Credential:
     platform: str
-    role: str
+    role: str  # English, marked with N_: shown translated, with _(role)
     env_var: str
     required: bool = True
 
@@ -50,7 +51,7 @@ class FacebookAccount:
     token_env: str
 
     def credentials(self) -> list[Credential]:
-        return [Credential("facebook", "page access token", self.token_env)]
+        return [Credential("facebook", N_("page access token"), self.token_env)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +64,11 @@ class TwitterAccount:
 
     def credentials(self) -> list[Credential]:
         return [
-            Credential("twitter", "API key (consumer key)", self.consumer_key_env),
-            Credential("twitter", "API key secret (consumer secret)", self.consumer_secret_env),
-            Credential("twitter", "access token", self.access_token_env),
-            Credential("twitter", "access token secret", self.access_token_secret_env),
+            Credential("twitter", N_("API key (consumer key)"), self.consumer_key_env),
+            Credential("twitter", N_("API key secret (consumer secret)"),
+                       self.consumer_secret_env),
+            Credential("twitter", N_("access token"), self.access_token_env),
+            Credential("twitter", N_("access token secret"), self.access_token_secret_env),
         ]
 
 
@@ -169,10 +171,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     else:
         if not path.is_file():
             raise ConfigError([Diagnostic(str(path), 1, 1, Severity.ERROR, "CONFIG-MISSING",
-                                          "the configuration file does not exist.",
-                                          "Check --config / BMNSOCIAL_CONFIG, or copy the "
-                                          "repository's config.yaml "
-                                          "(docs/configuration.md).")])
+                                          _("the configuration file does not exist."),
+                                          _("Check --config / BMNSOCIAL_CONFIG, or copy the "
+                                            "repository's config.yaml "
+                                            "(docs/configuration.md)."))])
         loaded = load_file(path)
         base_dir = path.resolve().parent
     if isinstance(loaded, Diagnostic):
@@ -195,8 +197,9 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        r.error(("timezone",), "CONFIG-TIMEZONE", f"unknown time zone '{tz_name}'.",
-                "Use an IANA name such as America/Havana.")
+        r.error(("timezone",), "CONFIG-TIMEZONE",
+                _("unknown time zone '{zone}'.").format(zone=tz_name),
+                _("Use an IANA name such as America/Havana."))
         tz = ZoneInfo("UTC")
 
     def directory(key: str, default: str) -> Path:
@@ -225,8 +228,10 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
-                    f"default platform '{p}' has no account under accounts.{p}.",
-                    f"Add accounts.{p} or remove it from defaults.platforms.")
+                    _("default platform '{platform}' has no account under accounts.{platform}."
+                      ).format(platform=p),
+                    _("Add accounts.{platform} or remove it from defaults.platforms.").format(
+                        platform=p))
     if not r.ok:
         raise ConfigError(sorted((d for d in r.diagnostics if d.is_error), key=sort_key))
     return Config(
@@ -269,7 +274,7 @@ def _mix(r: Reader, value: Any) -> MixSettings:
     if data is None:
         return MixSettings()
     tolerance = _number(r, data.get("tolerance"), ("mix", "tolerance"), maximum=10.0,
-                        hint="A fraction of the target: 0.5 means ±50 %.")
+                        hint=_("A fraction of the target: 0.5 means ±50 %."))
     return MixSettings(target=_mix_target(r, data.get("target")),
                        tolerance=DEFAULT_MIX_TOLERANCE if tolerance is None else tolerance)
 
@@ -279,9 +284,10 @@ def _mix_target(r: Reader, value: Any) -> dict[int, float] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        r.error(path, "SCHEMA-TYPE", f"mix.target must be a mapping (category: weight lines), "
-                f"not {type_name(value)}.", "Write one line per category, e.g. "
-                "'eventos-biblioteca: 17'.")
+        r.error(path, "SCHEMA-TYPE", _(
+            "mix.target must be a mapping (category: weight lines), not {actual}.").format(
+                actual=type_name(value)),
+            _("Write one line per category, e.g. 'eventos-biblioteca: 17'."))
         return None
     errors_before = len(r.diagnostics)
     weights: dict[int, float] = {}
@@ -289,34 +295,40 @@ def _mix_target(r: Reader, value: Any) -> dict[int, float] | None:
     for key, raw in value.items():
         found = categories.lookup(key)
         if found is None:
-            starting = " or ".join(f"'{s}'" for s in categories.BY_SLUG
-                                   if s.startswith(key.lower()))
-            hint = (f"did you mean {starting}?" if starting else
+            starting = _(" or ").join(f"'{s}'" for s in categories.BY_SLUG
+                                      if s.startswith(key.lower()))
+            hint = (_("did you mean {choices}?").format(choices=starting) if starting else
                     did_you_mean(key.lower(), categories.BY_SLUG)
-                    or "Use a category slug or a rank from 1 to 17; run 'bmnsocial categories'.")
+                    or _("Use a category slug or a rank from 1 to 17; run 'bmnsocial "
+                         "categories'."))
             r.error((*path, key), "SCHEMA-UNKNOWN-KEY",
-                    f"'{key}' in mix.target is not one of the 17 BMN categories.", hint, key=True)
+                    _("'{key}' in mix.target is not one of the 17 BMN categories.").format(
+                        key=key), hint, key=True)
             continue
         if found.rank in named:
-            r.error((*path, key), "CONFIG-VALUE", f"mix.target names category {found.rank} "
-                    f"({found.slug}) twice: as '{named[found.rank]}' and as '{key}'.",
-                    "Keep one line per category.", key=True)
+            r.error((*path, key), "CONFIG-VALUE", _(
+                "mix.target names category {rank} ({slug}) twice: as '{first}' and as "
+                "'{second}'.").format(rank=found.rank, slug=found.slug,
+                                      first=named[found.rank], second=key),
+                _("Keep one line per category."), key=True)
             continue
         named[found.rank] = key
         if raw is None:
-            r.error((*path, key), "SCHEMA-EMPTY", f"mix.target.{key} has no weight.",
-                    "Write a number after the colon, e.g. 'eventos-biblioteca: 17'.", key=True)
+            r.error((*path, key), "SCHEMA-EMPTY",
+                    _("mix.target.{key} has no weight.").format(key=key),
+                    _("Write a number after the colon, e.g. 'eventos-biblioteca: 17'."),
+                    key=True)
             continue
         weight = _number(r, raw, (*path, key), maximum=None,
-                         hint="A weight is a number >= 0; only the ratios matter.")
+                         hint=_("A weight is a number >= 0; only the ratios matter."))
         if weight is not None:
             weights[found.rank] = weight
     if len(r.diagnostics) > errors_before:
         return None
     if not any(w > 0 for w in weights.values()):
-        r.error(path, "CONFIG-VALUE", "mix.target gives no category a weight above 0.",
-                "Give at least one category a positive weight, or remove mix.target to use "
-                "the ranking's default target.", key=True)
+        r.error(path, "CONFIG-VALUE", _("mix.target gives no category a weight above 0."),
+                _("Give at least one category a positive weight, or remove mix.target to use "
+                  "the ranking's default target."), key=True)
         return None
     return weights
 
@@ -327,12 +339,12 @@ def _number(r: Reader, value: Any, path: PathKey, *, maximum: float | None,
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        r.error(path, "SCHEMA-TYPE", f"{r.label(path)} must be a number, not "
-                f"{type_name(value)}.", hint)
+        r.error(path, "SCHEMA-TYPE", _("{where} must be a number, not {actual}.").format(
+            where=r.label(path), actual=type_name(value)), hint)
         return None
     if not math.isfinite(value) or value < 0 or (maximum is not None and value > maximum):
-        bounds = f"between 0 and {maximum:g}" if maximum is not None else ">= 0"
-        r.error(path, "SCHEMA-VALUE", f"{r.label(path)} must be {bounds}, not {value}.", hint)
+        r.error(path, "SCHEMA-VALUE", out_of_bounds(
+            r.label(path), value, 0, f"{maximum:g}" if maximum is not None else None), hint)
         return None
     return float(value)
 
@@ -357,15 +369,15 @@ def _publish(r: Reader, value: Any) -> PublishSettings:
 def _env_name(r: Reader, value: Any, path: PathKey) -> str:
     name = r.text(value, path)
     if name is None:
-        r.error(path, "SCHEMA-REQUIRED", f"{r.label(path)} is required.",
-                "Name the environment variable that holds this credential.", key=True)
+        r.error(path, "SCHEMA-REQUIRED", _("{where} is required.").format(where=r.label(path)),
+                _("Name the environment variable that holds this credential."), key=True)
         return ""
     if not _ENV_NAME.match(name):
-        r.error(path, "CONFIG-SECRET-IN-FILE",
-                f"{r.label(path)} must be the NAME of an environment variable "
-                "(capitals, digits, _), not a token.",
-                "Put the token in the environment, e.g. in the systemd unit's "
-                "EnvironmentFile, and write its variable name here.")
+        r.error(path, "CONFIG-SECRET-IN-FILE", _(
+            "{where} must be the NAME of an environment variable (capitals, digits, _), not a "
+            "token.").format(where=r.label(path)),
+            _("Put the token in the environment, e.g. in the systemd unit's EnvironmentFile, "
+              "and write its variable name here."))
         return ""
     return name
 
@@ -387,7 +399,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                              (*path, "api_version")) or DEFAULT_GRAPH_VERSION
             if not _GRAPH_VERSION.match(version):
                 r.error((*path, "api_version"), "CONFIG-VALUE",
-                        f"'{version}' is not a Graph API version.", "Write it like v23.0.")
+                        _("'{version}' is not a Graph API version.").format(version=version),
+                        _("Write it like v23.0."))
             facebook = FacebookAccount(
                 page_id=r.text(m.get("page_id"), (*path, "page_id")) or "",
                 page_name=r.text(m.get("page_name", ""), (*path, "page_name"),
@@ -425,8 +438,9 @@ def _slots(r: Reader, value: Any) -> dict[int, tuple[time, ...]]:
         for i, text in enumerate(r.text_list(times, ("slots", day)) or []):
             m = _HHMM.match(text.strip())
             if not m:
-                r.error(("slots", day, i), "CONFIG-VALUE", f"'{text}' is not a time of day.",
-                        "Write 24-hour times like \"09:30\" (in quotes).")
+                r.error(("slots", day, i), "CONFIG-VALUE",
+                        _("'{value}' is not a time of day.").format(value=text),
+                        _("Write 24-hour times like \"09:30\" (in quotes)."))
                 continue
             parsed.append(time(int(m.group(1)), int(m.group(2))))
         slots[WEEKDAYS.index(day)] = tuple(sorted(set(parsed)))

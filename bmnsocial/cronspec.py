@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bmnsocial.i18n import N_, _
+
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                "dec")
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12),
            ("day_of_week", 0, 7))
+# The fields' names in messages ("… in the day of week field").
+_FIELD_LABELS = {"minute": N_("minute"), "hour": N_("hour"), "day": N_("day"),
+                 "month": N_("month"), "day_of_week": N_("day of week")}
 _TOKEN = re.compile(r"^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/(\d+))?$")
 
 
@@ -39,14 +44,15 @@ class CronSpec:
 def parse(expression: str) -> CronSpec:
     fields = expression.lower().split()
     if len(fields) != 5:
-        raise CronSyntaxError(
-            f"a cron expression has 5 fields (minute hour day month weekday), not {len(fields)}")
+        raise CronSyntaxError(_(
+            "a cron expression has 5 fields (minute hour day month weekday), not {count}"
+        ).format(count=len(fields)))
     out: list[str] = []
     for text, (name, low, high) in zip(fields, _FIELDS, strict=True):
         out.append(",".join(_parse_item(item, name, low, high) for item in text.split(",")))
     if fields[2] != "*" and fields[4] != "*":
-        raise CronSyntaxError("restrict either the day of the month or the weekday, not both "
-                              "(crontab would post on either, which is rarely meant)")
+        raise CronSyntaxError(_("restrict either the day of the month or the weekday, not both "
+                                "(crontab would post on either, which is rarely meant)"))
     return CronSpec(expression, *out)
 
 
@@ -55,28 +61,37 @@ def _value(token: str, name: str, low: int, high: int) -> int:
     if token in names:
         return names.index(token) + (1 if name == "month" else 0)
     if not token.isdigit():
-        raise CronSyntaxError(f"'{token}' is not valid in the {name.replace('_', ' ')} field")
+        raise _not_valid(token, name)
     value = int(token)
     if not low <= value <= high:
-        raise CronSyntaxError(
-            f"{value} is out of range for the {name.replace('_', ' ')} field ({low}-{high})")
+        raise CronSyntaxError(_("{value} is out of range for the {field} field ({low}-{high})"
+                                ).format(value=value, field=_field(name), low=low, high=high))
     return value
+
+
+def _field(name: str) -> str:
+    return _(_FIELD_LABELS[name])
+
+
+def _not_valid(token: str, name: str) -> CronSyntaxError:
+    return CronSyntaxError(_("'{token}' is not valid in the {field} field").format(
+        token=token, field=_field(name)))
 
 
 def _parse_item(item: str, name: str, low: int, high: int) -> str:
     m = _TOKEN.match(item)
     if not m:
-        raise CronSyntaxError(f"'{item}' is not valid in the {name.replace('_', ' ')} field")
+        raise _not_valid(item, name)
     base, step_text = m.group(1), m.group(2)
     step = int(step_text) if step_text else 1
     if step == 0:
-        raise CronSyntaxError("a step of 0 never repeats")
+        raise CronSyntaxError(_("a step of 0 never repeats"))
     if base == "*":
         first, last = low, high
     elif "-" in base:
         first, last = (_value(t, name, low, high) for t in base.split("-"))
         if first > last:
-            raise CronSyntaxError(f"the range '{base}' goes backwards")
+            raise CronSyntaxError(_("the range '{range}' goes backwards").format(range=base))
     else:
         first = last = _value(base, name, low, high)
         if step_text:

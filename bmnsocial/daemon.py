@@ -22,6 +22,7 @@ from typing import Any
 
 from bmnsocial import __version__, misfire
 from bmnsocial.errors import BmnError
+from bmnsocial.i18n import _
 from bmnsocial.ledger import Ledger, Row, Status
 from bmnsocial.locks import SingleInstance, claimer_alive
 from bmnsocial.runtime import Runtime
@@ -49,7 +50,7 @@ def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger,
             "started_at": started.astimezone(UTC).isoformat(), "version": __version__,
             "next_due": queued[0].due.isoformat() if queued else None}
     target = state_dir / HEARTBEAT
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_name(f".{HEARTBEAT}.{os.getpid()}.tmp")  # daemon and run-due may race
     tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
     os.replace(tmp, target)
 
@@ -93,8 +94,8 @@ def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
         decision = misfire.decide(row, runtime.config, ledger, now)
         done = misfire.apply(decision, row, ledger, now)
         if done is not None:
-            log.warning("%s on %s: %s (%s)", row.post_id, row.platform, decision.action,
-                        decision.reason)
+            log.warning(_("%s on %s: %s (%s)"), row.post_id, row.platform,
+                        _(misfire.ACTIONS.get(decision.action, decision.action)), decision.reason)
             return done
     return publisher.advance(row.id)
 
@@ -174,16 +175,19 @@ class Daemon:
     def start(self) -> None:
         global _current
         if not self.lock.acquire():
-            raise AlreadyRunning(f"another bmnsocial daemon is running on {self.runtime.state_dir}"
-                                 " (see 'bmnsocial status'); not starting a second one.")
+            raise AlreadyRunning(_("another bmnsocial daemon is running on {folder} (see "
+                                   "'bmnsocial status'); not starting a second one.").format(
+                                       folder=self.runtime.state_dir))
         _current = self
         try:
             self.scheduler = self._build_scheduler()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-            log.info("daemon started (pid %d, state %s%s)", os.getpid(), self.runtime.state_dir,
-                     ", SANDBOX" if self.runtime.sandbox_mode else "")
+            log.info(_("daemon started (pid %d, state %s%s)"), os.getpid(),
+                     self.runtime.state_dir, ", SANDBOX" if self.runtime.sandbox_mode else "")
             self.refresh()
+            if self.stopping.is_set():  # stopped during the first refresh
+                return
             self.scheduler.add_job("bmnsocial.daemon:poll", "interval", id="poll",
                                    seconds=self.config.daemon.poll_seconds,
                                    next_run_time=datetime.now(UTC), replace_existing=True)
@@ -194,10 +198,10 @@ class Daemon:
             _current = None
             self.watch_ledger.close()
             self.lock.release()
-            log.info("daemon stopped")
+            log.info(_("daemon stopped"))
 
     def _on_signal(self, signum: int, _frame: object) -> None:
-        log.info("signal %d: finishing the request in flight, then stopping", signum)
+        log.info(_("signal %d: finishing the request in flight, then stopping"), signum)
         self.stopping.set()
         if self.scheduler is not None and self.scheduler.running:
             # wait=True lets the job in flight finish (its requests have timeouts).
@@ -208,6 +212,8 @@ class Daemon:
     def refresh(self) -> None:
         """Follow the posts folder and the ledger; keep one job per occurrence due soon."""
         if self.stopping.is_set():
+            if self.scheduler is not None and self.scheduler.running and self._shutdown is None:
+                self._on_signal(signal.SIGTERM, None)  # a signal came before the scheduler ran
             return
         with self._guard:
             try:
@@ -216,7 +222,7 @@ class Daemon:
                 write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
                                 self.watch_ledger, self.started)
             except Exception:  # one bad pass must not stop the daemon
-                log.exception("refresh failed; trying again at the next poll")
+                log.exception(_("refresh failed; trying again at the next poll"))
 
     def _sync_if_changed(self) -> None:
         signature = posts_signature(self.config.posts_dir)
@@ -226,17 +232,21 @@ class Daemon:
         self._signature = signature
         report = sync([self.config.posts_dir], self.config, self.watch_ledger,
                       self.clock.now(), full=True)
-        log.info("posts %s: %s", "loaded" if first else "changed", report.summary())
+        log.info(_("posts loaded: %s") if first else _("posts changed: %s"), report.summary())
         for d in report.problems:
-            log.error("%s (its queued occurrences are left as they were)", d.format())
+            log.error(_("%s (its queued occurrences are left as they were)"), d.format())
         for note in report.notes:
             log.warning("%s", note)
 
     def _schedule_rows(self) -> None:
         now = self.clock.now()
+        # APScheduler waits on the system clock; ours may be set (BMNSOCIAL_NOW rehearsals,
+        # tests), so jobs are placed at the same distance from the system's "now" — taken at
+        # the same moment, or every job would be late by the time the ledger read takes.
+        offset = datetime.now(UTC) - now
         horizon = now + WINDOW
         wanted: dict[int, datetime] = {}
-        for row in self.watch_ledger.rows(statuses=(Status.QUEUED, Status.SENDING)):
+        for row in self.watch_ledger.due_before(horizon):
             when = max(row.due, row.next_attempt_at or row.due)
             if row.status is Status.SENDING and row.claimed_by is not None:
                 if claimer_alive(self.runtime.state_dir, row.claimed_by):
@@ -246,9 +256,6 @@ class Daemon:
                 wanted[row.id] = when
         for row_id in set(self._scheduled) - set(wanted):
             self._remove(row_id)
-        # APScheduler waits on the system clock; ours may be set (BMNSOCIAL_NOW rehearsals,
-        # tests), so jobs are placed at the same distance from the system's "now".
-        offset = datetime.now(UTC) - now
         for row_id, when in wanted.items():
             if self._scheduled.get(row_id) != when:
                 self.scheduler.add_job("bmnsocial.daemon:run_occurrence", "date",
@@ -274,4 +281,4 @@ class Daemon:
             if row.status in (Status.QUEUED, Status.SENDING):
                 dispatch(row, self.runtime, self.runtime.ledger)
         except Exception:  # recorded, never fatal: the next poll looks at the row again
-            log.exception("occurrence %d failed unexpectedly", row_id)
+            log.exception(_("occurrence %d failed unexpectedly"), row_id)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bmnsocial.i18n import _
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -30,7 +32,7 @@ class Diagnostic:
         text = f"{self.file}:{self.line}:{self.column}: {self.severity.value}[{self.code}]: "
         text += self.message
         if self.hint:
-            text += f" Hint: {self.hint}"
+            text += " " + _("Hint: {hint}").format(hint=self.hint)
         return text
 
     def to_json(self) -> dict[str, Any]:

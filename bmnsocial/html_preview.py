@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.errors import UsageError
+from bmnsocial.i18n import _, current, ngettext
 from bmnsocial.media import human_size
 from bmnsocial.platforms import LABELS
 from bmnsocial.post import HASHTAG_IN_TEXT
@@ -56,6 +57,11 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
+def _lang() -> str:
+    """The language of the page's own words (the posts' texts are Spanish: lang="es")."""
+    return current()
+
+
 # --- text: links and hashtags found in the renderer's exact text ----------------------------
 
 def x_display_url(url: str) -> str:
@@ -73,7 +79,7 @@ def _entities(text: str) -> list[tuple[int, int, str]]:
     spans = [(u.start, u.end, "url") for u in extract_urls_with_indices(text)]
     if "#" in text or "＃" in text:
         for m in HASHTAG_IN_TEXT.finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e, _ in spans):
+            if not any(s < m.end() and m.start() < e for s, e, _kind in spans):
                 spans.append((m.start(), m.end(), "tag"))
     return sorted(spans)
 
@@ -152,15 +158,17 @@ def _figure(media: RenderedMedia, embed: _Embedder, more: int = 0) -> str:
     if uri is not None:
         visual = f'<img src="{uri}" alt="{_e(alt)}" title="{_e(info.relative)}">'
     else:
-        why = ("video: not embedded" if info.kind == "video"
-               else "not embedded: too large or unreadable")
-        visual = (f'<div class="placeholder" lang="en"><span class="play">▶</span>'
+        why = (_("video: not embedded") if info.kind == "video"
+               else _("not embedded: too large or unreadable"))
+        visual = (f'<div class="placeholder" lang="{_lang()}"><span class="play">▶</span>'
                   f'{_e(info.relative)}<br>{_e(info.mime)}, {_e(human_size(info.size))} '
-                  f"({why})</div>")
+                  f"({_e(why)})</div>")
     badge = '<span class="alt-badge">ALT</span>' if alt else ""
     overlay = f'<span class="more">+{more}</span>' if more else ""
-    caption = (f'<figcaption class="alt"><b lang="en">Alt text:</b> {_e(alt)}</figcaption>'
-               if alt else '<figcaption class="alt missing" lang="en">NO ALT TEXT</figcaption>')
+    alt_label, no_alt = _("Alt text:"), _("NO ALT TEXT")
+    caption = (f'<figcaption class="alt"><b lang="{_lang()}">{_e(alt_label)}</b> '
+               f"{_e(alt)}</figcaption>" if alt else
+               f'<figcaption class="alt missing" lang="{_lang()}">{_e(no_alt)}</figcaption>')
     return (f'<figure class="ph"><div class="frame">{visual}{badge}{overlay}</div>'
             f"{caption}</figure>")
 
@@ -175,10 +183,11 @@ def _grid(media: Sequence[RenderedMedia], embed: _Embedder, platform: str) -> st
              for i, m in enumerate(shown)]
     html = f'<div class="grid n{len(shown)}">{"".join(cells)}</div>'
     if rest:
-        note = ("Facebook shows these behind the “+{n}”" if platform == "facebook"
-                else "beyond X's four: X refuses the post").format(n=len(rest))
-        html += (f'<div class="extra"><p class="extra-note" lang="en">{len(rest)} more '
-                 f'({_e(note)}):</p><div class="grid extra-grid">'
+        note = (_("Facebook shows these behind the “+{count}”").format(count=len(rest))
+                if platform == "facebook" else _("beyond X's four: X refuses the post"))
+        more_text = _("{count} more ({note}):").format(count=len(rest), note=note)
+        html += (f'<div class="extra"><p class="extra-note" lang="{_lang()}">{_e(more_text)}'
+                 '</p><div class="grid extra-grid">'
                  + "".join(_figure(m, embed) for m in rest) + "</div></div>")
     return html
 
@@ -214,10 +223,11 @@ _X_LOGO = ("M18.24 2.25h3.31l-7.23 8.26 8.5 11.24h-6.66l-5.21-6.82-5.97 6.82H1.6
 def _count(part: Part, unit: str) -> str:
     over = part.length > part.limit
     pct = min(100, round(100 * part.length / part.limit)) if part.limit else 100
-    note = f" — {part.length - part.limit} over the limit" if over else ""
-    return (f'<div class="count{" over" if over else ""}" lang="en">'
+    note = (" — " + _("{count} over the limit").format(count=part.length - part.limit)
+            if over else "")
+    return (f'<div class="count{" over" if over else ""}" lang="{_lang()}">'
             f'<span class="bar"><span style="width:{pct}%"></span></span>'
-            f"{part.length:,}/{part.limit:,} {unit}{note}</div>")
+            f"{part.length:,}/{part.limit:,} {_e(unit)}{_e(note)}</div>")
 
 
 def _link_box(link: str) -> str:
@@ -227,8 +237,9 @@ def _link_box(link: str) -> str:
             f'<span class="fb-link-mark">{_icon(_GLOBE, 30)}</span>'
             f'<span class="fb-link-body"><span class="fb-link-domain">{_e(host.upper())}</span>'
             f'<span class="fb-link-url">{_e(link)}</span>'
-            f'<span class="fb-link-note" lang="en">Link preview card: Facebook fills in the '
-            f"title and picture from the page.</span></span></a>")
+            f'<span class="fb-link-note" lang="{_lang()}">'
+            + _e(_("Link preview card: Facebook fills in the title and picture from the page."))
+            + "</span></span></a>")
 
 
 def _facebook(rendered: Rendered, who: _Accounts, when: datetime | None,
@@ -247,7 +258,7 @@ def _facebook(rendered: Rendered, who: _Accounts, when: datetime | None,
             '<div class="fb-actions">'
             f"<span>{_icon(_LIKE)}Me gusta</span><span>{_icon(_COMMENT)}Comentar</span>"
             f"<span>{_icon(_SHARE)}Compartir</span></div></div>"
-            + _count(part, "characters"))
+            + _count(part, _("characters")))
     return "".join(cards)
 
 
@@ -256,7 +267,7 @@ def _twitter(rendered: Rendered, who: _Accounts, when: datetime | None,
     parts = rendered.parts
     tweets = []
     for i, part in enumerate(parts, 1):
-        number = (f'<span class="x-num" lang="en">{i}/{len(parts)}</span>'
+        number = (f'<span class="x-num" lang="{_lang()}">{i}/{len(parts)}</span>'
                   if len(parts) > 1 else "")
         line = '<div class="x-line"></div>' if i < len(parts) else ""
         tweets.append(
@@ -272,7 +283,7 @@ def _twitter(rendered: Rendered, who: _Accounts, when: datetime | None,
             '<div class="x-actions">'
             f"{_icon(_REPLY)}{_icon(_REPOST)}{_icon(_HEART)}{_icon(_VIEWS)}"
             f"{_icon(_BOOKMARK)}</div>"
-            f"{_count(part, 'weighted characters')}</div></article>")
+            + _count(part, _("weighted characters")) + "</div></article>")
     return f'<div class="x-card">{"".join(tweets)}</div>'
 
 
@@ -280,7 +291,8 @@ def _generic(rendered: Rendered, who: _Accounts, when: datetime | None,
              embed: _Embedder) -> str:
     return "".join(f'<div class="fb-card"><div class="text fb-text">'
                    f'{rich_text(p.text, rendered.platform)}</div>'
-                   f'{_grid(p.media, embed, rendered.platform)}</div>{_count(p, "characters")}'
+                   f'{_grid(p.media, embed, rendered.platform)}</div>'
+                   + _count(p, _("characters"))
                    for p in rendered.parts)
 
 
@@ -289,12 +301,12 @@ def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
     name = rendered.platform
     label = LABELS.get(name, name)
     n = len(rendered.parts)
-    kind = f"thread of {n} tweets" if n > 1 else "1 message"
+    kind = _("thread of {count} tweets").format(count=n) if n > 1 else _("1 message")
     logo = (_icon(_X_LOGO, 16, fill=True) if name == "twitter"
             else '<span class="fb-logo">f</span>' if name == "facebook" else "")
     build = {"facebook": _facebook, "twitter": _twitter}.get(name, _generic)
     return (f'<section class="platform {_e(name)}" data-platform="{_e(name)}">'
-            f'<h3 lang="en">{logo}{_e(label)} <span class="kind">· {kind}</span></h3>'
+            f'<h3 lang="{_lang()}">{logo}{_e(label)} <span class="kind">· {_e(kind)}</span></h3>'
             f"{build(rendered, who, when, embed)}</section>")
 
 
@@ -302,20 +314,24 @@ def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
 
 def _diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
     if not diagnostics:
-        return '<p class="diags ok" lang="en">✓ No errors or warnings.</p>'
+        return (f'<p class="diags ok" lang="{_lang()}">'
+                + _e(_("✓ No errors or warnings.")) + "</p>")
     errors = sum(d.is_error for d in diagnostics)
     warnings = len(diagnostics) - errors
-    title = ", ".join(x for x in (f"{errors} error{'s' * (errors != 1)}" if errors else "",
-                                  f"{warnings} warning{'s' * (warnings != 1)}" if warnings
-                                  else "") if x)
+    title = ", ".join(x for x in (
+        ngettext("1 error", "{n} errors", errors).format(n=errors) if errors else "",
+        ngettext("1 warning", "{n} warnings", warnings).format(n=warnings) if warnings
+        else "") if x)
     items = "".join(
         f'<li class="diag {d.severity.value}"><span class="sev">{d.severity.value}</span> '
         f"<code>{_e(d.code)}</code> <span class=\"loc\">{_e(d.file)}:{d.line}:{d.column}"
         f"</span> {_e(d.message)}"
-        + (f' <span class="hint">Hint: {_e(d.hint)}</span>' if d.hint else "") + "</li>"
+        + (' <span class="hint">' + _e(_("Hint: {hint}").format(hint=d.hint)) + "</span>"
+           if d.hint else "") + "</li>"
         for d in diagnostics)
     kind = "has-errors" if errors else "has-warnings"
-    return f'<section class="diags {kind}" lang="en"><h3>{title}</h3><ul>{items}</ul></section>'
+    return (f'<section class="diags {kind}" lang="{_lang()}"><h3>{_e(title)}</h3>'
+            f"<ul>{items}</ul></section>")
 
 
 def _post(preview: Preview, config: Config, who: _Accounts, embed: _Embedder) -> str:
@@ -330,26 +346,35 @@ def _post(preview: Preview, config: Config, who: _Accounts, embed: _Embedder) ->
     if occ:
         when = f'<ul class="occ">{occ}</ul>'
     else:
-        when = ("<p>none ahead</p>" if post.schedule.kind != "none" else "<p>—</p>")
+        when = ("<p>" + _e(_("none ahead")) + "</p>" if post.schedule.kind != "none"
+                else "<p>—</p>")
     event = ""
     if post.event is not None:
         ev = post.event
         bits = [b for b in (ev.name, describe(ev.starts, tz) if ev.starts else None, ev.place)
                 if b]
-        event = f"<dt>Event</dt><dd lang=\"es\">{_e(' · '.join(bits))}</dd>" if bits else ""
+        event = ("<dt>" + _e(_("Event")) + f"</dt><dd lang=\"es\">{_e(' · '.join(bits))}</dd>"
+                 if bits else "")
     errors = any(d.is_error for d in preview.diagnostics)
     status = ("invalid" if errors else "warnings" if preview.diagnostics else "valid")
+    shown_status = {"invalid": _("invalid"), "warnings": _("warnings"),
+                    "valid": _("valid")}[status]
+    rank_title = _("rank {rank} of 17").format(rank=cat.rank)
+    next_title = _("Next ({zone})").format(zone=config.timezone_name)
+    schedule_title = _("Schedule")
     platforms = "".join(_platform(r, who, first, embed) for r in preview.checked.rendered)
+    # The category's label is the seed's Spanish, verbatim, in every language.
     return (
         f'<article class="post {status}" id="post-{_e(post.id)}" data-post-id="{_e(post.id)}">'
-        '<header class="post-head" lang="en">'
+        f'<header class="post-head" lang="{_lang()}">'
         f'<div class="title"><h2><span class="file">{_e(post.file)}</span> '
-        f'<span class="id">{_e(post.id)}</span></h2><span class="status">{status}</span></div>'
-        f'<p class="cat"><span class="rank" title="rank {cat.rank} of 17">{cat.rank}</span>'
+        f'<span class="id">{_e(post.id)}</span></h2>'
+        f'<span class="status">{_e(shown_status)}</span></div>'
+        f'<p class="cat"><span class="rank" title="{_e(rank_title)}">{cat.rank}</span>'
         f'<span class="label" lang="es">{_e(cat.label_es)}</span> '
         f"<code>{_e(cat.slug)}</code></p>"
-        f"<dl><dt>Schedule</dt><dd>{_e(schedule_text(preview))}</dd>"
-        f"<dt>Next ({_e(config.timezone_name)})</dt><dd>{when}</dd>{event}</dl></header>"
+        f"<dl><dt>{_e(schedule_title)}</dt><dd>{_e(schedule_text(preview))}</dd>"
+        f"<dt>{_e(next_title)}</dt><dd>{when}</dd>{event}</dl></header>"
         f"{_diagnostics(preview.diagnostics)}"
         f'<div class="platforms">{platforms}</div></article>')
 
@@ -506,29 +531,37 @@ def render_page(previews: Sequence[Preview], config: Config,
     posts = "".join(_post(p, config, who, embed) for p in previews)
     broken = list(errors)
     broken_html = (
-        '<section class="broken" lang="en"><h2>Files that could not be read as posts</h2>'
+        f'<section class="broken" lang="{_lang()}">'
+        "<h2>" + _e(_("Files that could not be read as posts")) + "</h2>"
         + _diagnostics(broken) + "</section>") if broken else ""
     n = len(previews)
     invalid = sum(any(d.is_error for d in p.diagnostics) for p in previews)
     unreadable = len({d.file for d in broken})
-    summary = (f"{n} post{'s' * (n != 1)}" + (f", {invalid} invalid" if invalid else "")
-               + (f", {unreadable} unreadable file{'s' * (unreadable != 1)}"
-                  if unreadable else ""))
-    accounts = (f"Facebook Page “{who.page_name}” · X @{who.username} · times in "
-                f"{config.timezone_name}")
+    summary = ngettext("{count} post", "{count} posts", n).format(count=n)
+    if invalid:
+        # English says "invalid" either way; other languages agree it with the count.
+        summary += ", " + ngettext("{count} invalid", "{count} invalid", invalid).format(
+            count=invalid)
+    if unreadable:
+        summary += ", " + ngettext("{count} unreadable file", "{count} unreadable files",
+                                   unreadable).format(count=unreadable)
+    accounts = _("Facebook Page “{page}” · X @{user} · times in {zone}").format(
+        page=who.page_name, user=who.username, zone=config.timezone_name)
+    title = _("bmnsocial preview")
     return (
         "<!DOCTYPE html>\n"
         '<html lang="es">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_e(_CSP)}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>bmnsocial preview — {_e(summary)}</title>\n"
+        f"<title>{_e(title)} — {_e(summary)}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
-        '<header class="page-head" lang="en"><h1>bmnsocial preview</h1>'
+        f'<header class="page-head" lang="{_lang()}"><h1>{_e(title)}</h1>'
         f"<p>{_e(summary)} · {_e(accounts)}</p></header>\n"
         f"<main>\n{posts}{broken_html}\n</main>\n"
-        '<footer lang="en">Mock-ups: what each platform receives, drawn the way it shows it. '
-        "Counts are the platforms' own (X: weighted, links 23).</footer>\n"
+        f'<footer lang="{_lang()}">'
+        + _e(_("Mock-ups: what each platform receives, drawn the way it shows it. Counts are "
+               "the platforms' own (X: weighted, links 23).")) + "</footer>\n"
         f"<script>{_SCRIPT}</script>\n</body>\n</html>\n")
 
 
@@ -539,7 +572,8 @@ def write_page(path: Path, page: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}.") from None
+        raise UsageError(_("cannot write {file}: {reason}.").format(
+            file=target, reason=exc.strerror or exc)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(page)
@@ -552,7 +586,8 @@ def write_page(path: Path, page: str) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}.") from None
+        raise UsageError(_("cannot write {file}: {reason}.").format(
+            file=target, reason=exc.strerror or exc)) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

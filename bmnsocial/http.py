@@ -15,6 +15,7 @@ from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest, Response
 from urllib3.exceptions import ConnectTimeoutError
 
+from bmnsocial.i18n import _
 from bmnsocial.platforms.base import Transient
 from bmnsocial.secrets import redact
 
@@ -95,16 +96,17 @@ def request_was_sent(exc: requests.RequestException) -> bool:
 
 def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectTimeout):
-        return "could not connect in time"
+        return _("could not connect in time")
     if isinstance(exc, requests.ReadTimeout):
-        return "no answer in time (read timeout)"
+        return _("no answer in time (read timeout)")
     if isinstance(exc, requests.exceptions.JSONDecodeError):
-        return "the answer was not valid JSON"
+        return _("the answer was not valid JSON")
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "the answer was cut off"
+        return _("the answer was cut off")
     if isinstance(exc, requests.ConnectionError):
-        return "could not connect" if not request_was_sent(exc) else "the connection was lost"
-    return "the request failed"
+        return _("could not connect") if not request_was_sent(exc) else _(
+            "the connection was lost")
+    return _("the request failed")
 
 
 def transient_from(exc: requests.RequestException, action: str) -> Transient:

@@ -66,3 +66,9 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog without translating it: for module-level tables built
+    at import time, whose values are translated where they are shown, with ``_(value)``."""
+    return message

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial import __version__
 from bmnsocial.calendar_view import PLATFORM_NAMES, Entry
-from bmnsocial.ledger import Status
+from bmnsocial.i18n import _
+from bmnsocial.ledger import Status, status_name
 from bmnsocial.timeutil import LocalTimeKind, classify
 
 #: A post is an instant; its event lasts this long so that calendars draw it as a visible
@@ -47,16 +48,19 @@ def description(entry: Entry) -> str:
     lines = []
     if entry.category is not None:
         c = entry.category
-        lines.append(f"Category {c.rank} ({c.slug}): {c.label_es}")
+        # The seed's Spanish label in every language: the calendar is shared with the team.
+        lines.append(_("Category {rank} ({slug}): {label}").format(
+            rank=c.rank, slug=c.slug, label=c.label_es))
     else:
-        lines.append("Category: unknown (the post file is gone)")
+        lines.append(_("Category: unknown (the post file is gone)"))
     for p in entry.platforms:
         detail = ""
         if p.status is Status.PUBLISHED and p.url:
             detail = f" {p.url}"
         elif p.error and p.status in (Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED):
             detail = f": {p.error}"
-        lines.append(f"{PLATFORM_NAMES.get(p.platform, p.platform)}: {p.status.value}{detail}")
+        lines.append(f"{PLATFORM_NAMES.get(p.platform, p.platform)}: {status_name(p.status)}"
+                     f"{detail}")
     if entry.text:
         lines += ["", entry.text]
     return "\n".join(lines)

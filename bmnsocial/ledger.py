@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from bmnsocial.i18n import N_, _
 
 SCHEMA_VERSION = 1
 ONCE = "once"
@@ -69,6 +71,25 @@ class Status(StrEnum):
     UNCONFIRMED = "unconfirmed"
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
+
+
+#: The statuses as text output names them (JSON and the database keep the values).
+STATUS_NAMES: dict[Status, str] = {
+    Status.QUEUED: N_("queued"), Status.SENDING: N_("sending"),
+    Status.PUBLISHED: N_("published"), Status.FAILED: N_("failed"),
+    Status.UNCONFIRMED: N_("unconfirmed"), Status.CANCELLED: N_("cancelled"),
+    Status.SKIPPED: N_("skipped"),
+}
+
+
+def status_name(status: Status) -> str:
+    """The status in the messages' language ('queued' / 'en cola')."""
+    return _(STATUS_NAMES[status])
+
+
+def status_width(statuses: Iterable[Status], minimum: int) -> int:
+    """A column wide enough for these statuses' names, and at least ``minimum``."""
+    return max([minimum, *(len(status_name(s)) for s in statuses)])
 
 
 FINAL = {Status.PUBLISHED, Status.FAILED, Status.CANCELLED, Status.SKIPPED}
@@ -233,6 +254,20 @@ class Ledger:
             sql += f" LIMIT {int(limit)}"
         return [Row.from_sql(r) for r in self.db.execute(sql, args)]
 
+    def due_before(self, horizon: datetime) -> list[Row]:
+        """Queued rows due by ``horizon`` and every 'sending' row: what a daemon may have to
+        act on soon (the index on status and due keeps this cheap with a long queue)."""
+        return [Row.from_sql(r) for r in self.db.execute(
+            "SELECT * FROM publications WHERE (status = 'queued' AND due <= ?) "
+            "OR status = 'sending' ORDER BY due, id", (stamp(horizon),))]
+
+    def later_due(self, row: Row, now: datetime) -> bool:
+        """Is a later occurrence of the same post on the same platform also due by now?"""
+        return self.db.execute(
+            "SELECT 1 FROM publications WHERE post_id = ? AND platform = ? AND status = "
+            "'queued' AND due > ? AND due <= ? LIMIT 1",
+            (row.post_id, row.platform, stamp(row.due), stamp(now))).fetchone() is not None
+
     def ready(self, now: datetime) -> list[Row]:
         """Queued rows that are due and not waiting for a retry time."""
         t = stamp(now)
@@ -325,14 +360,27 @@ class Ledger:
             (claimer, t, t, row_id, previous))
         return self.get(row_id) if cur.rowcount == 1 else None
 
+    @contextmanager
+    def _lazy_flush(self) -> Iterator[None]:
+        """Writes that may be lost in a power cut without harm: the row stays 'sending' (or
+        loses some thread progress) and is reconciled against the platform, which still has
+        the truth. Only claims must reach the disk before anything is sent (synchronous=FULL
+        stays the default); in WAL mode these later commits are flushed with the next one."""
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self.db.execute("PRAGMA synchronous = FULL")
+
     def save_progress(self, row_id: int, part_ids: list[str], now: datetime) -> None:
-        self.db.execute("UPDATE publications SET part_ids = ?, updated_at = ? WHERE id = ?",
-                        (json.dumps(part_ids), stamp(now), row_id))
+        with self._lazy_flush():
+            self.db.execute("UPDATE publications SET part_ids = ?, updated_at = ? WHERE id = ?",
+                            (json.dumps(part_ids), stamp(now), row_id))
 
     def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
                 **fields: Any) -> Row:
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self.transaction() as db:
+        with self._lazy_flush(), self.transaction() as db:
             db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
                        f"{', ' + sets if sets else ''} WHERE id = ?",
                        (status.value, stamp(now), *fields.values(), row_id))
@@ -388,5 +436,5 @@ class Ledger:
     def retry(self, row_id: int, now: datetime) -> Row:
         """A person asks to try a failed or unconfirmed row again."""
         return self._finish(row_id, Status.QUEUED, now, "retry-requested",
-                            "requeued by a person", next_attempt_at=None, claimed_by=None,
+                            _("requeued by a person"), next_attempt_at=None, claimed_by=None,
                             first_attempt_at=None)

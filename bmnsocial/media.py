@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from bmnsocial.i18n import _
+
 EXTENSION_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
     ".webp": "image/webp", ".mp4": "video/mp4", ".mov": "video/quicktime",
@@ -50,18 +52,25 @@ def resolve(media_root: Path, relative: str) -> Path:
     """The file ``relative`` names inside ``media_root``; refuses anything that leaves it."""
     pure = PurePosixPath(relative.replace("\\", "/"))
     if pure.is_absolute() or relative.startswith("~"):
-        raise MediaProblem("MEDIA-OUTSIDE-ROOT", f"'{relative}' is an absolute path.",
-                           f"Write the path relative to the media folder {media_root}.")
+        raise MediaProblem("MEDIA-OUTSIDE-ROOT",
+                           _("'{path}' is an absolute path.").format(path=relative),
+                           _("Write the path relative to the media folder {folder}.").format(
+                               folder=media_root))
     if ".." in pure.parts:
-        raise MediaProblem("MEDIA-OUTSIDE-ROOT", f"'{relative}' uses '..' to leave the media "
-                           "folder.", f"Put the file inside {media_root} and name it from there.")
+        raise MediaProblem("MEDIA-OUTSIDE-ROOT",
+                           _("'{path}' uses '..' to leave the media folder.").format(
+                               path=relative),
+                           _("Put the file inside {folder} and name it from there.").format(
+                               folder=media_root))
     root = media_root.resolve()
     candidate = root.joinpath(*pure.parts)
     real = candidate.resolve()
     if not real.is_relative_to(root):
         raise MediaProblem("MEDIA-OUTSIDE-ROOT",
-                           f"'{relative}' is a link that points outside the media folder.",
-                           f"Copy the file into {media_root} instead of linking to it.")
+                           _("'{path}' is a link that points outside the media folder.").format(
+                               path=relative),
+                           _("Copy the file into {folder} instead of linking to it.").format(
+                               folder=media_root))
     return real
 
 
@@ -72,26 +81,33 @@ def inspect(media_root: Path, relative: str) -> MediaInfo:
             head = fh.read(16)
             size = fh.seek(0, 2)
     except FileNotFoundError:
-        raise MediaProblem("MEDIA-MISSING", f"the media file '{relative}' does not exist in "
-                           f"{media_root}.", "Check the name (capitals count) and that the file "
-                           "is committed.") from None
+        raise MediaProblem("MEDIA-MISSING", _(
+            "the media file '{path}' does not exist in {folder}.").format(
+                path=relative, folder=media_root),
+            _("Check the name (capitals count) and that the file is committed.")) from None
     except IsADirectoryError:
-        raise MediaProblem("MEDIA-MISSING", f"'{relative}' is a folder, not a file.",
-                           "Name the image file itself.") from None
+        raise MediaProblem("MEDIA-MISSING",
+                           _("'{path}' is a folder, not a file.").format(path=relative),
+                           _("Name the image file itself.")) from None
     except OSError as exc:
-        raise MediaProblem("MEDIA-UNREADABLE", f"cannot read '{relative}': "
-                           f"{exc.strerror or exc}.", "Check the file's permissions.") from None
+        raise MediaProblem("MEDIA-UNREADABLE", _("cannot read '{path}': {reason}.").format(
+            path=relative, reason=exc.strerror or exc),
+            _("Check the file's permissions.")) from None
     declared = EXTENSION_TYPES.get(path.suffix.lower())
     if declared is None:
-        raise MediaProblem("MEDIA-TYPE", f"'{relative}' has an extension we cannot publish.",
-                           "Use .jpg, .png, .gif, .webp, .mp4 or .mov.")
+        raise MediaProblem("MEDIA-TYPE",
+                           _("'{path}' has an extension we cannot publish.").format(
+                               path=relative),
+                           _("Use .jpg, .png, .gif, .webp, .mp4 or .mov."))
     actual = sniff(head)
     if actual is None or KIND_BY_TYPE[actual] != KIND_BY_TYPE[declared] or (
             actual != declared and KIND_BY_TYPE[actual] != "video"):
-        what = actual or "not an image or video we know"
+        what = actual or _("not an image or video we know")
         raise MediaProblem("MEDIA-TYPE-MISMATCH",
-                           f"'{relative}' is named {path.suffix} but its content is {what}.",
-                           "Export the image again in the format its name says, or rename it.")
+                           _("'{path}' is named {suffix} but its content is {content}.").format(
+                               path=relative, suffix=path.suffix, content=what),
+                           _("Export the image again in the format its name says, or rename "
+                             "it."))
     return MediaInfo(path, relative, actual, size)
 
 

@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bmnsocial.config import Config
+from bmnsocial.i18n import N_, _
 from bmnsocial.ledger import Ledger, Row
 from bmnsocial.planning import next_free_slot
+
+# The actions as the daemon's log names them.
+ACTIONS = {"publish": N_("publish"), "skip": N_("skip"), "move": N_("move"),
+           "defer": N_("defer")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +34,35 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
     if row.attempts > 0 or late <= timedelta(minutes=settings.late_after_minutes):
         return Decision("publish")  # on time, or already being retried: not a misfire
     minutes = int(late.total_seconds() // 60)
+    if ledger.later_due(row, now):
+        # Coalesced like APScheduler's coalesce: after an outage a recurring post goes out
+        # once, for its latest missed occurrence, not once per missed week in a row.
+        return Decision("skip", _("{minutes} min late, and a later occurrence of the same "
+                                  "post is due too: only the latest goes out").format(
+            minutes=minutes))
     policy = row.misfire or settings.misfire
     if policy == "skip":
-        return Decision("skip", f"{minutes} min late and the misfire policy is 'skip'")
+        return Decision("skip", _("{minutes} min late and the misfire policy is 'skip'").format(
+            minutes=minutes))
     if policy == "next_slot":
         taken = {r.due for r in ledger.rows() if r.id != row.id}
         slot = next_free_slot(config, now, taken)
         if slot is None:
-            return Decision("skip", f"{minutes} min late and no free slot ahead")
-        return Decision("move", f"{minutes} min late: moved to the next free slot", slot)
+            return Decision("skip", _("{minutes} min late and no free slot ahead").format(
+                minutes=minutes))
+        return Decision("move", _("{minutes} min late: moved to the next free slot").format(
+            minutes=minutes), slot)
     if late > timedelta(minutes=settings.grace_minutes):
-        return Decision("skip", f"{minutes} min late, beyond the {settings.grace_minutes}-min "
-                        "grace window")
+        return Decision("skip", _("{minutes} min late, beyond the {grace}-min grace window"
+                                  ).format(minutes=minutes, grace=settings.grace_minutes))
     recent = ledger.event_times("late-publish", row.platform, now - timedelta(hours=1))
     if len(recent) >= settings.max_catchup_per_hour:
-        return Decision("defer", f"catch-up limit of {settings.max_catchup_per_hour} per hour "
-                        f"on {row.platform} reached", recent[0] + timedelta(hours=1))
-    return Decision("publish", f"{minutes} min late, within the grace window")
+        return Decision("defer", _("catch-up limit of {limit} per hour on {platform} reached"
+                                   ).format(limit=settings.max_catchup_per_hour,
+                                            platform=row.platform),
+                        recent[0] + timedelta(hours=1))
+    return Decision("publish", _("{minutes} min late, within the grace window").format(
+        minutes=minutes))
 
 
 def apply(decision: Decision, row: Row, ledger: Ledger, now: datetime) -> Row | None:

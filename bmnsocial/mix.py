@@ -36,7 +36,8 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial.categories import CATEGORIES, Category
 from bmnsocial.errors import UsageError
-from bmnsocial.ledger import Row, Status
+from bmnsocial.i18n import N_, _
+from bmnsocial.ledger import Row, Status, status_name
 from bmnsocial.timeutil import resolve_recurring
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def target_shares(weights: Mapping[int, float] | None = None) -> dict[int, Fract
         exact = {rank: Fraction(repr(float(w))) for rank, w in weights.items()}
     total = sum(exact.values(), Fraction(0))
     if total <= 0:
-        raise UsageError("the target mix gives no category a weight above 0.")
+        raise UsageError(_("the target mix gives no category a weight above 0."))
     return {c.rank: exact.get(c.rank, Fraction(0)) / total for c in CATEGORIES}
 
 
@@ -135,7 +136,8 @@ def make_window(now: datetime, tz: ZoneInfo, since: date | None = None,
     since = today - timedelta(days=days) if since is None else since
     until = today + timedelta(days=days) if until is None else until
     if since > until:
-        raise UsageError(f"--since {since} is after --until {until}.")
+        raise UsageError(_("--since {since} is after --until {until}.").format(
+            since=since, until=until))
     return Window(since, until, tz)
 
 
@@ -280,7 +282,9 @@ def mix_report(config: Config, rows: Iterable[Row], now: datetime, since: date |
 FULL, QUEUED_CELL, MARK = "█", "▒", "│"
 _SLUG_WIDTH = max(len(c.slug) for c in CATEGORIES)
 _MIN_BAR, _MAX_BAR = 10, 60
-UNKNOWN_LABEL = "unknown"
+UNKNOWN_LABEL = N_("unknown")
+# How the flags read in the chart (JSON keeps OVER and UNDER).
+FLAG_WORDS = {OVER: N_("OVER"), UNDER: N_("UNDER")}
 
 
 def _pct(x: Fraction) -> str:
@@ -316,15 +320,21 @@ def render_text(report: MixReport, width: int, colour: bool = False) -> list[str
     scale = max([report.share(line) for line in report.lines]
                 + [line.target for line in report.lines])
     w = report.window
-    title = (f"Post mix {w.since} to {w.until} ({w.tz.key}): {report.published} published + "
-             f"{report.queued} queued = {report.published + report.queued} posts")
-    source = ("config.yaml's mix.target" if report.target_from_config
-              else "the policy's ranking (weight 18 − rank)")
+    title = _("Post mix {since} to {until} ({zone}): {published} published + {queued} queued "
+              "= {total} posts").format(since=w.since, until=w.until, zone=w.tz.key,
+                                        published=report.published, queued=report.queued,
+                                        total=report.published + report.queued)
+    source = (_("config.yaml's mix.target") if report.target_from_config
+              else _("the policy's ranking (weight 18 − rank)"))
     tolerance = f"{float(report.tolerance) * 100:g}%"
-    out = [style(title, bold=True), f"Target: {source}; tolerance ±{tolerance}", ""]
-    head_counts = "pub + que = tot".rjust(counts_width)
-    out.append(f"{'#':>2} {'category':<{_SLUG_WIDTH}} {'':<{bar + 2}} {head_counts} "
-               f"{'share':>6} {'target':>6}")
+    out = [style(title, bold=True),
+           _("Target: {source}; tolerance ±{tolerance}").format(source=source,
+                                                                tolerance=tolerance), ""]
+    # TRANSLATORS: column heading: published + queued = total, abbreviated
+    head_counts = _("pub + que = tot").rjust(counts_width)
+    category, share_head, target_head = _("category"), _("share"), _("target")
+    out.append(f"{'#':>2} {category:<{_SLUG_WIDTH}} {'':<{bar + 2}} {head_counts} "
+               f"{share_head:>6} {target_head:>6}")
     for line in report.lines:
         assert line.category is not None
         share = report.share(line)
@@ -336,40 +346,53 @@ def render_text(report: MixReport, width: int, colour: bool = False) -> list[str
         verdict = report.flag(line)
         flag_text = ""
         if verdict == OVER:
-            flag_text = " " + style("OVER", fg="red", bold=True)
+            flag_text = " " + style(_(FLAG_WORDS[OVER]), fg="red", bold=True)
         elif verdict == UNDER:
-            flag_text = " " + style("UNDER", fg="yellow", bold=True)
+            flag_text = " " + style(_(FLAG_WORDS[UNDER]), fg="yellow", bold=True)
         counts = (f"{line.published:>{digits}} + {line.queued:>{digits}} = "
                   f"{line.total:>{digits}}")
         out.append(f"{line.category.rank:>2} {line.category.slug:<{_SLUG_WIDTH}} {drawn} "
                    f"{counts} {_pct(share)} {_pct(line.target)}{flag_text}".rstrip())
     if report.unknown.total:
         u = report.unknown
-        note = "(post file gone: no category)"[:bar + 2]
-        out.append(f"{'?':>2} {UNKNOWN_LABEL:<{_SLUG_WIDTH}} {note:<{bar + 2}} "
+        note = _("(post file gone: no category)")[:bar + 2]
+        out.append(f"{'?':>2} {_(UNKNOWN_LABEL):<{_SLUG_WIDTH}} {note:<{bar + 2}} "
                    f"{u.published:>{digits}} + {u.queued:>{digits}} = {u.total:>{digits}}"
                    f" {'—':>6} {'—':>6}")
     out.append("")
     wrap = max(width, 40)
-    legend = (f"{FULL} published  {QUEUED_CELL} queued (or being sent)  {MARK} target.  "
-              f"Bars to scale: the full bar is {_pct(scale).strip()} of the posts.")
+    legend = _("{full} published  {queued} queued (or being sent)  {mark} target.  Bars to "
+               "scale: the full bar is {scale} of the posts.").format(
+                   full=FULL, queued=QUEUED_CELL, mark=MARK, scale=_pct(scale).strip())
     if n == 0:
-        legend = "No posts in this window. " + legend
+        legend = _("No posts in this window.") + " " + legend
     tol = report.tolerance
-    zero = (" (any post, for a target of 0)" if any(line.target == 0 for line in report.lines)
-            else "")
-    rule = (f"OVER: share above target × {float(1 + tol):g} and at least {OVER_MIN_EXCESS} "
-            f"posts above the expected count{zero}. UNDER: share below "
-            f"target × {float(max(1 - tol, Fraction(0))):g} and at least {UNDER_MIN_SHORTFALL} "
-            "post short.")
-    skipped = ", ".join(f"{count} {state}" for state, count in report.excluded.items() if count)
-    counting = ("Counted: each post occurrence once, even when it goes to both Facebook and X. "
-                "Not counted: cancelled, skipped, failed and unconfirmed occurrences"
-                + (f" ({skipped} in this window)." if skipped else " (none in this window)."))
+    over_factor = f"{float(1 + tol):g}"
+    under_factor = f"{float(max(1 - tol, Fraction(0))):g}"
+    if any(line.target == 0 for line in report.lines):
+        rule = _("OVER: share above target × {over_factor} and at least {over_posts} posts above "
+                 "the expected count (any post, for a target of 0). UNDER: share below target × "
+                 "{under_factor} and at least {under_posts} post short.")
+    else:
+        rule = _("OVER: share above target × {over_factor} and at least {over_posts} posts above "
+                 "the expected count. UNDER: share below target × {under_factor} and at least "
+                 "{under_posts} post short.")
+    rule = rule.format(over_factor=over_factor, over_posts=OVER_MIN_EXCESS,
+                       under_factor=under_factor, under_posts=UNDER_MIN_SHORTFALL)
+    # TRANSLATORS: e.g. "2 cancelled"; the state is one of the statuses ("cancelled", …)
+    skipped = ", ".join(_("{count} {state}").format(count=count,
+                                                    state=status_name(Status(state)))
+                        for state, count in report.excluded.items() if count)
+    counting = (_("Counted: each post occurrence once, even when it goes to both Facebook and "
+                  "X. Not counted: cancelled, skipped, failed and unconfirmed occurrences "
+                  "({skipped} in this window).").format(skipped=skipped) if skipped else
+                _("Counted: each post occurrence once, even when it goes to both Facebook and "
+                  "X. Not counted: cancelled, skipped, failed and unconfirmed occurrences "
+                  "(none in this window)."))
     shares = ""
     if report.unknown.total:
-        shares = (" Shares are of the posts whose file still exists: the unknown line is left "
-                  "out of them.")
+        shares = " " + _("Shares are of the posts whose file still exists: the unknown line is "
+                         "left out of them.")
     for paragraph in (legend, rule, counting + shares):
         out.extend(textwrap.wrap(paragraph, wrap))
     return out
@@ -420,16 +443,19 @@ def render_png(report: MixReport) -> bytes:
     pen = ImageDraw.Draw(image)
     title, body, small = _font(22, bold=True), _font(15), _font(13)
     w = report.window
-    pen.text((_LABEL_X, 18), f"BMN post mix by category, {w.since} – {w.until} ({w.tz.key})",
-             font=title, fill=_INK)
-    source = "config.yaml mix.target" if report.target_from_config else "ranking, 18 − rank"
-    pen.text((_LABEL_X, 52), f"{report.published} published + {report.queued} queued = "
-             f"{report.published + report.queued} posts · target: {source} · tolerance "
-             f"±{float(report.tolerance) * 100:g} %", font=body, fill=_MUTED)
+    pen.text((_LABEL_X, 18), _("BMN post mix by category, {since} – {until} ({zone})").format(
+        since=w.since, until=w.until, zone=w.tz.key), font=title, fill=_INK)
+    source = (_("config.yaml mix.target") if report.target_from_config
+              else _("ranking, 18 − rank"))
+    pen.text((_LABEL_X, 52), _("{published} published + {queued} queued = {total} posts · "
+                               "target: {source} · tolerance ±{tolerance} %").format(
+        published=report.published, queued=report.queued,
+        total=report.published + report.queued, source=source,
+        tolerance=f"{float(report.tolerance) * 100:g}"), font=body, fill=_MUTED)
     # legend
     x = _LABEL_X
-    for colour, text in ((_PUBLISHED_RGB, "published"), (_QUEUED_RGB, "queued"),
-                         (_TARGET_RGB, "target share")):
+    for colour, text in ((_PUBLISHED_RGB, _("published")), (_QUEUED_RGB, _("queued")),
+                         (_TARGET_RGB, _("target share"))):
         pen.rectangle((x, 84, x + 22, 98), fill=colour)
         pen.text((x + 30, 91), text, font=body, fill=_INK, anchor="lm")
         x += 30 + int(pen.textlength(text, font=body)) + 28
@@ -460,7 +486,7 @@ def render_png(report: MixReport) -> bytes:
         y = _PNG_TOP + i * _PNG_ROW
         mid = y + _PNG_ROW // 2
         if line.category is None:
-            rank, label, colour_label = "?", "unknown (post file gone)", _MUTED
+            rank, label, colour_label = "?", _("unknown (post file gone)"), _MUTED
         else:
             rank, label, colour_label = str(line.category.rank), line.category.slug, _INK
         pen.text((_LABEL_X + 22, mid), rank, font=body, fill=colour_label, anchor="rm")
@@ -484,16 +510,16 @@ def render_png(report: MixReport) -> bytes:
             pen.text((plot_x1 + 120, mid), shares, font=body, fill=colour_label, anchor="lm")
         verdict = report.flag(line)
         if verdict is not None:
-            pen.text((width - _LABEL_X, mid), verdict.upper(), font=_font(15, bold=True),
+            pen.text((width - _LABEL_X, mid), _(FLAG_WORDS[verdict]), font=_font(15, bold=True),
                      fill=_OVER_RGB if verdict == OVER else _UNDER_RGB, anchor="rm")
-    pen.text((plot_x1 + 100, _PNG_TOP - 12), "pub + queued = total", font=small, fill=_MUTED,
-             anchor="rs")
-    pen.text((plot_x1 + 120, _PNG_TOP - 12), "share / target", font=small, fill=_MUTED,
+    pen.text((plot_x1 + 100, _PNG_TOP - 12), _("pub + queued = total"), font=small,
+             fill=_MUTED, anchor="rs")
+    pen.text((plot_x1 + 120, _PNG_TOP - 12), _("share / target"), font=small, fill=_MUTED,
              anchor="ls")
-    foot = ("Each post occurrence counts once, even on both Facebook and X. Not counted: "
-            "cancelled, skipped, failed, unconfirmed. The black tick marks the target share.")
+    foot = _("Each post occurrence counts once, even on both Facebook and X. Not counted: "
+             "cancelled, skipped, failed, unconfirmed. The black tick marks the target share.")
     if report.unknown.total:
-        foot += " Shares leave out the unknown line."
+        foot += " " + _("Shares leave out the unknown line.")
     pen.text((_LABEL_X, height - 24), foot, font=small, fill=_MUTED, anchor="ls")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bmnsocial.config import Config
+from bmnsocial.i18n import _
 from bmnsocial.post import Post
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring
 
@@ -43,7 +44,7 @@ def occurrences(post: Post, config: Config, now: datetime, *, limit: int | None 
     elif s.slot:
         slot = next_free_slot(config, now, taken)
         if slot is not None:
-            out.append(Occurrence(post.id, slot, "next free posting slot"))
+            out.append(Occurrence(post.id, slot, _("next free posting slot")))
     return out[:limit] if limit is not None else out
 
 
@@ -83,9 +84,11 @@ def _cron(post: Post, config: Config, now: datetime) -> Iterator[Occurrence]:
         kind = classify(naive, tz)
         note = ""
         if kind is LocalTimeKind.NONEXISTENT:
-            note = f"{naive:%H:%M} does not exist that day (DST starts); published at {due:%H:%M}"
+            note = _("{time} does not exist that day (DST starts); published at {actual}"
+                     ).format(time=f"{naive:%H:%M}", actual=f"{due:%H:%M}")
         elif kind is LocalTimeKind.AMBIGUOUS:
-            note = f"{naive:%H:%M} happens twice that day (DST ends); published once, the first"
+            note = _("{time} happens twice that day (DST ends); published once, the first"
+                     ).format(time=f"{naive:%H:%M}")
         yield Occurrence(post.id, due, note)
 
 

@@ -14,6 +14,7 @@ from bmnsocial import categories, cronspec
 from bmnsocial.categories import Category
 from bmnsocial.config import MISFIRE_POLICIES, PLATFORMS, Config
 from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.i18n import _
 from bmnsocial.schema import Reader
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, transition_offsets
 from bmnsocial.yamlsafe import Document, PathKey
@@ -120,20 +121,22 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
     data = r.mapping(doc.data, (), TOP_KEYS, required=("category",))
     if data is None:
         if isinstance(doc.data, list):
-            r.diagnostics[-1] = doc.diag((), "SCHEMA-TYPE", "the file holds a list, but a post "
-                                         "file holds one post: a mapping of 'key: value' lines.",
-                                         "Put one post per file, starting with 'category:'.")
+            r.diagnostics[-1] = doc.diag((), "SCHEMA-TYPE", _(
+                "the file holds a list, but a post file holds one post: a mapping of "
+                "'key: value' lines."), _("Put one post per file, starting with 'category:'."))
         return None, r.diagnostics
     version = r.integer(data.get("version", FORMAT_VERSION), ("version",), minimum=1)
     if version is not None and version > FORMAT_VERSION:
-        r.error(("version",), "POST-VERSION", f"format version {version} is newer than this "
-                f"bmnsocial understands ({FORMAT_VERSION}).", "Upgrade bmnsocial.")
+        r.error(("version",), "POST-VERSION", _(
+            "format version {version} is newer than this bmnsocial understands ({known})."
+        ).format(version=version, known=FORMAT_VERSION), _("Upgrade bmnsocial."))
 
     post_id = r.text(data.get("id", default_id), ("id",)) or default_id
     if not _ID.match(post_id):
-        r.error(("id",), "POST-ID", f"the id '{post_id}' may use only letters, digits, '.', "
-                "'-' and '_' (up to 100, starting with a letter or digit).",
-                "Rename the file or set 'id:' to something like 'jornada-2027-01'.")
+        r.error(("id",), "POST-ID", _(
+            "the id '{id}' may use only letters, digits, '.', '-' and '_' (up to 100, starting "
+            "with a letter or digit).").format(id=post_id),
+            _("Rename the file or set 'id:' to something like 'jornada-2027-01'."))
 
     category = _category(r, data.get("category"))
     text = r.text(data.get("text"), ("text",))
@@ -152,9 +155,10 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
         o: dict[str, Any] = {}
         for key in ("text", "link", "hashtags", "media", "thread"):
             if key in m and m[key] is None:
-                r.error((name, key), "SCHEMA-EMPTY", f"{name}.{key} is empty.",
-                        f"Write the {name} {key}, or remove the line to use the post's own.",
-                        key=True)
+                r.error((name, key), "SCHEMA-EMPTY",
+                        _("{where} is empty.").format(where=f"{name}.{key}"),
+                        _("Write the {platform} {key}, or remove the line to use the post's "
+                          "own.").format(platform=name, key=key), key=True)
         if m.get("text") is not None:
             o["text"] = r.text(m["text"], (name, "text"))
         if m.get("link") is not None:
@@ -167,20 +171,24 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
             items = r.text_list(m["thread"], (name, "thread")) or []
             o["thread"] = [(t, (name, "thread", i)) for i, t in enumerate(items)]
             if m.get("text") is not None:
-                r.error((name, "thread"), "POST-THREAD-AND-TEXT", "twitter has both 'text' and "
-                        "'thread'.", "The first item of 'thread' is the first tweet: move the "
-                        "text there.", key=True)
+                r.error((name, "thread"), "POST-THREAD-AND-TEXT",
+                        _("twitter has both 'text' and 'thread'."),
+                        _("The first item of 'thread' is the first tweet: move the text there."),
+                        key=True)
         if name not in platforms:
-            r.warning((name,), "POST-UNUSED-OVERRIDE", f"'{name}:' is set but the post is not "
-                      f"published on {name}.", f"Add {name} to 'platforms' or remove the "
-                      "section.", key=True)
+            r.warning((name,), "POST-UNUSED-OVERRIDE",
+                      _("'{platform}:' is set but the post is not published on {platform}."
+                        ).format(platform=name),
+                      _("Add {platform} to 'platforms' or remove the section.").format(
+                          platform=name), key=True)
         overrides[name] = o
 
     for name in platforms:
         o = overrides.get(name, {})
         if not (o.get("thread") or o.get("text") or text):
-            r.error((), "POST-NO-TEXT", f"the post has no text for {name}.",
-                    "Add 'text:' (or a platform's own text) to the post.")
+            r.error((), "POST-NO-TEXT",
+                    _("the post has no text for {platform}.").format(platform=name),
+                    _("Add 'text:' (or a platform's own text) to the post."))
 
     schedule = _schedule(r, data.get("schedule"), config.timezone)
     event = _event(r, data.get("event"), config.timezone)
@@ -199,17 +207,17 @@ def _category(r: Reader, value: Any) -> Category | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        r.error(("category",), "SCHEMA-TYPE", "category must be a slug or a rank number.",
-                "Run 'bmnsocial categories' to see them.")
+        r.error(("category",), "SCHEMA-TYPE", _("category must be a slug or a rank number."),
+                _("Run 'bmnsocial categories' to see them."))
         return None
     found = categories.lookup(value)
     if found is None:
         from bmnsocial.schema import did_you_mean
 
-        hint = did_you_mean(str(value), categories.BY_SLUG) or (
+        hint = did_you_mean(str(value), categories.BY_SLUG) or _(
             "Use a slug or a number from 1 to 17; run 'bmnsocial categories'.")
-        r.error(("category",), "CATEGORY-UNKNOWN", f"'{value}' is not one of the 17 BMN "
-                "categories.", hint)
+        r.error(("category",), "CATEGORY-UNKNOWN",
+                _("'{value}' is not one of the 17 BMN categories.").format(value=value), hint)
     return found
 
 
@@ -219,8 +227,8 @@ def _url(r: Reader, value: Any, path: PathKey) -> str | None:
         return None
     text = text.strip()
     if not _URL.match(text):
-        r.error(path, "POST-LINK", f"'{text}' is not a web address.",
-                "Write the full address, starting with https://.")
+        r.error(path, "POST-LINK", _("'{value}' is not a web address.").format(value=text),
+                _("Write the full address, starting with https://."))
         return None
     return text
 
@@ -235,13 +243,14 @@ def check_hashtags(r: Reader, tags: list[str], path: PathKey) -> tuple[str, ...]
     for i, tag in enumerate(tags):
         clean = unicodedata.normalize("NFC", tag.strip().lstrip("#"))
         if not _HASHTAG.match(clean):
-            r.error((*path, i), "POST-HASHTAG", f"'{tag}' is not a hashtag: hashtags are one "
-                    "word of letters, digits and '_'.", "Remove spaces and punctuation, e.g. "
-                    "SaludPública.")
+            r.error((*path, i), "POST-HASHTAG", _(
+                "'{tag}' is not a hashtag: hashtags are one word of letters, digits and '_'."
+            ).format(tag=tag), _("Remove spaces and punctuation, e.g. SaludPública."))
             continue
         if clean.isdigit():
-            r.error((*path, i), "POST-HASHTAG", f"'{tag}' is only digits; the platforms do not "
-                    "link such hashtags.", "Add a letter, e.g. BMN2027.")
+            r.error((*path, i), "POST-HASHTAG", _(
+                "'{tag}' is only digits; the platforms do not link such hashtags.").format(
+                    tag=tag), _("Add a letter, e.g. BMN2027."))
             continue
         if clean.casefold() not in seen:
             seen.add(clean.casefold())
@@ -265,8 +274,9 @@ def _media(r: Reader, value: Any, path: PathKey, config: Config) -> tuple[MediaR
         rel = r.text(m.get("path"), (*ipath, "path"))
         alt = r.text(m.get("alt"), (*ipath, "alt"))
         if alt is None and config.require_alt_text and m.get("alt") is None:
-            r.error(ipath, "MEDIA-ALT-MISSING", f"{r.label(ipath)} has no alt text.",
-                    "Add 'alt:' describing the image for people who use screen readers.")
+            r.error(ipath, "MEDIA-ALT-MISSING",
+                    _("{where} has no alt text.").format(where=r.label(ipath)),
+                    _("Add 'alt:' describing the image for people who use screen readers."))
         if rel:
             out.append(MediaRef(rel, alt, ipath))
     return tuple(out)
@@ -282,13 +292,16 @@ def _platforms(r: Reader, value: Any, config: Config) -> tuple[str, ...]:
         if checked is None:
             continue
         if checked not in config.platforms_configured:
-            r.error(("platforms", i), "POST-PLATFORM", f"{checked} has no account in the "
-                    "configuration.", f"Add accounts.{checked} to config.yaml.")
+            r.error(("platforms", i), "POST-PLATFORM",
+                    _("{platform} has no account in the configuration.").format(
+                        platform=checked),
+                    _("Add accounts.{platform} to config.yaml.").format(platform=checked))
         elif checked not in out:
             out.append(checked)
     if not out and not names:
-        r.error(("platforms",), "POST-PLATFORM", "the post names no platform.",
-                "List facebook, twitter or both, or remove 'platforms:' to use the defaults.")
+        r.error(("platforms",), "POST-PLATFORM", _("the post names no platform."),
+                _("List facebook, twitter or both, or remove 'platforms:' to use the "
+                  "defaults."))
     return tuple(out)
 
 
@@ -307,25 +320,28 @@ def parse_moment(r: Reader, value: Any, path: PathKey, tz: ZoneInfo, *,
         else:
             moment = datetime.fromisoformat(text)
     except ValueError:
-        r.error(path, "SCHED-TIME", f"'{text}' is not a date and time.",
-                "Write it as 2027-01-14 09:30 (local time) or 2027-01-14T09:30-05:00.")
+        r.error(path, "SCHED-TIME", _("'{value}' is not a date and time.").format(value=text),
+                _("Write it as 2027-01-14 09:30 (local time) or 2027-01-14T09:30-05:00."))
         return None
     if moment.tzinfo is not None:
         return moment
     kind = classify(moment, tz)
+    when, stamp = f"{moment:%Y-%m-%d %H:%M}", f"{moment:%Y-%m-%dT%H:%M}"
     if kind is LocalTimeKind.NONEXISTENT:
-        before, _ = transition_offsets(moment, tz)
-        r.error(path, "SCHED-DST-GAP", f"{moment:%Y-%m-%d %H:%M} does not exist in {tz.key}: "
-                "the clocks jump forward an hour that night.",
-                f"Pick another time (e.g. one hour later), or give an explicit offset "
-                f"such as {moment:%Y-%m-%dT%H:%M}{before}.")
+        before = transition_offsets(moment, tz)[0]
+        r.error(path, "SCHED-DST-GAP", _(
+            "{time} does not exist in {zone}: the clocks jump forward an hour that night."
+        ).format(time=when, zone=tz.key), _(
+            "Pick another time (e.g. one hour later), or give an explicit offset such as "
+            "{example}.").format(example=stamp + before))
         return None
     if kind is LocalTimeKind.AMBIGUOUS:
         first, second = transition_offsets(moment, tz)
-        r.error(path, "SCHED-DST-AMBIGUOUS", f"{moment:%Y-%m-%d %H:%M} happens twice in "
-                f"{tz.key}: the clocks go back an hour that night.",
-                f"Add the offset: {moment:%Y-%m-%dT%H:%M}{first} for the first time, "
-                f"{moment:%Y-%m-%dT%H:%M}{second} for the second.")
+        r.error(path, "SCHED-DST-AMBIGUOUS", _(
+            "{time} happens twice in {zone}: the clocks go back an hour that night."
+        ).format(time=when, zone=tz.key), _(
+            "Add the offset: {first} for the first time, {second} for the second.").format(
+                first=stamp + first, second=stamp + second))
         return None
     return moment.replace(tzinfo=tz)
 
@@ -338,18 +354,21 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
         return Schedule()
     kinds = [k for k in ("at", "cron", "slot") if m.get(k) is not None]
     if len(kinds) != 1:
-        r.error(("schedule",), "SCHED-KIND", "schedule needs exactly one of 'at', 'cron' or "
-                "'slot'" + (f", not {' and '.join(kinds)}." if kinds else "."),
-                "One-off: 'at: 2027-01-14 09:30'; recurring: \"cron: '0 9 * * mon'\"; "
-                "next free slot: 'slot: next'.", key=True)
+        message = (_("schedule needs exactly one of 'at', 'cron' or 'slot', not {kinds}."
+                     ).format(kinds=_(" and ").join(kinds)) if kinds else
+                   _("schedule needs exactly one of 'at', 'cron' or 'slot'."))
+        r.error(("schedule",), "SCHED-KIND", message,
+                _("One-off: 'at: 2027-01-14 09:30'; recurring: \"cron: '0 9 * * mon'\"; "
+                  "next free slot: 'slot: next'."), key=True)
         return Schedule()
     misfire = (r.choice(m["misfire"], ("schedule", "misfire"), MISFIRE_POLICIES)
                if m.get("misfire") is not None else None)
     kind = kinds[0]
     for extra in ("start", "until", "count"):
         if kind != "cron" and m.get(extra) is not None:
-            r.error(("schedule", extra), "SCHED-KIND", f"'{extra}' belongs to a recurring "
-                    "'cron' schedule.", f"Remove '{extra}'.", key=True)
+            r.error(("schedule", extra), "SCHED-KIND",
+                    _("'{key}' belongs to a recurring 'cron' schedule.").format(key=extra),
+                    _("Remove '{key}'.").format(key=extra), key=True)
     if kind == "at":
         return Schedule(at=parse_moment(r, m["at"], ("schedule", "at"), tz), misfire=misfire)
     if kind == "slot":
@@ -363,22 +382,23 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
             spec = cronspec.parse(expression)
         except cronspec.CronSyntaxError as exc:
             r.error(("schedule", "cron"), "SCHED-CRON", f"'{expression}': {exc}.",
-                    "Five fields: minute hour day month weekday, e.g. '0 9 * * mon' for "
-                    "Mondays at 09:00.")
+                    _("Five fields: minute hour day month weekday, e.g. '0 9 * * mon' for "
+                      "Mondays at 09:00."))
     start = parse_moment(r, m.get("start"), ("schedule", "start"), tz, date_only_time=time(0, 0))
     until = parse_moment(r, m.get("until"), ("schedule", "until"), tz,
                          date_only_time=time(23, 59, 59))
     count = r.integer(m.get("count"), ("schedule", "count"), minimum=1, maximum=1000)
     if count is not None and until is not None:
-        r.error(("schedule", "count"), "SCHED-KIND", "give 'until' or 'count', not both.",
-                "Keep the one that says when the series ends.", key=True)
+        r.error(("schedule", "count"), "SCHED-KIND", _("give 'until' or 'count', not both."),
+                _("Keep the one that says when the series ends."), key=True)
     if count is not None and start is None and m.get("start") is None:
-        r.error(("schedule", "count"), "SCHED-COUNT-START", "'count' needs a 'start' date, so "
-                "the series does not begin again every time the file is read.",
-                "Add 'start: 2027-01-04' (the first day the series may run).", key=True)
+        r.error(("schedule", "count"), "SCHED-COUNT-START", _(
+            "'count' needs a 'start' date, so the series does not begin again every time the "
+            "file is read."), _("Add 'start: 2027-01-04' (the first day the series may run)."),
+            key=True)
     if start and until and until <= start:
-        r.error(("schedule", "until"), "SCHED-RANGE", "'until' is not after 'start'.",
-                "Check the two dates.")
+        r.error(("schedule", "until"), "SCHED-RANGE", _("'until' is not after 'start'."),
+                _("Check the two dates."))
     return Schedule(cron=spec, start=start, until=until, count=count, misfire=misfire)
 
 
@@ -391,8 +411,8 @@ def _event(r: Reader, value: Any, tz: ZoneInfo) -> Event | None:
     starts = parse_moment(r, m.get("starts"), ("event", "starts"), tz)
     ends = parse_moment(r, m.get("ends"), ("event", "ends"), tz)
     if starts and ends and ends <= starts:
-        r.error(("event", "ends"), "EVENT-RANGE", "the event ends before it starts.",
-                "Check 'starts' and 'ends'.")
+        r.error(("event", "ends"), "EVENT-RANGE", _("the event ends before it starts."),
+                _("Check 'starts' and 'ends'."))
     return Event(name=r.text(m.get("name"), ("event", "name")), starts=starts, ends=ends,
                  place=r.text(m.get("place"), ("event", "place")),
                  url=_url(r, m.get("url"), ("event", "url")))

@@ -9,6 +9,7 @@ from typing import Any
 
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.i18n import _, ngettext
 from bmnsocial.media import human_size
 from bmnsocial.planning import Occurrence, occurrences
 from bmnsocial.platforms import LABELS
@@ -35,29 +36,36 @@ def build(checked: CheckedPost, config: Config, now: datetime,
 def schedule_text(preview: Preview) -> str:
     s = preview.checked.post.schedule
     if s.kind == "at":
-        return "once, at a fixed time"
+        return _("once, at a fixed time")
     if s.kind == "slot":
-        return "in the next free posting slot"
+        return _("in the next free posting slot")
     if s.kind == "cron" and s.cron is not None:
-        ends = (f", until {s.until:%Y-%m-%d}" if s.until else
-                f", {s.count} times from {s.start:%Y-%m-%d}" if s.count and s.start else "")
-        return f"recurring, cron '{s.cron.expression}'{ends}"
-    return "not scheduled (publish it with 'bmnsocial post FILE --now')"
+        if s.until:
+            return _("recurring, cron '{cron}', until {date}").format(
+                cron=s.cron.expression, date=f"{s.until:%Y-%m-%d}")
+        if s.count and s.start:
+            return ngettext("recurring, cron '{cron}', {count} time from {date}",
+                            "recurring, cron '{cron}', {count} times from {date}",
+                            s.count).format(cron=s.cron.expression, count=s.count,
+                                            date=f"{s.start:%Y-%m-%d}")
+        return _("recurring, cron '{cron}'").format(cron=s.cron.expression)
+    return _("not scheduled (publish it with 'bmnsocial post FILE --now')")
 
 
 def format_text(preview: Preview, config: Config) -> str:
     post = preview.checked.post
     cat = post.category
     lines = [f"{post.file} — {post.id}",
-             f"  Category {cat.rank}: {cat.slug} — {cat.label_es}",
-             f"  Schedule: {schedule_text(preview)}"]
+             "  " + _("Category {rank}: {slug} — {label}").format(
+                 rank=cat.rank, slug=cat.slug, label=cat.label()),
+             "  " + _("Schedule: {schedule}").format(schedule=schedule_text(preview))]
     if preview.occurrences:
-        lines.append("  Next occurrences (" + config.timezone_name + "):")
+        lines.append("  " + _("Next occurrences ({zone}):").format(zone=config.timezone_name))
         for occ in preview.occurrences:
             note = f"  [{occ.note}]" if occ.note else ""
             lines.append(f"    {describe(occ.due, config.timezone)}{note}")
     elif post.schedule.kind != "none":
-        lines.append("  Next occurrences: none ahead")
+        lines.append("  " + _("Next occurrences: none ahead"))
     for rendered in preview.checked.rendered:
         lines.append("")
         lines.extend(_platform_lines(rendered))
@@ -70,20 +78,23 @@ def format_text(preview: Preview, config: Config) -> str:
 def _platform_lines(rendered: Rendered) -> list[str]:
     label = LABELS[rendered.platform]
     parts = rendered.parts
-    kind = f"thread of {len(parts)} tweets" if len(parts) > 1 else "1 message"
+    kind = (_("thread of {count} tweets").format(count=len(parts)) if len(parts) > 1
+            else _("1 message"))
     lines = [f"  ── {label} ── {kind}"]
     for i, part in enumerate(parts, 1):
-        over = "  OVER THE LIMIT" if part.length > part.limit else ""
+        over = "  " + _("OVER THE LIMIT") if part.length > part.limit else ""
         head = f"[{i}/{len(parts)}] " if len(parts) > 1 else ""
-        lines.append(f"  {head}{part.length}/{part.limit} characters{over}")
+        lines.append(f"  {head}" + _("{length}/{limit} characters").format(
+            length=part.length, limit=part.limit) + over)
         for text_line in part.text.splitlines() or [""]:
             lines.append(textwrap.indent(text_line, "  │ ") if text_line else "  │")
         for m in part.media:
-            alt = f'alt: "{m.alt}"' if m.alt else "NO ALT TEXT"
+            alt = (_('alt: "{alt}"').format(alt=m.alt) if m.alt else _("NO ALT TEXT"))
             lines.append(f"  + {m.info.relative} ({m.info.mime}, {human_size(m.info.size)}) "
                          f"{alt}")
     if rendered.link:
-        lines.append(f"  link (shown as a preview card): {rendered.link}")
+        lines.append("  " + _("link (shown as a preview card): {link}").format(
+            link=rendered.link))
     return lines
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from bmnsocial.i18n import _
 from bmnsocial.ledger import Ledger, Row, Status
 from bmnsocial.locks import ProcessLock, claimer_alive
 from bmnsocial.payload import from_payload
@@ -145,7 +146,7 @@ class Publisher:
         claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now())
         if claimed is None:
             return None
-        log.info("sending %s to %s (occurrence %s, attempt %d)", row.post_id, row.platform,
+        log.info(_("sending %s to %s (occurrence %s, attempt %d)"), row.post_id, row.platform,
                  row.occurrence, claimed.attempts)
         return self._send(claimed)
 
@@ -159,11 +160,11 @@ class Publisher:
         except PublishError as exc:
             return self._failed(row, exc)
         except Exception as exc:  # a bug must not lose the row: a person looks at it
-            log.exception("unexpected error publishing %s to %s", row.post_id, row.platform)
+            log.exception(_("unexpected error publishing %s to %s"), row.post_id, row.platform)
             return self.ledger.mark_unconfirmed(
-                row.id, f"internal error ({type(exc).__name__}); check the platform before "
-                "retrying", "internal", self.clock.now())
-        log.info("published %s on %s: %s", row.post_id, row.platform, published.url)
+                row.id, _("internal error ({error}); check the platform before retrying").format(
+                    error=type(exc).__name__), "internal", self.clock.now())
+        log.info(_("published %s on %s: %s"), row.post_id, row.platform, published.url)
         return self.ledger.mark_published(row.id, published.id, published.url,
                                           list(published.part_ids) or [published.id],
                                           self.clock.now())
@@ -176,14 +177,15 @@ class Publisher:
             # Often our own earlier attempt that did go out: look before calling it a failure.
             return self.reconcile(current, duplicate_refused=exc.message)
         if isinstance(exc, AuthError | Rejected):
-            log.error("%s on %s failed: %s", row.post_id, row.platform, exc.message)
+            log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
             return self.ledger.mark_failed(row.id, exc.message, kind, now)
         if isinstance(exc, Unconfirmed):
             return self.ledger.mark_unconfirmed(row.id, exc.message, kind, now)
         started = row.first_attempt_at or now
         if now - started > self.policy.deadline:
             hours = self.policy.deadline.total_seconds() / 3600
-            message = (f"gave up after {row.attempts} attempts over {hours:g} h: {exc.message}")
+            message = _("gave up after {attempts} attempts over {hours} h: {error}").format(
+                attempts=row.attempts, hours=f"{hours:g}", error=exc.message)
             if exc.sent:
                 return self.ledger.mark_unconfirmed(row.id, message, kind, now)
             return self.ledger.mark_failed(row.id, message, kind, now)
@@ -191,7 +193,7 @@ class Publisher:
         retry_at = now + timedelta(seconds=wait)
         if isinstance(exc, RateLimited) and exc.retry_at is not None:
             retry_at = max(retry_at, exc.retry_at)
-        log.warning("%s on %s: %s; retrying at %s", row.post_id, row.platform, exc.message,
+        log.warning(_("%s on %s: %s; retrying at %s"), row.post_id, row.platform, exc.message,
                     retry_at.isoformat(timespec="seconds"))
         if exc.sent:
             retry_at = max(retry_at, now + timedelta(seconds=self.policy.reconcile_delay_seconds))
@@ -211,19 +213,19 @@ class Publisher:
             started = row.first_attempt_at or now
             if now - started > self.policy.deadline:
                 return self.ledger.mark_unconfirmed(
-                    row.id, f"could not check {row.platform} before the deadline: "
-                    f"{exc.message}", "reconcile", now)
+                    row.id, _("could not check {platform} before the deadline: {error}").format(
+                        platform=row.platform, error=exc.message), "reconcile", now)
             # Looking again grows with the time already spent (doubling, like the sends).
             waited = (now - started).total_seconds()
             wait = min(self.policy.cap_seconds, max(self.policy.base_seconds, waited))
             retry_at = now + timedelta(seconds=wait * (0.5 + self.rng.random() / 2))
             return self.ledger.hold_for_reconcile(
-                row.id, retry_at, f"cannot check the platform yet: {exc.message}",
-                type(exc).__name__, now)
+                row.id, retry_at, _("cannot check the platform yet: {error}").format(
+                    error=exc.message), type(exc).__name__, now)
         except PublishError as exc:
             return self.ledger.mark_unconfirmed(
-                row.id, f"could not check whether it was published: {exc.message}",
-                type(exc).__name__, now)
+                row.id, _("could not check whether it was published: {error}").format(
+                    error=exc.message), type(exc).__name__, now)
         ids = list(row.part_ids)
         by_id = {p.id: p for p in remote}
         for part in rendered.parts[len(ids):]:
@@ -233,25 +235,27 @@ class Publisher:
                        and (previous is None or p.reply_to in (previous, None))]
             if len(matches) > 1:
                 return self.ledger.mark_unconfirmed(
-                    row.id, f"{len(matches)} posts on {row.platform} match this text; check "
-                    "which is ours and remove the extra ones", "reconcile", now)
+                    row.id, _("{count} posts on {platform} match this text; check which is ours "
+                              "and remove the extra ones").format(
+                                  count=len(matches), platform=row.platform), "reconcile", now)
             if not matches:
                 break
             ids.append(matches[0].id)
         if ids and len(ids) == len(rendered.parts):
             first: RemotePost | None = by_id.get(ids[0])
-            log.info("%s on %s was already published: found it on the platform", row.post_id,
+            log.info(_("%s on %s was already published: found it on the platform"), row.post_id,
                      row.platform)
             return self.ledger.mark_published(row.id, ids[0], first.url if first else "", ids,
                                               now, how="reconciled")
         if duplicate_refused is not None:
             return self.ledger.mark_failed(
-                row.id, f"{duplicate_refused} (an identical post exists that bmnsocial did "
-                "not send: change the text)", "Rejected", now)
+                row.id, _("{error} (an identical post exists that bmnsocial did not send: change "
+                          "the text)").format(error=duplicate_refused), "Rejected", now)
         self.ledger.save_progress(row.id, ids, now)
         # Confirmed absent (or partly present, the rest absent): sending the rest is safe.
-        return self.ledger.requeue(row.id, now, "not found on the platform after an "
-                                   "interrupted attempt; sending again", "reconciled", now)
+        return self.ledger.requeue(row.id, now, _("not found on the platform after an "
+                                                  "interrupted attempt; sending again"),
+                                   "reconciled", now)
 
 
 def from_payload_json(payload: str) -> Rendered:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bmnsocial.config import Config
 from bmnsocial.errors import UsageError
+from bmnsocial.i18n import _
 from bmnsocial.ledger import ONCE, Ledger, Row, Status
 from bmnsocial.payload import content_hash, dumps
 from bmnsocial.planning import next_free_slot, occurrences
@@ -36,13 +37,14 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
     chosen = [r for r in checked.rendered if not platforms or r.platform in platforms]
     if post.schedule.kind == "cron":
         if at is not None:
-            raise UsageError(f"{post.file}: --at does not apply to a recurring post; edit its "
-                             "schedule instead.")
+            raise UsageError(_("{file}: --at does not apply to a recurring post; edit its "
+                               "schedule instead.").format(file=post.file))
         horizon = now + timedelta(days=config.horizon_days)
         dues = [o.due for o in occurrences(post, config, now, until=horizon)]
         if immediately:
             if not dues:
-                raise UsageError(f"{post.file}: the recurring post has no occurrence left.")
+                raise UsageError(_("{file}: the recurring post has no occurrence left.").format(
+                    file=post.file))
             # --now publishes the next occurrence early, so the daemon will not send it again.
             return [Planned(r, occurrence_key(dues[0]), now) for r in chosen]
         return [Planned(r, occurrence_key(d), d) for d in dues for r in chosen]
@@ -62,18 +64,18 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
                 statuses=(Status.QUEUED, Status.SENDING, Status.PUBLISHED))}
             slot = next_free_slot(config, now, taken)
             if slot is None:
-                raise UsageError(f"{post.file}: no free posting slot in the next "
-                                 f"{config.horizon_days} days.")
+                raise UsageError(_("{file}: no free posting slot in the next {days} days."
+                                   ).format(file=post.file, days=config.horizon_days))
             due = slot
     else:
-        raise UsageError(f"{post.file} has no schedule: publish it with --now, or give a time "
-                         "with --at '2027-01-14 09:00'.")
+        raise UsageError(_("{file} has no schedule: publish it with --now, or give a time with "
+                           "--at '2027-01-14 09:00'.").format(file=post.file))
     return [Planned(r, ONCE, due) for r in chosen]
 
 
 def enqueue(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
             now: datetime) -> list[Row]:
-    return [row for row, _ in upsert(ledger, checked, planned, now)]
+    return [row for row, _change in upsert(ledger, checked, planned, now)]
 
 
 def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],

@@ -7,21 +7,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from bmnsocial.diagnostics import Diagnostic, Severity
+from bmnsocial.i18n import N_, _
 from bmnsocial.yamlsafe import Document, PathKey
 
-_TYPE_NAMES = {dict: "a mapping (key: value lines)", list: "a list", str: "text",
-               int: "a whole number", bool: "true or false", float: "a number"}
+_TYPE_NAMES = {dict: N_("a mapping (key: value lines)"), list: N_("a list"), str: N_("text"),
+               int: N_("a whole number"), bool: N_("true or false"), float: N_("a number")}
 
 
 def type_name(value: Any) -> str:
     if value is None:
-        return "empty"
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
+        return _("empty")
+    name = _TYPE_NAMES.get(type(value))
+    return _(name) if name else type(value).__name__
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return _("did you mean '{choice}'?").format(choice=close[0]) if close else ""
 
 
 class Reader:
@@ -50,24 +52,27 @@ class Reader:
         label = self.prefix
         for part in path:
             label += f"[{part}]" if isinstance(part, int) else f"{'.' if label else ''}{part}"
-        return label or "the document"
+        return label or _("the document")
 
     # -- typed getters
     def mapping(self, value: Any, path: PathKey, allowed: Iterable[str],
                 required: Iterable[str] = ()) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self._wrong_type(value, path, "a mapping (key: value lines)")
+            self._wrong_type(value, path, _("a mapping (key: value lines)"))
             return None
         allowed = tuple(allowed)
         for key in value:
             if key not in allowed:
-                hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}."
+                hint = did_you_mean(key, allowed) or _("allowed keys: {keys}.").format(
+                    keys=", ".join(allowed))
                 self.error((*path, key), "SCHEMA-UNKNOWN-KEY",
-                           f"unknown key '{key}' in {self.label(path)}.", hint, key=True)
+                           _("unknown key '{key}' in {where}.").format(
+                               key=key, where=self.label(path)), hint, key=True)
         for key in required:
             if value.get(key) is None:
-                self.error(path, "SCHEMA-REQUIRED", f"{self.label(path)} needs '{key}'.",
-                           f"Add a line '{key}: …'.", key=bool(path))
+                self.error(path, "SCHEMA-REQUIRED",
+                           _("{where} needs '{key}'.").format(where=self.label(path), key=key),
+                           _("Add a line '{key}: …'.").format(key=key), key=bool(path))
         return value
 
     def text(self, value: Any, path: PathKey, *, allow_empty: bool = False) -> str | None:
@@ -78,11 +83,11 @@ class Reader:
             if isinstance(value, bool | int | float):
                 value = self.doc.source_text.get(path, str(value))
             if not isinstance(value, str):
-                self._wrong_type(value, path, "text")
+                self._wrong_type(value, path, _("text"))
                 return None
         if not allow_empty and not value.strip():
-            self.error(path, "SCHEMA-EMPTY", f"{self.label(path)} is empty.",
-                       "Write something or remove the line.")
+            self.error(path, "SCHEMA-EMPTY", _("{where} is empty.").format(where=self.label(path)),
+                       _("Write something or remove the line."))
             return None
         return value
 
@@ -92,7 +97,7 @@ class Reader:
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list):
-            self._wrong_type(value, path, "a list of text")
+            self._wrong_type(value, path, _("a list of text"))
             return None
         out: list[str] = []
         for i, item in enumerate(value):
@@ -106,11 +111,11 @@ class Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self._wrong_type(value, path, "a whole number")
+            self._wrong_type(value, path, _("a whole number"))
             return None
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-            self.error(path, "SCHEMA-VALUE", f"{self.label(path)} must be {bounds}, not {value}.")
+            self.error(path, "SCHEMA-VALUE", out_of_bounds(self.label(path), value, minimum,
+                                                           maximum))
             return None
         return value
 
@@ -118,7 +123,7 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, bool):
-            self._wrong_type(value, path, "true or false")
+            self._wrong_type(value, path, _("true or false"))
             return None
         return value
 
@@ -128,12 +133,24 @@ class Reader:
             return None
         choices = tuple(choices)
         if text not in choices:
-            hint = did_you_mean(text, choices) or f"use one of: {', '.join(choices)}."
-            self.error(path, "SCHEMA-VALUE", f"'{text}' is not valid for {self.label(path)}.", hint)
+            hint = did_you_mean(text, choices) or _("use one of: {choices}.").format(
+                choices=", ".join(choices))
+            self.error(path, "SCHEMA-VALUE", _("'{value}' is not valid for {where}.").format(
+                value=text, where=self.label(path)), hint)
             return None
         return text
 
     def _wrong_type(self, value: Any, path: PathKey, expected: str) -> None:
         self.error(path, "SCHEMA-TYPE",
-                   f"{self.label(path)} must be {expected}, not {type_name(value)}.",
-                   "See docs/post-format.md for the format of each field.")
+                   _("{where} must be {expected}, not {actual}.").format(
+                       where=self.label(path), expected=expected, actual=type_name(value)),
+                   _("See docs/post-format.md for the format of each field."))
+
+
+def out_of_bounds(where: str, value: object, minimum: object, maximum: object | None) -> str:
+    """'WHERE must be between MIN and MAX, not VALUE.' (or '>= MIN' without a maximum)."""
+    if maximum is None:
+        return _("{where} must be >= {minimum}, not {value}.").format(
+            where=where, minimum=minimum, value=value)
+    return _("{where} must be between {minimum} and {maximum}, not {value}.").format(
+        where=where, minimum=minimum, maximum=maximum, value=value)

@@ -70,20 +70,22 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines (comments and blank lines ignored); refused unless only its owner can
     read it (mode 0600 or stricter)."""
     from bmnsocial.errors import BmnError
+    from bmnsocial.i18n import _
 
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        raise BmnError(f"cannot read the secrets file {path}: {exc.strerror}.") from None
+        raise BmnError(_("cannot read the secrets file {file}: {reason}.").format(
+            file=path, reason=exc.strerror)) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise BmnError(f"the secrets file {path} can be read by others (mode "
-                       f"{stat.S_IMODE(mode):o}); run: chmod 600 {path}")
+        raise BmnError(_("the secrets file {file} can be read by others (mode {mode}); run: "
+                         "chmod 600 {file}").format(file=path, mode=f"{stat.S_IMODE(mode):o}"))
     values: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
     return values
 

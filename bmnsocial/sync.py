@@ -16,6 +16,7 @@ from pathlib import Path
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.errors import UsageError
+from bmnsocial.i18n import _
 from bmnsocial.ledger import Ledger, Status
 from bmnsocial.queueing import plan, upsert
 from bmnsocial.validation import Progress, validate_paths
@@ -37,9 +38,11 @@ class SyncReport:
         return not self.invalid_files
 
     def summary(self) -> str:
-        return (f"{self.files} files: {self.new} occurrences queued, {self.updated} updated, "
-                f"{self.cancelled} cancelled, {self.unchanged} unchanged; "
-                f"{len(self.invalid_files)} invalid files left as they were.")
+        return _("{files} files: {new} occurrences queued, {updated} updated, {cancelled} "
+                 "cancelled, {unchanged} unchanged; {invalid} invalid files left as they were."
+                 ).format(files=self.files, new=self.new, updated=self.updated,
+                          cancelled=self.cancelled, unchanged=self.unchanged,
+                          invalid=len(self.invalid_files))
 
 
 def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
@@ -61,8 +64,8 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
                 continue
             # Its time passed before anything queued it (the server was down when it arrived):
             # queued late, so the misfire policy publishes, moves or skips it, with a record.
-            report.notes.append(f"{post.file}: its time passed before it was queued; the "
-                                "misfire policy decides what happens to it.")
+            report.notes.append(_("{file}: its time passed before it was queued; the misfire "
+                                  "policy decides what happens to it.").format(file=post.file))
         elif own:
             report.invalid_files.append(post.file)
             report.problems.extend(own)
@@ -73,13 +76,13 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         except UsageError as exc:
             report.notes.append(str(exc))
             continue
-        for _, change in upsert(ledger, checked, planned, now):
+        for _row, change in upsert(ledger, checked, planned, now):
             if change in ("new", "updated", "unchanged"):
                 setattr(report, change, getattr(report, change) + 1)
         wanted = {(p.rendered.platform, p.occurrence) for p in planned}
         for row in ledger.rows(statuses=(Status.QUEUED,), post_id=post.id):
             if (row.platform, row.occurrence) not in wanted and row.due > now:
-                ledger.mark_cancelled(row.id, "no longer in the post's schedule or platforms",
+                ledger.mark_cancelled(row.id, _("no longer in the post's schedule or platforms"),
                                       now)
                 report.cancelled += 1
     parsed = {c.post.file for c in result.posts}
@@ -89,8 +92,8 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     if full:
         for row in ledger.rows(statuses=(Status.QUEUED,)):
             if row.post_id not in present and row.source_file not in protected:
-                ledger.mark_cancelled(row.id, "the post no longer exists (file deleted or id "
-                                      "changed)", now)
+                ledger.mark_cancelled(row.id, _("the post no longer exists (file deleted or id "
+                                        "changed)"), now)
                 report.cancelled += 1
     report.invalid_files.sort()
     return report

@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from bmnsocial.i18n import N_, _
+
+WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+                 N_("Saturday"), N_("Sunday"))
 
 
 class LocalTimeKind(StrEnum):
@@ -56,8 +59,9 @@ def now(tz: ZoneInfo | None = None) -> datetime:
     except ValueError:
         from bmnsocial.errors import UsageError
 
-        raise UsageError(f"BMNSOCIAL_NOW={fixed!r} is not an ISO 8601 date and time "
-                         "(e.g. 2027-01-14T09:00-05:00); unset it to use the real clock.") from None
+        raise UsageError(_("BMNSOCIAL_NOW={value} is not an ISO 8601 date and time "
+                           "(e.g. 2027-01-14T09:00-05:00); unset it to use the real clock."
+                           ).format(value=repr(fixed))) from None
     if current.tzinfo is None:
         current = current.replace(tzinfo=UTC)
     return current.astimezone(tz) if tz else current
@@ -67,7 +71,7 @@ def describe(moment: datetime, tz: ZoneInfo) -> str:
     """'Thursday 2027-01-14 09:00 (-05:00)' in the given zone."""
     local = moment.astimezone(tz)
     offset = local.strftime("%z")
-    return (f"{WEEKDAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M} "
+    return (f"{_(WEEKDAY_NAMES[local.weekday()])} {local:%Y-%m-%d %H:%M} "
             f"({offset[:3]}:{offset[3:]})")
 
 
@@ -82,15 +86,19 @@ def parse_user_time(text: str, tz: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"'{text}' is not a date and time; write it like 2027-01-14 09:30 "
-                         "or 2027-01-14T09:30-05:00.") from None
+        raise UsageError(_("'{value}' is not a date and time; write it like 2027-01-14 09:30 "
+                           "or 2027-01-14T09:30-05:00.").format(value=text)) from None
     if moment.tzinfo is not None:
         return moment
     kind = classify(moment, tz)
     if kind is not LocalTimeKind.NORMAL:
         first, second = transition_offsets(moment, tz)
-        what = "does not exist" if kind is LocalTimeKind.NONEXISTENT else "happens twice"
-        raise UsageError(f"{text} {what} in {tz.key} (DST change); add an offset such as "
-                         f"{moment:%Y-%m-%dT%H:%M}{first}"
-                         + (f" or {second}" if kind is LocalTimeKind.AMBIGUOUS else "") + ".")
+        example = f"{moment:%Y-%m-%dT%H:%M}{first}"
+        if kind is LocalTimeKind.NONEXISTENT:
+            raise UsageError(_("{value} does not exist in {zone} (DST change); add an offset "
+                               "such as {example}.").format(value=text, zone=tz.key,
+                                                            example=example))
+        raise UsageError(_("{value} happens twice in {zone} (DST change); add an offset such "
+                           "as {example} or {second}.").format(
+                               value=text, zone=tz.key, example=example, second=second))
     return moment.replace(tzinfo=tz)

@@ -14,6 +14,7 @@ from pathlib import Path
 from bmnsocial.categories import Rule
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
+from bmnsocial.i18n import _, ngettext
 from bmnsocial.post import HASHTAG_IN_TEXT, Post, parse_post
 from bmnsocial.render import MediaCache, Rendered, findings_to_diagnostics, render
 from bmnsocial.twitter_text import extract_urls
@@ -61,8 +62,12 @@ class ValidationResult:
     def summary(self) -> str:
         n, bad = len(self.files), len(self.invalid_files)
         e, w = len(self.errors), len(self.warnings)
-        return (f"{n} file{'s' * (n != 1)} checked: {n - bad} valid, {bad} invalid; "
-                f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}.")
+        files = ngettext("1 file checked", "{n} files checked", n).format(n=n)
+        errors = ngettext("1 error", "{n} errors", e).format(n=e)
+        warnings = ngettext("1 warning", "{n} warnings", w).format(n=w)
+        # TRANSLATORS: e.g. "3 files checked: 2 valid, 1 invalid; 1 error, 0 warnings."
+        return _("{files}: {valid} valid, {invalid} invalid; {errors}, {warnings}.").format(
+            files=files, valid=n - bad, invalid=bad, errors=errors, warnings=warnings)
 
 
 def display_path(path: Path, cwd: str | None = None) -> str:
@@ -79,7 +84,7 @@ def _display(text: str, absolute: bool, cwd: str) -> str:
 
 def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
     """Post files under the given paths: *.yaml and *.yml, outside hidden and media folders."""
-    for file, _, _ in _post_files(paths, config):
+    for file, _absolute, _id in _post_files(paths, config):
         yield Path(file)
 
 
@@ -171,7 +176,7 @@ def check_post(post: Post, config: Config, now: datetime,
 
 def _category_rules(post: Post, rendered: list[Rendered]) -> Iterator[Diagnostic]:
     doc, cat = post.doc, post.category
-    label = f"category {cat.rank} ({cat.slug})"
+    label = _("category {rank} ({slug})").format(rank=cat.rank, slug=cat.slug)
     texts = [p.text for r in rendered for p in r.parts]
     has_link = bool(post.link or any(post.content(p).link for p in post.platforms)
                     or any(extract_urls(t) for t in texts))
@@ -180,72 +185,79 @@ def _category_rules(post: Post, rendered: list[Rendered]) -> Iterator[Diagnostic
             for r in rendered:
                 if not any(m.info.kind in ("image", "gif") for m in r.media):
                     yield doc.diag(("media",), "CATEGORY-NEEDS-IMAGE",
-                                   f"{label} needs at least one image, and the {r.platform} "
-                                   "post has none.", "Add 'media:' with a photo and its alt text.",
-                                   key=True)
+                                   _("{category} needs at least one image, and the {platform} "
+                                     "post has none.").format(category=label, platform=r.platform),
+                                   _("Add 'media:' with a photo and its alt text."), key=True)
         elif rule is Rule.NEEDS_HASHTAG:
             own = post.hashtags or any(post.content(p).hashtags for p in post.platforms)
             if not own and not any(HASHTAG_IN_TEXT.search(t) for t in post.source_texts()):
-                yield doc.diag(("hashtags",), "CATEGORY-NEEDS-HASHTAG", f"{label} needs at least "
-                               "one hashtag of its own (the config's defaults do not count).",
-                               "Add 'hashtags: [SaludPública]' or a #hashtag in the text.",
-                               key=True)
+                yield doc.diag(("hashtags",), "CATEGORY-NEEDS-HASHTAG", _(
+                    "{category} needs at least one hashtag of its own (the config's defaults do "
+                    "not count).").format(category=label),
+                    _("Add 'hashtags: [SaludPública]' or a #hashtag in the text."), key=True)
         elif rule is Rule.NEEDS_LINK and not has_link:
-            yield doc.diag(("link",), "CATEGORY-NEEDS-LINK", f"{label} needs a link to the "
-                           "publication.", "Add 'link: https://…'.", key=True)
+            yield doc.diag(("link",), "CATEGORY-NEEDS-LINK", _(
+                "{category} needs a link to the publication.").format(category=label),
+                _("Add 'link: https://…'."), key=True)
         elif rule is Rule.SUGGESTS_LINK and not has_link:
-            yield doc.diag(("link",), "CATEGORY-SUGGESTS-LINK", f"{label} usually carries a "
-                           "link where readers learn more.", "Add 'link: https://…' if there "
-                           "is one.", key=True, severity=Severity.WARNING)
+            yield doc.diag(("link",), "CATEGORY-SUGGESTS-LINK", _(
+                "{category} usually carries a link where readers learn more.").format(
+                    category=label), _("Add 'link: https://…' if there is one."), key=True,
+                severity=Severity.WARNING)
         elif rule is Rule.SUGGESTS_IMAGE_OR_LINK and not has_link and not any(
                 r.media for r in rendered):
-            yield doc.diag(("media",), "CATEGORY-SUGGESTS-IMAGE", f"{label} shows best with a "
-                           "photo of the item or a link to the catalogue.",
-                           "Add 'media:' or 'link:'.", key=True, severity=Severity.WARNING)
+            yield doc.diag(("media",), "CATEGORY-SUGGESTS-IMAGE", _(
+                "{category} shows best with a photo of the item or a link to the catalogue."
+            ).format(category=label), _("Add 'media:' or 'link:'."), key=True,
+                severity=Severity.WARNING)
         elif rule is Rule.SUGGESTS_QUESTION and not any(_QUESTION.search(t) for t in texts):
-            yield doc.diag(("text",), "CATEGORY-SUGGESTS-QUESTION", f"{label} invites "
-                           "replies, but the text asks no question.", "End with a question, "
-                           "e.g. '¿Qué libro nos recomiendan?'.", key=True,
-                           severity=Severity.WARNING)
+            yield doc.diag(("text",), "CATEGORY-SUGGESTS-QUESTION", _(
+                "{category} invites replies, but the text asks no question.").format(
+                    category=label), _("End with a question, e.g. '¿Qué libro nos "
+                                       "recomiendan?'."), key=True, severity=Severity.WARNING)
         elif rule is Rule.NEEDS_EVENT_START and (post.event is None or not post.event.starts):
-            yield doc.diag(("event",), "CATEGORY-NEEDS-EVENT", f"{label} needs the event's "
-                           "date and time.", "Add 'event: {starts: 2027-01-20 10:00, place: …}'.",
-                           key=True)
+            yield doc.diag(("event",), "CATEGORY-NEEDS-EVENT", _(
+                "{category} needs the event's date and time.").format(category=label),
+                _("Add 'event: {{starts: 2027-01-20 10:00, place: …}}'.").format(), key=True)
         elif rule is Rule.NEEDS_STREAM and (post.event is None or not post.event.starts
                                              or not post.event.url):
-            yield doc.diag(("event",), "CATEGORY-NEEDS-STREAM", f"{label} needs the stream's "
-                           "start time and link.", "Add 'event: {starts: 2027-01-20 10:00, "
-                           "url: https://…}'.", key=True)
+            yield doc.diag(("event",), "CATEGORY-NEEDS-STREAM", _(
+                "{category} needs the stream's start time and link.").format(category=label),
+                _("Add 'event: {{starts: 2027-01-20 10:00, url: https://…}}'.").format(),
+                key=True)
         elif rule is Rule.NEEDS_CONSENT and any(r.media for r in rendered) and not post.consent:
-            yield doc.diag(("consent",), "CATEGORY-NEEDS-CONSENT", f"{label} shows people: "
-                           "confirm that everyone pictured agreed to be published.",
-                           "Add 'consent: true' once you have their permission.", key=True)
+            yield doc.diag(("consent",), "CATEGORY-NEEDS-CONSENT", _(
+                "{category} shows people: confirm that everyone pictured agreed to be published."
+            ).format(category=label), _("Add 'consent: true' once you have their permission."),
+                key=True)
         elif rule is Rule.NEEDS_APPROVAL and not post.approved_by:
-            yield doc.diag(("approved_by",), "CATEGORY-NEEDS-APPROVAL", f"{label} speaks for "
-                           "the institution and needs the name of whoever approved it.",
-                           "Add 'approved_by: <name of the director or editor>'.", key=True)
+            yield doc.diag(("approved_by",), "CATEGORY-NEEDS-APPROVAL", _(
+                "{category} speaks for the institution and needs the name of whoever approved "
+                "it.").format(category=label),
+                _("Add 'approved_by: <name of the director or editor>'."), key=True)
 
 
 def _schedule_rules(post: Post, config: Config, now: datetime) -> Iterator[Diagnostic]:
     doc, s = post.doc, post.schedule
     if s.at is not None and s.at <= now:
-        yield doc.diag(("schedule", "at"), "SCHED-PAST", f"the time {s.at:%Y-%m-%d %H:%M %z} "
-                       "has already passed.", "Set a future time, or publish now with "
-                       "'bmnsocial post FILE --now'.")
+        yield doc.diag(("schedule", "at"), "SCHED-PAST", _(
+            "the time {time} has already passed.").format(time=f"{s.at:%Y-%m-%d %H:%M %z}"),
+            _("Set a future time, or publish now with 'bmnsocial post FILE --now'."))
     if s.cron is not None and s.until is not None and s.until <= now:
-        yield doc.diag(("schedule", "until"), "SCHED-PAST", "this recurring post ended on "
-                       f"{s.until:%Y-%m-%d}.", "Move 'until' into the future, or delete the "
-                       "file when the series is over.")
+        yield doc.diag(("schedule", "until"), "SCHED-PAST", _(
+            "this recurring post ended on {date}.").format(date=f"{s.until:%Y-%m-%d}"),
+            _("Move 'until' into the future, or delete the file when the series is over."))
     if s.slot and not config.slots:
-        yield doc.diag(("schedule", "slot"), "SCHED-NO-SLOTS", "'slot: next' needs posting "
-                       "slots, and config.yaml defines none.", "Add 'slots:' to config.yaml, "
-                       "or give the post an 'at:' time.")
+        yield doc.diag(("schedule", "slot"), "SCHED-NO-SLOTS", _(
+            "'slot: next' needs posting slots, and config.yaml defines none."),
+            _("Add 'slots:' to config.yaml, or give the post an 'at:' time."))
     if post.event and post.event.starts and s.at and s.at >= post.event.starts:
         ends = post.event.ends
         late = ends is not None and s.at >= ends
         yield doc.diag(("schedule", "at"), "SCHED-AFTER-EVENT",
-                       f"the post goes out after the event {'ended' if late else 'started'}.",
-                       "Schedule it before 'event.starts'.",
+                       _("the post goes out after the event ended.") if late else
+                       _("the post goes out after the event started."),
+                       _("Schedule it before 'event.starts'."),
                        severity=Severity.ERROR if late else Severity.WARNING)
 
 
@@ -255,10 +267,11 @@ def cross_checks(posts: list[CheckedPost]) -> Iterator[Diagnostic]:
         post = c.post
         other = first_by_id.setdefault(post.id, post)
         if other is not post:
-            line, _ = other.doc.position(("id",))
-            yield post.doc.diag(("id",), "ID-DUPLICATE", f"the id '{post.id}' is already used "
-                                f"by {other.file}:{line}.", "Give each post its own id "
-                                "(by default the file name).", key=True)
+            line = other.doc.position(("id",))[0]
+            yield post.doc.diag(("id",), "ID-DUPLICATE", _(
+                "the id '{id}' is already used by {place}.").format(
+                    id=post.id, place=f"{other.file}:{line}"),
+                _("Give each post its own id (by default the file name)."), key=True)
     first_by_text: dict[str, tuple[Post, PathKey]] = {}
     for c in posts:
         for r in c.rendered:
@@ -267,13 +280,14 @@ def cross_checks(posts: list[CheckedPost]) -> Iterator[Diagnostic]:
             for part in r.parts:
                 owner, source = first_by_text.setdefault(part.text.strip(), (c.post, part.source))
                 if owner is not c.post:
-                    line, _ = owner.doc.position(source)
-                    yield c.post.doc.diag(part.source, "X-DUPLICATE", "X refuses a tweet "
-                                          f"identical to one in {owner.file}:{line}.",
-                                          "Change the wording of one of them.")
+                    line = owner.doc.position(source)[0]
+                    yield c.post.doc.diag(part.source, "X-DUPLICATE", _(
+                        "X refuses a tweet identical to one in {place}.").format(
+                            place=f"{owner.file}:{line}"),
+                        _("Change the wording of one of them."))
             if c.post.schedule.cron is not None:
-                yield c.post.doc.diag(("schedule", "cron"), "X-REPEAT", "this recurring post "
-                                      "sends the same text to X every time; X refuses a repeat "
-                                      "of a recent tweet.", "Publish it only on Facebook, or "
-                                      "vary it: one post per occurrence.",
-                                      severity=Severity.WARNING)
+                yield c.post.doc.diag(("schedule", "cron"), "X-REPEAT", _(
+                    "this recurring post sends the same text to X every time; X refuses a "
+                    "repeat of a recent tweet."),
+                    _("Publish it only on Facebook, or vary it: one post per occurrence."),
+                    severity=Severity.WARNING)

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import yaml
 
 from bmnsocial.diagnostics import Diagnostic, Severity
+from bmnsocial.i18n import _
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 16
@@ -116,8 +117,9 @@ def load_file(path: Path | str, display: str | None = None, *,
             raw = fh.read(max_bytes + 1)
     except OSError as exc:
         return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-UNREADABLE",
-                          f"cannot read the file: {exc.strerror or exc}.",
-                          "Check that it exists and that you may read it.")
+                          _("cannot read the file: {reason}.").format(
+                              reason=exc.strerror or exc),
+                          _("Check that it exists and that you may read it."))
     return load_bytes(raw, name, max_bytes=max_bytes)
 
 
@@ -126,44 +128,48 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
         return Diagnostic(name, line, col, Severity.ERROR, code, message, hint)
 
     if len(raw) > max_bytes:
-        return problem("FILE-TOO-LARGE", f"the file is larger than {max_bytes // 1024} KiB.",
-                       "A post file holds one post; put images in the media folder.")
+        return problem("FILE-TOO-LARGE",
+                       _("the file is larger than {kib} KiB.").format(kib=max_bytes // 1024),
+                       _("A post file holds one post; put images in the media folder."))
     nul = raw.find(b"\0")
     if nul >= 0:
-        return problem("FILE-BINARY", "the file is binary, not YAML text.",
-                       "Post files are UTF-8 text; was an image saved with a .yaml name?",
+        return problem("FILE-BINARY", _("the file is binary, not YAML text."),
+                       _("Post files are UTF-8 text; was an image saved with a .yaml name?"),
                        raw.count(b"\n", 0, nul) + 1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return problem("FILE-ENCODING", f"the file is not valid UTF-8 (byte {exc.start}).",
-                       "Save it as UTF-8 (in most editors: 'Save with encoding' → UTF-8).",
+        return problem("FILE-ENCODING",
+                       _("the file is not valid UTF-8 (byte {byte}).").format(byte=exc.start),
+                       _("Save it as UTF-8 (in most editors: 'Save with encoding' → UTF-8)."),
                        line, col)
     if not text.strip():
-        return problem("FILE-EMPTY", "the file is empty.",
-                       "Write a post (see docs/post-format.md) or delete the file.")
+        return problem("FILE-EMPTY", _("the file is empty."),
+                       _("Write a post (see docs/post-format.md) or delete the file."))
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        # PyYAML's own words ("mapping values are not allowed here") stay in English.
+        what = " ".join(filter(None, [exc.context, exc.problem])) or _("invalid YAML")
         if "nesting depth" in what:
-            return problem("YAML-DEPTH", "the YAML is nested too deeply.",
-                           "A post needs only a few levels of indentation.", line, col)
-        return problem("YAML-SYNTAX", f"YAML syntax error: {what}.",
-                       "Check indentation and quoting around this place "
-                       "(text with ':' or '#' needs quotes).", line, col)
+            return problem("YAML-DEPTH", _("the YAML is nested too deeply."),
+                           _("A post needs only a few levels of indentation."), line, col)
+        return problem("YAML-SYNTAX", _("YAML syntax error: {problem}.").format(problem=what),
+                       _("Check indentation and quoting around this place "
+                         "(text with ':' or '#' needs quotes)."), line, col)
     except yaml.YAMLError as exc:
-        return problem("YAML-SYNTAX", f"YAML syntax error: {exc}.", "Check the file's syntax.")
+        return problem("YAML-SYNTAX", _("YAML syntax error: {problem}.").format(problem=exc),
+                       _("Check the file's syntax."))
     except RecursionError:
-        return problem("YAML-DEPTH", "the YAML is nested too deeply.",
-                       "A post needs only a few levels of indentation.")
+        return problem("YAML-DEPTH", _("the YAML is nested too deeply."),
+                       _("A post needs only a few levels of indentation."))
     if node is None:
-        return problem("FILE-EMPTY", "the file is empty.",
-                       "Write a post (see docs/post-format.md) or delete the file.")
+        return problem("FILE-EMPTY", _("the file is empty."),
+                       _("Write a post (see docs/post-format.md) or delete the file."))
     doc = Document(name, None)
     try:
         doc.data = _Converter(doc, "&" in text).convert(node, (), 0)
@@ -184,16 +190,17 @@ class _Converter:
         line, col = mark.line + 1, mark.column + 1
         if self.seen is not None:
             if id(node) in self.seen:
-                raise YamlProblem(line, col, "YAML-ALIAS", "YAML anchors and aliases (& and *) "
-                                  "are not allowed in post files.", "Write the value out in full.")
+                raise YamlProblem(line, col, "YAML-ALIAS", _("YAML anchors and aliases (& and *) "
+                                  "are not allowed in post files."),
+                                  _("Write the value out in full."))
             self.seen.add(id(node))
         self.count += 1
         if self.count > MAX_NODES:
-            raise YamlProblem(line, col, "YAML-TOO-BIG", "the document has too many values.",
-                              "A post file holds one post.")
+            raise YamlProblem(line, col, "YAML-TOO-BIG", _("the document has too many values."),
+                              _("A post file holds one post."))
         if depth > MAX_DEPTH:
-            raise YamlProblem(line, col, "YAML-DEPTH", "the YAML is nested too deeply.",
-                              "A post needs only a few levels of indentation.")
+            raise YamlProblem(line, col, "YAML-DEPTH", _("the YAML is nested too deeply."),
+                              _("A post needs only a few levels of indentation."))
         self.doc.value_pos[path] = (line, col)
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
@@ -216,23 +223,25 @@ class _Converter:
                 kline, kcol = kmark.line + 1, kmark.column + 1
                 if key_node.tag != _STR:
                     if key_node.tag == _STD + "merge":
-                        raise YamlProblem(kline, kcol, "YAML-ALIAS", "YAML merge keys (<<) are "
-                                          "not allowed in post files.",
-                                          "Write the values out in full.")
+                        raise YamlProblem(kline, kcol, "YAML-ALIAS", _("YAML merge keys (<<) "
+                                          "are not allowed in post files."),
+                                          _("Write the values out in full."))
                     if not isinstance(key_node, yaml.ScalarNode) or (
                             key_node.tag not in _SCALAR_TAGS):
-                        raise YamlProblem(kline, kcol, "YAML-KEY", "a key must be plain text.",
-                                          "Write keys like 'text:' or 'media:'.")
+                        raise YamlProblem(kline, kcol, "YAML-KEY", _("a key must be plain text."),
+                                          _("Write keys like 'text:' or 'media:'."))
                 key = str(key_node.value)
                 if key in result:
                     raise YamlProblem(kline, kcol, "YAML-DUPLICATE-KEY",
-                                      f"the key '{key}' appears twice in the same mapping.",
-                                      "Keep one of them; YAML would silently drop the first.")
+                                      _("the key '{key}' appears twice in the same mapping."
+                                        ).format(key=key),
+                                      _("Keep one of them; YAML would silently drop the "
+                                        "first."))
                 child = (*path, key)
                 key_pos[child] = (kline, kcol)
                 result[key] = self.convert(value_node, child, depth + 1)
             return result
-        raise YamlProblem(line, col, "YAML-SYNTAX", "unsupported YAML node.", "")
+        raise YamlProblem(line, col, "YAML-SYNTAX", _("unsupported YAML node."), "")
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
         tag = node.tag
@@ -254,6 +263,7 @@ class _Converter:
     @staticmethod
     def _bad_tag(tag: str, line: int, col: int) -> YamlProblem:
         shown = "!!" + tag[len(_STD):] if tag.startswith(_STD) else tag
-        return YamlProblem(line, col, "YAML-TAG", f"the YAML tag '{shown}' is not allowed.",
-                           "Remove the '!' tag; post files hold only text, numbers, lists and "
-                           "mappings.")
+        return YamlProblem(line, col, "YAML-TAG",
+                           _("the YAML tag '{tag}' is not allowed.").format(tag=shown),
+                           _("Remove the '!' tag; post files hold only text, numbers, lists and "
+                             "mappings."))

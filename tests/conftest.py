@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bmnsocial import i18n
 from bmnsocial.config import Config, load_config
 from tests.helpers import NOW, REPO, WritePost
 
@@ -15,6 +16,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("BMNSOCIAL_CONFIG", "BMNSOCIAL_HOME", "BMNSOCIAL_NOW", "BMNSOCIAL_SANDBOX"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BMNSOCIAL_HOME", str(tmp_path / "state"))
+    # The suite asserts English messages, whatever the machine's LANG; subprocesses inherit it.
+    monkeypatch.setenv("BMNSOCIAL_LANG", "en")
+    i18n.install("en")
 
 
 @pytest.fixture

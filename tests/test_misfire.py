@@ -116,3 +116,20 @@ def test_post_file_misfire_reaches_the_ledger(config, write_post) -> None:  # ty
     write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00, misfire: x}\n")
     report = sync([config.posts_dir], config, ledger, NOW, full=True)
     assert [d.code for d in report.problems] == ["SCHEMA-VALUE"]
+
+
+def test_missed_occurrences_of_a_recurring_post_coalesce(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        start = w.clock.now()
+        for week in range(3):
+            row = w.queue("Boletín semanal", platform="facebook", post_id="boletin",
+                          occurrence=f"w{week}")
+            w.ledger.move(row.id, start + timedelta(days=7 * week), "test", start)
+        w.clock.current = start + timedelta(days=14, hours=1)
+        runtime = Runtime(w.config, sandbox=True)
+        runtime._publisher, runtime._ledger = w.publisher, w.ledger
+        for row in w.ledger.ready(w.clock.now()):
+            dispatch(row, runtime, w.ledger)
+        states = {r.occurrence: r.status for r in w.ledger.rows()}
+        assert states == {"w0": Status.SKIPPED, "w1": Status.SKIPPED, "w2": Status.PUBLISHED}
+        assert len(w.published("facebook")) == 1

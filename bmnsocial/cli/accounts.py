@@ -6,22 +6,21 @@ import click
 
 from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.i18n import _
 
 
-@click.group()
+@click.group(help=_("The platform accounts bmnsocial publishes to."))
 def accounts() -> None:
-    """The platform accounts bmnsocial publishes to."""
+    pass
 
 
-@accounts.command()
+@accounts.command(help=_(
+    "Ask each platform who the credentials belong to; report missing, invalid or expired "
+    "ones.\n\nExit 0 when every configured account answers, 1 otherwise."))
 @json_option
 @pass_app
 @handle_errors
 def check(app: AppContext, as_json: bool) -> None:
-    """Ask each platform who the credentials belong to; report missing, invalid or expired ones.
-
-    Exit 0 when every configured account answers, 1 otherwise.
-    """
     from bmnsocial.config import missing_credentials
     from bmnsocial.platforms.base import AuthError, PublishError
 
@@ -34,22 +33,25 @@ def check(app: AppContext, as_json: bool) -> None:
         entry: dict[str, Any] = {"platform": platform, "ok": False, "account": None,
                                  "problem": None}
         if absent:
-            entry["problem"] = "missing credentials: " + ", ".join(f"${v}" for v in absent)
+            entry["problem"] = _("missing credentials: {names}").format(
+                names=", ".join(f"${v}" for v in absent))
         else:
             try:
                 who = runtime.adapter(platform).whoami()
                 entry.update(ok=True, account={"id": who.id, "name": who.name})
             except AuthError as exc:
-                entry["problem"] = f"refused: {exc.message}"
+                entry["problem"] = _("refused: {error}").format(error=exc.message)
             except PublishError as exc:
-                entry["problem"] = f"could not reach {platform}: {exc.message}"
+                entry["problem"] = _("could not reach {platform}: {error}").format(
+                    platform=platform, error=exc.message)
         report.append(entry)
     if as_json:
         echo_json(report)
     else:
         for e in report:
-            state = f"OK, {e['account']['name']} ({e['account']['id']})" if e["ok"] else (
-                f"PROBLEM: {e['problem']}")
+            state = (_("OK, {name} ({id})").format(name=e["account"]["name"],
+                                                   id=e["account"]["id"]) if e["ok"]
+                     else _("PROBLEM: {problem}").format(problem=e["problem"]))
             click.echo(f"{e['platform']:<9} {state}")
     if not all(e["ok"] for e in report):
         raise Exit(ExitCode.INVALID)

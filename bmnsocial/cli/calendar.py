@@ -17,37 +17,38 @@ from bmnsocial.cli.common import (
     stdout_is_tty,
 )
 from bmnsocial.errors import BmnError, UsageError
+from bmnsocial.i18n import _, ngettext
 
 
-@click.command()
+@click.command(help=_(
+    "Draw queued and published posts as a week or month calendar (docs/calendar.md).\n\n"
+    "One entry per post occurrence, its platforms and their status: ✓ published, · queued, → "
+    "sending, ✗ failed, ? unconfirmed. ■ takes the category's colour; without colour "
+    "(NO_COLOR, not a terminal, --no-color) the category shows as its rank: [1].\n\n"
+    "JSON fields: post_id, occurrence, uid, due (ISO 8601 with offset), category {{rank, slug, "
+    "label_es}}, platforms {{name: status}}, urls {{name: url}}, errors {{name: error}}."
+).format())
 @click.option("--week", "period", flag_value="week",
-              help="Seven columns, Monday to Sunday (the default view).")
+              help=_("Seven columns, Monday to Sunday (the default view)."))
 @click.option("--month", "period", flag_value="month",
-              help="A month grid: weeks as rows, the first entries of each day, then +N more.")
+              help=_("A month grid: weeks as rows, the first entries of each day, then +N "
+                     "more."))
 @click.option("--from", "start", metavar="DATE",
-              help="A day (YYYY-MM-DD) in the week or month to show; default today. With --ics "
-                   "and no --week/--month: only occurrences from that day on.")
+              help=_("A day (YYYY-MM-DD) in the week or month to show; default today. With "
+                     "--ics and no --week/--month: only occurrences from that day on."))
 @click.option("--all", "include_all", is_flag=True,
-              help="Also show cancelled and skipped occurrences.")
+              help=_("Also show cancelled and skipped occurrences."))
 @click.option("--color/--no-color", "color", default=None,
-              help="Force colour on or off (default: on a terminal unless NO_COLOR is set).")
+              help=_("Force colour on or off (default: on a terminal unless NO_COLOR is "
+                     "set)."))
 @click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write an iCalendar file instead: one event per occurrence (every "
-                   "occurrence, or the --week/--month asked for).")
+              help=_("Write an iCalendar file instead: one event per occurrence (every "
+                     "occurrence, or the --week/--month asked for)."))
 @json_option
 @pass_app
 @handle_errors
 def calendar(app: AppContext, period: str | None, start: str | None, include_all: bool,
              color: bool | None, ics_file: Path | None, as_json: bool) -> None:
-    """Draw queued and published posts as a week or month calendar (docs/calendar.md).
-
-    One entry per post occurrence, its platforms and their status: ✓ published, · queued,
-    → sending, ✗ failed, ? unconfirmed. ■ takes the category's colour; without colour
-    (NO_COLOR, not a terminal, --no-color) the category shows as its rank: [1].
-
-    JSON fields: post_id, occurrence, uid, due (ISO 8601 with offset), category {rank, slug,
-    label_es}, platforms {name: status}, urls {name: url}, errors {name: error}.
-    """
     from bmnsocial import calendar_view as cv
 
     config = app.config
@@ -71,14 +72,17 @@ def calendar(app: AppContext, period: str | None, start: str | None, include_all
         try:
             count = write_ics(ics_file, entries, tz, now)
         except ImportError as exc:
-            raise BmnError(f"--ics needs the icalendar package ({exc}); "
-                           "pip install icalendar") from None
+            raise BmnError(_("--ics needs the icalendar package ({error}); pip install "
+                             "icalendar").format(error=exc)) from None
         except OSError as exc:
-            raise UsageError(f"cannot write {ics_file}: {exc.strerror or exc}") from None
+            raise UsageError(_("cannot write {file}: {reason}").format(
+                file=ics_file, reason=exc.strerror or exc)) from None
         if as_json:
             echo_json({"file": str(ics_file), "events": count, "timezone": tz.key})
         else:
-            click.echo(f"Wrote {count} event{'s' * (count != 1)} to {ics_file} ({tz.key}).")
+            click.echo(ngettext("Wrote {count} event to {file} ({zone}).",
+                                "Wrote {count} events to {file} ({zone}).", count).format(
+                                    count=count, file=ics_file, zone=tz.key))
         return
 
     first, last = (cv.month_range(day) if period == "month" else cv.week_range(day))
@@ -107,5 +111,6 @@ def _parse_day(text: str, tz: ZoneInfo) -> date:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--from {text!r} is not a date; write it like 2027-01-14.") from None
+        raise UsageError(_("--from {value} is not a date; write it like 2027-01-14.").format(
+            value=repr(text))) from None
     return (moment.astimezone(tz) if moment.tzinfo else moment).date()

@@ -17,6 +17,7 @@ import click
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config, find_config_path, load_config
 from bmnsocial.errors import BmnError, ConfigError, UsageError
+from bmnsocial.i18n import _
 from bmnsocial.timeutil import now
 
 if TYPE_CHECKING:
@@ -83,23 +84,24 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ConfigError as exc:
             for d in exc.diagnostics:
                 click.echo(d.format(), err=True)
-            click.echo("The configuration cannot be used; see docs/configuration.md.", err=True)
+            click.echo(_("The configuration cannot be used; see docs/configuration.md."),
+                       err=True)
             raise Exit(ExitCode.USAGE) from None
         except UsageError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(_("Error: {message}").format(message=exc), err=True)
             raise Exit(ExitCode.USAGE) from None
         except BmnError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(_("Error: {message}").format(message=exc), err=True)
             raise Exit(ExitCode.INVALID) from None
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo(_("Interrupted."), err=True)
             raise Exit(ExitCode.INTERRUPTED) from None
 
     return wrapper
 
 
 json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print machine-readable JSON instead of text.")
+                           help=_("Print machine-readable JSON instead of text."))
 
 
 def echo_json(data: Any) -> None:

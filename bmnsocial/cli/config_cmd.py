@@ -6,23 +6,22 @@ from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, jso
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import missing_credentials
 from bmnsocial.errors import ConfigError
+from bmnsocial.i18n import _, ngettext
 
 
-@click.group(name="config")
+@click.group(name="config", help=_("Inspect the configuration (config.yaml)."))
 def config_group() -> None:
-    """Inspect the configuration (config.yaml)."""
+    pass
 
 
-@config_group.command()
+@config_group.command(help=_(
+    "Validate the configuration and report missing credentials (never their values).\n\n"
+    "Exit 0 when valid with every credential present, 1 when credentials are missing, 2 when "
+    "the configuration is invalid."))
 @json_option
 @pass_app
 @handle_errors
 def check(app: AppContext, as_json: bool) -> None:
-    """Validate the configuration and report missing credentials (never their values).
-
-    Exit 0 when valid with every credential present, 1 when credentials are missing,
-    2 when the configuration is invalid.
-    """
     try:
         config = app.config
     except ConfigError as exc:
@@ -38,15 +37,23 @@ def check(app: AppContext, as_json: bool) -> None:
                    "posts_dir": str(config.posts_dir), "media_root": str(config.media_root),
                    "state_dir": str(config.state_dir), "credentials": creds, "valid": True})
     else:
-        click.echo(f"Configuration: {config.source} — valid.")
-        click.echo(f"  time zone: {config.timezone_name}")
-        click.echo(f"  posts: {config.posts_dir}   media: {config.media_root}")
-        click.echo(f"  state: {config.state_dir}")
+        click.echo(_("Configuration: {file} — valid.").format(file=config.source))
+        click.echo("  " + _("time zone: {zone}").format(zone=config.timezone_name))
+        click.echo("  " + _("posts: {posts}   media: {media}").format(
+            posts=config.posts_dir, media=config.media_root))
+        click.echo("  " + _("state: {folder}").format(folder=config.state_dir))
+        width = max([34, *(len(_(c.role)) for c in config.credentials())])
         for c in creds:
-            state = "set" if c["present"] else "MISSING"
-            click.echo(f"  {c['platform']:<9} {c['credential']:<34} ${c['env_var']}: {state}")
+            state = _("set") if c["present"] else _("MISSING")
+            role = _(str(c["credential"]))
+            click.echo(f"  {c['platform']:<9} {role:<{width}} ${c['env_var']}: {state}")
         if missing:
-            click.echo(f"{len(missing)} credential(s) missing: set the environment variables "
-                       "above (see docs/configuration.md). 'bmnsocial --sandbox' needs none.")
+            # English says "credential(s)" either way; other languages choose by the count.
+            click.echo(ngettext(
+                "{count} credential(s) missing: set the environment variables above (see "
+                "docs/configuration.md). 'bmnsocial --sandbox' needs none.",
+                "{count} credential(s) missing: set the environment variables above (see "
+                "docs/configuration.md). 'bmnsocial --sandbox' needs none.",
+                len(missing)).format(count=len(missing)))
     if missing:
         raise Exit(ExitCode.INVALID)

@@ -7,20 +7,19 @@ import click
 
 from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
-from bmnsocial.ledger import Status
+from bmnsocial.i18n import _, ngettext
+from bmnsocial.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
 
-@click.command()
+@click.command(help=_(
+    "Run the scheduler in the foreground: publish queued posts on time (for systemd).\n\n"
+    "Follows the posts folder (a 'git pull' is enough) and the queue; logs one line per event "
+    "to stderr. SIGTERM/SIGINT: finishes the request in flight, then exits 0. Only one daemon "
+    "per state directory."))
 @pass_app
 @handle_errors
 def daemon(app: AppContext) -> None:
-    """Run the scheduler in the foreground: publish queued posts on time (for systemd).
-
-    Follows the posts folder (a 'git pull' is enough) and the queue; logs one line per event
-    to stderr. SIGTERM/SIGINT: finishes the request in flight, then exits 0. Only one daemon
-    per state directory.
-    """
     from bmnsocial.daemon import AlreadyRunning, Daemon
 
     root = logging.getLogger()
@@ -31,22 +30,20 @@ def daemon(app: AppContext) -> None:
     try:
         Daemon(app.runtime).start()
     except AlreadyRunning as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(_("Error: {message}").format(message=exc), err=True)
         raise Exit(ExitCode.ALREADY_RUNNING) from None
 
 
-@click.command(name="run-due")
-@click.option("--no-sync", is_flag=True, help="Do not re-read the posts folder first.")
+@click.command(name="run-due", help=_(
+    "Publish everything due now, then exit (for cron).\n\n"
+    "Syncs the posts folder first, applies the same misfire policy as the daemon, and is safe "
+    "beside a running daemon or another run-due: an occurrence is never sent twice. Exit 0, or "
+    "3 if a publication failed or could not be confirmed in this run."))
+@click.option("--no-sync", is_flag=True, help=_("Do not re-read the posts folder first."))
 @json_option
 @pass_app
 @handle_errors
 def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
-    """Publish everything due now, then exit (for cron).
-
-    Syncs the posts folder first, applies the same misfire policy as the daemon, and is safe
-    beside a running daemon or another run-due: an occurrence is never sent twice. Exit 0, or 3
-    if a publication failed or could not be confirmed in this run.
-    """
     from bmnsocial.daemon import run_due as run
 
     report = run(app.runtime, do_sync=not no_sync)
@@ -57,25 +54,24 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
         if report.sync and report.sync.problems:
             for d in report.sync.problems:
                 click.echo(d.format(), err=True)
+        width = status_width(Status, 11)
         for r in report.rows:
             detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
-            click.echo(f"{r.status.value:<11} {r.platform:<8} {r.post_id}  {detail}")
+            click.echo(f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}")
     if report.failed:
         raise Exit(ExitCode.PUBLISH_FAILED)
 
 
-@click.command()
+@click.command(help=_(
+    "Health: daemon alive and heartbeat age, next publications, rows that need a person.\n\n"
+    "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows), so "
+    "monitoring and cron can alert on it."))
 @click.option("--stale-after", default=120, show_default=True, metavar="SECONDS",
-              help="A heartbeat older than this is stale.")
+              help=_("A heartbeat older than this is stale."))
 @json_option
 @pass_app
 @handle_errors
 def status(app: AppContext, stale_after: int, as_json: bool) -> None:
-    """Health: daemon alive and heartbeat age, next publications, rows that need a person.
-
-    Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows), so
-    monitoring and cron can alert on it.
-    """
     from bmnsocial.daemon import daemon_running, read_heartbeat
 
     runtime = app.runtime
@@ -97,13 +93,18 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
             else None
     problems = []
     if beat is None:
-        problems.append("no heartbeat: neither the daemon nor run-due has run here")
+        problems.append(_("no heartbeat: neither the daemon nor run-due has run here"))
     elif age is not None and age > stale_after:
-        problems.append(f"heartbeat is {int(age)} s old ({beat.get('mode')})")
+        problems.append(_("heartbeat is {seconds} s old ({mode})").format(
+            seconds=int(age), mode=beat.get("mode")))
     if beat and beat.get("mode") == "daemon" and not alive:
-        problems.append("the daemon is not running")
+        problems.append(_("the daemon is not running"))
     if attention:
-        problems.append(f"{len(attention)} publication(s) need a person (failed or unconfirmed)")
+        # English says "publication(s)" either way; other languages choose by the count.
+        problems.append(ngettext(
+            "{count} publication(s) need a person (failed or unconfirmed)",
+            "{count} publication(s) need a person (failed or unconfirmed)", len(attention)
+        ).format(count=len(attention)))
     data = {
         "healthy": not problems, "problems": problems,
         "daemon": {"running": alive, "heartbeat_age_seconds": age,
@@ -116,18 +117,23 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
     if as_json:
         echo_json(data)
     else:
-        state = "running" if alive else "not running"
-        age_text = f"{int(age)} s ago ({beat.get('mode')})" if age is not None and beat else "never"
-        click.echo(f"Daemon: {state}; last heartbeat {age_text}.")
-        click.echo("Next publications:" if upcoming else "Next publications: none queued.")
+        state = _("running") if alive else _("not running")
+        age_text = (_("{seconds} s ago ({mode})").format(seconds=int(age), mode=beat.get("mode"))
+                    if age is not None and beat else _("never"))
+        click.echo(_("Daemon: {state}; last heartbeat {age}.").format(state=state, age=age_text))
+        click.echo(_("Next publications:") if upcoming else
+                   _("Next publications: none queued."))
         for r in upcoming:
             click.echo(f"  {describe(r.due, tz)}  {r.platform:<8} {r.post_id}")
         for r in attention:
-            click.echo(f"NEEDS A PERSON: {r.status.value} {r.platform} {r.post_id}: "
-                       f"{r.last_error}")
+            click.echo(_("NEEDS A PERSON: {status} {platform} {post}: {error}").format(
+                status=status_name(r.status), platform=r.platform, post=r.post_id,
+                error=r.last_error))
         for platform, at in last.items():
-            click.echo(f"Last published on {platform}: "
-                       f"{describe(datetime.fromisoformat(at), tz) if at else 'never'}")
-        click.echo("Healthy." if not problems else "UNHEALTHY: " + "; ".join(problems))
+            click.echo(_("Last published on {platform}: {when}").format(
+                platform=platform,
+                when=describe(datetime.fromisoformat(at), tz) if at else _("never")))
+        click.echo(_("Healthy.") if not problems else
+                   _("UNHEALTHY: {problems}").format(problems="; ".join(problems)))
     if problems:
         raise Exit(ExitCode.UNHEALTHY)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from bmnsocial.cli.exitcodes import DESCRIPTIONS, ExitCode
+from bmnsocial.i18n import _
 
 HEADER = """# Command-line reference
 
@@ -35,7 +36,7 @@ def render(root: click.Command) -> str:
     parts.append("## Exit codes\n")
     parts.append("| code | name | meaning |\n|---|---|---|")
     for code in ExitCode:
-        parts.append(f"| {int(code)} | `{code.name}` | {DESCRIPTIONS[code]} |")
+        parts.append(f"| {int(code)} | `{code.name}` | {_(DESCRIPTIONS[code])} |")
     parts.append("")
     parts.append("## Shell completion\n")
     parts.append("bmnsocial uses click's completion. For bash, add to `~/.bashrc`:\n\n"

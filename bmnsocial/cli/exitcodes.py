@@ -2,6 +2,8 @@
 
 from enum import IntEnum
 
+from bmnsocial.i18n import N_
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -14,17 +16,19 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+# English, marked for the catalog: shown with _(DESCRIPTIONS[code]).
 DESCRIPTIONS = {
-    ExitCode.OK: "success",
-    ExitCode.INVALID: "a post (or the configuration's credentials, an account, a confirmation) "
-                      "is not valid; nothing was queued or sent",
-    ExitCode.USAGE: "wrong command line, or the configuration file cannot be used",
-    ExitCode.PUBLISH_FAILED: "a publication failed or could not be confirmed: see "
-                             "`bmnsocial history`",
-    ExitCode.PENDING: "not published yet, waiting for a retry: the daemon or `run-due` "
-                      "finishes it",
-    ExitCode.UNHEALTHY: "`status`: stale heartbeat, daemon down, or publications that need a "
-                        "person",
-    ExitCode.ALREADY_RUNNING: "`daemon`: another daemon already runs on this state directory",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C / SIGINT) during a command",
+    ExitCode.OK: N_("success"),
+    ExitCode.INVALID: N_("a post (or the configuration's credentials, an account, a "
+                         "confirmation) is not valid; nothing was queued or sent"),
+    ExitCode.USAGE: N_("wrong command line, or the configuration file cannot be used"),
+    ExitCode.PUBLISH_FAILED: N_("a publication failed or could not be confirmed: see "
+                                "`bmnsocial history`"),
+    ExitCode.PENDING: N_("not published yet, waiting for a retry: the daemon or `run-due` "
+                         "finishes it"),
+    ExitCode.UNHEALTHY: N_("`status`: stale heartbeat, daemon down, or publications that need "
+                           "a person"),
+    ExitCode.ALREADY_RUNNING: N_("`daemon`: another daemon already runs on this state "
+                                 "directory"),
+    ExitCode.INTERRUPTED: N_("interrupted (Ctrl-C / SIGINT) during a command"),
 }

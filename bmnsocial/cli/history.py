@@ -5,26 +5,25 @@ import click
 from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
-from bmnsocial.ledger import Status
+from bmnsocial.i18n import _
+from bmnsocial.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
          Status.CANCELLED)
 
 
-@click.command()
-@click.option("--post", "post_id", help="Only this post id.")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Only this platform.")
-@click.option("--limit", default=50, show_default=True, help="At most this many rows.")
+@click.command(help=_(
+    "List publications, newest first: published, failed, unconfirmed, skipped, cancelled.\n\n"
+    "JSON fields: post_id, platform, status, url, published_at, error (and more)."))
+@click.option("--post", "post_id", help=_("Only this post id."))
+@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--limit", default=50, show_default=True, help=_("At most this many rows."))
 @json_option
 @pass_app
 @handle_errors
 def history(app: AppContext, post_id: str | None, platform: str | None, limit: int,
             as_json: bool) -> None:
-    """List publications, newest first: published, failed, unconfirmed, skipped, cancelled.
-
-    JSON fields: post_id, platform, status, url, published_at, error (and more).
-    """
     rows = app.runtime.ledger.rows(statuses=SHOWN, post_id=post_id, platform=platform,
                                    order="updated", limit=limit)
     tz = app.config.timezone
@@ -32,30 +31,31 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
         echo_json([r.to_json(tz) for r in rows])
         return
     if not rows:
-        click.echo("No publications yet.")
+        click.echo(_("No publications yet."))
         return
+    width = status_width(SHOWN, 11)
     for r in rows:
         when = describe(r.published_at or r.updated_at, tz)
         detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
-        click.echo(f"{when}  {r.status.value:<11} {r.platform:<8} {r.post_id}  {detail}")
+        click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  "
+                   f"{detail}")
 
 
-@click.command()
+@click.command(help=_(
+    "Queue a failed or unconfirmed publication again, once a person has fixed the cause.\n\n"
+    "For an unconfirmed row, first check on the platform that the post is NOT there."))
 @click.argument("post_id")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Only this platform.")
+@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
 @pass_app
 @handle_errors
 def retry(app: AppContext, post_id: str, platform: str | None) -> None:
-    """Queue a failed or unconfirmed publication again, once a person has fixed the cause.
-
-    For an unconfirmed row, first check on the platform that the post is NOT there.
-    """
     ledger = app.runtime.ledger
     rows = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED), post_id=post_id,
                        platform=platform)
     if not rows:
-        click.echo(f"No failed or unconfirmed publication of '{post_id}'.", err=True)
+        click.echo(_("No failed or unconfirmed publication of '{post}'.").format(post=post_id),
+                   err=True)
         raise Exit(ExitCode.INVALID)
     for r in rows:
         ledger.retry(r.id, app.now())
-        click.echo(f"{r.platform:<9} {r.post_id}: queued again.")
+        click.echo(f"{r.platform:<9} " + _("{post}: queued again.").format(post=r.post_id))

@@ -18,41 +18,41 @@ from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.preview import show_previews
 from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
-from bmnsocial.ledger import Row, Status
+from bmnsocial.i18n import _
+from bmnsocial.ledger import Row, Status, status_name
 from bmnsocial.timeutil import parse_user_time
 
 
-@click.command()
+@click.command(help=_(
+    "Publish posts now (--now), or queue them by their schedule or --at.\n\n"
+    "Without --now the posts are queued: the daemon or 'bmnsocial run-due' publishes them on "
+    "time. An occurrence already published is never sent again. Exit 0 when everything asked "
+    "for is published or queued, 1 if a post is invalid, 3 if a publication failed or could "
+    "not be confirmed, 4 if some is still waiting for a retry."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--now", "immediately", is_flag=True, help="Publish immediately.")
+@click.option("--now", "immediately", is_flag=True, help=_("Publish immediately."))
 @click.option("--at", "at_text", metavar="TIME",
-              help="Queue for this time instead of the post's schedule ('2027-01-14 09:00', "
-                   "local time, or with an offset).")
+              help=_("Queue for this time instead of the post's schedule ('2027-01-14 09:00', "
+                     "local time, or with an offset)."))
 @click.option("--platform", "platforms", multiple=True, type=click.Choice(PLATFORMS),
-              help="Only this platform (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Show what would be sent, and when; send nothing.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+              help=_("Only this platform (repeatable)."))
+@click.option("--dry-run", is_flag=True,
+              help=_("Show what would be sent, and when; send nothing."))
+@click.option("--yes", "-y", is_flag=True, help=_("Do not ask for confirmation."))
 @click.option("--wait", default=120, show_default=True, metavar="SECONDS",
-              help="With --now: how long to keep retrying before leaving the rest to the "
-                   "queue (the daemon or run-due finishes it).")
+              help=_("With --now: how long to keep retrying before leaving the rest to the "
+                     "queue (the daemon or run-due finishes it)."))
 @json_option
 @pass_app
 @handle_errors
 def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: str | None,
          platforms: tuple[str, ...], dry_run: bool, yes: bool, wait: int,
          as_json: bool) -> None:
-    """Publish posts now (--now), or queue them by their schedule or --at.
-
-    Without --now the posts are queued: the daemon or 'bmnsocial run-due' publishes them on
-    time. An occurrence already published is never sent again. Exit 0 when everything asked
-    for is published or queued, 1 if a post is invalid, 3 if a publication failed or could not
-    be confirmed, 4 if some is still waiting for a retry.
-    """
     from bmnsocial.queueing import enqueue, plan
     from bmnsocial.validation import validate_paths
 
     if immediately and at_text:
-        raise UsageError("give --now or --at, not both.")
+        raise UsageError(_("give --now or --at, not both."))
     config = app.config
     paths = [Path(f) for f in files]
     if dry_run:
@@ -62,7 +62,7 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
     at = parse_user_time(at_text, config.timezone) if at_text else None
     now = app.now()
     if at is not None and at <= now:
-        raise UsageError(f"--at {at_text} is in the past.")
+        raise UsageError(_("--at {time} is in the past.").format(time=at_text))
     result = validate_paths(paths, config, now)
     if not result.ok:
         for d in result.diagnostics:
@@ -76,11 +76,13 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
     if not yes and stdout_is_tty() and not as_json:
         for c, planned in plans:
             for p in planned:
-                when = "now" if immediately else _local(p.due, app)
+                when = _("now") if immediately else _local(p.due, app)
                 click.echo(f"  {c.post.id} → {p.rendered.platform}: {when}")
-        where = " (SANDBOX)" if app.sandbox else ""
-        verb = "Publish" if immediately else "Queue"
-        click.confirm(f"{verb} these{where}?", abort=True)
+        if immediately:
+            question = _("Publish these (SANDBOX)?") if app.sandbox else _("Publish these?")
+        else:
+            question = _("Queue these (SANDBOX)?") if app.sandbox else _("Queue these?")
+        click.confirm(question, abort=True)
     rows: list[Row] = []
     for c, planned in plans:
         rows.extend(enqueue(ledger, c, planned, now))
@@ -126,10 +128,12 @@ def _describe(row: Row, app: AppContext, started: datetime) -> str:
     head = f"{row.platform:<9} {row.post_id}"
     if row.status is Status.PUBLISHED:
         earlier = row.published_at is not None and row.published_at < started
-        return f"{head}: {'already published' if earlier else 'published'} {row.url}"
+        return f"{head}: " + (_("already published {url}") if earlier else
+                              _("published {url}")).format(url=row.url)
     if row.status is Status.QUEUED and row.attempts == 0:
-        return f"{head}: queued for {_local(row.due, app)}"
+        return f"{head}: " + _("queued for {when}").format(when=_local(row.due, app))
     if row.status in (Status.QUEUED, Status.SENDING):
-        when = _local(row.next_attempt_at, app) if row.next_attempt_at else "soon"
-        return f"{head}: not yet published ({row.last_error}); retrying {when}"
-    return f"{head}: {row.status.value.upper()}: {row.last_error or ''}"
+        when = _local(row.next_attempt_at, app) if row.next_attempt_at else _("soon")
+        return f"{head}: " + _("not yet published ({error}); retrying {when}").format(
+            error=row.last_error, when=when)
+    return f"{head}: {status_name(row.status).upper()}: {row.last_error or ''}"

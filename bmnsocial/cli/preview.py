@@ -6,6 +6,7 @@ import click
 
 from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.i18n import _
 from bmnsocial.validation import validate_paths
 
 
@@ -33,25 +34,23 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool,
             click.echo(d.format())
         click.echo("\n" + result.summary())
     if html_out is not None:
-        click.echo(f"HTML preview written to {html_out}", err=as_json)
+        click.echo(_("HTML preview written to {file}").format(file=html_out), err=as_json)
     return result.ok
 
 
-@click.command(name="preview")
+@click.command(name="preview", help=_(
+    "Show exactly what each platform would receive, and when (a dry run).\n\n"
+    "Exit 1 if any post is invalid (the --html page is written all the same, showing the "
+    "errors)."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--html", "html_out", metavar="OUT.html",
               type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write one self-contained HTML page with a Facebook and an X mock-up "
-                   "of each post (images embedded; it can be mailed).")
+              help=_("Also write one self-contained HTML page with a Facebook and an X mock-up "
+                     "of each post (images embedded; it can be mailed)."))
 @json_option
 @pass_app
 @handle_errors
 def preview(app: AppContext, files: tuple[str, ...], html_out: Path | None,
             as_json: bool) -> None:
-    """Show exactly what each platform would receive, and when (a dry run).
-
-    Exit 1 if any post is invalid (the --html page is written all the same, showing the
-    errors).
-    """
     if not show_previews(app, [Path(f) for f in files], as_json, html_out):
         raise Exit(ExitCode.INVALID)

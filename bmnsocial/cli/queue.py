@@ -14,27 +14,26 @@ from bmnsocial.cli.common import (
 )
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
-from bmnsocial.ledger import Status
+from bmnsocial.i18n import _, ngettext
+from bmnsocial.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
 
-@click.command(name="sync")
+@click.command(name="sync", help=_(
+    "Queue the posts' occurrences (default: the whole posts folder).\n\n"
+    "New and edited posts are queued or updated; occurrences that left a post's schedule and "
+    "posts whose file was deleted are cancelled (deletions only when syncing the whole "
+    "folder); published ones are never touched. A file that fails validation keeps its queued "
+    "occurrences as they were. Exit 1 if any file is invalid."))
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @json_option
 @pass_app
 @handle_errors
 def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None:
-    """Queue the posts' occurrences (default: the whole posts folder).
-
-    New and edited posts are queued or updated; occurrences that left a post's schedule and
-    posts whose file was deleted are cancelled (deletions only when syncing the whole folder);
-    published ones are never touched. A file that fails validation keeps its queued
-    occurrences as they were. Exit 1 if any file is invalid.
-    """
     from bmnsocial.sync import sync
 
     config = app.config
-    with progress_bar("Syncing") as step:
+    with progress_bar(_("Syncing")) as step:
         report = sync(default_paths(app, paths), config, app.runtime.ledger, app.now(),
                       full=not paths, progress=step)
     if as_json:
@@ -52,17 +51,15 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
         raise Exit(ExitCode.INVALID)
 
 
-@click.command()
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Only this platform.")
-@click.option("--limit", default=100, show_default=True, help="At most this many rows.")
+@click.command(help=_(
+    "List what is queued, soonest first.\n\n"
+    "JSON fields: post_id, platform, due (ISO 8601 with offset), status (and more)."))
+@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--limit", default=100, show_default=True, help=_("At most this many rows."))
 @json_option
 @pass_app
 @handle_errors
 def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> None:
-    """List what is queued, soonest first.
-
-    JSON fields: post_id, platform, due (ISO 8601 with offset), status (and more).
-    """
     rows = app.runtime.ledger.rows(statuses=(Status.QUEUED, Status.SENDING),
                                    platform=platform, limit=limit)
     tz = app.config.timezone
@@ -70,32 +67,35 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
         echo_json([r.to_json(tz) for r in rows])
         return
     if not rows:
-        click.echo("Nothing queued.")
+        click.echo(_("Nothing queued."))
         return
+    width = status_width((Status.QUEUED, Status.SENDING), 7)
     for r in rows:
         note = ""
         if r.next_attempt_at and r.next_attempt_at > r.due:
-            note = f"  (retry {describe(r.next_attempt_at, tz)}: {r.last_error})"
-        click.echo(f"{describe(r.due, tz)}  {r.status.value:<7} {r.platform:<8} {r.post_id}"
-                   f"{note}")
+            note = "  " + _("(retry {when}: {error})").format(
+                when=describe(r.next_attempt_at, tz), error=r.last_error)
+        click.echo(f"{describe(r.due, tz)}  {status_name(r.status):<{width}} {r.platform:<8} "
+                   f"{r.post_id}{note}")
 
 
-@click.command()
+@click.command(help=_(
+    "Cancel the queued occurrences of a post (published ones stay as they are).\n\n"
+    "To stop a recurring post for good, also delete or edit its file: the next sync would "
+    "queue its later occurrences again."))
 @click.argument("post_id")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Only this platform.")
+@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
 @pass_app
 @handle_errors
 def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
-    """Cancel the queued occurrences of a post (published ones stay as they are).
-
-    To stop a recurring post for good, also delete or edit its file: the next sync would
-    queue its later occurrences again.
-    """
     ledger = app.runtime.ledger
     rows = ledger.rows(statuses=(Status.QUEUED,), post_id=post_id, platform=platform)
     if not rows:
-        click.echo(f"Nothing queued for '{post_id}'.", err=True)
+        click.echo(_("Nothing queued for '{post}'.").format(post=post_id), err=True)
         raise Exit(ExitCode.INVALID)
     for r in rows:
-        ledger.mark_cancelled(r.id, "cancelled by a person", app.now())
-    click.echo(f"Cancelled {len(rows)} queued occurrence(s) of '{post_id}'.")
+        ledger.mark_cancelled(r.id, _("cancelled by a person"), app.now())
+    # English says "occurrence(s)" either way; other languages choose by the count.
+    click.echo(ngettext("Cancelled {count} queued occurrence(s) of '{post}'.",
+                        "Cancelled {count} queued occurrence(s) of '{post}'.", len(rows)
+                        ).format(count=len(rows), post=post_id))

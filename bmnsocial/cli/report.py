@@ -18,6 +18,7 @@ from bmnsocial.cli.common import (
     stdout_is_tty,
 )
 from bmnsocial.errors import BmnError, UsageError
+from bmnsocial.i18n import _
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -32,36 +33,37 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
-@click.group()
+@click.group(help=_("Reports on what was published and what is queued."))
 def report() -> None:
-    """Reports on what was published and what is queued."""
+    pass
 
 
-@report.command()
+@report.command(help=_(
+    "How published and queued posts spread over the 17 categories, against the target mix."
+    "\n\n"
+    "Counts each post occurrence once (a post sent to Facebook and X is one post); cancelled, "
+    "skipped, failed and unconfirmed occurrences are not counted. A post's category is read "
+    "from its file in the posts folder; posts whose file is gone are listed as \"unknown\". The "
+    "target is config.yaml's mix.target, or by default the policy's ranking (weight 18 − "
+    "rank). Categories are flagged OVER or UNDER when they stray from it "
+    "(docs/report-mix.md)."))
 @click.option("--since", type=_DATE, metavar="DATE",
-              help="First day (YYYY-MM-DD, local time in the config's zone). "
-                   "Default: 30 days ago.")
+              help=_("First day (YYYY-MM-DD, local time in the config's zone). Default: 30 "
+                     "days ago."))
 @click.option("--until", type=_DATE, metavar="DATE",
-              help="Last day, included (YYYY-MM-DD). Default: 30 days from today.")
+              help=_("Last day, included (YYYY-MM-DD). Default: 30 days from today."))
 @json_option
 @click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also draw the chart as a PNG image into FILE.")
+              help=_("Also draw the chart as a PNG image into FILE."))
 @pass_app
 @handle_errors
 def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json: bool,
         png: Path | None) -> None:
-    """How published and queued posts spread over the 17 categories, against the target mix.
-
-    Counts each post occurrence once (a post sent to Facebook and X is one post); cancelled,
-    skipped, failed and unconfirmed occurrences are not counted. A post's category is read from
-    its file in the posts folder; posts whose file is gone are listed as "unknown". The target
-    is config.yaml's mix.target, or by default the policy's ranking (weight 18 − rank).
-    Categories are flagged OVER or UNDER when they stray from it (docs/report-mix.md).
-    """
     from bmnsocial.mix import atomic_write, mix_report, png_size, render_png, render_text
 
     if png is not None and not png.parent.is_dir():
-        raise UsageError(f"cannot write {png}: the folder {png.parent} does not exist.")
+        raise UsageError(_("cannot write {file}: the folder {folder} does not exist.").format(
+            file=png, folder=png.parent))
     config = app.config
     result = mix_report(config, app.runtime.ledger.rows(), app.now(),
                         since.date() if since else None, until.date() if until else None)
@@ -76,6 +78,8 @@ def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json
         try:
             atomic_write(png, data)
         except OSError as exc:
-            raise BmnError(f"cannot write {png}: {exc.strerror or exc}.") from None
+            raise BmnError(_("cannot write {file}: {reason}.").format(
+                file=png, reason=exc.strerror or exc)) from None
         width, height = png_size(result)
-        click.echo(f"Chart written to {png} ({width}×{height} PNG).", err=as_json)
+        click.echo(_("Chart written to {file} ({size} PNG).").format(
+            file=png, size=f"{width}×{height}"), err=as_json)

@@ -47,7 +47,7 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        module_name, _, attr = target.partition(":")
+        module_name, _sep, attr = target.partition(":")
         command: click.Command = getattr(import_module(module_name), attr)
         return command
 

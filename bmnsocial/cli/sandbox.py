@@ -6,19 +6,20 @@ import threading
 import click
 
 from bmnsocial.cli.common import AppContext, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.i18n import _
 
 
-@click.group(name="sandbox")
+@click.group(name="sandbox", help=_("The local fake platforms behind --sandbox."))
 def sandbox_group() -> None:
-    """The local fake platforms behind --sandbox."""
+    pass
 
 
-@sandbox_group.command()
+@sandbox_group.command(help=_(
+    "List what the sandbox platforms received (kept in the state directory)."))
 @json_option
 @pass_app
 @handle_errors
 def show(app: AppContext, as_json: bool) -> None:
-    """List what the sandbox platforms received (kept in the state directory)."""
     from bmnsocial.sandbox.store import load_published
 
     store = app.config.state_dir / "sandbox" / "platforms" / "published.sqlite3"
@@ -27,8 +28,8 @@ def show(app: AppContext, as_json: bool) -> None:
         echo_json(items)
         return
     if not items:
-        click.echo("The sandbox has received nothing yet. Try: bmnsocial --sandbox post "
-                   "posts/FILE.yaml --now")
+        click.echo(_("The sandbox has received nothing yet. Try: bmnsocial --sandbox post "
+                     "posts/FILE.yaml --now"))
         return
     for item in items:
         text = (item.get("text") or item.get("message") or "").replace("\n", " ")
@@ -36,17 +37,15 @@ def show(app: AppContext, as_json: bool) -> None:
                    f"{text[:100]}{'…' if len(text) > 100 else ''}")
 
 
-@sandbox_group.command()
-@click.option("--port", type=int, default=0, help="X fake on PORT, Graph fake on PORT+1 "
-              "(default: free ports).")
+@sandbox_group.command(help=_(
+    "Run the fake X and Graph API servers in the foreground and print their URLs.\n\n"
+    "Point tweepy, facebook-sdk or curl at them by hand. While it runs, 'bmnsocial --sandbox' "
+    "commands on the same state directory use these servers. Stop with Ctrl-C."))
+@click.option("--port", type=int, default=0, help=_("X fake on PORT, Graph fake on PORT+1 "
+                                                    "(default: free ports)."))
 @pass_app
 @handle_errors
 def serve(app: AppContext, port: int) -> None:
-    """Run the fake X and Graph API servers in the foreground and print their URLs.
-
-    Point tweepy, facebook-sdk or curl at them by hand. While it runs, 'bmnsocial --sandbox'
-    commands on the same state directory use these servers. Stop with Ctrl-C.
-    """
     from bmnsocial.runtime import Runtime
 
     runtime = Runtime(app.config, sandbox=True)
@@ -54,11 +53,14 @@ def serve(app: AppContext, port: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    click.echo(f"X API fake:     {box.x.base_url}  (for https://api.x.com, api.twitter.com)")
-    click.echo(f"Graph API fake: {box.graph.base_url}  (for https://graph.facebook.com)")
-    click.echo("Fake credentials (they open nothing real): see docs/sandbox.md.")
-    click.echo(f"Try: curl '{box.graph.base_url}/v23.0/me?access_token=$SANDBOX_PAGE_TOKEN'")
-    click.echo("Ctrl-C to stop.", err=True)
+    click.echo(_("X API fake:     {url}  (for https://api.x.com, api.twitter.com)").format(
+        url=box.x.base_url))
+    click.echo(_("Graph API fake: {url}  (for https://graph.facebook.com)").format(
+        url=box.graph.base_url))
+    click.echo(_("Fake credentials (they open nothing real): see docs/sandbox.md."))
+    click.echo(_("Try: curl '{url}'").format(
+        url=f"{box.graph.base_url}/v23.0/me?access_token=$SANDBOX_PAGE_TOKEN"))
+    click.echo(_("Ctrl-C to stop."), err=True)
     try:
         stop.wait()
     finally:

@@ -12,24 +12,23 @@ from bmnsocial.cli.common import (
     progress_bar,
 )
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.i18n import _
 from bmnsocial.validation import validate_paths
 
 
-@click.command()
+@click.command(help=_(
+    "Check post files (default: the posts folder) and report every problem.\n\n"
+    "Each problem is printed as FILE:LINE:COL: error[CODE]: message. Exit 0 when every post "
+    "is valid (warnings allowed), 1 when any post is invalid, 2 on usage or config errors."))
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+              show_default=True, help=_("Output format."))
+@click.option("--json", "as_json", is_flag=True, help=_("Same as --format json."))
 @pass_app
 @handle_errors
 def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool) -> None:
-    """Check post files (default: the posts folder) and report every problem.
-
-    Each problem is printed as FILE:LINE:COL: error[CODE]: message. Exit 0 when every post
-    is valid (warnings allowed), 1 when any post is invalid, 2 on usage or config errors.
-    """
     config = app.config
-    with progress_bar("Validating") as step:
+    with progress_bar(_("Validating")) as step:
         result = validate_paths(default_paths(app, paths), config, app.now(), step)
     result.forgive_history(app.known_posts())
     if fmt == "json" or as_json:

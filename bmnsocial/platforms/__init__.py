@@ -26,13 +26,13 @@ _specs: dict[str, PlatformSpec] = {}
 
 
 def _load(reference: str) -> Any:
-    module_name, _, attr = reference.partition(":")
+    module_name, _sep, attr = reference.partition(":")
     return getattr(import_module(module_name), attr)
 
 
 def get_spec(name: str) -> PlatformSpec:
     if name not in _specs:
-        module_name, _, attr = REGISTRY[name].partition(":")
+        module_name, _sep, attr = REGISTRY[name].partition(":")
         _specs[name] = getattr(import_module(module_name), attr)()
     return _specs[name]
 
@@ -46,14 +46,16 @@ def build_adapter(name: str, config: Config, secrets: Mapping[str, str],
     timeouts, and the sandbox routes when there are any). A missing account or credential
     raises ``AuthError`` naming what to set, never a value.
     """
+    from bmnsocial.i18n import _
     from bmnsocial.platforms.base import AuthError
 
     if name not in ADAPTERS:
         raise KeyError(f"unknown platform {name!r}")
     account = getattr(config, name)
     if account is None:
-        raise AuthError(f"{LABELS[name]}: there is no accounts.{name} section in "
-                        f"{config.source} (see docs/configuration.md).", sent=False)
+        raise AuthError(_("{platform}: there is no accounts.{name} section in {file} (see "
+                          "docs/configuration.md).").format(
+                              platform=LABELS[name], name=name, file=config.source), sent=False)
     adapter: Adapter = _load(ADAPTERS[name])(account, secrets, session,
                                              timeout=config.publish.timeout_seconds)
     return adapter

@@ -120,9 +120,12 @@ class Progress:
     part_ids: list[str] = field(default_factory=list)
     save: Callable[[list[str]], None] = lambda ids: None
 
-    def done(self, part_id: str) -> None:
+    def done(self, part_id: str, *, last: bool = False) -> None:
+        """Record a confirmed part. The last one needs no separate save: the publication's
+        outcome records every part id."""
         self.part_ids.append(part_id)
-        self.save(list(self.part_ids))
+        if not last:
+            self.save(list(self.part_ids))
 
 
 class Adapter(ABC):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bmnsocial.i18n import N_, _
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -61,26 +62,31 @@ class FacebookSpec(PlatformSpec):
     def _check(self, rendered: Rendered) -> Iterator[Finding]:
         for part in rendered.parts:
             if part.length > MAX_MESSAGE:
-                yield Finding(part.source, "FB-LENGTH", f"the Facebook message is {part.length} "
-                              f"characters; Facebook takes up to {MAX_MESSAGE}.",
-                              "Shorten it and link to the full text.")
+                yield Finding(part.source, "FB-LENGTH", _(
+                    "the Facebook message is {length} characters; Facebook takes up to {limit}."
+                ).format(length=part.length, limit=MAX_MESSAGE),
+                    _("Shorten it and link to the full text."))
         media = rendered.media
         if len(media) > MAX_PHOTOS:
-            yield Finding(media[0].source[:-1], "FB-MEDIA-COUNT", f"{len(media)} photos; "
-                          f"bmnsocial publishes up to {MAX_PHOTOS} per Facebook post.",
-                          "Choose fewer, or give Facebook its own 'facebook: media:'.")
+            yield Finding(media[0].source[:-1], "FB-MEDIA-COUNT", _(
+                "{count} photos; bmnsocial publishes up to {limit} per Facebook post.").format(
+                    count=len(media), limit=MAX_PHOTOS),
+                _("Choose fewer, or give Facebook its own 'facebook: media:'."))
         for m in media:
             if m.info.kind == "video":
-                yield Finding((*m.source, "path"), "FB-MEDIA-TYPE", "bmnsocial does not "
-                              "publish videos to Facebook yet.", "Upload the video by hand, or "
-                              "publish it only on X with 'twitter: media:'.")
+                yield Finding((*m.source, "path"), "FB-MEDIA-TYPE",
+                              _("bmnsocial does not publish videos to Facebook yet."),
+                              _("Upload the video by hand, or publish it only on X with "
+                                "'twitter: media:'."))
             elif m.info.mime not in PHOTO_TYPES:
-                yield Finding((*m.source, "path"), "FB-MEDIA-TYPE", f"Facebook photos must be "
-                              f"JPEG, PNG or GIF, not {m.info.mime}.", "Export it as JPEG.")
+                yield Finding((*m.source, "path"), "FB-MEDIA-TYPE", _(
+                    "Facebook photos must be JPEG, PNG or GIF, not {type}.").format(
+                        type=m.info.mime), _("Export it as JPEG."))
             elif m.info.size > MAX_PHOTO_BYTES:
-                yield Finding((*m.source, "path"), "FB-MEDIA-SIZE",
-                              f"'{m.info.relative}' is {m.info.size / 1e6:.1f} MB; Facebook "
-                              "takes photos up to 4 MB.", "Export it smaller.")
+                yield Finding((*m.source, "path"), "FB-MEDIA-SIZE", _(
+                    "'{path}' is {size} MB; Facebook takes photos up to 4 MB.").format(
+                        path=m.info.relative, size=f"{m.info.size / 1e6:.1f}"),
+                    _("Export it smaller."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,14 +96,15 @@ THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
 TOKEN_CODES = frozenset({190, 102})
 DUPLICATE_SUBCODES = frozenset({1455006})
 _TOKEN_SUBCODES = {
-    458: "the app was removed from the account",
-    459: "the account is checkpointed",
-    460: "the password was changed",
-    463: "the token expired",
-    464: "the account is unconfirmed",
-    467: "the token is no longer valid",
-    492: "the session is invalid (is the person still an admin of the Page?)",
+    458: N_("the app was removed from the account"),
+    459: N_("the account is checkpointed"),
+    460: N_("the password was changed"),
+    463: N_("the token expired"),
+    464: N_("the account is unconfirmed"),
+    467: N_("the token is no longer valid"),
+    492: N_("the session is invalid (is the person still an admin of the Page?)"),
 }
+_TOKEN_REFUSED = N_("the token was refused")
 _POST_FIELDS = "id,message,created_time,permalink_url"
 _MAX_PAGES = 10
 
@@ -152,22 +159,25 @@ def error_from_graph(status: int, error: Mapping[str, Any], headers: Mapping[str
     subcode = _number(error.get("error_subcode"))
     c = int(code) if code is not None else 0
     sub = int(subcode) if subcode is not None else None
-    label = f"code {c}" + (f"/{sub}" if sub is not None else "")
-    said = str(error.get("message") or "no message")
+    label = _("code {code}").format(code=f"{c}/{sub}" if sub is not None else c)
+    said = str(error.get("message") or _("no message"))
     if error.get("error_user_msg"):
         said += f" {error['error_user_msg']}"
-    text = redact(f"{action}: Facebook answered {status} ({label}): {said}")
+    # Graph's own words (said) stay as Graph wrote them.
+    text = redact(_("{action}: Facebook answered {status} ({code}): {said}").format(
+        action=action, status=status, code=label, said=said))
     if c in THROTTLING_CODES:
         return RateLimited(text, retry_at_from_usage(headers, now))
     if c in TOKEN_CODES:
-        why = _TOKEN_SUBCODES.get(sub or 0, "the token was refused")
-        return AuthError(f"{text}. The Page access token must be renewed ({why}): generate a "
-                         f"new one and put it in {token_env}, as docs/configuration.md "
-                         "explains.", sent=False)
+        why = _(_TOKEN_SUBCODES.get(sub or 0, _TOKEN_REFUSED))
+        return AuthError(_("{error}. The Page access token must be renewed ({why}): generate a "
+                           "new one and put it in {variable}, as docs/configuration.md "
+                           "explains.").format(error=text, why=why, variable=token_env),
+                         sent=False)
     if c == 10 or 200 <= c <= 299:
-        return AuthError(f"{text}. The Page token lacks a permission (it needs "
-                         "pages_manage_posts and pages_read_engagement): see "
-                         "docs/configuration.md.", sent=False)
+        return AuthError(_("{error}. The Page token lacks a permission (it needs "
+                           "pages_manage_posts and pages_read_engagement): see "
+                           "docs/configuration.md.").format(error=text), sent=False)
     if c == 506 or (sub is not None and sub in DUPLICATE_SUBCODES):
         return Rejected(text, duplicate=True)
     if c == 368:
@@ -189,7 +199,7 @@ class _GraphTransport:
         self._token = token
         self.token_env = token_env
         self.clock = clock
-        self.action = "Facebook"
+        self.action = "Facebook"  # replaced by the adapter before each call
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         import requests
@@ -226,12 +236,14 @@ class _GraphTransport:
             raise error_from_graph(status, body["error"], response.headers, self.clock(),
                                    self.action, self.token_env)
         if status == 429:
-            raise RateLimited(f"{self.action}: Facebook answered 429",
+            raise RateLimited(_("{action}: Facebook answered 429").format(action=self.action),
                               retry_at_from_usage(response.headers, self.clock()))
         if not 200 <= status < 300 or body is None:
-            raise Transient(f"{self.action}: Facebook answered {status} {response.reason or ''}"
-                            f" with {content_type or 'no content type'}, not a Graph API "
-                            "answer.", sent=True)
+            raise Transient(_("{action}: Facebook answered {status} with {content_type}, not a "
+                              "Graph API answer.").format(
+                                  action=self.action, status=f"{status} {response.reason or ''}",
+                                  content_type=content_type or _("no content type")),
+                            sent=True)
 
 
 class FacebookAdapter(Adapter):
@@ -249,9 +261,9 @@ class FacebookAdapter(Adapter):
                  clock: Callable[[], datetime] = _now) -> None:
         token = secrets.get(account.token_env, "")
         if not token:
-            raise AuthError("the Facebook Page access token is missing: set the environment "
-                            f"variable {account.token_env} (see docs/configuration.md).",
-                            sent=False)
+            raise AuthError(_("the Facebook Page access token is missing: set the environment "
+                              "variable {variable} (see docs/configuration.md).").format(
+                                  variable=account.token_env), sent=False)
         register(token)
         import facebook
 
@@ -266,7 +278,7 @@ class FacebookAdapter(Adapter):
     @staticmethod
     def post_url(post_id: str) -> str:
         """The public address of a Page post whose Graph id is '{page}_{post}'."""
-        page, _, post = post_id.partition("_")
+        page, _sep, post = post_id.partition("_")
         return f"https://www.facebook.com/{page}/posts/{post}" if post else (
             f"https://www.facebook.com/{post_id}")
 
@@ -280,14 +292,15 @@ class FacebookAdapter(Adapter):
             raise Transient(redact(f"{action}: {exc}"), sent=True) from None
 
     def whoami(self) -> Identity:
-        me = self._call("Facebook: checking the Page token", self.graph.get_object, "me",
+        me = self._call(_("Facebook: checking the Page token"), self.graph.get_object, "me",
                         fields="id,name")
         identity = Identity(self.name, str(me.get("id", "")), str(me.get("name", "")))
         if identity.id != self.account.page_id:
-            raise AuthError(f"the token belongs to Page {identity.name!r} ({identity.id}); "
-                            f"config says {self.account.page_id} (accounts.facebook.page_id). "
-                            "Use a Page access token of the configured Page "
-                            "(docs/configuration.md).", sent=False)
+            raise AuthError(_("the token belongs to Page {name} ({id}); config says {expected} "
+                              "(accounts.facebook.page_id). Use a Page access token of the "
+                              "configured Page (docs/configuration.md).").format(
+                                  name=repr(identity.name), id=identity.id,
+                                  expected=self.account.page_id), sent=False)
         return identity
 
     def _photo(self, media: RenderedMedia, action: str, *, published: bool,
@@ -309,43 +322,45 @@ class FacebookAdapter(Adapter):
             post_id = progress.part_ids[0]
             return Published(post_id, self.post_url(post_id), (post_id,))
         if len(rendered.parts) != 1:
-            raise Rejected(f"Facebook: a post is one message, not {len(rendered.parts)}.")
+            raise Rejected(_("Facebook: a post is one message, not {count}.").format(
+                count=len(rendered.parts)))
         part = rendered.parts[0]
         media = part.media
         if any(m.info.kind == "video" for m in media):
-            raise Rejected("Facebook: bmnsocial does not publish videos to Facebook yet.")
+            raise Rejected(_("Facebook: bmnsocial does not publish videos to Facebook yet."))
         page = self.account.page_id
         if len(media) == 1:
-            result = self._photo(media[0], "Facebook: publishing the photo post",
+            result = self._photo(media[0], _("Facebook: publishing the photo post"),
                                  published=True, message=part.text)
             post_id = str(result.get("post_id") or "")
             if not post_id:
-                raise Unconfirmed("Facebook published the photo but returned no post id; "
-                                  "look at the Page before retrying.")
+                raise Unconfirmed(_("Facebook published the photo but returned no post id; "
+                                    "look at the Page before retrying."))
         else:
             fields: dict[str, str] = {"message": part.text} if part.text else {}
             if not media and rendered.link:
                 fields["link"] = rendered.link
             try:
                 for i, m in enumerate(media):
-                    photo = self._photo(m, f"Facebook: uploading photo {i + 1} of {len(media)}",
+                    photo = self._photo(m, _("Facebook: uploading photo {number} of {count}"
+                                             ).format(number=i + 1, count=len(media)),
                                         published=False)
                     fields[f"attached_media[{i}]"] = json.dumps({"media_fbid": str(photo["id"])})
             except Transient as exc:
                 # Unpublished photos are not a post: nothing can have been published yet.
                 exc.sent = False
                 raise
-            result = self._call("Facebook: publishing the post", self.graph.put_object, page,
-                                "feed", **fields)
+            result = self._call(_("Facebook: publishing the post"), self.graph.put_object,
+                                page, "feed", **fields)
             post_id = str(result["id"])
-        progress.done(post_id)
+        progress.done(post_id, last=True)
         return Published(post_id, self.post_url(post_id), (post_id,))
 
     def recent_posts(self, since: datetime) -> list[RemotePost]:
         args = {"fields": _POST_FIELDS, "since": str(int(since.timestamp())), "limit": "100"}
         posts: list[RemotePost] = []
-        for _ in range(_MAX_PAGES):
-            page = self._call("Facebook: reading recent posts", self.graph.get_connections,
+        for _page in range(_MAX_PAGES):
+            page = self._call(_("Facebook: reading recent posts"), self.graph.get_connections,
                               self.account.page_id, "published_posts", **args)
             for item in page.get("data") or []:
                 post_id = str(item["id"])

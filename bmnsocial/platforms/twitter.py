@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bmnsocial.i18n import _, ngettext
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -65,45 +66,59 @@ class TwitterSpec(PlatformSpec):
         parts = rendered.parts
         if len(parts) > MAX_THREAD:
             yield Finding(parts[MAX_THREAD].source[:-1], "X-THREAD-LENGTH",
-                          f"the thread has {len(parts)} tweets; bmnsocial allows {MAX_THREAD}.",
-                          "Split it into two posts.", key=True)
+                          _("the thread has {count} tweets; bmnsocial allows {limit}.").format(
+                              count=len(parts), limit=MAX_THREAD),
+                          _("Split it into two posts."), key=True)
         for i, part in enumerate(parts):
-            where = f"tweet {i + 1} of {len(parts)}" if len(parts) > 1 else "the tweet"
+            where = which_tweet(i, len(parts))
             if not part.text.strip():
-                yield Finding(part.source, "X-EMPTY", f"{where} is empty.", "Write its text.")
+                yield Finding(part.source, "X-EMPTY", _("{tweet} is empty.").format(tweet=where),
+                              _("Write its text."))
             elif part.length > MAX_WEIGHTED_LENGTH:
-                yield Finding(part.source, "X-LENGTH",
-                              f"{where} is {part.length}/{MAX_WEIGHTED_LENGTH} characters as X "
-                              "counts them (links 23, emoji 2, most non-Latin characters 2), "
-                              "hashtags and link included.",
-                              f"Shorten it by {part.length - MAX_WEIGHTED_LENGTH}, or split it "
-                              "with 'twitter: thread:'.")
+                yield Finding(part.source, "X-LENGTH", _(
+                    "{tweet} is {length}/{limit} characters as X counts them (links 23, emoji 2, "
+                    "most non-Latin characters 2), hashtags and link included.").format(
+                        tweet=where, length=part.length, limit=MAX_WEIGHTED_LENGTH),
+                    _("Shorten it by {excess}, or split it with 'twitter: thread:'.").format(
+                        excess=part.length - MAX_WEIGHTED_LENGTH))
             if any(c in part.text for c in "\ufffe\ufeff\uffff"):
-                yield Finding(part.source, "X-INVALID-CHAR", f"{where} contains an invisible "
-                              "character X refuses (U+FEFF, U+FFFE or U+FFFF).",
-                              "Retype the text or paste it as plain text.")
+                yield Finding(part.source, "X-INVALID-CHAR", _(
+                    "{tweet} contains an invisible character X refuses (U+FEFF, U+FFFE or "
+                    "U+FFFF).").format(tweet=where),
+                    _("Retype the text or paste it as plain text."))
         media = rendered.media
         kinds = [m.info.kind for m in media]
         if media:
             src = media[0].source[:-1]
             if ("gif" in kinds or "video" in kinds) and len(media) > 1:
-                yield Finding(src, "X-MEDIA-COUNT", "X takes one GIF or one video per tweet, "
-                              "alone.", "Keep one, or move the others to other posts.")
+                yield Finding(src, "X-MEDIA-COUNT",
+                              _("X takes one GIF or one video per tweet, alone."),
+                              _("Keep one, or move the others to other posts."))
             elif len(media) > MAX_IMAGES:
-                yield Finding(src, "X-MEDIA-COUNT", f"X takes at most {MAX_IMAGES} images per "
-                              f"tweet; this post has {len(media)}.",
-                              "Choose four, or give X its own 'twitter: media:'.")
+                yield Finding(src, "X-MEDIA-COUNT", _(
+                    "X takes at most {limit} images per tweet; this post has {count}.").format(
+                        limit=MAX_IMAGES, count=len(media)),
+                    _("Choose four, or give X its own 'twitter: media:'."))
         for m in media:
             limit = MAX_BYTES[m.info.kind]
             if m.info.size > limit:
-                yield Finding((*m.source, "path"), "X-MEDIA-SIZE",
-                              f"'{m.info.relative}' is {m.info.size / 1e6:.1f} MB; X takes "
-                              f"{m.info.kind} files up to {limit // 1_000_000} MB.",
-                              "Export it smaller (e.g. 2048 px wide, JPEG quality 85).")
+                yield Finding((*m.source, "path"), "X-MEDIA-SIZE", _(
+                    "'{path}' is {size} MB; X takes {kind} files up to {limit} MB.").format(
+                        path=m.info.relative, size=f"{m.info.size / 1e6:.1f}",
+                        kind=m.info.kind, limit=limit // 1_000_000),
+                    _("Export it smaller (e.g. 2048 px wide, JPEG quality 85)."))
             if m.alt is not None and len(m.alt) > MAX_ALT_TEXT:
-                yield Finding((*m.source, "alt"), "X-ALT-LENGTH",
-                              f"the alt text is {len(m.alt)} characters; X takes up to "
-                              f"{MAX_ALT_TEXT}.", "Describe the image more briefly.")
+                yield Finding((*m.source, "alt"), "X-ALT-LENGTH", _(
+                    "the alt text is {length} characters; X takes up to {limit}.").format(
+                        length=len(m.alt), limit=MAX_ALT_TEXT),
+                    _("Describe the image more briefly."))
+
+
+def which_tweet(index: int, count: int) -> str:
+    """'tweet 2 of 3', or 'the tweet' when there is only one."""
+    if count > 1:
+        return _("tweet {number} of {count}").format(number=index + 1, count=count)
+    return _("the tweet")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,9 +154,12 @@ class TwitterAdapter(Adapter):
                 missing.append(env)
             values[role] = value
         if missing:
-            raise AuthError("X credentials are missing: set the environment variable"
-                            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                            "(see docs/configuration.md).", sent=False)
+            raise AuthError(ngettext(
+                "X credentials are missing: set the environment variable {names} "
+                "(see docs/configuration.md).",
+                "X credentials are missing: set the environment variables {names} "
+                "(see docs/configuration.md).", len(missing)).format(names=", ".join(missing)),
+                sent=False)
         register(*values.values())
         import tweepy
 
@@ -175,15 +193,17 @@ class TwitterAdapter(Adapter):
             raise transient_from(exc, action) from None
 
     def whoami(self) -> Identity:
-        response = self._call("X: checking the account", self.client.get_me, user_auth=True)
+        response = self._call(_("X: checking the account"), self.client.get_me,
+                              user_auth=True)
         user = response.data
         if user is None:
-            raise AuthError("X: the credentials were accepted but X named no account.",
+            raise AuthError(_("X: the credentials were accepted but X named no account."),
                             sent=False)
         self._user_id = str(user.id)
         if user.username.casefold() != self.account.username.casefold():
-            raise AuthError(f"the X credentials belong to @{user.username}; config says "
-                            f"@{self.account.username} (accounts.twitter.username).",
+            raise AuthError(_("the X credentials belong to @{actual}; config says @{expected} "
+                              "(accounts.twitter.username).").format(
+                                  actual=user.username, expected=self.account.username),
                             sent=False)
         return Identity(self.name, str(user.id), user.username)
 
@@ -204,23 +224,25 @@ class TwitterAdapter(Adapter):
     def publish(self, rendered: Rendered, progress: Progress) -> Published:
         parts = rendered.parts
         if not parts:
-            raise Rejected("X: nothing to publish (the rendered post has no parts).")
+            raise Rejected(_("X: nothing to publish (the rendered post has no parts)."))
         ids = list(progress.part_ids)
         for index, part in enumerate(parts):
             if index < len(ids):
                 continue
-            where = f"tweet {index + 1} of {len(parts)}" if len(parts) > 1 else "the tweet"
+            where = which_tweet(index, len(parts))
             media_ids = self._upload(part.media) if part.media else None
-            response = self._call(f"X: publishing {where}", self.client.create_tweet,
+            response = self._call(_("X: publishing {tweet}").format(tweet=where),
+                                  self.client.create_tweet,
                                   text=part.text or None, media_ids=media_ids,
                                   in_reply_to_tweet_id=ids[-1] if ids else None,
                                   user_auth=True)
             data = response.data
             if not isinstance(data, dict) or not data.get("id"):
-                raise Unconfirmed(f"X: {where} was accepted but X returned no id; look at "
-                                  f"https://x.com/{self.account.username} before retrying.")
+                raise Unconfirmed(_("X: {tweet} was accepted but X returned no id; look at "
+                                    "{url} before retrying.").format(
+                                        tweet=where, url=f"https://x.com/{self.account.username}"))
             tweet_id = str(data["id"])
-            progress.done(tweet_id)
+            progress.done(tweet_id, last=index == len(parts) - 1)
             ids.append(tweet_id)
         return Published(ids[0], self.tweet_url(ids[0]), tuple(ids))
 
@@ -228,8 +250,8 @@ class TwitterAdapter(Adapter):
         user_id = self._user_id or self.whoami().id
         posts: list[RemotePost] = []
         token: str | None = None
-        for _ in range(_MAX_PAGES):
-            response = self._call("X: reading recent tweets", self.client.get_users_tweets,
+        for _page in range(_MAX_PAGES):
+            response = self._call(_("X: reading recent tweets"), self.client.get_users_tweets,
                                   user_id, start_time=since, max_results=100,
                                   tweet_fields=_TWEET_FIELDS, pagination_token=token,
                                   user_auth=True)

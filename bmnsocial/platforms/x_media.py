@@ -29,6 +29,7 @@ from typing import Any
 import requests
 
 from bmnsocial.http import transient_from
+from bmnsocial.i18n import _
 from bmnsocial.platforms.base import AuthError, PublishError, RateLimited, Rejected, Transient
 from bmnsocial.secrets import redact
 
@@ -92,14 +93,16 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
     status = response.status_code
     body = _json(response)
     said = redact(_problem_text(body))[:500]
-    text = f"{action}: X answered {status} {response.reason or ''}".rstrip()
+    # X's own words (said) stay as X wrote them.
+    text = _("{action}: X answered {status}").format(
+        action=action, status=f"{status} {response.reason or ''}".rstrip())
     if said:
         text += f": {said}"
     if status == 429:
         return RateLimited(text, retry_at_from_headers(response.headers))
     if status == 401:
-        return AuthError(text + ". X refused the credentials: renew the access token and "
-                         "secret (see docs/configuration.md).", sent=False)
+        return AuthError(text + ". " + _("X refused the credentials: renew the access token "
+                                         "and secret (see docs/configuration.md)."), sent=False)
     if status == 403:
         lowered = said.lower()
         if DUPLICATE_MARK in lowered:
@@ -107,9 +110,9 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
         problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
         if (problem_type.endswith(_PERMISSION_TYPES)
                 or any(word in lowered for word in _PERMISSION_WORDS)):
-            return AuthError(text + ". The X app or its access token lacks a permission "
-                             "(it needs 'Read and write'; see docs/configuration.md).",
-                             sent=False)
+            return AuthError(text + ". " + _("The X app or its access token lacks a permission "
+                                             "(it needs 'Read and write'; see "
+                                             "docs/configuration.md)."), sent=False)
         return Rejected(text)
     if status >= 500 or status == 408:
         return Transient(text, sent=True)
@@ -143,8 +146,8 @@ class XMediaUploader:
             body = _json(response)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise Transient(f"{action}: X answered {response.status_code} without the "
-                            "expected data", sent=True)
+            raise Transient(_("{action}: X answered {status} without the expected data").format(
+                action=action, status=response.status_code), sent=True)
         return data
 
     # -- uploads ----------------------------------------------------------------------------
@@ -154,7 +157,7 @@ class XMediaUploader:
         category = CATEGORIES[kind]
         if kind == "image":
             data = self._call(
-                "POST", "/2/media/upload", f"X: uploading {path.name}",
+                "POST", "/2/media/upload", _("X: uploading {file}").format(file=path.name),
                 files={"media": (path.name, path.read_bytes(), mime)},
                 data={"media_category": category})
         else:
@@ -166,9 +169,10 @@ class XMediaUploader:
     def _chunked(self, path: Path, mime: str, category: str) -> dict[str, Any]:
         size = path.stat().st_size
         if -(-size // self.chunk_bytes) > MAX_SEGMENTS:
-            raise Rejected(f"X: {path.name} needs more than {MAX_SEGMENTS} upload segments.")
+            raise Rejected(_("X: {file} needs more than {limit} upload segments.").format(
+                file=path.name, limit=MAX_SEGMENTS))
         started = self._call("POST", "/2/media/upload/initialize",
-                             f"X: starting the upload of {path.name}",
+                             _("X: starting the upload of {file}").format(file=path.name),
                              json={"media_type": mime, "total_bytes": size,
                                    "media_category": category})
         media_id = str(started["id"])
@@ -176,12 +180,13 @@ class XMediaUploader:
             index = 0
             while chunk := fh.read(self.chunk_bytes):
                 self._call("POST", f"/2/media/upload/{media_id}/append",
-                           f"X: uploading part {index + 1} of {path.name}",
+                           _("X: uploading part {number} of {file}").format(
+                               number=index + 1, file=path.name),
                            files={"media": (path.name, chunk, "application/octet-stream")},
                            data={"segment_index": str(index)})
                 index += 1
         return self._call("POST", f"/2/media/upload/{media_id}/finalize",
-                          f"X: finishing the upload of {path.name}")
+                          _("X: finishing the upload of {file}").format(file=path.name))
 
     def _wait_for_processing(self, media_id: str, data: dict[str, Any], name: str) -> None:
         waited = 0.0
@@ -191,19 +196,22 @@ class XMediaUploader:
             asked = info.get("check_after_secs")
             delay = max(0.0, float(asked)) if isinstance(asked, int | float) else 1.0
             if waited + delay > self.max_wait or polls >= self.max_polls:
-                raise Transient(f"X: {name} was still being processed after {waited:.0f} s.",
-                                sent=False)
+                raise Transient(_("X: {file} was still being processed after {seconds} s."
+                                  ).format(file=name, seconds=f"{waited:.0f}"), sent=False)
             self.sleep(delay)
             waited += delay
             polls += 1
-            data = self._call("GET", "/2/media/upload", f"X: checking the processing of {name}",
+            data = self._call("GET", "/2/media/upload",
+                              _("X: checking the processing of {file}").format(file=name),
                               params={"command": "STATUS", "media_id": media_id})
             info = data.get("processing_info")
         if isinstance(info, dict) and info.get("state") == "failed":
             error = info.get("error")
-            reason = json.dumps(error, ensure_ascii=False) if error else "no reason given"
-            raise Rejected(f"X could not process {name}: {redact(reason)[:300]}")
+            reason = json.dumps(error, ensure_ascii=False) if error else _("no reason given")
+            raise Rejected(_("X could not process {file}: {reason}").format(
+                file=name, reason=redact(reason)[:300]))
 
     def set_alt_text(self, media_id: str, text: str, name: str) -> None:
-        self._call("POST", "/2/media/metadata", f"X: setting the alt text of {name}",
+        self._call("POST", "/2/media/metadata",
+                   _("X: setting the alt text of {file}").format(file=name),
                    json={"id": media_id, "metadata": {"alt_text": {"text": text}}})
