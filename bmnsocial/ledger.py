@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS publications (
     first_attempt_at TEXT,
     published_at TEXT,
     misfire TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     UNIQUE (post_id, platform, occurrence)
@@ -129,6 +130,7 @@ class Row:
     created_at: datetime
     updated_at: datetime
     misfire: str | None = None
+    pinned: bool = False  # its time was given on the command line: syncs keep it
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> Row:
@@ -144,7 +146,8 @@ class Row:
             first_attempt_at=parse_stamp(r["first_attempt_at"]),
             published_at=parse_stamp(r["published_at"]),
             created_at=datetime.fromisoformat(r["created_at"]),
-            updated_at=datetime.fromisoformat(r["updated_at"]), misfire=r["misfire"])
+            updated_at=datetime.fromisoformat(r["updated_at"]), misfire=r["misfire"],
+            pinned=bool(r["pinned"]))
 
     def to_json(self, tz: Any = None) -> dict[str, Any]:
         def iso(d: datetime | None) -> str | None:
@@ -301,28 +304,34 @@ class Ledger:
 
     def upsert(self, *, post_id: str, platform: str, occurrence: str, due: datetime,
                payload: str, content_hash: str, source_file: str, now: datetime,
-               misfire: str | None = None) -> tuple[Row, str]:
+               misfire: str | None = None, pin: bool = False) -> tuple[Row, str]:
         """Queue an occurrence, or refresh what a still-queued one will send. Rows already
         being sent or finished are left exactly as they are. Also says what it did: "new",
-        "updated", "unchanged" or "kept" (not queued any more, left alone)."""
+        "updated", "unchanged" or "kept" (not queued any more, left alone).
+
+        ``pin``: the time comes from the command line (--at, --now). A pinned row keeps its
+        time when the post file is synced again; only another --at/--now moves it."""
         t = stamp(now)
         change = "new"
         with self.transaction() as db:
-            existing = db.execute("SELECT id, status, content_hash, due, misfire FROM "
-                                  "publications "
+            existing = db.execute("SELECT id, status, content_hash, due, misfire, pinned "
+                                  "FROM publications "
                                   "WHERE post_id = ? AND platform = ? AND occurrence = ?",
                                   (post_id, platform, occurrence)).fetchone()
             if existing is None:
                 cur = db.execute(
                     "INSERT INTO publications (post_id, platform, occurrence, due, status, "
-                    "payload, content_hash, source_file, created_at, updated_at, misfire) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "payload, content_hash, source_file, created_at, updated_at, misfire, "
+                    "pinned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (post_id, platform, occurrence, stamp(due), Status.QUEUED.value, payload,
-                     content_hash, source_file, t, t, misfire))
+                     content_hash, source_file, t, t, misfire, int(pin)))
                 row_id = int(cur.lastrowid or 0)
                 self.record(row_id, "queued", f"due {due.isoformat()}", now)
             else:
                 row_id = existing["id"]
+                if existing["pinned"] and not pin:
+                    due = datetime.fromisoformat(existing["due"])
+                pinned = bool(pin or existing["pinned"])
                 changed = (existing["content_hash"] != content_hash
                            or existing["due"] != stamp(due) or existing["misfire"] != misfire)
                 if existing["status"] != Status.QUEUED.value:
@@ -330,9 +339,10 @@ class Ledger:
                 elif changed:
                     change = "updated"
                     db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
-                               "source_file = ?, misfire = ?, updated_at = ? WHERE id = ?",
-                               (stamp(due), payload, content_hash, source_file, misfire, t,
-                                row_id))
+                               "source_file = ?, misfire = ?, pinned = ?, updated_at = ? "
+                               "WHERE id = ?",
+                               (stamp(due), payload, content_hash, source_file, misfire,
+                                int(pinned), t, row_id))
                     self.record(row_id, "updated", f"due {due.isoformat()}", now)
                 else:
                     change = "unchanged"
@@ -434,7 +444,9 @@ class Ledger:
                             next_attempt_at=stamp(until))
 
     def retry(self, row_id: int, now: datetime) -> Row:
-        """A person asks to try a failed or unconfirmed row again."""
+        """A person asks to try a failed, unconfirmed, cancelled or skipped row again: it
+        goes out at its time, or now if that has passed (a person asked: not a misfire)."""
+        due = max(self.get(row_id).due, now)
         return self._finish(row_id, Status.QUEUED, now, "retry-requested",
                             _("requeued by a person"), next_attempt_at=None, claimed_by=None,
-                            first_attempt_at=None)
+                            first_attempt_at=None, due=stamp(due))

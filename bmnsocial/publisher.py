@@ -249,7 +249,8 @@ class Publisher:
                                               now, how="reconciled")
         if duplicate_refused is not None:
             return self.ledger.mark_failed(
-                row.id, _("{error} (an identical post exists that bmnsocial did not send: change "
+                row.id, _("{error} (the platform already has an identical recent post, not from "
+                          "this attempt — perhaps an earlier occurrence of the same post: vary "
                           "the text)").format(error=duplicate_refused), "Rejected", now)
         self.ledger.save_progress(row.id, ids, now)
         # Confirmed absent (or partly present, the rest absent): sending the rest is safe.

@@ -74,12 +74,12 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
 
 
 def enqueue(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
-            now: datetime) -> list[Row]:
-    return [row for row, _change in upsert(ledger, checked, planned, now)]
+            now: datetime, *, pin: bool = False) -> list[Row]:
+    return [row for row, _change in upsert(ledger, checked, planned, now, pin=pin)]
 
 
 def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
-           now: datetime) -> list[tuple[Row, str]]:
+           now: datetime, *, pin: bool = False) -> list[tuple[Row, str]]:
     source = str(Path(checked.post.file).resolve())
     out = []
     for p in planned:
@@ -87,7 +87,7 @@ def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
         out.append(ledger.upsert(post_id=checked.post.id, platform=p.rendered.platform,
                                  occurrence=p.occurrence, due=p.due, payload=payload,
                                  content_hash=content_hash(payload), source_file=source,
-                                 now=now, misfire=checked.post.schedule.misfire))
+                                 now=now, misfire=checked.post.schedule.misfire, pin=pin))
     return out
 
 

@@ -22,8 +22,18 @@ def type_name(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return _("did you mean '{choice}'?").format(choice=close[0]) if close else ""
+    options = list(choices)
+    folded = word.casefold()
+    # A part of a name ("eventos") suggests every name that contains it, then close spellings.
+    close = [c for c in options if len(folded) >= 3 and folded in c.casefold()]
+    close += [c for c in difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+              if c not in close]
+    if not close:
+        return ""
+    if len(close) == 1:
+        return _("did you mean '{choice}'?").format(choice=close[0])
+    return _("did you mean one of: {choices}?").format(
+        choices=", ".join(f"'{c}'" for c in close[:4]))
 
 
 class Reader:

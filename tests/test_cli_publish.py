@@ -121,3 +121,41 @@ def test_validate_forgives_the_past_of_published_posts(samples: Path, workspace:
     assert code == ExitCode.INVALID and "SCHED-PAST" in out, "not in the real ledger"
     code, out = run("--sandbox", "validate", str(path))
     assert code == ExitCode.OK and "SCHED-PAST" not in out
+
+
+def test_at_pins_the_time_against_later_syncs(samples: Path) -> None:
+    path = samples / "jornada-cientifica-2027.yaml"  # its own time: 2027-01-14 09:00
+    assert run("--sandbox", "post", str(path), "--at", "2027-01-13 10:00", "--yes")[0] == 0
+    assert run("--sandbox", "sync")[0] == 0
+    rows = json.loads(run("--sandbox", "queue", "--json")[1])
+    dues = {r["due"] for r in rows if r["post_id"] == "jornada-cientifica-2027"}
+    assert dues == {"2027-01-13T10:00:00-05:00"}
+
+
+def test_cancelled_one_off_can_be_queued_again(samples: Path) -> None:
+    path = samples / "pregunta-lecturas.yaml"
+    run("--sandbox", "post", str(path), "--yes")
+    assert run("--sandbox", "cancel", "pregunta-lecturas")[0] == 0
+    code, out = run("--sandbox", "post", str(path), "--yes")
+    assert code == 0 and "bmnsocial retry pregunta-lecturas" in out
+    assert run("--sandbox", "retry", "pregunta-lecturas")[0] == 0
+    rows = json.loads(run("--sandbox", "queue", "--json")[1])
+    assert {r["status"] for r in rows if r["post_id"] == "pregunta-lecturas"} == {"queued"}
+
+
+def test_now_publishes_a_post_whose_own_time_has_passed(samples: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BMNSOCIAL_NOW", "2027-06-01T10:00-05:00")
+    path = samples / "pregunta-lecturas.yaml"  # 2026-12-17
+    assert run("--sandbox", "validate", str(path))[0] == ExitCode.INVALID
+    code, out = run("--sandbox", "post", str(path), "--now", "--yes")
+    assert code == 0 and out.count("published https://") == 2
+
+
+def test_spanish_yes_confirms(samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bmnsocial.cli.post as post_cli
+
+    monkeypatch.setattr(post_cli, "stdout_is_tty", lambda: True)
+    code, out = run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--now",
+                    input="sí\n")
+    assert code == 0 and "published https://" in out

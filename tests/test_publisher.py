@@ -154,7 +154,7 @@ def test_duplicate_of_a_post_we_did_not_send_fails(tmp_path: Path) -> None:
         w.queue("Texto repetido", platform="twitter", post_id="new")
         rows = {r.post_id: r for r in w.drain()}
         assert rows["old"].status is Status.PUBLISHED
-        assert rows["new"].status is Status.FAILED and "change the text" in (
+        assert rows["new"].status is Status.FAILED and "vary the text" in (
             rows["new"].last_error or "")
         assert len(w.published("twitter")) == 1
 

@@ -390,3 +390,10 @@ class TestReviewFindings:
         write_post("a.yaml", "category: 9\ntext: hola\nplatforms: [facebook]\n"
                              "schedule: {cron: '0 9 * * *', start: 2027-03-14, count: 2}\n")
         assert check(config).ok
+
+
+def test_part_of_a_slug_suggests_every_match(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: eventos\ntext: hola\n")
+    (d,) = check(config).diagnostics
+    assert "'eventos-biblioteca'" in d.hint and "'eventos-comunidad'" in d.hint
+    assert "'fotos-eventos'" in d.hint

@@ -143,3 +143,14 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+YES_ANSWERS = ("y", "yes", "s", "si", "sí")
+
+
+def confirm(question: str) -> bool:
+    """A yes/no question on the terminal that takes the answer in Spanish or English."""
+    choices = _("[y/N]")
+    answer = click.prompt(f"{question} {choices}", default="", show_default=False,
+                          prompt_suffix=" ")
+    return answer.strip().casefold() in YES_ANSWERS

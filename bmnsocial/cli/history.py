@@ -42,7 +42,8 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
 
 
 @click.command(help=_(
-    "Queue a failed or unconfirmed publication again, once a person has fixed the cause.\n\n"
+    "Queue a failed, unconfirmed, cancelled or skipped publication again (once a person has "
+    "fixed the cause); it goes out at its time, or at once if that has passed.\n\n"
     "For an unconfirmed row, first check on the platform that the post is NOT there."))
 @click.argument("post_id")
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
@@ -50,11 +51,11 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
 @handle_errors
 def retry(app: AppContext, post_id: str, platform: str | None) -> None:
     ledger = app.runtime.ledger
-    rows = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED), post_id=post_id,
-                       platform=platform)
+    rows = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED, Status.CANCELLED,
+                                 Status.SKIPPED), post_id=post_id, platform=platform)
     if not rows:
-        click.echo(_("No failed or unconfirmed publication of '{post}'.").format(post=post_id),
-                   err=True)
+        click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
+                     "'{post}'.").format(post=post_id), err=True)
         raise Exit(ExitCode.INVALID)
     for r in rows:
         ledger.retry(r.id, app.now())

@@ -8,6 +8,7 @@ import click
 from bmnsocial.cli.common import (
     AppContext,
     Exit,
+    confirm,
     echo_json,
     handle_errors,
     json_option,
@@ -64,6 +65,9 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
     if at is not None and at <= now:
         raise UsageError(_("--at {time} is in the past.").format(time=at_text))
     result = validate_paths(paths, config, now)
+    if immediately or at is not None:
+        # The command line gives the time: a past time in the file is beside the point.
+        result.forgive_history({c.post.id for c in result.posts})
     if not result.ok:
         for d in result.diagnostics:
             click.echo(d.format(), err=True)
@@ -82,17 +86,24 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
             question = _("Publish these (SANDBOX)?") if app.sandbox else _("Publish these?")
         else:
             question = _("Queue these (SANDBOX)?") if app.sandbox else _("Queue these?")
-        click.confirm(question, abort=True)
+        if not confirm(question):
+            click.echo(_("Aborted!"), err=True)
+            raise Exit(ExitCode.INVALID)
+    finished_before = {
+        (c.post.id, p.rendered.platform, p.occurrence) for c, planned in plans for p in planned
+        if (row := ledger.find(c.post.id, p.rendered.platform, p.occurrence)) is not None
+        and row.status is not Status.QUEUED}
     rows: list[Row] = []
     for c, planned in plans:
-        rows.extend(enqueue(ledger, c, planned, now))
+        rows.extend(enqueue(ledger, c, planned, now, pin=at is not None or immediately))
     if immediately:
         rows = _publish_now(app, rows, wait)
     if as_json:
         echo_json([r.to_json(config.timezone) for r in rows])
     else:
         for r in rows:
-            click.echo(_describe(r, app, now))
+            earlier = (r.post_id, r.platform, r.occurrence) in finished_before
+            click.echo(_describe(r, app, earlier))
     statuses = {r.status for r in rows}
     if statuses & {Status.FAILED, Status.UNCONFIRMED}:
         raise Exit(ExitCode.PUBLISH_FAILED)
@@ -124,12 +135,17 @@ def _local(moment: datetime, app: AppContext) -> str:
     return describe(moment, app.config.timezone)
 
 
-def _describe(row: Row, app: AppContext, started: datetime) -> str:
+def _describe(row: Row, app: AppContext, earlier: bool) -> str:
+    """``earlier``: the row had its outcome before this command ran."""
     head = f"{row.platform:<9} {row.post_id}"
     if row.status is Status.PUBLISHED:
-        earlier = row.published_at is not None and row.published_at < started
         return f"{head}: " + (_("already published {url}") if earlier else
                               _("published {url}")).format(url=row.url)
+    if earlier and row.status in (Status.CANCELLED, Status.SKIPPED):
+        return f"{head}: " + _("{status} earlier ({reason}); to queue it again: bmnsocial "
+                               "retry {post_id}").format(
+            status=status_name(row.status), reason=row.last_error or _("cancelled by a person"),
+            post_id=row.post_id)
     if row.status is Status.QUEUED and row.attempts == 0:
         return f"{head}: " + _("queued for {when}").format(when=_local(row.due, app))
     if row.status in (Status.QUEUED, Status.SENDING):
