@@ -86,18 +86,25 @@ def posts_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
+def decide_misfire(row: Row, runtime: Runtime, ledger: Ledger) -> Row | None:
+    """Apply the misfire policy to a queued row: its new state if it is not to be sent now
+    (skipped, moved, deferred), else None."""
+    now = runtime.publisher().clock.now()
+    decision = misfire.decide(row, runtime.config, ledger, now)
+    done = misfire.apply(decision, row, ledger, now)
+    if done is not None:
+        log.warning(_("%s on %s: %s (%s)"), row.post_id, row.platform,
+                    _(misfire.ACTIONS.get(decision.action, decision.action)), decision.reason)
+    return done
+
+
 def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
     """Misfire policy first, then send (or reconcile) through the publisher."""
-    publisher = runtime.publisher()
-    now = publisher.clock.now()
     if row.status is Status.QUEUED:
-        decision = misfire.decide(row, runtime.config, ledger, now)
-        done = misfire.apply(decision, row, ledger, now)
+        done = decide_misfire(row, runtime, ledger)
         if done is not None:
-            log.warning(_("%s on %s: %s (%s)"), row.post_id, row.platform,
-                        _(misfire.ACTIONS.get(decision.action, decision.action)), decision.reason)
             return done
-    return publisher.advance(row.id)
+    return runtime.publisher().advance(row.id)
 
 
 @dataclass
@@ -119,8 +126,14 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
     if do_sync:
         report = sync([runtime.config.posts_dir], runtime.config, ledger, now, full=True)
     changed = publisher.reconcile_pending()
+    to_send: list[Row] = []
     for row in ledger.ready(publisher.clock.now()):
-        changed.append(dispatch(row, runtime, ledger))
+        decided = decide_misfire(row, runtime, ledger)
+        if decided is None:
+            to_send.append(row)
+        else:
+            changed.append(decided)
+    changed.extend(publisher.publish_rows(to_send))
     write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)
     return RunReport(report, changed)
 

@@ -107,11 +107,18 @@ class Publisher:
         """Reconcile what may have gone out, then publish every ready row. Returns the rows
         this call changed, in their new state."""
         changed = self.reconcile_pending()
-        for row in self.ledger.ready(self.clock.now()):
-            result = self.publish_row(row)
-            if result is not None:
-                changed.append(result)
+        changed.extend(self.publish_rows(self.ledger.ready(self.clock.now())))
         return changed
+
+    def publish_rows(self, rows: list[Row], batch: int = 20) -> list[Row]:
+        """Send several ready rows, claimed a batch at a time: one disk flush per batch
+        instead of one per row. Rows another process claimed first are left to it."""
+        done: list[Row] = []
+        for start in range(0, len(rows), batch):
+            ids = [r.id for r in rows[start:start + batch]]
+            for row in self.ledger.claim_batch(ids, self.lock.id, self.clock.now()):
+                done.append(self._send(row))
+        return done
 
     def reconcile_pending(self) -> list[Row]:
         done: list[Row] = []
@@ -146,11 +153,13 @@ class Publisher:
         claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now())
         if claimed is None:
             return None
-        log.info(_("sending %s to %s (occurrence %s, attempt %d)"), row.post_id, row.platform,
-                 row.occurrence, claimed.attempts)
         return self._send(claimed)
 
     def _send(self, row: Row) -> Row:
+        """Send a row this process has claimed, and record the outcome."""
+        # DEBUG: the outcome line (published / retrying / failed) is the event for the log.
+        log.debug(_("sending %s to %s (occurrence %s, attempt %d)"), row.post_id, row.platform,
+                  row.occurrence, row.attempts)
         rendered = from_payload_json(row.payload)
         progress = Progress(list(row.part_ids), lambda ids: self.ledger.save_progress(
             row.id, ids, self.clock.now()))

@@ -226,6 +226,10 @@ class _GraphTransport:
     def _check(self, response: requests.Response) -> None:
         status = response.status_code
         content_type = response.headers.get("Content-Type", "")
+        content = response.content.strip()
+        if (200 <= status < 300 and "json" in content_type.lower() and content[:1] == b"{"
+                and content[-1:] == b"}" and b'"error"' not in content):
+            return  # the usual success: facebook-sdk decodes it; no need to decode it twice
         body: Any = None
         if "json" in content_type.lower():
             try:
