@@ -7,6 +7,8 @@ is one conditional UPDATE, so two processes can never both send the same occurre
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
@@ -201,7 +203,9 @@ class Ledger:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout = 30000")
         self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = FULL")
+        # NORMAL in WAL mode survives a crashed process but may lose the last commits in a
+        # power cut; the writes that must survive that go through _durable() (see there).
+        self.db.execute("PRAGMA synchronous = NORMAL")
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -313,7 +317,7 @@ class Ledger:
         time when the post file is synced again; only another --at/--now moves it."""
         t = stamp(now)
         change = "new"
-        with self.transaction() as db:
+        with self._durable(), self.transaction() as db:
             existing = db.execute("SELECT id, status, content_hash, due, misfire, pinned "
                                   "FROM publications "
                                   "WHERE post_id = ? AND platform = ? AND occurrence = ?",
@@ -351,13 +355,14 @@ class Ledger:
     def claim(self, row_id: int, claimer: str, now: datetime) -> Row | None:
         """Take a queued row for sending; None if another process has it or it is not ready."""
         t = stamp(now)
-        cur = self.db.execute(
-            "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
-            "claimed_by = ?, claimed_at = ?, sent_at = ?, "
-            "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
-            "WHERE id = ? AND status = 'queued' "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-            (claimer, t, t, t, t, row_id, t))
+        with self._durable():
+            cur = self.db.execute(
+                "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
+                "claimed_by = ?, claimed_at = ?, sent_at = ?, "
+                "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
+                "WHERE id = ? AND status = 'queued' "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+                (claimer, t, t, t, t, row_id, t))
         return self.get(row_id) if cur.rowcount == 1 else None
 
     def claim_batch(self, row_ids: list[int], claimer: str, now: datetime) -> list[Row]:
@@ -367,7 +372,7 @@ class Ledger:
             return []
         t = stamp(now)
         marks = ",".join("?" * len(row_ids))
-        with self.transaction() as db:
+        with self._durable(), self.transaction() as db:
             db.execute(
                 "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
                 "claimed_by = ?, claimed_at = ?, sent_at = ?, "
@@ -392,39 +397,49 @@ class Ledger:
         return self.get(row_id) if cur.rowcount == 1 else None
 
     @contextmanager
-    def _lazy_flush(self) -> Iterator[None]:
-        """Writes that may be lost in a power cut without harm: the row stays 'sending' (or
-        loses some thread progress) and is reconciled against the platform, which still has
-        the truth. Only claims must reach the disk before anything is sent (synchronous=FULL
-        stays the default); in WAL mode these later commits are flushed with the next one."""
-        self.db.execute("PRAGMA synchronous = NORMAL")
+    def _durable(self) -> Iterator[None]:
+        """Commits that must be on disk before we go on, power cut or not: a claim (else a
+        post sent just before the cut could be sent again), a queued row, a person's cancel
+        or retry. Outcomes need not be: a lost one leaves the row 'sending', and it is then
+        reconciled against the platform, which still has the truth."""
+        self.db.execute("PRAGMA synchronous = FULL")
         try:
             yield
         finally:
-            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
 
     def save_progress(self, row_id: int, part_ids: list[str], now: datetime) -> None:
-        with self._lazy_flush():
-            self.db.execute("UPDATE publications SET part_ids = ?, updated_at = ? WHERE id = ?",
-                            (json.dumps(part_ids), stamp(now), row_id))
+        self.db.execute("UPDATE publications SET part_ids = ?, updated_at = ? WHERE id = ?",
+                        (json.dumps(part_ids), stamp(now), row_id))
 
-    def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-                **fields: Any) -> Row:
+    def _write(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
+               *, durable: bool = False, **fields: Any) -> None:
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self._lazy_flush(), self.transaction() as db:
+        with (self._durable() if durable else contextlib.nullcontext()), \
+                self.transaction() as db:
             db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
                        f"{', ' + sets if sets else ''} WHERE id = ?",
                        (status.value, stamp(now), *fields.values(), row_id))
             self.record(row_id, event, detail, now)
+
+    def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
+                *, durable: bool = False, **fields: Any) -> Row:
+        self._write(row_id, status, now, event, detail, durable=durable, **fields)
         return self.get(row_id)
 
     def mark_published(self, row_id: int, platform_post_id: str, url: str, part_ids: list[str],
-                       now: datetime, how: str = "published") -> Row:
-        return self._finish(row_id, Status.PUBLISHED, now, how, url,
-                            platform_post_id=platform_post_id, url=url,
-                            part_ids=json.dumps(part_ids), published_at=stamp(now),
-                            last_error=None, error_kind=None, claimed_by=None,
-                            next_attempt_at=None)
+                       now: datetime, how: str = "published",
+                       current: Row | None = None) -> Row:
+        """``current``: the row as this process holds it, so it need not be read back."""
+        self._write(row_id, Status.PUBLISHED, now, how, url, platform_post_id=platform_post_id,
+                    url=url, part_ids=json.dumps(part_ids), published_at=stamp(now),
+                    last_error=None, error_kind=None, claimed_by=None, next_attempt_at=None)
+        if current is None:
+            return self.get(row_id)
+        return dataclasses.replace(
+            current, status=Status.PUBLISHED, platform_post_id=platform_post_id, url=url,
+            part_ids=list(part_ids), published_at=now, last_error=None, error_kind=None,
+            claimed_by=None, next_attempt_at=None, updated_at=now)
 
     def requeue(self, row_id: int, retry_at: datetime, error: str, kind: str,
                 now: datetime) -> Row:
@@ -450,7 +465,7 @@ class Ledger:
                             last_error=error, error_kind=kind, claimed_by=None)
 
     def mark_cancelled(self, row_id: int, reason: str, now: datetime) -> Row:
-        return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason)
+        return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True)
 
     def mark_skipped(self, row_id: int, reason: str, now: datetime) -> Row:
         return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,
@@ -469,5 +484,5 @@ class Ledger:
         goes out at its time, or now if that has passed (a person asked: not a misfire)."""
         due = max(self.get(row_id).due, now)
         return self._finish(row_id, Status.QUEUED, now, "retry-requested",
-                            _("requeued by a person"), next_attempt_at=None, claimed_by=None,
-                            first_attempt_at=None, due=stamp(due))
+                            _("requeued by a person"), durable=True, next_attempt_at=None,
+                            claimed_by=None, first_attempt_at=None, due=stamp(due))

@@ -176,7 +176,7 @@ class Publisher:
         log.info(_("published %s on %s: %s"), row.post_id, row.platform, published.url)
         return self.ledger.mark_published(row.id, published.id, published.url,
                                           list(published.part_ids) or [published.id],
-                                          self.clock.now())
+                                          self.clock.now(), current=row)
 
     def _failed(self, row: Row, exc: PublishError) -> Row:
         now = self.clock.now()
