@@ -212,10 +212,23 @@ class Ledger:
                     self.db.execute(statement)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
+            self._add_missing_columns()
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
             if side.exists():
                 os.chmod(side, 0o600)
+
+    def _add_missing_columns(self) -> None:
+        """A ledger made by an earlier bmnsocial gains the columns added since, with their
+        defaults; nothing is ever dropped or rewritten."""
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(publications)")}
+        body = _SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS publications"):]
+        body = body[body.index("(") + 1:body.index("UNIQUE")]
+        for line in body.splitlines():
+            definition = line.strip().rstrip(",")
+            name = definition.split(" ", 1)[0]
+            if definition and name not in have:
+                self.db.execute(f"ALTER TABLE publications ADD COLUMN {definition}")
 
     def close(self) -> None:
         self.db.close()

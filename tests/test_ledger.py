@@ -103,3 +103,25 @@ def test_progress_survives_reopening(tmp_path: Path) -> None:
     ledger.save_progress(row.id, ["1", "2"], NOW)
     ledger.close()
     assert new(tmp_path).get(row.id).part_ids == ["1", "2"]
+
+
+def test_a_ledger_from_an_earlier_version_gains_new_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "state" / "ledger.sqlite3"
+    path.parent.mkdir(parents=True)
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE publications (id INTEGER PRIMARY KEY, post_id TEXT NOT NULL, "
+                "platform TEXT NOT NULL, occurrence TEXT NOT NULL, due TEXT NOT NULL, "
+                "status TEXT NOT NULL, payload TEXT NOT NULL, content_hash TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+                "UNIQUE (post_id, platform, occurrence))")
+    old.execute("INSERT INTO publications (post_id, platform, occurrence, due, status, payload,"
+                " content_hash, created_at, updated_at) VALUES ('p', 'twitter', 'once', ?, "
+                "'queued', '{}', 'h', ?, ?)", (NOW.isoformat(),) * 3)
+    old.commit()
+    old.close()
+    ledger = Ledger(path)
+    (row,) = ledger.rows()
+    assert (row.post_id, row.attempts, row.pinned, row.misfire, row.part_ids) == (
+        "p", 0, False, None, [])
