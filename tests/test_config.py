@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from bmnsocial.cli import cli
 from bmnsocial.config import find_config_path, load_config, missing_credentials
-from bmnsocial.errors import ConfigError
+from bmnsocial.errors import BmnError, ConfigError
 from tests.helpers import REPO
 
 SECRET = "EAAGm0PX4ZCpsBAKZC9aSecretTokenValue1234567890abcdef"
@@ -132,3 +132,25 @@ def test_invalid_bmnsocial_now_is_a_usage_error(monkeypatch: pytest.MonkeyPatch)
                                       str(REPO / "posts")])
     assert result.exit_code == 2
     assert "BMNSOCIAL_NOW" in result.output and "Traceback" not in result.output
+
+
+def test_secrets_file_is_read_only_when_private(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets_path = tmp_path / "secrets.env"
+    secrets_path.write_text("# BMN\nexport BMNSOCIAL_FACEBOOK_PAGE_TOKEN='" + SECRET + "'\n")
+    secrets_path.chmod(0o644)
+    path = write_config(tmp_path, f"secrets_file: {secrets_path}\n"
+                                  "accounts: {facebook: {page_id: '1'}}\n"
+                                  "defaults: {platforms: [facebook]}\n")
+    config = load_config(path)
+    with pytest.raises(BmnError, match="chmod 600"):
+        missing_credentials(config, {})
+    secrets_path.chmod(0o600)
+    assert missing_credentials(config, {}) == []
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 0 and SECRET not in result.output
+    monkeypatch.setenv("BMNSOCIAL_FACEBOOK_PAGE_TOKEN", "from-the-environment-wins")
+    from bmnsocial import secrets
+
+    found = secrets.resolve(["BMNSOCIAL_FACEBOOK_PAGE_TOKEN"], None, secrets_path)
+    assert found == {"BMNSOCIAL_FACEBOOK_PAGE_TOKEN": "from-the-environment-wins"}
