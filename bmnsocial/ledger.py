@@ -95,7 +95,6 @@ def status_width(statuses: Iterable[Status], minimum: int) -> int:
     return max([minimum, *(len(status_name(s)) for s in statuses)])
 
 
-FINAL = {Status.PUBLISHED, Status.FAILED, Status.CANCELLED, Status.SKIPPED}
 
 
 def stamp(moment: datetime) -> str:

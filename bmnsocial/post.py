@@ -6,7 +6,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -416,7 +415,3 @@ def _event(r: Reader, value: Any, tz: ZoneInfo) -> Event | None:
     return Event(name=r.text(m.get("name"), ("event", "name")), starts=starts, ends=ends,
                  place=r.text(m.get("place"), ("event", "place")),
                  url=_url(r, m.get("url"), ("event", "url")))
-
-
-def post_id_for(path: Path) -> str:
-    return path.stem

@@ -75,10 +75,6 @@ def describe(moment: datetime, tz: ZoneInfo) -> str:
             f"({offset[:3]}:{offset[3:]})")
 
 
-def day_span(days: int) -> timedelta:
-    return timedelta(days=days)
-
-
 def parse_user_time(text: str, tz: ZoneInfo) -> datetime:
     """A time typed on the command line: local in ``tz`` or with an offset, never ambiguous."""
     from bmnsocial.errors import UsageError

@@ -43,8 +43,6 @@ class PlatformSpec(ABC):
 class PublishError(Exception):
     """Base of the taxonomy. ``message`` is safe to show and store: it never holds a secret."""
 
-    retryable: ClassVar[bool] = False
-
     def __init__(self, message: str, *, sent: bool = True) -> None:
         super().__init__(message)
         self.message = message
@@ -56,13 +54,9 @@ class PublishError(Exception):
 class Transient(PublishError):
     """Network error, timeout, 5xx: try again later."""
 
-    retryable = True
-
 
 class RateLimited(PublishError):
     """The platform asked us to wait until ``retry_at`` (aware datetime) or ``None`` if unsaid."""
-
-    retryable = True
 
     def __init__(self, message: str, retry_at: datetime | None = None) -> None:
         super().__init__(message, sent=False)
