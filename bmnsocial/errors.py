@@ -19,3 +19,8 @@ class ConfigError(BmnError):
 
 class UsageError(BmnError):
     """The command was asked for something it cannot do as given."""
+
+
+class LedgerUnavailable(BmnError):
+    """The ledger file cannot be opened or set up (permissions, a full disk, not a database,
+    or held by another process for longer than we wait)."""

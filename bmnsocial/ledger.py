@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.i18n import N_, _
 
 SCHEMA_VERSION = 1
@@ -178,6 +180,23 @@ def post_ids_in(path: Path) -> set[str]:
         return set()
 
 
+def _enter_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
+    # Switching a new database to WAL takes an exclusive lock and SQLite answers "database is
+    # locked" at once, without its busy handler, when other processes open it at the same
+    # moment (the daemon and two cron runs on a fresh machine): wait for them instead.
+    deadline = time.monotonic() + patience
+    pause = 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 def _secure_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.exists():
@@ -193,15 +212,34 @@ def _secure_file(path: Path) -> None:
     os.close(fd)
 
 
+def _cannot_open(path: Path, exc: Exception) -> str:
+    return _("the ledger {path} cannot be used: {reason}. Check that the state directory is "
+             "writable and not full (BMNSOCIAL_HOME or state_dir in config.yaml); see "
+             "docs/publishing.md.").format(path=path, reason=exc)
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
-        _secure_file(path)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                  check_same_thread=False)
+        try:
+            _secure_file(path)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerUnavailable(_cannot_open(path, exc)) from None
+        try:
+            self._set_up()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise LedgerUnavailable(_cannot_open(path, exc)) from None
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):  # the last connection removed it
+                os.chmod(path.with_name(path.name + suffix), 0o600)
+
+    def _set_up(self) -> None:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout = 30000")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        _enter_wal(self.db)
         # NORMAL in WAL mode survives a crashed process but may lose the last commits in a
         # power cut; the writes that must survive that go through _durable() (see there).
         self.db.execute("PRAGMA synchronous = NORMAL")
@@ -212,10 +250,6 @@ class Ledger:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
             self._add_missing_columns()
-        for suffix in ("-wal", "-shm"):
-            side = path.with_name(path.name + suffix)
-            if side.exists():
-                os.chmod(side, 0o600)
 
     def _add_missing_columns(self) -> None:
         """A ledger made by an earlier bmnsocial gains the columns added since, with their

@@ -68,7 +68,7 @@ def test_files_dropped_into_posts_are_picked_up(site: Site) -> None:
     wait_for(lambda: "YAML-SYNTAX" in daemon.stderr, 20, "the error in the log")
     assert "left as they were" in daemon.stderr
     assert [r for r in site.rows() if r["post_id"] == "otro"] == before
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.stderr
 
 
 def test_single_instance_and_status(site: Site) -> None:
@@ -118,7 +118,7 @@ def test_sigkill_storm_during_a_burst_of_100_posts(site: Site) -> None:
                                         for r in rows)
 
     wait_for(settled, 120, "every publication to settle", step=0.5)
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.stderr
     rows = site.rows()
     assert Counter(r["status"] for r in rows) == {"published": 200}
     for platform, fake in (("twitter", "x"), ("facebook", "facebook")):
@@ -146,7 +146,7 @@ def test_two_run_due_and_a_daemon_never_double_post(site: Site) -> None:
         extra = site.run("run-due")
         assert extra.returncode in (0, ExitCode.PUBLISH_FAILED), extra.stderr
     wait_for(settled, 60, "every publication", step=0.5)
-    assert workers[0].stop() == 0
+    assert workers[0].stop() == 0, workers[0].stderr
     for w in workers[1:]:
         assert w.wait() in (0, ExitCode.PUBLISH_FAILED)
     for platform in ("twitter", "facebook"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,9 +50,16 @@ def unhealthy(workspace: Path) -> int:
     return invoke("--sandbox", "status")
 
 
+def state_unusable(workspace: Path) -> int:
+    ledger = Path(os.environ["BMNSOCIAL_HOME"]) / "ledger.sqlite3"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    ledger.write_bytes(b"not a database, " * 512)
+    return invoke("queue")
+
+
 CLI_CASES: dict[ExitCode, Callable[[Path], int]] = {
     ExitCode.OK: ok, ExitCode.INVALID: invalid, ExitCode.USAGE: usage,
-    ExitCode.UNHEALTHY: unhealthy,
+    ExitCode.UNHEALTHY: unhealthy, ExitCode.STATE_UNUSABLE: state_unusable,
 }
 PROCESS_CASES = {ExitCode.PUBLISH_FAILED, ExitCode.PENDING, ExitCode.ALREADY_RUNNING,
                  ExitCode.INTERRUPTED}
@@ -86,7 +94,7 @@ def test_already_running(site: Site) -> None:
     daemon = site.spawn("daemon")
     wait_for(lambda: "daemon started" in daemon.stderr, 20, "the daemon")
     assert site.run("daemon").returncode == ExitCode.ALREADY_RUNNING
-    assert daemon.stop() == 0
+    assert daemon.stop() == 0, daemon.stderr
 
 
 def test_interrupted(site: Site) -> None:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import multiprocessing
 import stat
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.ledger import ONCE, Ledger, Status
 from tests.helpers import NOW
 
@@ -125,3 +130,34 @@ def test_a_ledger_from_an_earlier_version_gains_new_columns(tmp_path: Path) -> N
     (row,) = ledger.rows()
     assert (row.post_id, row.attempts, row.pinned, row.misfire, row.part_ids) == (
         "p", 0, False, None, [])
+
+
+def _open_at(path: str, start: float) -> str:
+    while time.time() < start:  # every process reaches the open at the same moment
+        pass
+    try:
+        Ledger(Path(path)).close()
+    except Exception as exc:  # reported to the parent, which fails the test with it
+        return repr(exc)
+    return "ok"
+
+
+def test_processes_opening_a_new_ledger_at_once_all_succeed(tmp_path: Path) -> None:
+    # The daemon and two cron runs starting together on a fresh machine: SQLite's switch to
+    # WAL answers "database is locked" to all but one of them unless we wait (it did in CI).
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(6) as pool:
+        for trial in range(8):
+            path = str(tmp_path / f"t{trial}" / "ledger.sqlite3")
+            start = time.time() + 0.3
+            results = pool.starmap(_open_at, [(path, start)] * 6)
+            assert results == ["ok"] * 6, results
+
+
+def test_a_file_that_is_not_a_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(b"not a database, " * 512)
+    with pytest.raises(LedgerUnavailable, match=r"ledger\.sqlite3 cannot be used: file is not a"
+                                                r" database\. Check that the state directory"):
+        Ledger(path)
+    assert path.read_bytes() == b"not a database, " * 512

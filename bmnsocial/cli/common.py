@@ -16,7 +16,7 @@ import click
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config, find_config_path, load_config
-from bmnsocial.errors import BmnError, ConfigError, UsageError
+from bmnsocial.errors import BmnError, ConfigError, LedgerUnavailable, UsageError
 from bmnsocial.i18n import _
 from bmnsocial.timeutil import now
 
@@ -90,6 +90,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except UsageError as exc:
             click.echo(_("Error: {message}").format(message=exc), err=True)
             raise Exit(ExitCode.USAGE) from None
+        except LedgerUnavailable as exc:
+            click.echo(_("Error: {message}").format(message=exc), err=True)
+            raise Exit(ExitCode.STATE_UNUSABLE) from None
         except BmnError as exc:
             click.echo(_("Error: {message}").format(message=exc), err=True)
             raise Exit(ExitCode.INVALID) from None

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     PENDING = 4  # not published yet: waiting for a retry (the queue will finish it)
     UNHEALTHY = 5  # status: stale heartbeat, or publications that need a person
     ALREADY_RUNNING = 6  # another daemon holds this state directory
+    STATE_UNUSABLE = 7  # the ledger in the state directory cannot be opened or set up
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -30,5 +31,8 @@ DESCRIPTIONS = {
                            "a person"),
     ExitCode.ALREADY_RUNNING: N_("`daemon`: another daemon already runs on this state "
                                  "directory"),
+    ExitCode.STATE_UNUSABLE: N_("the ledger in the state directory cannot be opened "
+                                "(permissions, a full disk, not a database): nothing was "
+                                "queued or sent"),
     ExitCode.INTERRUPTED: N_("interrupted (Ctrl-C / SIGINT) during a command"),
 }
