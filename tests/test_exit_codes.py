@@ -6,13 +6,16 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
+import click
 import pytest
 import requests
 from click.testing import CliRunner
 
-from bmnsocial.cli import cli
+from bmnsocial.cli import COMMANDS, cli
 from bmnsocial.cli.exitcodes import DESCRIPTIONS, ExitCode
+from bmnsocial.secrets import MASK, register
 from tests.helpers import REPO
 from tests.sitehelp import Site, wait_for
 
@@ -57,9 +60,29 @@ def state_unusable(workspace: Path) -> int:
     return invoke("queue")
 
 
+@click.command()
+def explode() -> None:
+    raise RuntimeError(f"bug while holding {SECRET}")
+
+
+SECRET = "AAAAsecret-token-value-0123456789"
+
+
+def internal_error(workspace: Path) -> int:
+    # A command that fails the way a bug would, registered like any other (no command of
+    # ours can be made to crash on purpose; that is the point of the fallback).
+    register(SECRET)
+    with mock.patch.dict(COMMANDS, {"explode": f"{__name__}:explode"}):
+        result = CliRunner().invoke(cli, ["explode"])
+    assert "Traceback" not in result.output and SECRET not in result.output, result.output
+    assert f"internal error (RuntimeError: bug while holding {MASK})" in result.output
+    return result.exit_code
+
+
 CLI_CASES: dict[ExitCode, Callable[[Path], int]] = {
     ExitCode.OK: ok, ExitCode.INVALID: invalid, ExitCode.USAGE: usage,
     ExitCode.UNHEALTHY: unhealthy, ExitCode.STATE_UNUSABLE: state_unusable,
+    ExitCode.INTERNAL_ERROR: internal_error,
 }
 PROCESS_CASES = {ExitCode.PUBLISH_FAILED, ExitCode.PENDING, ExitCode.ALREADY_RUNNING,
                  ExitCode.INTERRUPTED}

@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     UNHEALTHY = 5  # status: stale heartbeat, or publications that need a person
     ALREADY_RUNNING = 6  # another daemon holds this state directory
     STATE_UNUSABLE = 7  # the ledger in the state directory cannot be opened or set up
+    INTERNAL_ERROR = 70  # a bug in bmnsocial (sysexits' EX_SOFTWARE): never a traceback
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -34,5 +35,7 @@ DESCRIPTIONS = {
     ExitCode.STATE_UNUSABLE: N_("the ledger in the state directory cannot be opened "
                                 "(permissions, a full disk, not a database): nothing was "
                                 "queued or sent"),
+    ExitCode.INTERNAL_ERROR: N_("an unexpected error inside bmnsocial (a bug): one line on "
+                                "stderr, the details with -vv"),
     ExitCode.INTERRUPTED: N_("interrupted (Ctrl-C / SIGINT) during a command"),
 }

@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from bmnsocial import __version__
-from bmnsocial.cli.common import AppContext
+from bmnsocial.cli.common import AppContext, Exit
+from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.i18n import LANGUAGES, _, detect, install
 
 COMMANDS = {
@@ -50,6 +51,31 @@ class LazyGroup(click.Group):
         module_name, _sep, attr = target.partition(":")
         command: click.Command = getattr(import_module(module_name), attr)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            report_internal_error(exc)
+            raise Exit(ExitCode.INTERNAL_ERROR) from None
+
+
+def report_internal_error(exc: Exception) -> None:
+    """A bug, not bad input: one masked line for the person, the traceback only at -vv.
+
+    Python's own traceback would bypass the secret masking of the log records."""
+    import traceback
+
+    from bmnsocial.secrets import redact
+
+    log = logging.getLogger("bmnsocial")
+    log.debug("%s", redact("".join(traceback.format_exception(exc))))
+    log.critical(_("internal error ({kind}: {message}). This is a bug in bmnsocial, not in "
+                   "your posts: run the command again with -vv and report what it prints. "
+                   "Nothing is lost: the ledger records what was sent.").format(
+                       kind=type(exc).__name__, message=redact(str(exc))))
 
 
 def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
