@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,8 +25,13 @@ def type_name(value: Any) -> str:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     options = list(choices)
     folded = word.casefold()
-    # A part of a name ("eventos") suggests every name that contains it, then close spellings.
+    # A part of a name ("eventos") suggests every name that contains it; a misspelt part
+    # ("eventoz") every name with a word close to it; then close spellings of whole names.
     close = [c for c in options if len(folded) >= 3 and folded in c.casefold()]
+    if len(folded) >= 4:
+        close += [c for c in options if c not in close and any(
+            difflib.SequenceMatcher(None, folded, part).ratio() >= 0.8
+            for part in re.split(r"[-_]", c.casefold()))]
     close += [c for c in difflib.get_close_matches(word, options, n=3, cutoff=0.6)
               if c not in close]
     if not close:

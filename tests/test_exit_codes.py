@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
@@ -85,7 +87,7 @@ CLI_CASES: dict[ExitCode, Callable[[Path], int]] = {
     ExitCode.INTERNAL_ERROR: internal_error,
 }
 PROCESS_CASES = {ExitCode.PUBLISH_FAILED, ExitCode.PENDING, ExitCode.ALREADY_RUNNING,
-                 ExitCode.INTERRUPTED}
+                 ExitCode.INTERRUPTED, ExitCode.BROKEN_PIPE}
 
 
 def test_every_code_is_described_and_tested() -> None:
@@ -126,3 +128,16 @@ def test_interrupted(site: Site) -> None:
     wait_for(lambda: "retrying at" in child.stderr, 30, "the first retry")
     assert child.stop(signal.SIGINT) == ExitCode.INTERRUPTED
     assert "Interrupted." in child.stderr and "Traceback" not in child.stderr
+
+
+def test_broken_pipe(tmp_path: Path) -> None:
+    # A pipe whose reader is already gone, like `bmnsocial categories | head -0`.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "bmnsocial", "categories"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    assert done.returncode == ExitCode.BROKEN_PIPE
+    assert done.stderr == ""

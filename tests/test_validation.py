@@ -48,6 +48,14 @@ def test_unknown_category_suggests(config: Config, write_post: WritePost) -> Non
     write_post("a.yaml", "category: coleciones\ntext: Hola.\n")
     (d,) = check(config).diagnostics
     assert d.code == "CATEGORY-UNKNOWN" and "colecciones" in d.hint
+
+
+def test_a_misspelt_word_of_a_category_suggests_every_category_with_that_word(
+        config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: eventoz\ntext: Hola.\n")
+    (d,) = check(config).diagnostics
+    assert d.hint == ("did you mean one of: 'eventos-biblioteca', 'fotos-eventos', "
+                      "'eventos-comunidad'?")
     assert (d.line, d.column) == (1, 11)
 
 

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     STATE_UNUSABLE = 7  # the ledger in the state directory cannot be opened or set up
     INTERNAL_ERROR = 70  # a bug in bmnsocial (sysexits' EX_SOFTWARE): never a traceback
     INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # the reader of our output went away (128 + SIGPIPE, as shells report)
 
 
 # English, marked for the catalog: shown with _(DESCRIPTIONS[code]).
@@ -38,4 +39,6 @@ DESCRIPTIONS = {
     ExitCode.INTERNAL_ERROR: N_("an unexpected error inside bmnsocial (a bug): one line on "
                                 "stderr, the details with -vv"),
     ExitCode.INTERRUPTED: N_("interrupted (Ctrl-C / SIGINT) during a command"),
+    ExitCode.BROKEN_PIPE: N_("the program reading the output stopped early (e.g. `| head`); "
+                             "nothing is printed about it"),
 }

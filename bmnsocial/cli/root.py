@@ -6,6 +6,7 @@ through ``_`` at definition time is already in the user's language."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from importlib import import_module
 from typing import Any
@@ -57,6 +58,12 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`bmnsocial queue | head`): not an error worth a message.
+            # Point stdout at /dev/null so the interpreter's last flush does not complain.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise Exit(ExitCode.BROKEN_PIPE) from None
         except Exception as exc:
             report_internal_error(exc)
             raise Exit(ExitCode.INTERNAL_ERROR) from None
