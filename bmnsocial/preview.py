@@ -63,7 +63,7 @@ def format_text(preview: Preview, config: Config) -> str:
         lines.append("  " + _("Next occurrences ({zone}):").format(zone=config.timezone_name))
         for occ in preview.occurrences:
             note = f"  [{occ.note}]" if occ.note else ""
-            lines.append(f"    {describe(occ.due, config.timezone)}{note}")
+            lines.append(f"    {describe(occ.due, config.timezone, aligned=True)}{note}")
     elif post.schedule.kind != "none":
         lines.append("  " + _("Next occurrences: none ahead"))
     for rendered in preview.checked.rendered:

@@ -67,12 +67,15 @@ def now(tz: ZoneInfo | None = None) -> datetime:
     return current.astimezone(tz) if tz else current
 
 
-def describe(moment: datetime, tz: ZoneInfo) -> str:
-    """'Thursday 2027-01-14 09:00 (-05:00)' in the given zone."""
+def describe(moment: datetime, tz: ZoneInfo, *, aligned: bool = False) -> str:
+    """'Thursday 2027-01-14 09:00 (-05:00)' in the given zone; ``aligned`` pads the weekday
+    to the longest one in the current language, for columns."""
     local = moment.astimezone(tz)
     offset = local.strftime("%z")
-    return (f"{_(WEEKDAY_NAMES[local.weekday()])} {local:%Y-%m-%d %H:%M} "
-            f"({offset[:3]}:{offset[3:]})")
+    day = _(WEEKDAY_NAMES[local.weekday()])
+    if aligned:
+        day = day.ljust(max(len(_(name)) for name in WEEKDAY_NAMES))
+    return f"{day} {local:%Y-%m-%d %H:%M} ({offset[:3]}:{offset[3:]})"
 
 
 def parse_user_time(text: str, tz: ZoneInfo) -> datetime:

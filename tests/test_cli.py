@@ -77,7 +77,7 @@ class TestPreview:
         """)
         code, out = run("preview", str(path))
         assert code == ExitCode.OK
-        assert "Monday 2026-11-30 09:00 (-05:00)" in out
+        assert "Monday    2026-11-30 09:00 (-05:00)" in out  # aligned with "Wednesday"
         assert "── Facebook ── 1 message" in out
         assert "│ Texto para Facebook.\n  │\n  │ #SaludCuba #BMNCuba" in out
         assert "link (shown as a preview card): https://www.bmns.sld.cu/" in out

@@ -233,3 +233,24 @@ def test_command_line_errors_in_spanish(tmp_path: Path) -> None:
                tmp_path)
     assert ours.returncode == 2
     assert ours.stderr == "Error: indique --now o --at, no ambos.\n"
+
+
+@pytest.mark.parametrize(("lang", "monday", "longest"), [("en", "Monday", "Wednesday"),
+                                                         ("es", "lunes", "miércoles")])
+def test_dates_in_columns_line_up_in_each_language(lang: str, monday: str, longest: str) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bmnsocial.timeutil import describe
+
+    havana = ZoneInfo("America/Havana")
+    i18n.install(lang)
+    try:
+        short = describe(datetime(2027, 1, 4, 9, tzinfo=havana), havana, aligned=True)
+        long = describe(datetime(2027, 1, 6, 9, tzinfo=havana), havana, aligned=True)
+        prose = describe(datetime(2027, 1, 4, 9, tzinfo=havana), havana)
+    finally:
+        i18n.install("en")
+    assert short == f"{monday:<{len(longest)}} 2027-01-04 09:00 (-05:00)"
+    assert long == f"{longest} 2027-01-06 09:00 (-05:00)"
+    assert prose == f"{monday} 2027-01-04 09:00 (-05:00)"

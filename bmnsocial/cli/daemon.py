@@ -124,7 +124,7 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
         click.echo(_("Next publications:") if upcoming else
                    _("Next publications: none queued."))
         for r in upcoming:
-            click.echo(f"  {describe(r.due, tz)}  {r.platform:<8} {r.post_id}")
+            click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} {r.post_id}")
         for r in attention:
             click.echo(_("NEEDS A PERSON: {status} {platform} {post}: {error}").format(
                 status=status_name(r.status), platform=r.platform, post=r.post_id,

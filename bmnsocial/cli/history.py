@@ -35,7 +35,7 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
         return
     width = status_width(SHOWN, 11)
     for r in rows:
-        when = describe(r.published_at or r.updated_at, tz)
+        when = describe(r.published_at or r.updated_at, tz, aligned=True)
         detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
         click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  "
                    f"{detail}")

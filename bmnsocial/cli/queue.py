@@ -75,8 +75,8 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
         if r.next_attempt_at and r.next_attempt_at > r.due:
             note = "  " + _("(retry {when}: {error})").format(
                 when=describe(r.next_attempt_at, tz), error=r.last_error)
-        click.echo(f"{describe(r.due, tz)}  {status_name(r.status):<{width}} {r.platform:<8} "
-                   f"{r.post_id}{note}")
+        when = describe(r.due, tz, aligned=True)
+        click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}{note}")
 
 
 @click.command(help=_(
