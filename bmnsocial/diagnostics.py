@@ -35,6 +35,12 @@ class Diagnostic:
             text += " " + _("Hint: {hint}").format(hint=self.hint)
         return text
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diagnostic:
+        return cls(str(data["file"]), int(data["line"]), int(data["column"]),
+                   Severity(data["severity"]), str(data["code"]), str(data["message"]),
+                   str(data.get("hint", "")))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "file": self.file,

@@ -341,6 +341,13 @@ class Ledger:
             (kind, detail, stamp(since)))]
 
     # -- writing
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        found = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(found[0]) if found else None
+
     def record(self, publication_id: int | None, kind: str, detail: str, now: datetime) -> None:
         self.db.execute("INSERT INTO events (publication_id, at, kind, detail) VALUES (?,?,?,?)",
                         (publication_id, stamp(now), kind, detail))

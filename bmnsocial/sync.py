@@ -8,9 +8,10 @@ exactly as they were: a typo in a reviewed post must not silently unschedule it.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bmnsocial.config import Config
@@ -96,4 +97,33 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
                                         "changed)"), now)
                 report.cancelled += 1
     report.invalid_files.sort()
+    if full:
+        remember_refused(ledger, report, now)
     return report
+
+
+REFUSED_KEY = "sync_refused"
+
+
+def remember_refused(ledger: Ledger, report: SyncReport, now: datetime) -> None:
+    """What the last sync of the whole folder could not queue, kept where `status` reads it: a
+    post refused by the daemon on the server must not wait there unnoticed."""
+    ledger.set_meta(REFUSED_KEY, json.dumps({
+        "at": now.astimezone(UTC).isoformat(),
+        "problems": [d.to_json() for d in report.problems]}, ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    at: datetime
+    problems: list[Diagnostic]
+
+
+def last_refused(ledger: Ledger) -> Refused | None:
+    """The files the last full sync refused (None before any full sync)."""
+    raw = ledger.get_meta(REFUSED_KEY)
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Refused(datetime.fromisoformat(data["at"]),
+                   [Diagnostic.from_json(d) for d in data["problems"]])

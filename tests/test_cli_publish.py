@@ -159,3 +159,27 @@ def test_spanish_yes_confirms(samples: Path, monkeypatch: pytest.MonkeyPatch) ->
     code, out = run("--sandbox", "post", str(samples / "pregunta-lecturas.yaml"), "--now",
                     input="sí\n")
     assert code == 0 and "published https://" in out
+
+
+def test_status_shows_post_files_the_last_sync_could_not_queue(samples: Path) -> None:
+    good = samples / "pregunta-lecturas.yaml"
+    (samples / "roto.yaml").write_text("category: 9\ntext: Hola.\ntwiter: {text: x}\n")
+    assert run("--sandbox", "sync")[0] == ExitCode.INVALID
+    code, out = run("--sandbox", "status")
+    assert code == ExitCode.UNHEALTHY
+    assert "1 post file could not be queued" in out
+    assert "NOT QUEUED (posts folder read " in out
+    assert "roto.yaml:3:1: error[SCHEMA-UNKNOWN-KEY]" in out
+    data = json.loads(run("--sandbox", "status", "--json")[1])
+    (problem,) = data["not_queued"]["problems"]
+    assert (problem["file"].endswith("roto.yaml"), problem["line"], problem["code"]) == (
+        True, 3, "SCHEMA-UNKNOWN-KEY")
+    assert data["not_queued"]["checked_at"] and not data["healthy"]
+
+    run("--sandbox", "post", str(good), "--yes")  # one file: says nothing of the folder
+    assert json.loads(run("--sandbox", "status", "--json")[1])["not_queued"]["problems"]
+    (samples / "roto.yaml").write_text("category: 9\ntext: Hola.\ntwitter: {text: x}\n")
+    assert run("--sandbox", "sync")[0] == ExitCode.OK
+    data = json.loads(run("--sandbox", "status", "--json")[1])
+    assert data["not_queued"]["problems"] == []
+    assert not any("could not be queued" in p for p in data["problems"])

@@ -63,9 +63,10 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
 
 
 @click.command(help=_(
-    "Health: daemon alive and heartbeat age, next publications, rows that need a person.\n\n"
-    "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows), so "
-    "monitoring and cron can alert on it."))
+    "Health: daemon alive and heartbeat age, next publications, rows that need a person, post "
+    "files the last sync could not queue.\n\n"
+    "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows, post "
+    "files not queued), so monitoring and cron can alert on it."))
 @click.option("--stale-after", default=120, show_default=True, metavar="SECONDS",
               help=_("A heartbeat older than this is stale."))
 @json_option
@@ -73,6 +74,7 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
 @handle_errors
 def status(app: AppContext, stale_after: int, as_json: bool) -> None:
     from bmnsocial.daemon import daemon_running, read_heartbeat
+    from bmnsocial.sync import last_refused
 
     runtime = app.runtime
     ledger = runtime.ledger
@@ -97,6 +99,13 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
     elif age is not None and age > stale_after:
         problems.append(_("heartbeat is {seconds} s old ({mode})").format(
             seconds=int(age), mode=beat.get("mode")))
+    refused = last_refused(ledger)
+    refused_files = sorted({d.file for d in refused.problems}) if refused else []
+    if refused_files:
+        problems.append(ngettext(
+            "{count} post file could not be queued (fix it; the next sync takes it)",
+            "{count} post files could not be queued (fix them; the next sync takes them)",
+            len(refused_files)).format(count=len(refused_files)))
     if beat and beat.get("mode") == "daemon" and not alive:
         problems.append(_("the daemon is not running"))
     if attention:
@@ -113,6 +122,8 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
         "next": [r.to_json(tz) for r in upcoming],
         "attention": [r.to_json(tz) for r in attention],
         "last_published": last,
+        "not_queued": {"checked_at": refused.at.isoformat() if refused else None,
+                       "problems": [d.to_json() for d in refused.problems] if refused else []},
     }
     if as_json:
         echo_json(data)
@@ -129,6 +140,11 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
             click.echo(_("NEEDS A PERSON: {status} {platform} {post}: {error}").format(
                 status=status_name(r.status), platform=r.platform, post=r.post_id,
                 error=r.last_error))
+        if refused and refused.problems:
+            click.echo(_("NOT QUEUED (posts folder read {when}):").format(
+                when=describe(refused.at, tz)))
+            for d in refused.problems:
+                click.echo(f"  {d.format()}")
         for platform, at in last.items():
             click.echo(_("Last published on {platform}: {when}").format(
                 platform=platform,
