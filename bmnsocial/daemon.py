@@ -35,6 +35,9 @@ HEARTBEAT = "heartbeat.json"
 LOCK = "daemon.lock"
 # Jobs are kept for the next day only; the poll adds later ones as they come near.
 WINDOW = timedelta(hours=24)
+# The folder is re-read at least this often even when no file changed: the planning horizon
+# moves with time, and a recurring post's later occurrences must be queued as it reaches them.
+RESYNC_EVERY = timedelta(hours=1)
 
 
 class AlreadyRunning(BmnError):
@@ -168,6 +171,7 @@ class Daemon:
         self.lock = SingleInstance(runtime.state_dir / LOCK)
         self._scheduled: dict[int, datetime] = {}
         self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._synced_at: datetime | None = None
         self._guard = threading.Lock()
         self.scheduler: Any = None
         self.stopping = threading.Event()
@@ -239,13 +243,23 @@ class Daemon:
 
     def _sync_if_changed(self) -> None:
         signature = posts_signature(self.config.posts_dir)
-        if signature == self._signature:
+        now = self.clock.now()
+        horizon_moved = self._synced_at is not None and now - self._synced_at >= RESYNC_EVERY
+        if signature == self._signature and not horizon_moved:
             return
         first = self._signature is None
+        files_changed = signature != self._signature
         self._signature = signature
+        self._synced_at = now
         report = sync([self.config.posts_dir], self.config, self.watch_ledger,
                       self.clock.now(), full=True)
-        log.info(_("posts loaded: %s") if first else _("posts changed: %s"), report.summary())
+        if first:
+            log.info(_("posts loaded: %s"), report.summary())
+        elif files_changed:
+            log.info(_("posts changed: %s"), report.summary())
+        else:  # the hourly re-read: recurring posts gain the occurrences the horizon now covers
+            log.log(logging.INFO if report.new or report.cancelled else logging.DEBUG,
+                    _("posts re-read as time moves on: %s"), report.summary())
         for d in report.problems:
             log.error(_("%s (its queued occurrences are left as they were)"), d.format())
         for note in report.notes:

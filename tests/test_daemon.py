@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.config import Config
+from bmnsocial.daemon import Daemon
+from bmnsocial.runtime import Runtime
+from tests.helpers import NOW, WritePost
 from tests.sitehelp import Site, wait_for
+from tests.test_publisher import FakeClock
 
 HAVANA_OFFSET = timedelta(hours=-5)
 
@@ -152,3 +157,32 @@ def test_two_run_due_and_a_daemon_never_double_post(site: Site) -> None:
     for platform in ("twitter", "facebook"):
         texts = Counter(str(i["text"]) for i in site.published(platform))
         assert len(texts) == 30 and set(texts.values()) == {1}
+
+
+def test_a_long_running_daemon_keeps_queueing_a_recurring_post_as_time_moves_on(
+        config: Config, write_post: WritePost) -> None:
+    # No file changes for weeks: the weekly post's later Mondays must still be queued as the
+    # 60-day horizon reaches them, or they would silently never go out.
+    write_post("semanal.yaml", "category: 9\ntext: semanal\nplatforms: [facebook]\n"
+                               "schedule: {cron: '0 9 * * mon'}\n")
+    clock = FakeClock()
+    clock.current = NOW
+    runtime = Runtime(config, sandbox=True)
+    runtime.publisher(clock=clock)
+    daemon = Daemon(runtime)
+    try:
+        daemon.refresh()
+        first = {r.occurrence for r in runtime.ledger.rows(post_id="semanal")}
+        assert len(first) == 9
+        clock.sleep(30 * 60)  # half an hour: nothing new to read
+        daemon.refresh()
+        assert {r.occurrence for r in runtime.ledger.rows(post_id="semanal")} == first
+        clock.sleep(28 * 24 * 3600)  # four weeks later, the files untouched
+        daemon.refresh()
+        later = {r.occurrence for r in runtime.ledger.rows(post_id="semanal")}
+        assert later > first and len(later) == 13
+        horizon = clock.now() + timedelta(days=config.horizon_days)
+        assert max(r.due for r in runtime.ledger.rows(post_id="semanal")) <= horizon
+    finally:
+        daemon.watch_ledger.close()
+        runtime.close()
