@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
@@ -186,3 +187,26 @@ def test_a_long_running_daemon_keeps_queueing_a_recurring_post_as_time_moves_on(
     finally:
         daemon.watch_ledger.close()
         runtime.close()
+
+
+def test_retry_failed_after_renewing_the_token(site: Site) -> None:
+    # Named for what it guards: an expired token fails every post at once; once it is
+    # renewed, one command queues them all again, and only them.
+    site.write_post("a.yaml", "Una publicación en las dos redes")
+    site.write_post("b.yaml", "Otra publicación, solo en X", platforms="[twitter]")
+    auth = f"{site.fake_url('twitter')}/__sandbox__/auth"
+    requests.post(auth, json={"state": "expired"}, timeout=5).raise_for_status()
+    done = site.run("post", "posts/a.yaml", "posts/b.yaml", "--now", "--yes")
+    assert done.returncode == ExitCode.PUBLISH_FAILED, done.stdout + done.stderr
+    failed = {(r["post_id"], r["platform"]) for r in site.rows() if r["status"] == "failed"}
+    assert failed == {("a", "twitter"), ("b", "twitter")}
+
+    requests.post(auth, json={"state": "valid"}, timeout=5).raise_for_status()
+    again = site.run("retry", "--failed", "--yes")
+    assert again.returncode == ExitCode.OK, again.stderr
+    assert again.stdout.count("queued again") == 2
+    assert site.run("run-due").returncode == ExitCode.OK
+    assert {r["status"] for r in site.rows()} == {"published"}
+    assert len(site.published("twitter")) == 2 and len(site.published("facebook")) == 1
+    assert site.run("retry", "--failed", "--yes").returncode == ExitCode.INVALID
+    assert site.run("retry").returncode == ExitCode.USAGE

@@ -2,10 +2,20 @@ from __future__ import annotations
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import (
+    AppContext,
+    Exit,
+    confirm,
+    echo_json,
+    handle_errors,
+    json_option,
+    pass_app,
+    stdout_is_tty,
+)
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
-from bmnsocial.i18n import _
+from bmnsocial.errors import UsageError
+from bmnsocial.i18n import _, ngettext
 from bmnsocial.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
@@ -44,19 +54,46 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
 @click.command(help=_(
     "Queue a failed, unconfirmed, cancelled or skipped publication again (once a person has "
     "fixed the cause); it goes out at its time, or at once if that has passed.\n\n"
-    "For an unconfirmed row, first check on the platform that the post is NOT there."))
-@click.argument("post_id")
+    "For an unconfirmed row, first check on the platform that the post is NOT there. With "
+    "--failed instead of a POST_ID: every failed publication (for example after renewing an "
+    "expired token); unconfirmed ones are never included, since they may be online already."))
+@click.argument("post_id", required=False)
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--failed", "all_failed", is_flag=True,
+              help=_("Every failed publication instead of one post's (asks first)."))
+@click.option("--yes", "-y", is_flag=True, help=_("Do not ask for confirmation."))
 @pass_app
 @handle_errors
-def retry(app: AppContext, post_id: str, platform: str | None) -> None:
+def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed: bool,
+          yes: bool) -> None:
     ledger = app.runtime.ledger
-    rows = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED, Status.CANCELLED,
-                                 Status.SKIPPED), post_id=post_id, platform=platform)
-    if not rows:
-        click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
-                     "'{post}'.").format(post=post_id), err=True)
-        raise Exit(ExitCode.INVALID)
+    if all_failed == (post_id is not None):
+        raise UsageError(_("give either a POST_ID or --failed."))
+    if all_failed:
+        rows = ledger.rows(statuses=(Status.FAILED,), platform=platform)
+        if not rows:
+            click.echo(_("No failed publication."), err=True)
+            raise Exit(ExitCode.INVALID)
+        if not yes and stdout_is_tty():
+            tz = app.config.timezone
+            for r in rows:
+                click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
+                           f"{r.post_id}  {r.last_error or ''}")
+            click.echo(_("Those whose time has passed go out at once. If some are no longer "
+                         "timely, answer no and retry the others one by one (bmnsocial retry "
+                         "POST_ID)."))
+            if not confirm(ngettext("Queue this publication again?",
+                                    "Queue these {count} publications again?",
+                                    len(rows)).format(count=len(rows))):
+                click.echo(_("Aborted!"), err=True)
+                raise Exit(ExitCode.INVALID)
+    else:
+        rows = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED, Status.CANCELLED,
+                                     Status.SKIPPED), post_id=post_id, platform=platform)
+        if not rows:
+            click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
+                         "'{post}'.").format(post=post_id), err=True)
+            raise Exit(ExitCode.INVALID)
     for r in rows:
         ledger.retry(r.id, app.now())
         click.echo(f"{r.platform:<9} " + _("{post}: queued again.").format(post=r.post_id))
