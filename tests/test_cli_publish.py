@@ -183,3 +183,18 @@ def test_status_shows_post_files_the_last_sync_could_not_queue(samples: Path) ->
     data = json.loads(run("--sandbox", "status", "--json")[1])
     assert data["not_queued"]["problems"] == []
     assert not any("could not be queued" in p for p in data["problems"])
+
+
+def test_status_lists_publications_skipped_in_the_last_week(
+        samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = samples / "pregunta-lecturas.yaml"  # due 2026-12-17 12:30 in Havana
+    assert run("--sandbox", "post", str(path), "--yes")[0] == ExitCode.OK
+    monkeypatch.setenv("BMNSOCIAL_NOW", "2026-12-17T20:00-05:00")  # back 7.5 h late: beyond grace
+    assert run("--sandbox", "run-due", "--no-sync")[0] == ExitCode.OK
+    code, out = run("--sandbox", "status")
+    assert "SKIPPED (last 7 days): twitter pregunta-lecturas, due Thursday 2026-12-17 12:30" in out
+    data = json.loads(run("--sandbox", "status", "--json")[1])
+    assert {(r["platform"], r["status"]) for r in data["skipped_recently"]} == {
+        ("facebook", "skipped"), ("twitter", "skipped")}
+    monkeypatch.setenv("BMNSOCIAL_NOW", "2026-12-25T20:00-05:00")
+    assert json.loads(run("--sandbox", "status", "--json")[1])["skipped_recently"] == []

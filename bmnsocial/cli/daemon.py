@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -62,9 +62,12 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
         raise Exit(ExitCode.PUBLISH_FAILED)
 
 
+RECENT_SKIPS = timedelta(days=7)
+
+
 @click.command(help=_(
     "Health: daemon alive and heartbeat age, next publications, rows that need a person, post "
-    "files the last sync could not queue.\n\n"
+    "files the last sync could not queue, publications skipped in the last 7 days.\n\n"
     "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows, post "
     "files not queued), so monitoring and cron can alert on it."))
 @click.option("--stale-after", default=120, show_default=True, metavar="SECONDS",
@@ -87,6 +90,10 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
     alive = daemon_running(runtime.state_dir)
     upcoming = ledger.rows(statuses=(Status.QUEUED,), limit=5)
     attention = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED))
+    # Skips follow the configured misfire policy, so they are not a fault; but a post that
+    # did not go out must not pass unnoticed either.
+    skipped = [r for r in ledger.rows(statuses=(Status.SKIPPED,), order="updated", limit=20)
+               if r.updated_at >= app.now() - RECENT_SKIPS]
     last: dict[str, str | None] = {}
     for platform in app.config.platforms_configured:
         rows = ledger.rows(statuses=(Status.PUBLISHED,), platform=platform, order="updated",
@@ -122,6 +129,7 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
         "next": [r.to_json(tz) for r in upcoming],
         "attention": [r.to_json(tz) for r in attention],
         "last_published": last,
+        "skipped_recently": [r.to_json(tz) for r in skipped],
         "not_queued": {"checked_at": refused.at.isoformat() if refused else None,
                        "problems": [d.to_json() for d in refused.problems] if refused else []},
     }
@@ -140,6 +148,10 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
             click.echo(_("NEEDS A PERSON: {status} {platform} {post}: {error}").format(
                 status=status_name(r.status), platform=r.platform, post=r.post_id,
                 error=r.last_error))
+        for r in skipped:
+            click.echo(_("SKIPPED (last 7 days): {platform} {post}, due {when}: {reason}").format(
+                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
+                reason=r.last_error))
         if refused and refused.problems:
             click.echo(_("NOT QUEUED (posts folder read {when}):").format(
                 when=describe(refused.at, tz)))
