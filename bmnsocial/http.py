@@ -112,7 +112,10 @@ def _describe(exc: requests.RequestException) -> str:
 def transient_from(exc: requests.RequestException, action: str) -> Transient:
     """A ``Transient`` for a network failure during ``action`` (e.g. "X: sending tweet 1"),
     with a redacted message and ``sent`` from :func:`request_was_sent`."""
-    detail = redact(f"{type(exc).__name__}: {exc}")
+    # These quote the header or URL they refused, which may hold a credential: name only.
+    quotes_its_input = isinstance(exc, requests.exceptions.InvalidHeader
+                                  | requests.exceptions.InvalidURL)
+    detail = type(exc).__name__ if quotes_its_input else redact(f"{type(exc).__name__}: {exc}")
     if len(detail) > _MAX_DETAIL:
         detail = detail[:_MAX_DETAIL] + "…"
     return Transient(redact(f"{action}: {_describe(exc)} ({detail})"),

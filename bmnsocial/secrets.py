@@ -15,29 +15,46 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
+
+from bmnsocial.errors import BmnError
+from bmnsocial.i18n import _
 
 MASK = "***"
 _PATTERNS = [
     re.compile(r"(access_token=)[^&\s\"']+", re.I),
     re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)=\")[^\"]+", re.I),
+    # The same parameters unquoted or percent-encoded, as oauthlib's DEBUG lines show them.
+    re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)(?:=|%3D|%253D))[^&\s\"',)]+",
+               re.I),
     re.compile(r"((?:Authorization|authorization)['\"]?:\s*['\"]?(?:Bearer|OAuth)\s+)[^\s'\",}]+"),
     re.compile(r"(Bearer\s+)[A-Za-z0-9%._~+/=-]{16,}"),
 ]
 _lock = threading.Lock()
 _known: set[str] = set()
+_ordered: tuple[str, ...] = ()  # _known, longest first: a secret inside another is masked last
 _installed = False
+
+
+def _spellings(value: str) -> set[str]:
+    """The value as it may appear in messages: itself, escaped by repr(), percent-encoded once
+    or twice (URLs, OAuth base strings)."""
+    once = quote(value, safe="")
+    return {value, repr(value)[1:-1], once, quote(once, safe=""), quote_plus(value)}
 
 
 def register(*values: str | None) -> None:
     """Remember secret values so they are masked wherever they would appear."""
+    global _ordered
     with _lock:
         for value in values:
             if value and len(value) >= 4:
-                _known.add(value)
+                _known.update(_spellings(value))
+        _ordered = tuple(sorted(_known, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
-    for secret in sorted(_known, key=len, reverse=True):
+    for secret in _ordered:  # a snapshot: register() may run in another thread meanwhile
         if secret in text:
             text = text.replace(secret, MASK)
     for pattern in _PATTERNS:
@@ -61,17 +78,37 @@ def install_log_redaction() -> None:
         except Exception:  # a broken format string is not ours to fix; still mask the raw msg
             message = str(record.msg)
         record.msg, record.args = redact(message), None
+        # Tracebacks are formatted by the handler, after this factory: format them here.
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return record
 
     logging.setLogRecordFactory(factory)
 
 
+class MalformedSecret(BmnError):
+    """A credential variable holds something no token looks like (spaces, control characters
+    inside): refused, naming the variable and never showing the value."""
+
+
+def clean(name: str, value: str) -> str:
+    """The value without surrounding whitespace (a trailing newline from a file is common);
+    refused if whitespace or control characters remain inside it."""
+    value = value.strip()
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise MalformedSecret(_(
+            "the value of {variable} has spaces or control characters inside it; a token never "
+            "does. Set it again with the token alone (in a secrets file: KEY=value, with no "
+            "comment after the value). See docs/configuration.md.").format(variable=name))
+    return value
+
+
 def read_secrets_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines (comments and blank lines ignored); refused unless only its owner can
     read it (mode 0600 or stricter)."""
-    from bmnsocial.errors import BmnError
-    from bmnsocial.i18n import _
-
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -97,5 +134,6 @@ def resolve(names: list[str], environ: Mapping[str, str] | None = None,
     env = os.environ if environ is None else environ
     from_file = read_secrets_file(secrets_file) if secrets_file else {}
     found = {n: env.get(n) or from_file.get(n, "") for n in names}
-    register(*found.values())
-    return {n: v for n, v in found.items() if v}
+    # Before any check, as read and as it will be used, so even a refused value stays masked.
+    register(*found.values(), *(v.strip() for v in found.values()))
+    return {n: v for n, v in ((n, clean(n, v)) for n, v in found.items()) if v}

@@ -154,3 +154,23 @@ def test_secrets_file_is_read_only_when_private(tmp_path: Path,
 
     found = secrets.resolve(["BMNSOCIAL_FACEBOOK_PAGE_TOKEN"], None, secrets_path)
     assert found == {"BMNSOCIAL_FACEBOOK_PAGE_TOKEN": "from-the-environment-wins"}
+
+
+def test_a_credential_with_a_trailing_newline_is_trimmed_and_one_with_inner_spaces_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bmnsocial import secrets
+
+    name = "BMNSOCIAL_FACEBOOK_PAGE_TOKEN"
+    assert secrets.resolve([name], {name: SECRET + "\n"}) == {name: SECRET}
+    secrets_path = tmp_path / "secrets.env"
+    secrets_path.write_text(f"{name}={SECRET}   # from the developer portal\n")
+    secrets_path.chmod(0o600)
+    with pytest.raises(secrets.MalformedSecret) as info:
+        secrets.resolve([name], {}, secrets_path)
+    assert name in str(info.value) and SECRET not in str(info.value)
+    path = write_config(tmp_path, f"secrets_file: {secrets_path}\n"
+                                  "accounts: {facebook: {page_id: '1'}}\n"
+                                  "defaults: {platforms: [facebook]}\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 1 and "has spaces or control characters inside" in result.output
+    assert SECRET not in result.output and "Traceback" not in result.output

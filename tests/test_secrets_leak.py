@@ -180,3 +180,35 @@ def test_redaction_covers_facebook_sdk_tokens_in_urls(
     assert leaks(stream.getvalue()) == []
     message = transient_from(info.value, "Facebook: checking the Page token").message
     assert leaks(message) == []
+
+
+def test_every_spelling_of_a_secret_is_masked() -> None:
+    token = "EAAq7Z+token/with=odd&chars"
+    secrets.register(token)
+    once = quote(token, safe="")
+    for text in (token, repr(token + "\n"), once, quote(once, safe=""),
+                 f"oauth_consumer_key={once}&x", f"oauth_token%3D{once}%26"):
+        assert "q7Z" not in secrets.redact(f"before {text} after"), text
+
+
+def test_tracebacks_in_log_lines_are_masked(debug_log: tuple[io.StringIO, Path]) -> None:
+    stream, log_file = debug_log
+    token = CREDENTIALS["facebook"]["page_access_token"]
+    try:
+        raise ValueError(f"bad header {token}")
+    except ValueError:
+        logging.getLogger("bmnsocial.publisher").exception("unexpected error publishing p")
+    logging.getLogger("bmnsocial").warning("where %s", token, stack_info=True)
+    for text in (stream.getvalue(), log_file.read_text(encoding="utf-8")):
+        assert "Traceback (most recent call last)" in text and "ValueError: bad header" in text
+        assert leaks(text) == []
+
+
+def test_a_refused_header_is_named_not_quoted() -> None:
+    token = CREDENTIALS["facebook"]["page_access_token"]
+    with pytest.raises(requests.exceptions.InvalidHeader) as info:
+        requests.get("http://127.0.0.1:9/", headers={"Authorization": f"OAuth {token}\n"},
+                     timeout=1)
+    assert token in str(info.value)  # what requests says...
+    message = transient_from(info.value, "Facebook: checking the Page token").message
+    assert "InvalidHeader" in message and token not in message  # ...and what we say
