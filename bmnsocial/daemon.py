@@ -26,7 +26,7 @@ from bmnsocial.i18n import _
 from bmnsocial.ledger import Ledger, Row, Status
 from bmnsocial.locks import SingleInstance, claimer_alive
 from bmnsocial.runtime import Runtime
-from bmnsocial.sync import SyncReport, sync
+from bmnsocial.sync import PostsFolderUnavailable, SyncReport, sync
 from bmnsocial.validation import POST_SUFFIXES
 
 log = logging.getLogger("bmnsocial.daemon")
@@ -114,6 +114,7 @@ def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
 class RunReport:
     sync: SyncReport | None
     rows: list[Row]
+    sync_error: str | None = None  # the posts folder could not be read (queued rows still ran)
 
     @property
     def failed(self) -> list[Row]:
@@ -126,8 +127,12 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
     ledger = runtime.ledger
     now = publisher.clock.now()
     report = None
+    sync_error = None
     if do_sync:
-        report = sync([runtime.config.posts_dir], runtime.config, ledger, now, full=True)
+        try:
+            report = sync([runtime.config.posts_dir], runtime.config, ledger, now, full=True)
+        except PostsFolderUnavailable as exc:  # what is already queued still goes out
+            sync_error = str(exc)
     changed = publisher.reconcile_pending()
     to_send: list[Row] = []
     for row in ledger.ready(publisher.clock.now()):
@@ -138,7 +143,7 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
             changed.append(decided)
     changed.extend(publisher.publish_rows(to_send))
     write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)
-    return RunReport(report, changed)
+    return RunReport(report, changed, sync_error)
 
 
 _current: Daemon | None = None
@@ -238,6 +243,9 @@ class Daemon:
                 self._schedule_rows()
                 write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
                                 self.watch_ledger, self.started)
+            except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
+                log.error(_("%s (trying again at the next poll)"), exc)
+                self._signature = None
             except Exception:  # one bad pass must not stop the daemon
                 log.exception(_("refresh failed; trying again at the next poll"))
 

@@ -518,7 +518,8 @@ class Ledger:
                             last_error=error, error_kind=kind, claimed_by=None)
 
     def mark_cancelled(self, row_id: int, reason: str, now: datetime) -> Row:
-        return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True)
+        return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
+                            last_error=reason, error_kind="cancelled")
 
     def mark_skipped(self, row_id: int, reason: str, now: datetime) -> Row:
         return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,

@@ -27,9 +27,16 @@ class Preview:
     diagnostics: list[Diagnostic]
 
 
-def build(checked: CheckedPost, config: Config, now: datetime,
-          diagnostics: list[Diagnostic]) -> Preview:
-    occ = occurrences(checked.post, config, now, limit=NEXT_OCCURRENCES)
+def build(checked: CheckedPost, config: Config, now: datetime, diagnostics: list[Diagnostic],
+          *, platforms: tuple[str, ...] = (), when: datetime | None = None,
+          when_note: str = "") -> Preview:
+    """``platforms``: only these renderings; ``when``: this one time instead of the post's
+    schedule (a command line's --now or --at)."""
+    if platforms:
+        checked = CheckedPost(checked.post,
+                              [r for r in checked.rendered if r.platform in platforms])
+    occ = (occurrences(checked.post, config, now, limit=NEXT_OCCURRENCES) if when is None
+           else [Occurrence(checked.post.id, when, when_note)])
     return Preview(checked, occ, [d for d in diagnostics if d.file == checked.post.file])
 
 

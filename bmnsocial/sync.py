@@ -9,13 +9,14 @@ exactly as they were: a typo in a reviewed post must not silently unschedule it.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bmnsocial.config import Config
-from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.ledger import Ledger, Status
@@ -48,7 +49,15 @@ class SyncReport:
 
 def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
          full: bool, progress: Progress | None = None) -> SyncReport:
-    """``full``: the paths are the whole posts folder, so a post missing from it was deleted."""
+    """``full``: the paths are the whole posts folder, so a post missing from it was deleted.
+
+    A posts folder that is missing or cannot be read is an error that changes nothing: it
+    says nothing about which posts were deleted. Nor is anything cancelled as deleted when a
+    folder inside could not be read, or when the folder holds no post at all while posts are
+    queued (a failed checkout, a wrong mount): a person cancels on purpose with `cancel`."""
+    if full:
+        for folder in paths:
+            _check_folder(folder, ledger, now)
     result = validate_paths(paths, config, now, progress)
     report = SyncReport(files=len(result.files))
     errors: dict[str, list[Diagnostic]] = defaultdict(list)
@@ -90,8 +99,24 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     unreadable = [f for f in errors if f not in parsed]
     report.invalid_files.extend(unreadable)
     report.problems.extend(d for f in unreadable for d in errors[f])
+    queued = ledger.rows(statuses=(Status.QUEUED,)) if full else []
+    if full and any(d.code == "FOLDER-UNREADABLE" for d in result.diagnostics):
+        # (its diagnostic is already among the problems, as a file that could not be read)
+        report.notes.append(_("a folder inside the posts folder could not be read: no queued "
+                              "post was cancelled as deleted in this pass."))
+        queued = []
+    elif full and not result.files and queued:
+        folder = paths[0] if len(paths) == 1 else config.posts_dir
+        report.invalid_files.append(str(folder))
+        report.problems.append(Diagnostic(
+            str(folder), 1, 1, Severity.ERROR, "POSTS-FOLDER-EMPTY",
+            _("the posts folder holds no post files, yet {count} publications are queued: "
+              "nothing was cancelled.").format(count=len(queued)),
+            _("If the files are gone by mistake, restore them; to cancel on purpose: "
+              "bmnsocial cancel POST_ID.")))
+        queued = []
     if full:
-        for row in ledger.rows(statuses=(Status.QUEUED,)):
+        for row in queued:
             if row.post_id not in present and row.source_file not in protected:
                 ledger.mark_cancelled(row.id, _("the post no longer exists (file deleted or id "
                                         "changed)"), now)
@@ -103,6 +128,28 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
 
 
 REFUSED_KEY = "sync_refused"
+
+
+class PostsFolderUnavailable(UsageError):
+    """The posts folder to sync is missing or cannot be read: nothing was changed."""
+
+
+def _check_folder(folder: Path, ledger: Ledger, now: datetime) -> None:
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(0, _("it does not exist or is not a folder"))
+        os.listdir(folder)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        problem = Diagnostic(str(folder), 1, 1, Severity.ERROR, "FOLDER-UNREADABLE",
+                             _("cannot read the posts folder: {reason}; nothing was queued "
+                               "or cancelled.").format(reason=reason),
+                             _("Check posts_dir in config.yaml and the folder's permissions."))
+        remember_refused(ledger, SyncReport(problems=[problem]), now)
+        raise PostsFolderUnavailable(_("the posts folder {folder} cannot be read ({reason}): "
+                                       "nothing was queued or cancelled. Check posts_dir in "
+                                       "config.yaml and the folder's permissions.").format(
+                                           folder=folder, reason=reason)) from None
 
 
 def remember_refused(ledger: Ledger, report: SyncReport, now: datetime) -> None:

@@ -88,23 +88,41 @@ def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
         yield Path(file)
 
 
-def _post_files(paths: Iterable[Path], config: Config) -> Iterator[tuple[str, bool, str]]:
+def _post_files(paths: Iterable[Path], config: Config,
+                unreadable: list[OSError] | None = None) -> Iterator[tuple[str, bool, str]]:
     """What discover() finds, as (file, whether it is absolute, default post id). Files found in
-    folders stay strings: a Path per file costs ~3 µs, a few percent of validating a post."""
+    folders stay strings: a Path per file costs ~3 µs, a few percent of validating a post.
+    Folders that cannot be listed are added to ``unreadable``."""
     media_root = config.media_root.resolve()
+    paths = list(paths)
+    # The same file named twice (or also inside a named folder) is checked once; with a single
+    # path there are no twins, and the realpath per file is saved.
+    seen: set[str] | None = set() if len(paths) > 1 else None
     for path in paths:
         if not path.is_dir():
+            if seen is not None:
+                key = os.path.realpath(path)
+                if key in seen:
+                    continue
+                seen.add(key)
             yield str(path), path.is_absolute(), path.stem
             continue
         absolute = path.is_absolute()
-        for root, dirs, files in os.walk(path):
+        for root, dirs, files in os.walk(path, onerror=unreadable.append if unreadable is not None
+                                         else None):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                              and Path(root, d).resolve() != media_root)
             for name in sorted(files):
                 if name.endswith(POST_SUFFIXES) and not name.startswith("."):
+                    file = os.path.join(root, name)
+                    if seen is not None:
+                        key = os.path.realpath(file)
+                        if key in seen:
+                            continue
+                        seen.add(key)
                     # The name ends in .yaml or .yml and does not start with a dot, so its
                     # Path.stem is what comes before the last dot.
-                    yield os.path.join(root, name), absolute, name.rpartition(".")[0]
+                    yield file, absolute, name.rpartition(".")[0]
 
 
 @contextmanager
@@ -137,7 +155,16 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
     result = ValidationResult()
     media = MediaCache(config)
     cwd = os.getcwd()
-    found = list(_post_files(paths, config))
+    unreadable: list[OSError] = []
+    found = list(_post_files(paths, config, unreadable))
+    for exc in unreadable:
+        folder = str(exc.filename)
+        result.diagnostics.append(Diagnostic(
+            _display(folder, os.path.isabs(folder), cwd), 1, 1, Severity.ERROR,
+            "FOLDER-UNREADABLE",
+            _("cannot read the folder: {reason}; the posts in it were not checked.").format(
+                reason=exc.strerror or exc),
+            _("Check that it exists and that you may read it.")))
     for done, (file, absolute, default_id) in enumerate(found, 1):
         if progress is not None:
             progress(done, len(found))

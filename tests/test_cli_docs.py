@@ -1,8 +1,10 @@
-"""Every command has help, appears in docs/cli.md, and docs/cli.md is current."""
+"""Every command has help, appears in docs/cli.md, and docs/cli.md is current; every
+diagnostic code is documented."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -30,3 +32,16 @@ def test_docs_cli_md_is_generated_from_the_current_help() -> None:
     current = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     assert current == fresh, "run: python scripts/make_cli_docs.py"
     assert render(cli).count("## `bmnsocial") == fresh.count("## `bmnsocial")
+
+
+def test_every_diagnostic_code_is_documented_in_english_and_spanish() -> None:
+    codes = set()
+    for source in (REPO / "bmnsocial").rglob("*.py"):
+        if "sandbox" not in source.parts:  # the fakes' own codes are the platforms'
+            codes.update(re.findall(r'"([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)"', source.read_text()))
+    english = "".join((REPO / "docs" / name).read_text(encoding="utf-8")
+                      for name in ("post-format.md", "configuration.md"))  # CONFIG-* there
+    spanish = (REPO / "docs" / "es" / "codigos-de-error.md").read_text(encoding="utf-8")
+    assert len(codes) > 60
+    assert sorted(c for c in codes if f"| `{c}` |" not in english) == []
+    assert sorted(c for c in codes if f"\n### {c}\n" not in spanish) == []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -200,3 +201,43 @@ def test_status_lists_publications_skipped_in_the_last_week(
         ("facebook", "skipped"), ("twitter", "skipped")}
     monkeypatch.setenv("BMNSOCIAL_NOW", "2026-12-25T20:00-05:00")
     assert json.loads(run("--sandbox", "status", "--json")[1])["skipped_recently"] == []
+
+
+def test_the_same_file_named_twice_is_one_post(samples: Path) -> None:
+    path = str(samples / "pregunta-lecturas.yaml")
+    code, out = run("validate", path, path, str(samples))
+    assert code == ExitCode.OK, out
+    assert "ID-DUPLICATE" not in out and "X-DUPLICATE" not in out
+
+
+def test_queueing_a_file_outside_the_posts_folder_is_refused(samples: Path,
+                                                             workspace: Path) -> None:
+    draft = workspace / "borrador.yaml"
+    shutil.copy(samples / "pregunta-lecturas.yaml", draft)
+    code, out = run("--sandbox", "post", str(draft), "--yes")
+    assert code == ExitCode.USAGE and "is not in the posts folder" in out
+    assert run("--sandbox", "queue", "--json")[1].strip() == "[]"
+    code, out = run("--sandbox", "post", str(draft), "--now", "--yes")
+    assert code == ExitCode.OK and "published https://" in out
+
+
+def test_dry_run_shows_what_the_real_command_would_do(samples: Path) -> None:
+    path = str(samples / "jornada-cientifica-2027.yaml")  # its own time: 2027-01-14 09:00
+    code, out = run("post", path, "--at", "2027-01-13 10:00", "--platform", "facebook",
+                    "--dry-run")
+    assert code == ExitCode.OK, out
+    assert "Wednesday 2027-01-13 10:00 (-05:00)  [--at]" in out
+    assert "2027-01-14 09:00" not in out.split("── Facebook")[0]
+    assert "── Facebook" in out and "── X" not in out
+    assert run("post", path, "--at", "mañana", "--dry-run")[0] == ExitCode.USAGE
+    code, out = run("post", path, "--now", "--dry-run")
+    assert code == ExitCode.OK and "[now (--now)]" in out
+    assert not (Path(os.environ["BMNSOCIAL_HOME"]) / "ledger.sqlite3").exists()
+
+
+def test_history_says_why_a_publication_was_cancelled(samples: Path) -> None:
+    path = samples / "jornada-cientifica-2027.yaml"
+    assert run("--sandbox", "post", str(path), "--yes")[0] == ExitCode.OK
+    assert run("--sandbox", "cancel", "jornada-cientifica-2027")[0] == ExitCode.OK
+    rows = json.loads(run("--sandbox", "history", "--json")[1])
+    assert {(r["status"], r["error"]) for r in rows} == {("cancelled", "cancelled by a person")}

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
 from bmnsocial.ledger import Ledger, Status
-from bmnsocial.sync import sync
+from bmnsocial.sync import PostsFolderUnavailable, last_refused, sync
 from tests.helpers import NOW, WritePost
 
 
@@ -15,6 +21,19 @@ def ledger_for(config: Config) -> Ledger:
 
 def run(config: Config, ledger: Ledger, *paths: Path, now=NOW):  # type: ignore[no-untyped-def]
     return sync(list(paths) or [config.posts_dir], config, ledger, now, full=not paths)
+
+
+def sync_unable_to_read(folder: Path) -> subprocess.CompletedProcess[str]:
+    """`bmnsocial sync` in a process that cannot list ``folder``. Root reads anything, so as
+    root the process runs without the capabilities that let it (setpriv, util-linux)."""
+    folder.chmod(0)
+    prefix = (["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+              if os.geteuid() == 0 else [])
+    try:
+        return subprocess.run([*prefix, sys.executable, "-m", "bmnsocial", "sync"],
+                              capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        folder.chmod(0o755)
 
 
 def states(ledger: Ledger) -> dict[tuple[str, str, str], str]:
@@ -74,11 +93,52 @@ def test_removed_platform_and_shortened_series_are_cancelled(config: Config,
 def test_deleting_the_file_cancels_its_queue(config: Config, write_post: WritePost) -> None:
     ledger = ledger_for(config)
     path = write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00}\n")
+    write_post("b.yaml", "category: 9\ntext: otra\nschedule: {at: 2026-12-02 09:00}\n")
     run(config, ledger)
     path.unlink()
     report = run(config, ledger)
-    assert report.cancelled == 2
-    assert set(states(ledger).values()) == {"cancelled"}
+    assert report.ok and report.cancelled == 2
+    (row, _second) = ledger.rows(post_id="a")
+    assert row.status is Status.CANCELLED and "no longer exists" in (row.last_error or "")
+    assert {r.status for r in ledger.rows(post_id="b")} == {Status.QUEUED}
+
+
+def test_a_missing_or_unreadable_posts_folder_changes_nothing(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00}\n")
+    run(config, ledger)
+    before = states(ledger)
+    moved = config.posts_dir.with_name("posts.moved")
+    config.posts_dir.rename(moved)
+    with pytest.raises(PostsFolderUnavailable, match="cannot be read"):
+        run(config, ledger)
+    assert states(ledger) == before
+    refused = last_refused(ledger)
+    assert refused is not None and refused.problems[0].code == "FOLDER-UNREADABLE"
+    moved.rename(config.posts_dir)
+    inner = config.posts_dir / "eventos"
+    inner.mkdir()
+    write_post("eventos/b.yaml", "category: 9\ntext: otra\nschedule: {at: 2026-12-02 09:00}\n")
+    (config.posts_dir / "a.yaml").unlink()
+    done = sync_unable_to_read(inner)
+    assert done.returncode == ExitCode.INVALID, done.stdout + done.stderr
+    assert done.stdout.count("error[FOLDER-UNREADABLE]") == 1 and "0 cancelled" in done.stdout
+    assert states(ledger) == before
+    report = run(config, ledger)
+    assert report.ok and report.cancelled == 2 and report.new == 2
+
+
+def test_a_posts_folder_emptied_while_posts_are_queued_cancels_nothing(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("a.yaml", "category: 9\ntext: hola\nschedule: {at: 2026-12-01 09:00}\n")
+    run(config, ledger)
+    path.unlink()  # a failed checkout, a wrong mount: not 'delete every post'
+    report = run(config, ledger)
+    assert not report.ok and report.cancelled == 0
+    assert [d.code for d in report.problems] == ["POSTS-FOLDER-EMPTY"]
+    assert set(states(ledger).values()) == {"queued"}
 
 
 def test_an_invalid_file_keeps_its_queue_exactly(config: Config, write_post: WritePost) -> None:

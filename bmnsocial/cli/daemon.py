@@ -57,8 +57,12 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
         for r in report.rows:
             detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
             click.echo(f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}")
+    if report.sync_error:
+        click.echo(_("Error: {message}").format(message=report.sync_error), err=True)
     if report.failed:
         raise Exit(ExitCode.PUBLISH_FAILED)
+    if report.sync_error:
+        raise Exit(ExitCode.USAGE)
 
 
 @click.command(help=_(

@@ -16,7 +16,7 @@ from bmnsocial.cli.common import (
     stdout_is_tty,
 )
 from bmnsocial.cli.exitcodes import ExitCode
-from bmnsocial.cli.preview import show_previews
+from bmnsocial.cli.preview import print_previews
 from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
@@ -56,10 +56,6 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
         raise UsageError(_("give --now or --at, not both."))
     config = app.config
     paths = [Path(f) for f in files]
-    if dry_run:
-        if not show_previews(app, paths, as_json):
-            raise Exit(ExitCode.INVALID)
-        return
     at = parse_user_time(at_text, config.timezone) if at_text else None
     now = app.now()
     if at is not None and at <= now:
@@ -68,6 +64,22 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
     if immediately or at is not None:
         # The command line gives the time: a past time in the file is beside the point.
         result.forgive_history({c.post.id for c in result.posts})
+    if not immediately:
+        outside = _outside_posts_folder(result.files, config.posts_dir)
+        if outside:
+            raise UsageError(_(
+                "{file} is not in the posts folder ({folder}): the daemon and run-due follow "
+                "that folder and would cancel what is queued from elsewhere. Move the file "
+                "there, or publish it at once with --now.").format(
+                    file=outside[0], folder=config.posts_dir))
+    if dry_run:  # the same path as below, stopped before anything is queued or sent
+        ok = print_previews(app, result, as_json, platforms=platforms,
+                            when=now if immediately else at,
+                            when_note=_("now (--now)") if immediately else
+                            _("--at") if at is not None else "")
+        if not ok:
+            raise Exit(ExitCode.INVALID)
+        return
     if not result.ok:
         for d in result.diagnostics:
             click.echo(d.format(), err=True)
@@ -153,3 +165,8 @@ def _describe(row: Row, app: AppContext, earlier: bool) -> str:
         return f"{head}: " + _("not yet published ({error}); retrying {when}").format(
             error=row.last_error, when=when)
     return f"{head}: {status_name(row.status).upper()}: {row.last_error or ''}"
+
+
+def _outside_posts_folder(files: list[str], folder: Path) -> list[str]:
+    root = folder.resolve()
+    return [f for f in files if not Path(f).resolve().is_relative_to(root)]

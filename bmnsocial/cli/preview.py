@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -7,19 +8,28 @@ import click
 from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.i18n import _
-from bmnsocial.validation import validate_paths
+from bmnsocial.validation import ValidationResult, validate_paths
 
 
 def show_previews(app: AppContext, files: list[Path], as_json: bool,
                   html_out: Path | None = None) -> bool:
     """Print what each platform would receive, and when. Touches neither network nor state
     (except the HTML page written to ``html_out``, when given)."""
+    result = validate_paths(files, app.config, app.now())
+    return print_previews(app, result, as_json, html_out)
+
+
+def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
+                   html_out: Path | None = None, *, platforms: tuple[str, ...] = (),
+                   when: datetime | None = None, when_note: str = "") -> bool:
+    """``platforms`` keeps only those; ``when`` replaces each post's own schedule (what
+    `post --now` or `--at` would do), shown with ``when_note``."""
     from bmnsocial import preview
 
     config = app.config
     now = app.now()
-    result = validate_paths(files, config, now)
-    previews = [preview.build(c, config, now, result.diagnostics) for c in result.posts]
+    previews = [preview.build(c, config, now, result.diagnostics, platforms=platforms,
+                              when=when, when_note=when_note) for c in result.posts]
     broken = [d for d in result.errors if d.file not in {c.post.file for c in result.posts}]
     if html_out is not None:
         from bmnsocial import html_preview
