@@ -26,6 +26,7 @@ from bmnsocial.i18n import N_, _
 
 SCHEMA_VERSION = 1
 ONCE = "once"
+WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -371,8 +372,8 @@ class Ledger:
         t = stamp(now)
         change = "new"
         with self._durable(), self.transaction() as db:
-            existing = db.execute("SELECT id, status, content_hash, due, misfire, pinned "
-                                  "FROM publications "
+            existing = db.execute("SELECT id, status, content_hash, due, misfire, pinned, "
+                                  "error_kind FROM publications "
                                   "WHERE post_id = ? AND platform = ? AND occurrence = ?",
                                   (post_id, platform, occurrence)).fetchone()
             if existing is None:
@@ -391,7 +392,18 @@ class Ledger:
                 pinned = bool(pin or existing["pinned"])
                 changed = (existing["content_hash"] != content_hash
                            or existing["due"] != stamp(due) or existing["misfire"] != misfire)
-                if existing["status"] != Status.QUEUED.value:
+                if (existing["status"] == Status.CANCELLED.value
+                        and existing["error_kind"] == WITHDRAWN):
+                    change = "new"  # asked for again (a file restored, a schedule reverted)
+                    db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
+                               "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
+                               "last_error = NULL, error_kind = NULL, next_attempt_at = NULL, "
+                               "claimed_by = NULL, updated_at = ? WHERE id = ?",
+                               (stamp(due), payload, content_hash, source_file, misfire,
+                                int(pinned), t, row_id))
+                    self.record(row_id, "queued", f"asked for again; due {due.isoformat()}",
+                                now)
+                elif existing["status"] != Status.QUEUED.value:
                     change = "kept"
                 elif changed:
                     change = "updated"
@@ -466,18 +478,26 @@ class Ledger:
                         (json.dumps(part_ids), stamp(now), row_id))
 
     def _write(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-               *, durable: bool = False, **fields: Any) -> None:
+               *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> bool:
+        """``only_if``: change the row only while it still has this status (a decision made
+        on a row read earlier must not overwrite what another process did since)."""
         sets = ", ".join(f"{k} = ?" for k in fields)
+        guard = " AND status = ?" if only_if is not None else ""
         with (self._durable() if durable else contextlib.nullcontext()), \
                 self.transaction() as db:
-            db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
-                       f"{', ' + sets if sets else ''} WHERE id = ?",
-                       (status.value, stamp(now), *fields.values(), row_id))
+            cur = db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
+                             f"{', ' + sets if sets else ''} WHERE id = ?{guard}",
+                             (status.value, stamp(now), *fields.values(), row_id,
+                              *((only_if.value,) if only_if is not None else ())))
+            if cur.rowcount == 0:
+                return False
             self.record(row_id, event, detail, now)
+        return True
 
     def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-                *, durable: bool = False, **fields: Any) -> Row:
-        self._write(row_id, status, now, event, detail, durable=durable, **fields)
+                *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> Row:
+        self._write(row_id, status, now, event, detail, durable=durable, only_if=only_if,
+                    **fields)
         return self.get(row_id)
 
     def mark_published(self, row_id: int, platform_post_id: str, url: str, part_ids: list[str],
@@ -521,17 +541,25 @@ class Ledger:
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
                             last_error=reason, error_kind="cancelled")
 
+    # The misfire policy's decisions: made on a row read a moment ago, applied only if it is
+    # still queued (another process may have published it meanwhile).
     def mark_skipped(self, row_id: int, reason: str, now: datetime) -> Row:
         return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,
-                            error_kind="skipped")
+                            error_kind="skipped", only_if=Status.QUEUED)
 
     def move(self, row_id: int, due: datetime, reason: str, now: datetime) -> Row:
         return self._finish(row_id, Status.QUEUED, now, "moved", reason, due=stamp(due),
-                            next_attempt_at=None)
+                            next_attempt_at=None, only_if=Status.QUEUED)
 
     def defer(self, row_id: int, until: datetime, reason: str, now: datetime) -> Row:
         return self._finish(row_id, Status.QUEUED, now, "deferred", reason,
-                            next_attempt_at=stamp(until))
+                            next_attempt_at=stamp(until), only_if=Status.QUEUED)
+
+    def withdraw(self, row_id: int, reason: str, now: datetime) -> Row:
+        """Cancelled by a sync, not by a person: the post file no longer asks for this
+        occurrence. Unlike a person's cancel, a later sync that asks again revives it."""
+        return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
+                            last_error=reason, error_kind=WITHDRAWN, only_if=Status.QUEUED)
 
     def retry(self, row_id: int, now: datetime) -> Row:
         """A person asks to try a failed, unconfirmed, cancelled or skipped row again: it

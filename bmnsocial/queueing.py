@@ -28,6 +28,13 @@ def occurrence_key(due: datetime) -> str:
     return due.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
+def occurrence_time(key: str) -> datetime | None:
+    """The instant a recurring occurrence's key names (None for a one-off post's)."""
+    if key == ONCE:
+        return None
+    return datetime.strptime(key, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+
+
 def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
          at: datetime | None = None, immediately: bool = False,
          platforms: tuple[str, ...] = ()) -> list[Planned]:

@@ -12,7 +12,7 @@ import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bmnsocial.config import Config
@@ -20,7 +20,7 @@ from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.ledger import Ledger, Status
-from bmnsocial.queueing import plan, upsert
+from bmnsocial.queueing import occurrence_time, plan, upsert
 from bmnsocial.validation import Progress, validate_paths
 
 
@@ -90,11 +90,18 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
             if change in ("new", "updated", "unchanged"):
                 setattr(report, change, getattr(report, change) + 1)
         wanted = {(p.rendered.platform, p.occurrence) for p in planned}
+        horizon = now + timedelta(days=config.horizon_days)
         for row in ledger.rows(statuses=(Status.QUEUED,), post_id=post.id):
-            if (row.platform, row.occurrence) not in wanted and row.due > now:
-                ledger.mark_cancelled(row.id, _("no longer in the post's schedule or platforms"),
-                                      now)
-                report.cancelled += 1
+            if (row.platform, row.occurrence) in wanted or row.due <= now:
+                continue
+            original = occurrence_time(row.occurrence)
+            if original is not None and not now < original <= horizon:
+                # Not the schedule's to judge: its own time has passed (the misfire policy
+                # moved it later) or lies beyond the horizon (a clock set back, a shorter
+                # horizon_days), where the plan does not look.
+                continue
+            ledger.withdraw(row.id, _("no longer in the post's schedule or platforms"), now)
+            report.cancelled += 1
     parsed = {c.post.file for c in result.posts}
     unreadable = [f for f in errors if f not in parsed]
     report.invalid_files.extend(unreadable)
@@ -116,15 +123,28 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
               "bmnsocial cancel POST_ID.")))
         queued = []
     if full:
+        # An invalid file may be a renamed or moved one whose id cannot be read: its rows are
+        # found by the id its name gives.
+        protected_ids = {Path(f).name.rpartition(".")[0] for f in errors}
+        folders = [folder.resolve() for folder in paths]
         for row in queued:
-            if row.post_id not in present and row.source_file not in protected:
-                ledger.mark_cancelled(row.id, _("the post no longer exists (file deleted or id "
-                                        "changed)"), now)
-                report.cancelled += 1
+            if (row.post_id in present or row.source_file in protected
+                    or row.post_id in protected_ids
+                    or _kept_outside(Path(row.source_file), folders)):
+                continue
+            ledger.withdraw(row.id, _("the post no longer exists (file deleted or id changed)"),
+                            now)
+            report.cancelled += 1
     report.invalid_files.sort()
     if full:
         remember_refused(ledger, report, now)
     return report
+
+
+def _kept_outside(source: Path, folders: list[Path]) -> bool:
+    """A file outside the posts folder that still exists (published with `post --now` and
+    left to retry): the folder's contents say nothing about it."""
+    return source.exists() and not any(source.is_relative_to(f) for f in folders)
 
 
 REFUSED_KEY = "sync_refused"

@@ -11,7 +11,9 @@ import pytest
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
 from bmnsocial.ledger import Ledger, Status
+from bmnsocial.queueing import enqueue, plan
 from bmnsocial.sync import PostsFolderUnavailable, last_refused, sync
+from bmnsocial.validation import validate_paths
 from tests.helpers import NOW, WritePost
 
 
@@ -185,3 +187,95 @@ def test_a_post_that_arrived_after_its_time_is_queued_late_not_lost(
     assert "misfire policy" in report.notes[0]
     assert {r.status for r in ledger.rows()} == {Status.QUEUED}
     assert all(r.due < later for r in ledger.rows())
+
+
+WEEKLY = "category: 9\ntext: semanal\nplatforms: [facebook]\nschedule: {cron: '0 9 * * mon'}\n"
+
+
+def test_an_occurrence_the_misfire_policy_moved_stays_queued(config: Config,
+                                                             write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("semanal.yaml", WEEKLY)
+    run(config, ledger)
+    first = min(ledger.rows(), key=lambda r: r.due)  # Monday 2026-11-30 09:00
+    late = first.due + timedelta(minutes=30)  # back after an outage: next_slot moves it
+    ledger.move(first.id, first.due + timedelta(hours=3), "moved to the next free slot", late)
+    report = run(config, ledger, now=late + timedelta(minutes=1))
+    assert report.cancelled == 0
+    assert ledger.get(first.id).status is Status.QUEUED
+
+
+def test_what_a_sync_cancelled_comes_back_when_asked_for_again(config: Config,
+                                                               write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("semanal.yaml", WEEKLY)
+    write_post("otra.yaml", "category: 9\ntext: otra\nschedule: {at: 2027-01-20 09:00}\n")
+    run(config, ledger)
+    weekly = states(ledger)
+    path.write_text(WEEKLY.replace("0 9 * * mon", "0 10 * * mon"))  # edited...
+    assert run(config, ledger).cancelled == 9
+    path.write_text(WEEKLY)  # ...and reverted
+    assert run(config, ledger).new == 9
+    assert states(ledger) | weekly == states(ledger) and all(
+        states(ledger)[k] == "queued" for k in weekly)
+    path.unlink()  # a mistaken delete, reverted
+    assert run(config, ledger).cancelled == 9
+    path.write_text(WEEKLY)
+    run(config, ledger)
+    assert all(states(ledger)[k] == "queued" for k in weekly)
+    cancelled_by_a_person = ledger.rows(post_id="semanal")[0]
+    ledger.mark_cancelled(cancelled_by_a_person.id, "cancelled by a person", NOW)
+    run(config, ledger)
+    assert ledger.get(cancelled_by_a_person.id).status is Status.CANCELLED
+
+
+def test_a_clock_set_back_cancels_nothing_beyond_its_horizon(config: Config,
+                                                             write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("semanal.yaml", WEEKLY)
+    run(config, ledger)
+    report = run(config, ledger, now=NOW - timedelta(days=20))  # the RTC after a power cut
+    assert report.cancelled == 0 and set(states(ledger).values()) == {"queued"}
+
+
+def test_a_file_moved_with_a_typo_keeps_its_queue(config: Config,
+                                                  write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("semanal.yaml", WEEKLY)
+    write_post("otra.yaml", "category: 9\ntext: otra\nschedule: {at: 2027-01-20 09:00}\n")
+    run(config, ledger)
+    before = states(ledger)
+    path.unlink()
+    write_post("boletines/semanal.yaml", WEEKLY.replace("text:", "txt:"))
+    report = run(config, ledger)
+    assert not report.ok and report.cancelled == 0 and states(ledger) == before
+
+
+def test_a_post_published_from_outside_the_folder_is_left_to_its_retries(
+        config: Config, write_post: WritePost, workspace: Path) -> None:
+    ledger = ledger_for(config)
+    write_post("otra.yaml", "category: 9\ntext: otra\nschedule: {at: 2027-01-20 09:00}\n")
+    draft = workspace / "borrador.yaml"
+    draft.write_text("category: 9\ntext: urgente\nplatforms: [facebook]\n")
+    (checked,) = validate_paths([draft], config, NOW).posts  # as `post --now` queues it
+    enqueue(ledger, checked, plan(checked, config, ledger, NOW, immediately=True), NOW)
+    report = run(config, ledger)
+    assert report.cancelled == 0
+    assert {r.status for r in ledger.rows(post_id="borrador")} == {Status.QUEUED}
+    draft.unlink()
+    assert run(config, ledger).cancelled == 1
+
+
+def test_a_decision_on_a_row_read_earlier_never_overwrites_a_publication(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    write_post("otra.yaml", "category: 9\ntext: otra\nschedule: {at: 2027-01-20 09:00}\n")
+    run(config, ledger)
+    (row, *_rest) = ledger.rows()
+    claimed = ledger.claim(row.id, "other-process", NOW + timedelta(days=60))
+    assert claimed is not None
+    ledger.mark_published(row.id, "1_2", "https://x", ["1_2"], NOW + timedelta(days=60))
+    for decide in (lambda: ledger.mark_skipped(row.id, "too late", NOW),
+                   lambda: ledger.move(row.id, NOW + timedelta(days=61), "next slot", NOW),
+                   lambda: ledger.defer(row.id, NOW + timedelta(days=61), "cap", NOW)):
+        assert decide().status is Status.PUBLISHED
