@@ -561,10 +561,15 @@ class Ledger:
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
                             last_error=reason, error_kind=WITHDRAWN, only_if=Status.QUEUED)
 
-    def retry(self, row_id: int, now: datetime) -> Row:
+    def retry(self, row_id: int, now: datetime,
+              payload: tuple[str, str] | None = None) -> Row:
         """A person asks to try a failed, unconfirmed, cancelled or skipped row again: it
-        goes out at its time, or now if that has passed (a person asked: not a misfire)."""
+        goes out at its time, or now if that has passed (a person asked: not a misfire).
+        ``payload``: (payload, content hash) from the post file as it is now."""
         due = max(self.get(row_id).due, now)
+        content: dict[str, Any] = ({"payload": payload[0], "content_hash": payload[1]}
+                                   if payload else {})
         return self._finish(row_id, Status.QUEUED, now, "retry-requested",
                             _("requeued by a person"), durable=True, next_attempt_at=None,
-                            claimed_by=None, first_attempt_at=None, due=stamp(due))
+                            claimed_by=None, first_attempt_at=None, due=stamp(due),
+                            error_kind=None, **content)

@@ -13,7 +13,7 @@ from bmnsocial.ledger import ONCE, Ledger, Row, Status
 from bmnsocial.payload import content_hash, dumps
 from bmnsocial.planning import next_free_slot, occurrences
 from bmnsocial.render import Rendered
-from bmnsocial.validation import CheckedPost
+from bmnsocial.validation import CheckedPost, validate_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +99,34 @@ def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
 
 
 
+
+
+def current_payloads(rows: list[Row], config: Config, now: datetime
+                     ) -> tuple[dict[int, tuple[str, str]], list[str]]:
+    """What each row would send if it were queued from its post file now, as row id ->
+    (payload, content hash), and a note for each file that cannot give it (gone, invalid).
+    Used when a person queues a finished row again: the file may have been fixed since."""
+    payloads: dict[int, tuple[str, str]] = {}
+    notes: list[str] = []
+    by_file: dict[str, list[Row]] = {}
+    for row in rows:
+        by_file.setdefault(row.source_file, []).append(row)
+    for source, its_rows in by_file.items():
+        path = Path(source)
+        if not path.is_file():
+            notes.append(_("{file} no longer exists: {post} goes out as it was queued."
+                           ).format(file=source, post=its_rows[0].post_id))
+            continue
+        result = validate_paths([path], config, now)
+        result.forgive_history({r.post_id for r in its_rows})
+        checked = [c for c in result.posts if c.post.id == its_rows[0].post_id]
+        if not result.ok or not checked:
+            notes.append(_("{file} has errors (bmnsocial validate {file}): {post} goes out as "
+                           "it was queued.").format(file=source, post=its_rows[0].post_id))
+            continue
+        rendered = {r.platform: r for r in checked[0].rendered}
+        for row in its_rows:
+            if row.platform in rendered:
+                payload = dumps(rendered[row.platform])
+                payloads[row.id] = (payload, content_hash(payload))
+    return payloads, notes

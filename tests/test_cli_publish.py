@@ -241,3 +241,27 @@ def test_history_says_why_a_publication_was_cancelled(samples: Path) -> None:
     assert run("--sandbox", "cancel", "jornada-cientifica-2027")[0] == ExitCode.OK
     rows = json.loads(run("--sandbox", "history", "--json")[1])
     assert {(r["status"], r["error"]) for r in rows} == {("cancelled", "cancelled by a person")}
+
+
+def test_retry_sends_the_file_as_it_is_now_or_says_why_not(samples: Path) -> None:
+    from bmnsocial.ledger import Ledger
+
+    path = samples / "pregunta-lecturas.yaml"
+    assert run("--sandbox", "post", str(path), "--yes")[0] == ExitCode.OK
+    ledger = Ledger(Path(os.environ["BMNSOCIAL_HOME"]) / "sandbox" / "ledger.sqlite3")
+    for row in ledger.rows():
+        ledger.mark_failed(row.id, "X answered 403", "Rejected", row.due)
+    old = {r.id: r.payload for r in ledger.rows()}
+    path.write_text(path.read_text(encoding="utf-8").replace("¿", "¿De verdad, "),
+                    encoding="utf-8")
+    code, out = run("--sandbox", "retry", "pregunta-lecturas", "--platform", "twitter")
+    assert code == ExitCode.OK and "Warning" not in out
+    (fresh,) = ledger.rows(platform="twitter")
+    assert fresh.status.value == "queued" and fresh.payload != old[fresh.id]
+    assert "De verdad" in fresh.payload
+    path.write_text("category: 99\n", encoding="utf-8")
+    code, out = run("--sandbox", "retry", "pregunta-lecturas", "--platform", "facebook")
+    assert code == ExitCode.OK and "has errors (bmnsocial validate" in out
+    (kept,) = ledger.rows(platform="facebook")
+    assert kept.status.value == "queued" and kept.payload == old[kept.id]
+    ledger.close()

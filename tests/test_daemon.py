@@ -202,11 +202,15 @@ def test_retry_failed_after_renewing_the_token(site: Site) -> None:
     assert failed == {("a", "twitter"), ("b", "twitter")}
 
     requests.post(auth, json={"state": "valid"}, timeout=5).raise_for_status()
+    site.write_post("b.yaml", "Otra publicación, corregida", platforms="[twitter]")
+    site.run("sync")  # what the daemon does when the file changes: failed rows stay as they are
     again = site.run("retry", "--failed", "--yes")
     assert again.returncode == ExitCode.OK, again.stderr
     assert again.stdout.count("queued again") == 2
     assert site.run("run-due").returncode == ExitCode.OK
     assert {r["status"] for r in site.rows()} == {"published"}
     assert len(site.published("twitter")) == 2 and len(site.published("facebook")) == 1
+    texts = {str(t["text"]).split("\n")[0] for t in site.published("twitter")}
+    assert texts == {"Una publicación en las dos redes", "Otra publicación, corregida"}
     assert site.run("retry", "--failed", "--yes").returncode == ExitCode.INVALID
     assert site.run("retry").returncode == ExitCode.USAGE

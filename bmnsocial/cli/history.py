@@ -17,6 +17,7 @@ from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.ledger import Status, status_name, status_width
+from bmnsocial.queueing import current_payloads
 from bmnsocial.timeutil import describe
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
@@ -94,6 +95,10 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
             click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
                          "'{post}'.").format(post=post_id), err=True)
             raise Exit(ExitCode.INVALID)
+    # The file may have been fixed since (the reason to retry): send what it says now.
+    payloads, notes = current_payloads(rows, app.config, app.now())
+    for note in notes:
+        click.echo(_("Warning: {message}").format(message=note), err=True)
     for r in rows:
-        ledger.retry(r.id, app.now())
+        ledger.retry(r.id, app.now(), payloads.get(r.id))
         click.echo(f"{r.platform:<9} " + _("{post}: queued again.").format(post=r.post_id))
