@@ -8,6 +8,7 @@ exactly as they were: a typo in a reviewed post must not silently unschedule it.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections import defaultdict
@@ -19,9 +20,9 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Ledger, Status
+from bmnsocial.ledger import Ledger, Row, Status
 from bmnsocial.queueing import occurrence_time, plan, upsert
-from bmnsocial.validation import Progress, validate_paths
+from bmnsocial.validation import CheckedPost, Progress, validate_paths
 
 
 @dataclass(slots=True)
@@ -65,11 +66,20 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         errors[d.file].append(d)
     present: set[str] = set()
     protected = {str(Path(f).resolve()) for f in errors}
+    renames = RenameCheck(ledger, now, {c.post.id for c in result.posts})
     for checked in result.posts:
         post = checked.post
         own = errors.get(post.file, [])
+        known = bool(ledger.rows(post_id=post.id, limit=1))
+        invalid = bool(own) and not all(d.code == "SCHED-PAST" for d in own)
+        renamed = None if known or invalid else renames.twin_of(checked)
+        if renamed is not None:
+            report.invalid_files.append(post.file)
+            report.problems.append(renamed)
+            present.add(post.id)
+            continue
         if own and all(d.code == "SCHED-PAST" for d in own):
-            if ledger.rows(post_id=post.id):
+            if known:
                 present.add(post.id)  # its occurrence is history: nothing left to queue
                 continue
             # Its time passed before anything queued it (the server was down when it arrived):
@@ -139,6 +149,55 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     if full:
         remember_refused(ledger, report, now)
     return report
+
+
+class RenameCheck:
+    """A post new to the ledger that matches one published lately from a file that no longer
+    exists is that post under a new file name (its id defaults to the name): queueing it would
+    publish it twice. Matched on the same platform by the same time, or by nearly the same
+    text."""
+
+    WITHIN = timedelta(days=7)
+
+    def __init__(self, ledger: Ledger, now: datetime, ids_present: set[str]) -> None:
+        self._ledger, self._now, self._present = ledger, now, ids_present
+        self._orphans: list[tuple[Row, str]] | None = None
+
+    def orphans(self) -> list[tuple[Row, str]]:
+        if self._orphans is None:
+            rows = self._ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING),
+                                     order="updated", limit=500)
+            self._orphans = [
+                (r, _first_text(r.payload)) for r in rows
+                if r.updated_at >= self._now - self.WITHIN and r.post_id not in self._present
+                and not Path(r.source_file).exists()]
+        return self._orphans
+
+    def twin_of(self, checked: CheckedPost) -> Diagnostic | None:
+        post = checked.post
+        texts = {r.platform: r.parts[0].text if r.parts else "" for r in checked.rendered}
+        for row, text in self.orphans():
+            if row.platform not in texts:
+                continue
+            same_time = post.schedule.at is not None and row.due == post.schedule.at
+            close = difflib.SequenceMatcher(None, text, texts[row.platform]).ratio() >= 0.9
+            if same_time or close:
+                return post.doc.diag(
+                    (), "POST-RENAMED",
+                    _("this looks like post '{old}', published on {platform} at {when} from "
+                      "{file}, which no longer exists: it is not queued, so that it does not go "
+                      "out twice.").format(old=row.post_id, platform=row.platform,
+                                           when=(row.published_at or row.updated_at).isoformat(
+                                               timespec="minutes"),
+                                           file=row.source_file),
+                    _("If it is the same post, add 'id: {old}' to it. If it is a new one, give "
+                      "it a different text or time.").format(old=row.post_id))
+        return None
+
+
+def _first_text(payload: str) -> str:
+    parts = json.loads(payload).get("parts") or [{}]
+    return str(parts[0].get("text", ""))
 
 
 def _kept_outside(source: Path, folders: list[Path]) -> bool:

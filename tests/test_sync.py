@@ -279,3 +279,30 @@ def test_a_decision_on_a_row_read_earlier_never_overwrites_a_publication(
                    lambda: ledger.move(row.id, NOW + timedelta(days=61), "next slot", NOW),
                    lambda: ledger.defer(row.id, NOW + timedelta(days=61), "cap", NOW)):
         assert decide().status is Status.PUBLISHED
+
+
+def test_a_published_post_renamed_is_not_queued_again(config: Config,
+                                                      write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    body = ("category: 9\ntext: Charla sobre medicina basada en la evidenca, hoy a las 2.\n"
+            "schedule: {at: 2026-12-01 09:00}\n")
+    path = write_post("charla.yaml", body)
+    write_post("otra.yaml", "category: 9\ntext: otra\nschedule: {at: 2027-01-20 09:00}\n")
+    run(config, ledger)
+    sent_at = NOW + timedelta(days=5)  # 2026-12-01 10:00 in Havana, an hour after its time
+    for row in ledger.rows(post_id="charla"):
+        ledger.claim(row.id, "me", sent_at)
+        ledger.mark_published(row.id, f"id-{row.platform}", "https://x", [], sent_at)
+    path.unlink()  # renamed, and a typo fixed, in the same commit
+    write_post("charla-evidencia.yaml", body.replace("evidenca", "evidencia"))
+    report = run(config, ledger, now=sent_at + timedelta(minutes=30))
+    assert [d.code for d in report.problems] == ["POST-RENAMED"]
+    assert "add 'id: charla'" in report.problems[0].hint
+    assert ledger.rows(post_id="charla-evidencia") == []
+    write_post("charla-evidencia.yaml", "id: charla\n" + body.replace("evidenca", "evidencia"))
+    report = run(config, ledger, now=sent_at + timedelta(minutes=31))
+    assert report.ok and ledger.rows(post_id="charla-evidencia") == []
+    write_post("nueva.yaml", "category: 9\ntext: Un aviso que no se parece a nada.\n"
+                             "schedule: {at: 2026-12-24 09:00}\n")
+    report = run(config, ledger, now=sent_at + timedelta(minutes=32))
+    assert report.ok and len(ledger.rows(post_id="nueva")) == 2
