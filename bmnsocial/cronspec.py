@@ -53,7 +53,33 @@ def parse(expression: str) -> CronSpec:
     if fields[2] != "*" and fields[4] != "*":
         raise CronSyntaxError(_("restrict either the day of the month or the weekday, not both "
                                 "(crontab would post on either, which is rarely meant)"))
+    days, months = _values(fields[2], "day", 1, 31), _values(fields[3], "month", 1, 12)
+    if not any(day <= _LONGEST_MONTH[month - 1] for month in months for day in days):
+        raise CronSyntaxError(_("day {days} never comes in month {months}: this schedule would "
+                                "never publish").format(days=fields[2], months=fields[3]))
     return CronSpec(expression, *out)
+
+
+_LONGEST_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _values(text: str, name: str, low: int, high: int) -> set[int]:
+    """The numbers a (syntactically checked) field selects."""
+    found: set[int] = set()
+    for item in text.split(","):
+        m = _TOKEN.match(item)
+        assert m is not None
+        base, step_text = m.group(1), m.group(2)
+        if base == "*":
+            first, last = low, high
+        elif "-" in base:
+            first, last = (_value(t, name, low, high) for t in base.split("-"))
+        else:
+            first = last = _value(base, name, low, high)
+            if step_text:
+                last = high
+        found.update(range(first, last + 1, int(step_text) if step_text else 1))
+    return found
 
 
 def _value(token: str, name: str, low: int, high: int) -> int:

@@ -22,12 +22,17 @@ _translation: gettext.NullTranslations = gettext.NullTranslations()
 _current = "en"
 
 
+def language_code(value: str) -> str:
+    """'es_CU.UTF-8', 'ES', 'es-CU' -> 'es' (not checked against LANGUAGES)."""
+    return value.split(".")[0].split("_")[0].split("-")[0].lower()
+
+
 def detect(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     for value in (explicit, env.get("BMNSOCIAL_LANG"), env.get("LC_ALL"),
                   env.get("LC_MESSAGES"), env.get("LANG")):
         if value:
-            code = value.split(".")[0].split("_")[0].split("-")[0].lower()
+            code = language_code(value)
             if code in LANGUAGES:
                 return code
             if value in (explicit, env.get("BMNSOCIAL_LANG")):

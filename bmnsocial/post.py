@@ -311,6 +311,16 @@ def parse_moment(r: Reader, value: Any, path: PathKey, tz: ZoneInfo, *,
     if text is None:
         return None
     text = text.strip()
+    if date_only_time is None and ":" not in text and "t" not in text.lower():
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:  # a date alone would go out at midnight, which nobody means
+            r.error(path, "SCHED-TIME", _("'{value}' is a date without a time.").format(
+                value=text), _("Add the time, e.g. {example}.").format(
+                    example=f"{day:%Y-%m-%d} 09:30"))
+            return None
     try:
         if date_only_time is not None and len(text) == 10:
             # A whole day has no DST ambiguity: it starts at its first instant.

@@ -82,8 +82,11 @@ def parse_user_time(text: str, tz: ZoneInfo) -> datetime:
     """A time typed on the command line: local in ``tz`` or with an offset, never ambiguous."""
     from bmnsocial.errors import UsageError
 
+    stripped = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(stripped)
+        if ":" not in stripped and "t" not in stripped.lower():
+            raise ValueError("a date without a time")  # would mean midnight
     except ValueError:
         raise UsageError(_("'{value}' is not a date and time; write it like 2027-01-14 09:30 "
                            "or 2027-01-14T09:30-05:00.").format(value=text)) from None

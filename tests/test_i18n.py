@@ -200,6 +200,11 @@ def test_lang_option_and_variable_beat_the_locale(tmp_path: Path) -> None:
     assert "[requiere-aprobación]" in spanish.stdout
     french = run(["categories"], tmp_path, LANG="fr_FR.UTF-8")
     assert "[needs-approval]" in french.stdout
+    for like_a_locale in ("es_CU.UTF-8", "ES", "es-CU"):
+        spanish = run(["categories"], tmp_path, BMNSOCIAL_LANG=like_a_locale, LANG="C.UTF-8")
+        assert spanish.returncode == 0 and "[requiere-aprobación]" in spanish.stdout
+    unknown = run(["categories"], tmp_path, BMNSOCIAL_LANG="fr")
+    assert unknown.returncode == 2 and "'fr' is not one of: en, es." in unknown.stderr
 
 
 def test_help_in_spanish_including_clicks_words(tmp_path: Path) -> None:

@@ -405,3 +405,22 @@ def test_part_of_a_slug_suggests_every_match(config: Config, write_post: WritePo
     (d,) = check(config).diagnostics
     assert "'eventos-biblioteca'" in d.hint and "'eventos-comunidad'" in d.hint
     assert "'fotos-eventos'" in d.hint
+
+
+@pytest.mark.parametrize("at", ["2027-01-14", "20270114"])
+def test_a_date_without_a_time_is_refused_not_published_at_midnight(
+        config: Config, write_post: WritePost, at: str) -> None:
+    write_post("a.yaml", f"category: 9\ntext: Hola.\nschedule: {{at: '{at}'}}\n")
+    (d,) = check(config).diagnostics
+    assert (d.code, d.line) == ("SCHED-TIME", 3)
+    assert "date without a time" in d.message and "2027-01-14 09:30" in d.hint
+
+
+@pytest.mark.parametrize(("cron", "valid"), [("0 9 31 2,4 *", False), ("0 9 30 feb *", False),
+                                             ("0 9 29 feb *", True), ("0 9 31 1-2 *", True)])
+def test_a_cron_that_can_never_fire_is_an_error(config: Config, write_post: WritePost,
+                                                cron: str, valid: bool) -> None:
+    write_post("a.yaml", f"category: 9\ntext: Hola.\nplatforms: [facebook]\n"
+                         f"schedule: {{cron: '{cron}'}}\n")
+    codes = [d.code for d in check(config).errors]
+    assert codes == ([] if valid else ["SCHED-CRON"])

@@ -16,7 +16,7 @@ import click
 from bmnsocial import __version__
 from bmnsocial.cli.common import AppContext, Exit
 from bmnsocial.cli.exitcodes import ExitCode
-from bmnsocial.i18n import LANGUAGES, _, detect, install
+from bmnsocial.i18n import LANGUAGES, _, detect, install, language_code
 
 COMMANDS = {
     "categories": "bmnsocial.cli.categories:categories",
@@ -86,7 +86,11 @@ def report_internal_error(exc: Exception) -> None:
 
 
 def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Takes what a locale would say too (BMNSOCIAL_LANG=es_CU.UTF-8, ES)."""
     if value:
+        if language_code(value) not in LANGUAGES:
+            raise click.BadParameter(_("'{value}' is not one of: {choices}.").format(
+                value=value, choices=", ".join(LANGUAGES)), ctx=ctx, param=param)
         install(detect(value))
 
 
@@ -94,7 +98,8 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
              help=_("Plan, check and publish the BMN's Facebook and X posts from YAML files."
                     "\n\nPosts live in posts/ as YAML files, one post each; see "
                     "docs/post-format.md."))
-@click.option("--lang", type=click.Choice(LANGUAGES), is_eager=True, expose_value=False,
+@click.option("--lang", metavar="[" + "|".join(LANGUAGES) + "]", is_eager=True,
+              expose_value=False,
               callback=_choose_language, envvar="BMNSOCIAL_LANG", show_envvar=True,
               help=_("Language of messages (default: from the locale, e.g. LANG=es_CU.UTF-8; "
                      "else English)."))
