@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
-from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, current, ngettext
 from bmnsocial.media import human_size
 from bmnsocial.platforms import LABELS
@@ -566,32 +565,10 @@ def render_page(previews: Sequence[Preview], config: Config,
 
 
 def write_page(path: Path, page: str) -> None:
-    """Write ``page`` to ``path`` atomically: a temporary file beside it, then a rename."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UsageError(_("cannot write {file}: {reason}.").format(
-            file=target, reason=exc.strerror or exc)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(page)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise UsageError(_("cannot write {file}: {reason}.").format(
-            file=target, reason=exc.strerror or exc)) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``page`` to ``path`` whole or not at all (bmnsocial.files.write_atomic)."""
+    from bmnsocial.files import write_atomic
+
+    write_atomic(path, page.encode("utf-8"))
 
 
 # --- looking at the page in headless Chromium (tests, docs/img screenshots) -----------------

@@ -10,10 +10,6 @@ icalendar is imported only here, and this module only when a file is written.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -182,29 +178,9 @@ def build_calendar(entries: Sequence[Entry], tz: ZoneInfo, now: datetime) -> byt
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``: a reader
-    (or a crash) never sees half a file. Keeps an existing file's permissions, else 0644."""
-    target = Path(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_ics(path: Path, entries: Sequence[Entry], tz: ZoneInfo, now: datetime) -> int:
     """Write the calendar file; returns how many events it holds."""
+    from bmnsocial.files import write_atomic
+
     write_atomic(path, build_calendar(entries, tz, now))
     return len(entries)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from bmnsocial import calendar_view as cv
-from bmnsocial import ics
 from bmnsocial.categories import BY_RANK, CATEGORIES
 from bmnsocial.cli import COMMANDS, cli
 from bmnsocial.cli.calendar import calendar
@@ -452,26 +450,6 @@ def test_ics_json_summary_and_empty_calendar(plan: Plan, workspace: Path) -> Non
     assert json.loads(out) == {"file": "empty.ics", "events": 0, "timezone": "America/Havana"}
     text = (workspace / "empty.ics").read_text(encoding="utf-8")
     assert text.startswith("BEGIN:VCALENDAR") and "VEVENT" not in text
-
-
-def test_ics_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "plan.ics"
-    target.write_bytes(b"old")
-    target.chmod(0o640)
-    ics.write_atomic(target, b"new")
-    assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == 0o640
-    fresh = tmp_path / "fresh.ics"
-    ics.write_atomic(fresh, b"x")
-    assert (fresh.stat().st_mode & 0o777) == 0o644
-
-    def broken(src: str, dst: str) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
-        ics.write_atomic(target, b"half")
-    assert target.read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.ics", "plan.ics"]
 
 
 def test_ics_unwritable_path_is_a_usage_error(plan: Plan, workspace: Path) -> None:

@@ -430,14 +430,6 @@ def test_png_into_a_missing_folder_is_a_usage_error(workspace: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.stderr
 
 
-def test_atomic_write_replaces_and_cleans_up(tmp_path: Path) -> None:
-    target = tmp_path / "chart.png"
-    target.write_bytes(b"old")
-    mix.atomic_write(target, b"new")
-    assert target.read_bytes() == b"new"
-    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
-
-
 # -- light start: Pillow only on the --png path
 PROBE = """
 import sys

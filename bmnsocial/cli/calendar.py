@@ -74,9 +74,6 @@ def calendar(app: AppContext, period: str | None, start: str | None, include_all
         except ImportError as exc:
             raise BmnError(_("--ics needs the icalendar package ({error}); pip install "
                              "icalendar").format(error=exc)) from None
-        except OSError as exc:
-            raise UsageError(_("cannot write {file}: {reason}").format(
-                file=ics_file, reason=exc.strerror or exc)) from None
         if as_json:
             echo_json({"file": str(ics_file), "events": count, "timezone": tz.key})
         else:

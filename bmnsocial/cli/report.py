@@ -17,7 +17,7 @@ from bmnsocial.cli.common import (
     pass_app,
     stdout_is_tty,
 )
-from bmnsocial.errors import BmnError, UsageError
+from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -59,7 +59,8 @@ def report() -> None:
 @handle_errors
 def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json: bool,
         png: Path | None) -> None:
-    from bmnsocial.mix import atomic_write, mix_report, png_size, render_png, render_text
+    from bmnsocial.files import write_atomic
+    from bmnsocial.mix import mix_report, png_size, render_png, render_text
 
     if png is not None and not png.parent.is_dir():
         raise UsageError(_("cannot write {file}: the folder {folder} does not exist.").format(
@@ -75,11 +76,7 @@ def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json
             click.echo(line, color=colour)
     if png is not None:
         data = render_png(result)
-        try:
-            atomic_write(png, data)
-        except OSError as exc:
-            raise BmnError(_("cannot write {file}: {reason}.").format(
-                file=png, reason=exc.strerror or exc)) from None
+        write_atomic(png, data)
         width, height = png_size(result)
         click.echo(_("Chart written to {file} ({size} PNG).").format(
             file=png, size=f"{width}×{height}"), err=as_json)

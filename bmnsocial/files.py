@@ -1,0 +1,57 @@
+"""Writing the files a person asks for (--html, --ics, --png): whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from bmnsocial.errors import UsageError
+from bmnsocial.i18n import _
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it, synced, then renamed:
+    a reader (or a crash, or a full disk) never sees half a file. A symbolic link is
+    followed, so the file it points to is updated and the link stays; anything but a regular
+    file (a folder, a device such as /dev/full) is refused rather than replaced. Keeps an
+    existing file's permissions, else a new file's usual ones (0666 less the umask)."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        keep = 0o666 & ~umask
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    else:
+        if not stat.S_ISREG(mode):
+            raise UsageError(_("cannot write {file}: it is not a regular file.").format(
+                file=path))
+        keep = stat.S_IMODE(mode)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                   suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, keep)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> UsageError:
+    return UsageError(_("cannot write {file}: {reason}.").format(
+        file=path, reason=exc.strerror or exc))
