@@ -80,6 +80,8 @@ def inspect(media_root: Path, relative: str) -> MediaInfo:
         with path.open("rb") as fh:
             head = fh.read(16)
             size = fh.seek(0, 2)
+            fh.seek(max(0, size - _TAIL))
+            tail = fh.read(_TAIL)
     except FileNotFoundError:
         raise MediaProblem("MEDIA-MISSING", _(
             "the media file '{path}' does not exist in {folder}.").format(
@@ -108,7 +110,32 @@ def inspect(media_root: Path, relative: str) -> MediaInfo:
                                path=relative, suffix=path.suffix, content=what),
                            _("Export the image again in the format its name says, or rename "
                              "it."))
+    if not complete(actual, head, tail, size):
+        raise MediaProblem("MEDIA-CORRUPT",
+                           _("'{path}' is cut short: the {kind} file does not end the way a "
+                             "whole one does ({size}).").format(
+                               path=relative, kind=actual, size=human_size(size)),
+                           _("Copy or export the file again; open it first to check that it "
+                             "shows whole."))
     return MediaInfo(path, relative, actual, size)
+
+
+_TAIL = 64 * 1024
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def complete(mime: str, head: bytes, tail: bytes, size: int) -> bool:
+    """Does the file end as a whole one of its type does? Catches a copy or a download cut
+    short, which the platforms refuse at publishing time, without decoding the image."""
+    if mime == "image/jpeg":
+        return b"\xff\xd9" in tail  # the end-of-image marker (some cameras add data after it)
+    if mime == "image/png":
+        return tail.rstrip(b"\x00").endswith(_PNG_END) or tail.endswith(_PNG_END)
+    if mime == "image/gif":
+        return tail.rstrip(b"\x00").endswith(b";")
+    if mime == "image/webp":
+        return size >= int.from_bytes(head[4:8], "little") + 8
+    return True  # video containers: the platforms check them
 
 
 def human_size(size: int) -> str:

@@ -187,7 +187,7 @@ class TestTwitterLimits:
 
     def test_oversized_image(self, config: Config, write_post: WritePost) -> None:
         big = config.media_root / "grande.jpg"
-        big.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * (6 * 1024 * 1024))
+        big.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * (6 * 1024 * 1024) + b"\xff\xd9")
         write_post("a.yaml", "category: 9\ntext: hola\nmedia: [{path: grande.jpg, alt: x}]\n")
         assert set(codes(check(config))) == {"X-MEDIA-SIZE", "FB-MEDIA-SIZE"}
 
@@ -424,3 +424,18 @@ def test_a_cron_that_can_never_fire_is_an_error(config: Config, write_post: Writ
                          f"schedule: {{cron: '{cron}'}}\n")
     codes = [d.code for d in check(config).errors]
     assert codes == ([] if valid else ["SCHED-CRON"])
+
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".gif"])
+def test_an_image_cut_short_is_refused(config: Config, write_post: WritePost,
+                                       suffix: str) -> None:
+    samples = [p for p in sorted(config.media_root.iterdir()) if p.suffix == suffix]
+    whole = samples[0].read_bytes() if samples else b"GIF89a" + b"\x01" * 200 + b";"
+    (config.media_root / f"entera{suffix}").write_bytes(whole)
+    (config.media_root / f"cortada{suffix}").write_bytes(whole[:len(whole) // 2])
+    write_post("a.yaml", f"category: 9\ntext: hola\nplatforms: [facebook]\n"
+                         f"media: [{{path: cortada{suffix}, alt: x}}, "
+                         f"{{path: entera{suffix}, alt: y}}]\n")
+    (d,) = check(config).diagnostics
+    assert (d.code, d.line) == ("MEDIA-CORRUPT", 4) and "cut short" in d.message
