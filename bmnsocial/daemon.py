@@ -27,7 +27,7 @@ from bmnsocial.ledger import Ledger, Row, Status
 from bmnsocial.locks import SingleInstance, claimer_alive
 from bmnsocial.runtime import Runtime
 from bmnsocial.sync import PostsFolderUnavailable, SyncReport, sync
-from bmnsocial.validation import POST_SUFFIXES
+from bmnsocial.validation import is_post_file, near_miss
 
 log = logging.getLogger("bmnsocial.daemon")
 
@@ -80,7 +80,7 @@ def posts_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if name.endswith(POST_SUFFIXES):
+            if is_post_file(name) or near_miss(name):
                 try:
                     st = os.stat(os.path.join(root, name))
                 except OSError:

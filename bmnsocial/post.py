@@ -26,6 +26,12 @@ OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def plain_id(text: str) -> str:
+    """'Día del libro' -> 'dia-del-libro': lower case, no accents, other characters '-'."""
+    bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9._-]+", "-", bare.lower()).strip("-._")[:100]
 _HASHTAG = re.compile(r"^\w+$")
 HASHTAG_IN_TEXT = re.compile(r"(?<![\w&])[#＃](\w+)")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -132,9 +138,12 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
 
     post_id = r.text(data.get("id", default_id), ("id",)) or default_id
     if not _ID.match(post_id):
+        suggestion = plain_id(post_id)
         r.error(("id",), "POST-ID", _(
-            "the id '{id}' may use only letters, digits, '.', '-' and '_' (up to 100, starting "
-            "with a letter or digit).").format(id=post_id),
+            "the id '{id}' may use only letters without accents (a-z), digits, '.', '-' and "
+            "'_' (up to 100, starting with a letter or digit).").format(id=post_id),
+            _("Rename the file (or set 'id:') to '{suggestion}'.").format(suggestion=suggestion)
+            if _ID.match(suggestion) else
             _("Rename the file or set 'id:' to something like 'jornada-2027-01'."))
 
     category = _category(r, data.get("category"))

@@ -88,8 +88,29 @@ def discover(paths: Iterable[Path], config: Config) -> Iterator[Path]:
         yield Path(file)
 
 
+def is_post_file(name: str) -> bool:
+    return name.lower().endswith(POST_SUFFIXES) and not name.startswith(".")
+
+
+def near_miss(name: str) -> str | None:
+    """The name a file was surely meant to have when it looks like a post but would not be
+    read ('taller.yaml.txt' from a Windows editor, 'taller.yaml ' with a trailing space)."""
+    if name.startswith(".") or is_post_file(name):
+        return None
+    stripped = name.strip()
+    if is_post_file(stripped):
+        return stripped
+    lower = stripped.lower()
+    for suffix in POST_SUFFIXES:
+        if lower.endswith(suffix + ".txt"):
+            return stripped[:-len(".txt")]
+    return None
+
+
 def _post_files(paths: Iterable[Path], config: Config,
-                unreadable: list[OSError] | None = None) -> Iterator[tuple[str, bool, str]]:
+                unreadable: list[OSError] | None = None,
+                misnamed: list[tuple[str, str]] | None = None
+                ) -> Iterator[tuple[str, bool, str]]:
     """What discover() finds, as (file, whether it is absolute, default post id). Files found in
     folders stay strings: a Path per file costs ~3 µs, a few percent of validating a post.
     Folders that cannot be listed are added to ``unreadable``."""
@@ -113,7 +134,9 @@ def _post_files(paths: Iterable[Path], config: Config,
             dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                              and Path(root, d).resolve() != media_root)
             for name in sorted(files):
-                if name.endswith(POST_SUFFIXES) and not name.startswith("."):
+                if misnamed is not None and (meant := near_miss(name)) is not None:
+                    misnamed.append((os.path.join(root, name), meant))
+                if is_post_file(name):
                     file = os.path.join(root, name)
                     if seen is not None:
                         key = os.path.realpath(file)
@@ -156,7 +179,14 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
     media = MediaCache(config)
     cwd = os.getcwd()
     unreadable: list[OSError] = []
-    found = list(_post_files(paths, config, unreadable))
+    misnamed: list[tuple[str, str]] = []
+    found = list(_post_files(paths, config, unreadable, misnamed))
+    for file, meant in misnamed:
+        result.diagnostics.append(Diagnostic(
+            _display(file, os.path.isabs(file), cwd), 1, 1, Severity.ERROR, "FILE-NAME",
+            _("this looks like a post, but its name does not end in .yaml, so it is not "
+              "read (nor published)."),
+            _("Rename it to '{name}'.").format(name=meant)))
     for exc in unreadable:
         folder = str(exc.filename)
         result.diagnostics.append(Diagnostic(

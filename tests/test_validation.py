@@ -439,3 +439,23 @@ def test_an_image_cut_short_is_refused(config: Config, write_post: WritePost,
                          f"{{path: entera{suffix}, alt: y}}]\n")
     (d,) = check(config).diagnostics
     assert (d.code, d.line) == ("MEDIA-CORRUPT", 4) and "cut short" in d.message
+
+
+def test_names_that_look_like_posts_are_read_or_pointed_out(config: Config,
+                                                            write_post: WritePost) -> None:
+    write_post("Taller.YAML", "category: 9\ntext: Mayúsculas.\n")
+    write_post("taller2.yaml.txt", "category: 9\ntext: El Bloc de notas.\n")
+    write_post("taller3.yml ", "category: 9\ntext: Un espacio al final.\n")
+    write_post("notas.txt", "no es una publicación\n")
+    result = check(config)
+    assert [c.post.id for c in result.posts] == ["Taller"]
+    named = sorted((Path(d.file).name, d.code, d.hint) for d in result.diagnostics)
+    assert named == [("taller2.yaml.txt", "FILE-NAME", "Rename it to 'taller2.yaml'."),
+                     ("taller3.yml ", "FILE-NAME", "Rename it to 'taller3.yml'.")]
+
+
+def test_an_id_with_accents_gets_its_plain_spelling_as_a_hint(config: Config,
+                                                              write_post: WritePost) -> None:
+    write_post("Día del libro.yaml", "category: 9\ntext: Hola.\n")
+    (d,) = check(config).diagnostics
+    assert d.code == "POST-ID" and "'dia-del-libro'" in d.hint
