@@ -22,9 +22,24 @@ def type_name(value: Any) -> str:
     return _(name) if name else type(value).__name__
 
 
+# Words an editor may write for a key or value, in Spanish or from habit, and what they meant.
+SYNONYMS = {
+    "texto": "text", "enlace": "link", "url": "link", "etiquetas": "hashtags",
+    "hashtag": "hashtags", "categoria": "category", "categoría": "category",
+    "imagen": "media", "imagenes": "media", "imágenes": "media", "fotos": "media",
+    "plataformas": "platforms", "redes": "platforms", "programacion": "schedule",
+    "programación": "schedule", "fecha": "schedule", "at": "schedule", "cron": "schedule",
+    "evento": "event", "x": "twitter", "hilo": "thread", "inicio": "starts", "fin": "ends",
+    "lugar": "place", "nombre": "name", "consentimiento": "consent",
+}
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     options = list(choices)
     folded = word.casefold()
+    meant = SYNONYMS.get(folded)
+    if meant in options:
+        return _("did you mean '{choice}'?").format(choice=meant)
     # A part of a name ("eventos") suggests every name that contains it; a misspelt part
     # ("eventoz") every name with a word close to it; then close spellings of whole names.
     close = [c for c in options if len(folded) >= 3 and folded in c.casefold()]

@@ -459,3 +459,12 @@ def test_an_id_with_accents_gets_its_plain_spelling_as_a_hint(config: Config,
     write_post("Día del libro.yaml", "category: 9\ntext: Hola.\n")
     (d,) = check(config).diagnostics
     assert d.code == "POST-ID" and "'dia-del-libro'" in d.hint
+
+
+def test_spanish_and_habitual_words_suggest_the_key_meant(config: Config,
+                                                          write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola\nenlace: https://www.bmns.sld.cu/\n"
+                         "platforms: [x]\nat: 2027-01-14 09:00\n")
+    hints = {d.line: d.hint for d in check(config).diagnostics}
+    assert hints == {3: "did you mean 'link'?", 4: "did you mean 'twitter'?",
+                     5: "did you mean 'schedule'?"}

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -13,10 +11,11 @@ from bmnsocial.cli.common import (
     echo_json,
     handle_errors,
     json_option,
+    parse_day,
     pass_app,
     stdout_is_tty,
 )
-from bmnsocial.errors import BmnError, UsageError
+from bmnsocial.errors import BmnError
 from bmnsocial.i18n import _, ngettext
 
 
@@ -54,7 +53,7 @@ def calendar(app: AppContext, period: str | None, start: str | None, include_all
     config = app.config
     tz = config.timezone
     now = app.now()
-    day = _parse_day(start, tz) if start else now.astimezone(tz).date()
+    day = parse_day(start, tz, "--from") if start else now.astimezone(tz).date()
     statuses = cv.EVERY_STATUS if include_all else cv.SHOWN
     rows = app.runtime.ledger.rows(statuses=statuses)
     categories = cv.load_categories(config, now, {r.source_file for r in rows})
@@ -96,18 +95,3 @@ def calendar(app: AppContext, period: str | None, start: str | None, include_all
                               statuses=statuses)
     # color= tells click not to strip (or add) escape sequences on its own.
     click.echo(text, color=use_color)
-
-
-def _parse_day(text: str, tz: ZoneInfo) -> date:
-    """A day, or a date and time (its day in the config's zone when it has an offset)."""
-    text = text.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(_("--from {value} is not a date; write it like 2027-01-14.").format(
-            value=repr(text))) from None
-    return (moment.astimezone(tz) if moment.tzinfo else moment).date()

@@ -8,9 +8,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -157,3 +158,19 @@ def confirm(question: str) -> bool:
     answer = click.prompt(f"{question} {choices}", default="", show_default=False,
                           prompt_suffix=" ")
     return answer.strip().casefold() in YES_ANSWERS
+
+
+def parse_day(text: str, tz: ZoneInfo, option: str) -> date:
+    """A day given on the command line (YYYY-MM-DD), or a date and time (its day in the
+    config's zone when it has an offset)."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(_("{option} {value} is not a date; write it like 2027-01-14.").format(
+            option=option, value=repr(text))) from None
+    return (moment.astimezone(tz) if moment.tzinfo else moment).date()

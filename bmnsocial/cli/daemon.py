@@ -71,6 +71,7 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
     "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows, post "
     "files not queued), so monitoring and cron can alert on it."))
 @click.option("--stale-after", default=120, show_default=True, metavar="SECONDS",
+              type=click.IntRange(min=1),
               help=_("A heartbeat older than this is stale."))
 @json_option
 @pass_app

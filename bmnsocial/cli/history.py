@@ -29,7 +29,8 @@ SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, St
     "JSON fields: post_id, platform, status, url, published_at, error (and more)."))
 @click.option("--post", "post_id", help=_("Only this post id."))
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
-@click.option("--limit", default=50, show_default=True, help=_("At most this many rows."))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
+              help=_("At most this many rows."))
 @json_option
 @pass_app
 @handle_errors

@@ -41,6 +41,7 @@ from bmnsocial.timeutil import parse_user_time
               help=_("Show what would be sent, and when; send nothing."))
 @click.option("--yes", "-y", is_flag=True, help=_("Do not ask for confirmation."))
 @click.option("--wait", default=120, show_default=True, metavar="SECONDS",
+              type=click.IntRange(min=0),
               help=_("With --now: how long to keep retrying before leaving the rest to the "
                      "queue (the daemon or run-due finishes it)."))
 @json_option

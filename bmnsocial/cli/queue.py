@@ -55,7 +55,8 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
     "List what is queued, soonest first.\n\n"
     "JSON fields: post_id, platform, due (ISO 8601 with offset), status (and more)."))
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
-@click.option("--limit", default=100, show_default=True, help=_("At most this many rows."))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
+              help=_("At most this many rows."))
 @json_option
 @pass_app
 @handle_errors

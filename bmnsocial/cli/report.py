@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -14,13 +13,12 @@ from bmnsocial.cli.common import (
     echo_json,
     handle_errors,
     json_option,
+    parse_day,
     pass_app,
     stdout_is_tty,
 )
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def use_colour() -> bool:
@@ -47,17 +45,17 @@ def report() -> None:
     "target is config.yaml's mix.target, or by default the policy's ranking (weight 18 − "
     "rank). Categories are flagged OVER or UNDER when they stray from it "
     "(docs/report-mix.md)."))
-@click.option("--since", type=_DATE, metavar="DATE",
+@click.option("--since", metavar="DATE",
               help=_("First day (YYYY-MM-DD, local time in the config's zone). Default: 30 "
                      "days ago."))
-@click.option("--until", type=_DATE, metavar="DATE",
+@click.option("--until", metavar="DATE",
               help=_("Last day, included (YYYY-MM-DD). Default: 30 days from today."))
 @json_option
 @click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=_("Also draw the chart as a PNG image into FILE."))
 @pass_app
 @handle_errors
-def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json: bool,
+def mix(app: AppContext, since: str | None, until: str | None, as_json: bool,
         png: Path | None) -> None:
     from bmnsocial.files import write_atomic
     from bmnsocial.mix import mix_report, png_size, render_png, render_text
@@ -66,8 +64,10 @@ def mix(app: AppContext, since: datetime | None, until: datetime | None, as_json
         raise UsageError(_("cannot write {file}: the folder {folder} does not exist.").format(
             file=png, folder=png.parent))
     config = app.config
+    tz = config.timezone
     result = mix_report(config, app.runtime.ledger.rows(), app.now(),
-                        since.date() if since else None, until.date() if until else None)
+                        parse_day(since, tz, "--since") if since else None,
+                        parse_day(until, tz, "--until") if until else None)
     if as_json:
         echo_json(result.to_json())
     else:
