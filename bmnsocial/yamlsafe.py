@@ -152,22 +152,35 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if (exc.context_mark is not None and exc.problem_mark is not None
+                and exc.problem_mark.index >= len(text.rstrip())):
+            mark = exc.context_mark  # "found unexpected end of stream": point at what opened
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         # PyYAML's own words ("mapping values are not allowed here") stay in English.
         what = " ".join(filter(None, [exc.context, exc.problem])) or _("invalid YAML")
         if "nesting depth" in what:
             return problem("YAML-DEPTH", _("the YAML is nested too deeply."),
                            _("A post needs only a few levels of indentation."), line, col)
+        lines = text.splitlines()
+        here = lines[line - 1] if 0 < line <= len(lines) else ""
+        if "\t" in here[:max(col, 1)] or "'\\t'" in what:
+            hint = _("This line is indented with a tab: YAML needs spaces.")
+        elif "expected a single document" in what:
+            hint = _("A post file holds one post: remove the second '---' and what follows, or "
+                     "move it to a file of its own.")
+        else:
+            hint = _("Check indentation and quoting around this place "
+                     "(text with ':' or '#' needs quotes).")
         return problem("YAML-SYNTAX", _("YAML syntax error: {problem}.").format(problem=what),
-                       _("Check indentation and quoting around this place "
-                         "(text with ':' or '#' needs quotes)."), line, col)
+                       hint, line, col)
     except yaml.YAMLError as exc:
         return problem("YAML-SYNTAX", _("YAML syntax error: {problem}.").format(problem=exc),
                        _("Check the file's syntax."))
     except RecursionError:
         return problem("YAML-DEPTH", _("the YAML is nested too deeply."),
                        _("A post needs only a few levels of indentation."))
-    if node is None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""
+                        and node.tag.endswith(":null")):  # nothing but '---' or comments
         return problem("FILE-EMPTY", _("the file is empty."),
                        _("Write a post (see docs/post-format.md) or delete the file."))
     doc = Document(name, None)

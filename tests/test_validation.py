@@ -468,3 +468,23 @@ def test_spanish_and_habitual_words_suggest_the_key_meant(config: Config,
     hints = {d.line: d.hint for d in check(config).diagnostics}
     assert hints == {3: "did you mean 'link'?", 4: "did you mean 'twitter'?",
                      5: "did you mean 'schedule'?"}
+
+
+@pytest.mark.parametrize(("body", "where", "hint"), [
+    ('category: 9\ntext: "Hola sin cerrar\nplatforms: [facebook]\n\n\n', (2, 7), "quoting"),
+    ("category: 9\ntext: hola\nplatforms:\n\t- facebook\n", (4, 1), "tab: YAML needs spaces"),
+    ("category: 9\ntext: hola\n---\ncategory: 8\n", (3, 1), "holds one post"),
+])
+def test_yaml_mistakes_point_at_their_line_with_a_fitting_hint(
+        config: Config, write_post: WritePost, body: str, where: tuple[int, int],
+        hint: str) -> None:
+    write_post("a.yaml", body)
+    (d,) = check(config).diagnostics
+    assert (d.code, d.line, d.column) == ("YAML-SYNTAX", *where) and hint in d.hint
+
+
+def test_a_file_with_only_a_document_marker_is_empty(config: Config,
+                                                     write_post: WritePost) -> None:
+    write_post("a.yaml", "---\n# nada\n")
+    (d,) = check(config).diagnostics
+    assert d.code == "FILE-EMPTY"
