@@ -6,6 +6,7 @@ ever reported.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -178,6 +179,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         loaded = load_file(path)
         base_dir = path.resolve().parent
     if isinstance(loaded, Diagnostic):
+        if loaded.code == "FILE-EMPTY":
+            loaded = dataclasses.replace(loaded, hint=_(
+                "Copy the repository's config.yaml and adapt it (docs/configuration.md)."))
         raise ConfigError([loaded])
     return _parse(loaded, base_dir, env)
 
@@ -187,11 +191,17 @@ _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "acc
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
-    r = Reader(doc)
+    r = Reader(doc, reference="docs/configuration.md")
     data = r.mapping(doc.data, (), _TOP_KEYS)
     if data is None:
         raise ConfigError(r.diagnostics)
-    r.integer(data.get("version", 1), ("version",), minimum=1, maximum=1)
+    version = data.get("version", 1)
+    if version != 1 and (isinstance(version, int) or str(version).isdigit()):
+        r.error(("version",), "CONFIG-VALUE", _(
+            "this config.yaml is format version {version}; this bmnsocial reads version 1."
+        ).format(version=version), _("Upgrade bmnsocial, or write 'version: 1'."))
+    else:
+        r.integer(version, ("version",), minimum=1, maximum=1)
 
     tz_name = r.text(data.get("timezone", DEFAULT_TIMEZONE), ("timezone",)) or DEFAULT_TIMEZONE
     try:

@@ -60,9 +60,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 class Reader:
     """Reads typed values out of ``doc`` by path and records what is wrong with them."""
 
-    def __init__(self, doc: Document, prefix: str = "") -> None:
+    def __init__(self, doc: Document, prefix: str = "",
+                 reference: str = "docs/post-format.md") -> None:
         self.doc = doc
         self.prefix = prefix
+        self.reference = reference  # where a person reads the format of each field
         self.diagnostics: list[Diagnostic] = []
 
     # -- reporting
@@ -175,7 +177,8 @@ class Reader:
         self.error(path, "SCHEMA-TYPE",
                    _("{where} must be {expected}, not {actual}.").format(
                        where=self.label(path), expected=expected, actual=type_name(value)),
-                   _("See docs/post-format.md for the format of each field."))
+                   _("See {reference} for the format of each field.").format(
+                       reference=self.reference))
 
 
 def out_of_bounds(where: str, value: object, minimum: object, maximum: object | None) -> str:

@@ -174,3 +174,23 @@ def test_a_credential_with_a_trailing_newline_is_trimmed_and_one_with_inner_spac
     result = CliRunner().invoke(cli, ["--config", str(path), "config", "check"])
     assert result.exit_code == 1 and "has spaces or control characters inside" in result.output
     assert SECRET not in result.output and "Traceback" not in result.output
+
+
+def test_config_mistakes_point_at_the_configuration_guide(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    result = CliRunner().invoke(cli, ["--config", str(empty), "config", "check"])
+    assert result.exit_code == 2 and "Copy the repository's config.yaml" in result.output
+    path = write_config(tmp_path, "version: 3\nhorizon_days: sesenta\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "config", "check"])
+    assert "format version 3; this bmnsocial reads version 1" in result.output
+    assert "See docs/configuration.md for the format of each field." in result.output
+
+
+def test_a_missing_posts_folder_is_a_usage_error(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.yaml here: the embedded default, posts/ missing
+    for command in (["validate"], ["sync"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 2, result.output
+        assert "the posts folder" in result.output and "does not exist" in result.output

@@ -115,7 +115,12 @@ def echo_json(data: Any) -> None:
 def default_paths(app: AppContext, paths: tuple[str, ...]) -> list[Path]:
     if paths:
         return [Path(p) for p in paths]
-    return [app.config.posts_dir]
+    folder = app.config.posts_dir
+    if not folder.is_dir():
+        raise UsageError(_("the posts folder {folder} does not exist: check posts_dir in {config} "
+                           "(or run bmnsocial from the folder that holds config.yaml).").format(
+                               folder=folder, config=app.config.source))
+    return [folder]
 
 
 def stdout_is_tty() -> bool:
