@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from bmnsocial.diagnostics import Diagnostic
 
 
@@ -10,11 +13,22 @@ class BmnError(Exception):
 
 
 class ConfigError(BmnError):
-    """The configuration cannot be used; carries one diagnostic per problem."""
+    """The configuration cannot be used; carries one diagnostic per problem. A token pasted
+    into config.yaml by mistake (as a key, a tag, a value) is not repeated back."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        self.diagnostics = diagnostics
-        super().__init__("\n".join(d.format() for d in diagnostics))
+        self.diagnostics = [dataclasses.replace(d, message=_mask_token_like(d.message),
+                                                hint=_mask_token_like(d.hint))
+                            for d in diagnostics]
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+# Long runs of letters and digits (and - _), with both: the shape of API keys and tokens.
+_TOKEN_LIKE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])([\w-]{4})[\w-]{20,}")
+
+
+def _mask_token_like(text: str) -> str:
+    return _TOKEN_LIKE.sub(lambda m: m.group(1) + "…", text)
 
 
 class UsageError(BmnError):

@@ -194,3 +194,15 @@ def test_a_missing_posts_folder_is_a_usage_error(tmp_path: Path,
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 2, result.output
         assert "the posts folder" in result.output and "does not exist" in result.output
+
+
+def test_a_token_pasted_into_the_config_is_not_repeated_back(tmp_path: Path) -> None:
+    as_key_and_value = (f"accounts:\n  facebook:\n    page_id: '1'\n    {SECRET}: x\n"
+                        f"    api_version: {SECRET}\n")
+    as_a_tag = f"accounts:\n  facebook:\n    page_id: !{SECRET} '1'\n"
+    for text, shown in ((as_key_and_value, 2), (as_a_tag, 1)):
+        path = write_config(tmp_path, text)
+        for args in (["config", "check"], ["config", "check", "--json"]):
+            result = CliRunner().invoke(cli, ["--config", str(path), *args])
+            assert result.exit_code == 2 and SECRET not in result.output
+            assert result.output.count(SECRET[:4] + "…") == shown, result.output
