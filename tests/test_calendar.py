@@ -489,3 +489,8 @@ def test_help_and_grid_do_not_import_icalendar(tmp_path: Path) -> None:
                                "BMNSOCIAL_HOME": str(tmp_path), "PATH": ""})
     assert "ICAL:\n" in proc.stdout, proc.stdout + proc.stderr
     assert re.search(r"Week \d{4}-W\d\d", proc.stdout), proc.stdout
+
+
+def test_week_and_month_together_is_a_usage_error(plan: Plan) -> None:
+    code, out = run("--week", "--month")
+    assert code == ExitCode.USAGE and "give --week or --month, not both." in out

@@ -15,7 +15,7 @@ from bmnsocial.cli.common import (
     pass_app,
     stdout_is_tty,
 )
-from bmnsocial.errors import BmnError
+from bmnsocial.errors import BmnError, UsageError
 from bmnsocial.i18n import _, ngettext
 
 
@@ -27,9 +27,9 @@ from bmnsocial.i18n import _, ngettext
     "JSON fields: post_id, occurrence, uid, due (ISO 8601 with offset), category {{rank, slug, "
     "label_es}}, platforms {{name: status}}, urls {{name: url}}, errors {{name: error}}."
 ).format())
-@click.option("--week", "period", flag_value="week",
+@click.option("--week", is_flag=True,
               help=_("Seven columns, Monday to Sunday (the default view)."))
-@click.option("--month", "period", flag_value="month",
+@click.option("--month", is_flag=True,
               help=_("A month grid: weeks as rows, the first entries of each day, then +N "
                      "more."))
 @click.option("--from", "start", metavar="DATE",
@@ -46,8 +46,11 @@ from bmnsocial.i18n import _, ngettext
 @json_option
 @pass_app
 @handle_errors
-def calendar(app: AppContext, period: str | None, start: str | None, include_all: bool,
+def calendar(app: AppContext, week: bool, month: bool, start: str | None, include_all: bool,
              color: bool | None, ics_file: Path | None, as_json: bool) -> None:
+    if week and month:
+        raise UsageError(_("give --week or --month, not both."))
+    period = "month" if month else "week" if week else None
     from bmnsocial import calendar_view as cv
 
     config = app.config
