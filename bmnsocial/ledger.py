@@ -365,7 +365,8 @@ class Ledger:
                misfire: str | None = None, pin: bool = False) -> tuple[Row, str]:
         """Queue an occurrence, or refresh what a still-queued one will send. Rows already
         being sent or finished are left exactly as they are. Also says what it did: "new",
-        "updated", "unchanged" or "kept" (not queued any more, left alone).
+        "updated", "unchanged", "kept" (not queued any more, left alone) or "late" (a sync had
+        withdrawn it and its time has passed since: not revived behind a person's back).
 
         ``pin``: the time comes from the command line (--at, --now). A pinned row keeps its
         time when the post file is synced again; only another --at/--now moves it."""
@@ -392,8 +393,11 @@ class Ledger:
                 pinned = bool(pin or existing["pinned"])
                 changed = (existing["content_hash"] != content_hash
                            or existing["due"] != stamp(due) or existing["misfire"] != misfire)
-                if (existing["status"] == Status.CANCELLED.value
-                        and existing["error_kind"] == WITHDRAWN):
+                withdrawn = (existing["status"] == Status.CANCELLED.value
+                             and existing["error_kind"] == WITHDRAWN)
+                if withdrawn and due <= now:
+                    change = "late"
+                elif withdrawn:
                     change = "new"  # asked for again (a file restored, a schedule reverted)
                     db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
                                "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
@@ -415,6 +419,11 @@ class Ledger:
                     self.record(row_id, "updated", f"due {due.isoformat()}", now)
                 else:
                     change = "unchanged"
+                if change in ("kept", "unchanged", "late"):
+                    # Where the post lives now (a file moved or renamed back): what retry
+                    # re-reads, and what tells a deleted post from one kept elsewhere.
+                    db.execute("UPDATE publications SET source_file = ? WHERE id = ? "
+                               "AND source_file != ?", (source_file, row_id, source_file))
         return self.get(row_id), change
 
     def claim(self, row_id: int, claimer: str, now: datetime) -> Row | None:

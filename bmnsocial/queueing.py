@@ -35,6 +35,12 @@ def occurrence_time(key: str) -> datetime | None:
     return datetime.strptime(key, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
 
 
+def refuse_at_for_series(checked: CheckedPost, at: datetime | None) -> None:
+    if at is not None and checked.post.schedule.kind == "cron":
+        raise UsageError(_("{file}: --at does not apply to a recurring post; edit its "
+                           "schedule instead.").format(file=checked.post.file))
+
+
 def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
          at: datetime | None = None, immediately: bool = False,
          platforms: tuple[str, ...] = ()) -> list[Planned]:
@@ -43,9 +49,7 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
     post = checked.post
     chosen = [r for r in checked.rendered if not platforms or r.platform in platforms]
     if post.schedule.kind == "cron":
-        if at is not None:
-            raise UsageError(_("{file}: --at does not apply to a recurring post; edit its "
-                               "schedule instead.").format(file=post.file))
+        refuse_at_for_series(checked, at)
         horizon = now + timedelta(days=config.horizon_days)
         dues = [o.due for o in occurrences(post, config, now, until=horizon)]
         if immediately:
@@ -102,12 +106,14 @@ def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
 
 
 def current_payloads(rows: list[Row], config: Config, now: datetime
-                     ) -> tuple[dict[int, tuple[str, str]], list[str]]:
+                     ) -> tuple[dict[int, tuple[str, str]], list[str], set[int]]:
     """What each row would send if it were queued from its post file now, as row id ->
-    (payload, content hash), and a note for each file that cannot give it (gone, invalid).
-    Used when a person queues a finished row again: the file may have been fixed since."""
+    (payload, content hash); a note for each file that cannot give it (gone, invalid); and
+    the rows whose platform the file no longer lists (not to be sent again). Used when a
+    person queues a finished row again: the file may have been fixed since."""
     payloads: dict[int, tuple[str, str]] = {}
     notes: list[str] = []
+    dropped: set[int] = set()
     by_file: dict[str, list[Row]] = {}
     for row in rows:
         by_file.setdefault(row.source_file, []).append(row)
@@ -129,4 +135,9 @@ def current_payloads(rows: list[Row], config: Config, now: datetime
             if row.platform in rendered:
                 payload = dumps(rendered[row.platform])
                 payloads[row.id] = (payload, content_hash(payload))
-    return payloads, notes
+            else:
+                dropped.add(row.id)
+                notes.append(_("{file} no longer lists {platform}: {post} is not queued again "
+                               "there.").format(file=source, platform=row.platform,
+                                                post=row.post_id))
+    return payloads, notes, dropped

@@ -12,6 +12,7 @@ import difflib
 import json
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,9 +21,10 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Ledger, Row, Status
+from bmnsocial.ledger import WITHDRAWN, Ledger, Row, Status
+from bmnsocial.post import Post
 from bmnsocial.queueing import occurrence_time, plan, upsert
-from bmnsocial.validation import CheckedPost, Progress, validate_paths
+from bmnsocial.validation import CheckedPost, Progress, is_post_file, near_miss, validate_paths
 
 
 @dataclass(slots=True)
@@ -66,21 +68,30 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         errors[d.file].append(d)
     present: set[str] = set()
     protected = {str(Path(f).resolve()) for f in errors}
-    renames = RenameCheck(ledger, now, {c.post.id for c in result.posts})
+    parsed = {c.post.file for c in result.posts}
+    unparsed_ids = _meant_ids([f for f in errors if f not in parsed])
+    ids_in_folder = {c.post.id for c in result.posts} | unparsed_ids
+    renames = RenameCheck(ledger, lambda row: row.post_id not in ids_in_folder)
     for checked in result.posts:
         post = checked.post
         own = errors.get(post.file, [])
-        known = bool(ledger.rows(post_id=post.id, limit=1))
+        rows = ledger.rows(post_id=post.id)
+        # A post whose every row a sync withdrew (its file was deleted, or it had another
+        # id) is as good as new: it may be a rename of a published one, or be back too late.
+        known = any(not _withdrawn(r) for r in rows)
         invalid = bool(own) and not all(d.code == "SCHED-PAST" for d in own)
-        renamed = None if known or invalid else renames.twin_of(checked)
-        if renamed is not None:
+        refusal = None if known or invalid else renames.twin_of(checked)
+        if refusal is None and rows and not known and not invalid and own:
+            refusal = _back_late(post)
+        if refusal is not None:
             report.invalid_files.append(post.file)
-            report.problems.append(renamed)
+            report.problems.append(refusal)
             present.add(post.id)
             continue
         if own and all(d.code == "SCHED-PAST" for d in own):
             if known:
                 present.add(post.id)  # its occurrence is history: nothing left to queue
+                _end_series(post, ledger, now, report)
                 continue
             # Its time passed before anything queued it (the server was down when it arrived):
             # queued late, so the misfire policy publishes, moves or skips it, with a record.
@@ -96,9 +107,13 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         except UsageError as exc:
             report.notes.append(str(exc))
             continue
-        for _row, change in upsert(ledger, checked, planned, now):
+        changes = [change for _row, change in upsert(ledger, checked, planned, now)]
+        for change in changes:
             if change in ("new", "updated", "unchanged"):
                 setattr(report, change, getattr(report, change) + 1)
+        if "late" in changes:
+            report.invalid_files.append(post.file)
+            report.problems.append(_back_late(post))
         wanted = {(p.rendered.platform, p.occurrence) for p in planned}
         horizon = now + timedelta(days=config.horizon_days)
         for row in ledger.rows(statuses=(Status.QUEUED,), post_id=post.id):
@@ -112,7 +127,6 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
                 continue
             ledger.withdraw(row.id, _("no longer in the post's schedule or platforms"), now)
             report.cancelled += 1
-    parsed = {c.post.file for c in result.posts}
     unreadable = [f for f in errors if f not in parsed]
     report.invalid_files.extend(unreadable)
     report.problems.extend(d for f in unreadable for d in errors[f])
@@ -133,14 +147,15 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
               "bmnsocial cancel POST_ID.")))
         queued = []
     if full:
-        # An invalid file may be a renamed or moved one whose id cannot be read: its rows are
-        # found by the id its name gives.
-        protected_ids = {Path(f).name.rpartition(".")[0] for f in errors}
+        # An invalid file may be a moved one: its rows are found by its id, or by the id its
+        # name gives when it cannot even be read.
+        protected_ids = unparsed_ids | {c.post.id for c in result.posts
+                                        if c.post.file in report.invalid_files}
         folders = [folder.resolve() for folder in paths]
         for row in queued:
             if (row.post_id in present or row.source_file in protected
                     or row.post_id in protected_ids
-                    or _kept_outside(Path(row.source_file), folders)):
+                    or (row.pinned and _kept_outside(Path(row.source_file), folders))):
                 continue
             ledger.withdraw(row.id, _("the post no longer exists (file deleted or id changed)"),
                             now)
@@ -152,47 +167,97 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
 
 
 class RenameCheck:
-    """A post new to the ledger that matches one published lately from a file that no longer
-    exists is that post under a new file name (its id defaults to the name): queueing it would
-    publish it twice. Matched on the same platform by the same time, or by nearly the same
-    text."""
+    """A post new to the ledger that matches one published before under an id the folder no
+    longer has is that post renamed (its id defaults to the file name) or given another
+    `id:`: queueing it would publish it twice. Matched on the same platform by the same
+    one-off time, or by nearly the same text (a typo fixed on the way). Recurring posts are
+    not checked: only their future occurrences are ever queued."""
 
-    WITHIN = timedelta(days=7)
+    SAME_TEXT = 0.98  # a template reused with a word changed scores lower (about 0.96)
 
-    def __init__(self, ledger: Ledger, now: datetime, ids_present: set[str]) -> None:
-        self._ledger, self._now, self._present = ledger, now, ids_present
+    def __init__(self, ledger: Ledger, gone: Callable[[Row], bool]) -> None:
+        self._ledger, self._gone = ledger, gone
         self._orphans: list[tuple[Row, str]] | None = None
 
     def orphans(self) -> list[tuple[Row, str]]:
         if self._orphans is None:
             rows = self._ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING),
                                      order="updated", limit=500)
-            self._orphans = [
-                (r, _first_text(r.payload)) for r in rows
-                if r.updated_at >= self._now - self.WITHIN and r.post_id not in self._present
-                and not Path(r.source_file).exists()]
+            self._orphans = [(r, _first_text(r.payload)) for r in rows if self._gone(r)]
         return self._orphans
 
     def twin_of(self, checked: CheckedPost) -> Diagnostic | None:
         post = checked.post
+        if post.schedule.kind == "cron":
+            return None
         texts = {r.platform: r.parts[0].text if r.parts else "" for r in checked.rendered}
         for row, text in self.orphans():
-            if row.platform not in texts:
+            if row.platform not in texts or row.post_id == post.id:
                 continue
             same_time = post.schedule.at is not None and row.due == post.schedule.at
-            close = difflib.SequenceMatcher(None, text, texts[row.platform]).ratio() >= 0.9
-            if same_time or close:
+            if same_time or difflib.SequenceMatcher(
+                    None, text, texts[row.platform]).ratio() >= self.SAME_TEXT:
                 return post.doc.diag(
                     (), "POST-RENAMED",
                     _("this looks like post '{old}', published on {platform} at {when} from "
-                      "{file}, which no longer exists: it is not queued, so that it does not go "
-                      "out twice.").format(old=row.post_id, platform=row.platform,
-                                           when=(row.published_at or row.updated_at).isoformat(
-                                               timespec="minutes"),
-                                           file=row.source_file),
+                      "{file}, under an id the posts folder no longer has: it is not queued, so "
+                      "that it does not go out twice.").format(
+                          old=row.post_id, platform=row.platform,
+                          when=(row.published_at or row.updated_at).isoformat(
+                              timespec="minutes"),
+                          file=row.source_file),
                     _("If it is the same post, add 'id: {old}' to it. If it is a new one, give "
                       "it a different text or time.").format(old=row.post_id))
         return None
+
+
+def renamed_posts(ledger: Ledger, posts: list[CheckedPost]) -> list[Diagnostic]:
+    """The rename check for posts named on the command line (`post FILE`): without the whole
+    folder in view, a published row counts as another post's when its file is gone."""
+    ids = {c.post.id for c in posts}
+    check = RenameCheck(ledger, lambda row: row.post_id not in ids
+                        and not Path(row.source_file).exists())
+    found = []
+    for c in posts:
+        if not any(not _withdrawn(r) for r in ledger.rows(post_id=c.post.id)):
+            refusal = check.twin_of(c)
+            if refusal is not None:
+                found.append(refusal)
+    return found
+
+
+def _withdrawn(row: Row) -> bool:
+    return row.status is Status.CANCELLED and row.error_kind == WITHDRAWN
+
+
+def _back_late(post: Post) -> Diagnostic:
+    return post.doc.diag(
+        (), "POST-BACK-LATE",
+        _("this post's file was gone when its time came, and is back after it: it is not "
+          "queued again by itself."),
+        _("If it is still wanted, publish it with 'bmnsocial post {file} --now', or give it a "
+          "new time.").format(file=post.file))
+
+
+def _end_series(post: Post, ledger: Ledger, now: datetime, report: SyncReport) -> None:
+    """A recurring post whose 'until' has passed: its occurrences still queued are dropped."""
+    if post.schedule.cron is None:
+        return
+    for row in ledger.rows(statuses=(Status.QUEUED,), post_id=post.id):
+        if row.due > now:
+            ledger.withdraw(row.id, _("the series has ended ('until' has passed)"), now)
+            report.cancelled += 1
+
+
+def _meant_ids(files: list[str]) -> set[str]:
+    """The ids files that failed to load would have had: an invalid (or misnamed) file may be
+    a renamed or moved one, and its queued rows are found by the id its name gives."""
+    ids = set()
+    for file in files:
+        name = Path(file).name
+        meant = near_miss(name) or name
+        ids.add(meant.rpartition(".")[0] if is_post_file(meant) else meant)
+    return ids
 
 
 def _first_text(payload: str) -> str:

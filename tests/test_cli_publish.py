@@ -265,3 +265,31 @@ def test_retry_sends_the_file_as_it_is_now_or_says_why_not(samples: Path) -> Non
     (kept,) = ledger.rows(platform="facebook")
     assert kept.status.value == "queued" and kept.payload == old[kept.id]
     ledger.close()
+
+
+def test_retry_leaves_out_a_platform_the_file_no_longer_lists(samples: Path) -> None:
+    from bmnsocial.ledger import Ledger
+
+    path = samples / "pregunta-lecturas.yaml"
+    assert run("--sandbox", "post", str(path), "--yes")[0] == ExitCode.OK
+    ledger = Ledger(Path(os.environ["BMNSOCIAL_HOME"]) / "sandbox" / "ledger.sqlite3")
+    for row in ledger.rows():
+        ledger.mark_failed(row.id, "Facebook answered 500", "Transient", row.due)
+    text = path.read_text(encoding="utf-8")
+    assert "platforms:" not in text
+    path.write_text(text + "platforms: [facebook]\n", encoding="utf-8")
+    code, out = run("--sandbox", "retry", "pregunta-lecturas")
+    assert code == ExitCode.OK and "no longer lists twitter" in out
+    assert {(r.platform, r.status.value) for r in ledger.rows()} == {
+        ("facebook", "queued"), ("twitter", "failed")}
+    ledger.close()
+
+
+def test_post_refuses_a_renamed_published_post(samples: Path) -> None:
+    path = samples / "pregunta-lecturas.yaml"
+    assert run("--sandbox", "post", str(path), "--now", "--yes")[0] == ExitCode.OK
+    renamed = path.with_name("preguntas-lecturas.yaml")
+    path.rename(renamed)
+    code, out = run("--sandbox", "post", str(renamed), "--now", "--yes")
+    assert code == ExitCode.INVALID and "error[POST-RENAMED]" in out
+    assert "add 'id: pregunta-lecturas'" in out

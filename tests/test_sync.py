@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -258,7 +258,7 @@ def test_a_post_published_from_outside_the_folder_is_left_to_its_retries(
     draft = workspace / "borrador.yaml"
     draft.write_text("category: 9\ntext: urgente\nplatforms: [facebook]\n")
     (checked,) = validate_paths([draft], config, NOW).posts  # as `post --now` queues it
-    enqueue(ledger, checked, plan(checked, config, ledger, NOW, immediately=True), NOW)
+    enqueue(ledger, checked, plan(checked, config, ledger, NOW, immediately=True), NOW, pin=True)
     report = run(config, ledger)
     assert report.cancelled == 0
     assert {r.status for r in ledger.rows(post_id="borrador")} == {Status.QUEUED}
@@ -306,3 +306,120 @@ def test_a_published_post_renamed_is_not_queued_again(config: Config,
                              "schedule: {at: 2026-12-24 09:00}\n")
     report = run(config, ledger, now=sent_at + timedelta(minutes=32))
     assert report.ok and len(ledger.rows(post_id="nueva")) == 2
+
+
+def publish_all(ledger: Ledger, post_id: str, when: datetime) -> None:
+    for row in ledger.rows(post_id=post_id):
+        ledger.claim(row.id, "me", when)
+        ledger.mark_published(row.id, f"id-{row.platform}", "https://x", [], when)
+
+
+CHARLA = ("category: 9\ntext: Charla sobre medicina basada en la evidencia en la sala 3.\n"
+          "platforms: [facebook]\nschedule: {at: 2026-12-01 09:00}\n")
+OTHER = "category: 9\ntext: otra\nschedule: {at: 2027-01-20 09:00}\n"
+
+
+def test_an_id_changed_inside_the_same_file_is_refused_as_a_rename(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("charla.yaml", CHARLA)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    sent = NOW + timedelta(days=5)
+    publish_all(ledger, "charla", sent)
+    path.write_text("id: charla-sala-3\n" + CHARLA)
+    report = run(config, ledger, now=sent + timedelta(minutes=5))
+    assert [d.code for d in report.problems] == ["POST-RENAMED"]
+    assert ledger.rows(post_id="charla-sala-3") == []
+
+
+def test_a_template_reused_for_another_day_and_a_renamed_series_are_not_refused(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("taller-pubmed.yaml", CHARLA)
+    weekly = write_post("semanal.yaml", WEEKLY)
+    run(config, ledger)
+    sent = NOW + timedelta(days=5)
+    publish_all(ledger, "taller-pubmed", sent)
+    first_monday = min(r.due for r in ledger.rows(post_id="semanal"))
+    publish_all(ledger, "semanal", first_monday)  # (all its rows, as if each went out)
+    path.unlink()
+    weekly.unlink()
+    write_post("taller-scielo.yaml", CHARLA.replace("medicina", "enfermería").replace(
+        "2026-12-01", "2026-12-08"))
+    write_post("boletin-semanal.yaml", WEEKLY)
+    report = run(config, ledger, now=sent + timedelta(minutes=5))
+    assert report.ok, [d.format() for d in report.problems]
+    assert len(ledger.rows(post_id="taller-scielo")) == 1
+    assert ledger.rows(post_id="boletin-semanal")
+
+
+def test_a_post_back_after_its_time_is_reported_not_silently_dropped_nor_sent(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    body = CHARLA.replace("2026-12-01 09:00", "2026-11-26 10:30")  # half an hour from NOW
+    path = write_post("aviso.yaml", body)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    path.unlink()  # deleted by mistake at 10:00...
+    assert run(config, ledger).cancelled == 1
+    path.write_text(body)  # ...and back at 10:45, after its time
+    report = run(config, ledger, now=NOW + timedelta(minutes=45))
+    assert [d.code for d in report.problems] == ["POST-BACK-LATE"]
+    assert "bmnsocial post" in report.problems[0].hint
+    assert {r.status for r in ledger.rows(post_id="aviso")} == {Status.CANCELLED}
+
+
+def test_a_slot_post_renamed_and_back_is_not_published_twice(config: Config,
+                                                             write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    body = "category: 9\ntext: Nueva sala de lectura en el segundo piso.\nschedule: {slot: next}\n"
+    path = write_post("a.yaml", body)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    slot = min(r.due for r in ledger.rows(post_id="a"))
+    path.unlink()
+    write_post("sala-lectura.yaml", body.replace("segundo piso", "segundo piso."))
+    run(config, ledger)  # a withdrawn, the new name queued for the next free slot
+    publish_all(ledger, "sala-lectura", slot + timedelta(days=1))
+    (config.posts_dir / "sala-lectura.yaml").unlink()
+    path.write_text(body)  # the rename reverted, after a's slot
+    report = run(config, ledger, now=slot + timedelta(days=1, minutes=30))
+    assert [d.code for d in report.problems] == ["POST-RENAMED"]
+    assert {r.status for r in ledger.rows(post_id="a")} == {Status.CANCELLED}
+
+
+def test_a_deleted_post_reached_through_a_link_is_cancelled(config: Config,
+                                                             write_post: WritePost,
+                                                             workspace: Path) -> None:
+    ledger = ledger_for(config)
+    shared = workspace / "shared" / "evento.yaml"
+    shared.parent.mkdir()
+    shared.write_text(OTHER.replace("otra", "evento"))
+    (config.posts_dir / "evento.yaml").symlink_to(shared)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    assert ledger.rows(post_id="evento")
+    (config.posts_dir / "evento.yaml").unlink()
+    assert run(config, ledger).cancelled == 2
+
+
+def test_a_post_saved_as_txt_keeps_its_queue(config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("taller.yaml", OTHER)
+    write_post("otra.yaml", OTHER.replace("otra", "otra más"))
+    run(config, ledger)
+    before = states(ledger)
+    path.rename(path.with_name("taller.yaml.txt"))
+    report = run(config, ledger)
+    assert [d.code for d in report.problems] == ["FILE-NAME"] and states(ledger) == before
+
+
+def test_a_series_whose_until_has_passed_is_unqueued(config: Config,
+                                                     write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("semanal.yaml", WEEKLY)
+    run(config, ledger)
+    path.write_text(WEEKLY.replace("'0 9 * * mon'", "'0 9 * * mon', until: 2026-11-20"))
+    report = run(config, ledger)
+    assert report.cancelled == 9 and set(states(ledger).values()) == {"cancelled"}

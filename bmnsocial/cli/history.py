@@ -16,7 +16,7 @@ from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.ledger import Status, status_name, status_width
+from bmnsocial.ledger import WITHDRAWN, Status, status_name, status_width
 from bmnsocial.queueing import current_payloads
 from bmnsocial.timeutil import describe
 
@@ -76,30 +76,36 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
         if not rows:
             click.echo(_("No failed publication."), err=True)
             raise Exit(ExitCode.INVALID)
-        if not yes and stdout_is_tty():
-            tz = app.config.timezone
-            for r in rows:
-                click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
-                           f"{r.post_id}  {r.last_error or ''}")
-            click.echo(_("Those whose time has passed go out at once. If some are no longer "
-                         "timely, answer no and retry the others one by one (bmnsocial retry "
-                         "POST_ID)."))
-            if not confirm(ngettext("Queue this publication again?",
-                                    "Queue these {count} publications again?",
-                                    len(rows)).format(count=len(rows))):
-                click.echo(_("Aborted!"), err=True)
-                raise Exit(ExitCode.INVALID)
     else:
-        rows = ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED, Status.CANCELLED,
-                                     Status.SKIPPED), post_id=post_id, platform=platform)
+        # Rows a sync withdrew are not the file's any more (a platform or date it dropped).
+        rows = [r for r in ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED,
+                                                 Status.CANCELLED, Status.SKIPPED),
+                                       post_id=post_id, platform=platform)
+                if r.error_kind != WITHDRAWN]
         if not rows:
             click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
                          "'{post}'.").format(post=post_id), err=True)
             raise Exit(ExitCode.INVALID)
+    # Several at once (--failed, or a recurring post's dates): a person sees them first.
+    if (all_failed or len({r.occurrence for r in rows}) > 1) and not yes and stdout_is_tty():
+        tz = app.config.timezone
+        for r in rows:
+            click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
+                       f"{r.post_id}  {r.last_error or ''}")
+        click.echo(_("Those whose time has passed go out at once. If some are no longer "
+                     "timely, answer no and retry the others one by one (bmnsocial retry "
+                     "POST_ID)."))
+        if not confirm(ngettext("Queue this publication again?",
+                                "Queue these {count} publications again?",
+                                len(rows)).format(count=len(rows))):
+            click.echo(_("Aborted!"), err=True)
+            raise Exit(ExitCode.INVALID)
     # The file may have been fixed since (the reason to retry): send what it says now.
-    payloads, notes = current_payloads(rows, app.config, app.now())
+    payloads, notes, dropped = current_payloads(rows, app.config, app.now())
     for note in notes:
         click.echo(_("Warning: {message}").format(message=note), err=True)
     for r in rows:
+        if r.id in dropped:
+            continue
         ledger.retry(r.id, app.now(), payloads.get(r.id))
         click.echo(f"{r.platform:<9} " + _("{post}: queued again.").format(post=r.post_id))

@@ -50,7 +50,8 @@ from bmnsocial.timeutil import parse_user_time
 def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: str | None,
          platforms: tuple[str, ...], dry_run: bool, yes: bool, wait: int,
          as_json: bool) -> None:
-    from bmnsocial.queueing import enqueue, plan
+    from bmnsocial.queueing import enqueue, plan, refuse_at_for_series
+    from bmnsocial.sync import renamed_posts
     from bmnsocial.validation import validate_paths
 
     if immediately and at_text:
@@ -74,6 +75,8 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
                 "there, or publish it at once with --now.").format(
                     file=outside[0], folder=config.posts_dir))
     if dry_run:  # the same path as below, stopped before anything is queued or sent
+        for c in result.posts:
+            refuse_at_for_series(c, at)
         ok = print_previews(app, result, as_json, platforms=platforms,
                             when=now if immediately else at,
                             when_note=_("now (--now)") if immediately else
@@ -88,6 +91,11 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
         raise Exit(ExitCode.INVALID)
     runtime = app.runtime
     ledger = runtime.ledger
+    refused = renamed_posts(ledger, result.posts)
+    if refused:
+        for d in refused:
+            click.echo(d.format(), err=True)
+        raise Exit(ExitCode.INVALID)
     plans = [(c, plan(c, config, ledger, now, at=at, immediately=immediately,
                       platforms=platforms)) for c in result.posts]
     if not yes and stdout_is_tty() and not as_json:
