@@ -211,7 +211,7 @@ def test_help_in_spanish_including_clicks_words(tmp_path: Path) -> None:
     proc = run(["--lang", "es", "--help"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert out.startswith("Uso: bmnsocial [OPTIONS] COMMAND [ARGS]...")
+    assert out.startswith("Uso: bmnsocial [OPCIONES] ORDEN [ARGUMENTOS]...")
     assert "\nOpciones:\n" in out and "\nComandos:\n" in out
     assert "Muestra este mensaje y termina." in out and "Muestra la versión y termina." in out
     assert "[variable de entorno: BMNSOCIAL_LANG]" in out
@@ -226,7 +226,7 @@ def test_help_in_spanish_including_clicks_words(tmp_path: Path) -> None:
 def test_command_line_errors_in_spanish(tmp_path: Path) -> None:
     proc = run(["--lang", "es", "validate", "--bogus"], tmp_path)
     assert proc.returncode == 2
-    assert "Uso: bmnsocial validate [OPTIONS] [PATHS]..." in proc.stderr
+    assert "Uso: bmnsocial validate [OPCIONES] [PATHS]..." in proc.stderr
     assert "Pruebe 'bmnsocial validate --help' para ver la ayuda." in proc.stderr
     assert "Error: No existe la opción '--bogus'." in proc.stderr
     choice = run(["--lang", "es", "validate", "--format", "xml"], tmp_path)

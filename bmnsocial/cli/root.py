@@ -51,6 +51,7 @@ class LazyGroup(click.Group):
             return None
         module_name, _sep, attr = target.partition(":")
         command: click.Command = getattr(import_module(module_name), attr)
+        translate_usage(command)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -67,6 +68,15 @@ class LazyGroup(click.Group):
         except Exception as exc:
             report_internal_error(exc)
             raise Exit(ExitCode.INTERNAL_ERROR) from None
+
+
+def translate_usage(command: click.Command) -> None:
+    """click writes '[OPTIONS]' and 'COMMAND [ARGS]...' in usage lines without gettext."""
+    command.options_metavar = _("[OPTIONS]")
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = _("COMMAND [ARGS]...")
+        for sub in command.commands.values():
+            translate_usage(sub)
 
 
 def report_internal_error(exc: Exception) -> None:
@@ -150,3 +160,4 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+translate_usage(cli)
