@@ -23,7 +23,8 @@ RECENT_SKIPS = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    problems: list[str]
+    problems: list[str]  # sentences for a person, in their language
+    codes: list[str]  # the same problems for scripts: stable, one per sentence
     daemon_alive: bool
     heartbeat: dict[str, Any] | None
     heartbeat_age: float | None
@@ -41,7 +42,7 @@ class Health:
         beat = self.heartbeat or {}
         refused = self.refused
         return {
-            "healthy": self.healthy, "problems": self.problems,
+            "healthy": self.healthy, "problems": self.problems, "problem_codes": self.codes,
             "daemon": {"running": self.daemon_alive, "heartbeat_age_seconds": self.heartbeat_age,
                        "mode": beat.get("mode"), "pid": beat.get("pid")},
             "next": [r.to_json(tz) for r in self.upcoming],
@@ -73,24 +74,26 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
         last[platform] = rows[0].published_at if rows else None
     refused = last_refused(ledger)
     refused_files = {d.file for d in refused.problems} if refused else set()
-    problems = []
+    found: list[tuple[str, str]] = []
     if beat is None:
-        problems.append(_("no heartbeat: neither the daemon nor run-due has run here"))
+        found.append(("no-heartbeat",
+                      _("no heartbeat: neither the daemon nor run-due has run here")))
     elif age is not None and age > stale_after:
-        problems.append(_("heartbeat is {seconds} s old ({mode})").format(
-            seconds=int(age), mode=beat.get("mode")))
+        found.append(("stale-heartbeat", _("heartbeat is {seconds} s old ({mode})").format(
+            seconds=int(age), mode=beat.get("mode"))))
     if refused_files:
-        problems.append(ngettext(
+        found.append(("not-queued", ngettext(
             "{count} post file could not be queued (fix it; the next sync takes it)",
             "{count} post files could not be queued (fix them; the next sync takes them)",
-            len(refused_files)).format(count=len(refused_files)))
+            len(refused_files)).format(count=len(refused_files))))
     if beat and beat.get("mode") == "daemon" and not alive:
-        problems.append(_("the daemon is not running"))
+        found.append(("daemon-down", _("the daemon is not running")))
     if attention:
         # English says "publication(s)" either way; other languages choose by the count.
-        problems.append(ngettext(
+        found.append(("needs-person", ngettext(
             "{count} publication(s) need a person (failed or unconfirmed)",
             "{count} publication(s) need a person (failed or unconfirmed)", len(attention)
-        ).format(count=len(attention)))
-    return Health(problems, alive, beat, age, ledger.rows(statuses=(Status.QUEUED,), limit=5),
-                  attention, skipped, refused, last)
+        ).format(count=len(attention))))
+    return Health([text for _code, text in found], [code for code, _text in found], alive,
+                  beat, age, ledger.rows(statuses=(Status.QUEUED,), limit=5), attention,
+                  skipped, refused, last)

@@ -176,6 +176,8 @@ def test_status_shows_post_files_the_last_sync_could_not_queue(samples: Path) ->
     assert (problem["file"].endswith("roto.yaml"), problem["line"], problem["code"]) == (
         True, 3, "SCHEMA-UNKNOWN-KEY")
     assert data["not_queued"]["checked_at"] and not data["healthy"]
+    assert "not-queued" in data["problem_codes"]
+    assert len(data["problem_codes"]) == len(data["problems"])
 
     run("--sandbox", "post", str(good), "--yes")  # one file: says nothing of the folder
     assert json.loads(run("--sandbox", "status", "--json")[1])["not_queued"]["problems"]
@@ -184,6 +186,7 @@ def test_status_shows_post_files_the_last_sync_could_not_queue(samples: Path) ->
     data = json.loads(run("--sandbox", "status", "--json")[1])
     assert data["not_queued"]["problems"] == []
     assert not any("could not be queued" in p for p in data["problems"])
+    assert "not-queued" not in data["problem_codes"]
 
 
 def test_status_lists_publications_skipped_in_the_last_week(

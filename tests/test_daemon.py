@@ -90,6 +90,7 @@ def test_single_instance_and_status(site: Site) -> None:
     status = site.run("status", "--json")
     assert status.returncode == ExitCode.UNHEALTHY
     assert "the daemon is not running" in json.loads(status.stdout)["problems"]
+    assert "daemon-down" in json.loads(status.stdout)["problem_codes"]
 
 
 def test_sigkill_storm_during_a_burst_of_100_posts(site: Site) -> None:
