@@ -395,8 +395,8 @@ class Ledger:
                            or existing["due"] != stamp(due) or existing["misfire"] != misfire)
                 withdrawn = (existing["status"] == Status.CANCELLED.value
                              and existing["error_kind"] == WITHDRAWN)
-                if withdrawn and due <= now:
-                    change = "late"
+                if withdrawn and due <= now and not pin:
+                    change = "late"  # (a person's --now or --at revives it: they asked)
                 elif withdrawn:
                     change = "new"  # asked for again (a file restored, a schedule reverted)
                     db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "

@@ -21,7 +21,7 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.ledger import WITHDRAWN, Ledger, Row, Status
+from bmnsocial.ledger import ONCE, WITHDRAWN, Ledger, Row, Status
 from bmnsocial.post import Post
 from bmnsocial.queueing import occurrence_time, plan, upsert
 from bmnsocial.validation import CheckedPost, Progress, is_post_file, near_miss, validate_paths
@@ -71,7 +71,7 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     parsed = {c.post.file for c in result.posts}
     unparsed_ids = _meant_ids([f for f in errors if f not in parsed])
     ids_in_folder = {c.post.id for c in result.posts} | unparsed_ids
-    renames = RenameCheck(ledger, lambda row: row.post_id not in ids_in_folder)
+    renames = RenameCheck(ledger, lambda row: row.post_id not in ids_in_folder, now)
     for checked in result.posts:
         post = checked.post
         own = errors.get(post.file, [])
@@ -107,6 +107,9 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         except UsageError as exc:
             report.notes.append(str(exc))
             continue
+        if post.schedule.kind == "cron" and not known:
+            taken = renames.taken(post.id)
+            planned = [p for p in planned if (p.rendered.platform, p.occurrence) not in taken]
         changes = [change for _row, change in upsert(ledger, checked, planned, now)]
         for change in changes:
             if change in ("new", "updated", "unchanged"):
@@ -173,10 +176,14 @@ class RenameCheck:
     one-off time, or by nearly the same text (a typo fixed on the way). Recurring posts are
     not checked: only their future occurrences are ever queued."""
 
-    SAME_TEXT = 0.98  # a template reused with a word changed scores lower (about 0.96)
+    # Text alone decides only for recent publications (a rename is made soon after): within a
+    # week a small edit still matches; up to a month only a near copy (a template reused with
+    # a word changed scores about 0.96); older posts may well be published again on purpose.
+    CLOSE, CLOSE_WITHIN = 0.90, timedelta(days=7)
+    SAME, SAME_WITHIN = 0.98, timedelta(days=30)
 
-    def __init__(self, ledger: Ledger, gone: Callable[[Row], bool]) -> None:
-        self._ledger, self._gone = ledger, gone
+    def __init__(self, ledger: Ledger, gone: Callable[[Row], bool], now: datetime) -> None:
+        self._ledger, self._gone, self._now = ledger, gone, now
         self._orphans: list[tuple[Row, str]] | None = None
 
     def orphans(self) -> list[tuple[Row, str]]:
@@ -186,17 +193,34 @@ class RenameCheck:
             self._orphans = [(r, _first_text(r.payload)) for r in rows if self._gone(r)]
         return self._orphans
 
+    def taken(self, post_id: str) -> set[tuple[str, str]]:
+        """(platform, occurrence) of a series already published under another id: a renamed
+        recurring post must not send those dates again (`post --now` sends one early)."""
+        return {(r.platform, r.occurrence) for r, _text in self.orphans()
+                if r.post_id != post_id and r.occurrence != ONCE}
+
+    def _alike(self, row: Row, text: str, other: str, *, timed: bool) -> bool:
+        """``timed``: the new post has its own time, and the same time already matched
+        what a rename keeps; then only a near copy counts (a template reused for another
+        day differs by a word or two)."""
+        age = self._now - (row.published_at or row.updated_at)
+        if age > self.SAME_WITHIN:
+            return False
+        ratio = difflib.SequenceMatcher(None, text, other).ratio()
+        close = not timed and age <= self.CLOSE_WITHIN
+        return ratio >= (self.CLOSE if close else self.SAME)
+
     def twin_of(self, checked: CheckedPost) -> Diagnostic | None:
         post = checked.post
         if post.schedule.kind == "cron":
-            return None
+            return None  # only future dates are queued; `taken` keeps published ones out
         texts = {r.platform: r.parts[0].text if r.parts else "" for r in checked.rendered}
         for row, text in self.orphans():
             if row.platform not in texts or row.post_id == post.id:
                 continue
-            same_time = post.schedule.at is not None and row.due == post.schedule.at
-            if same_time or difflib.SequenceMatcher(
-                    None, text, texts[row.platform]).ratio() >= self.SAME_TEXT:
+            timed = post.schedule.at is not None
+            same_time = timed and row.due == post.schedule.at
+            if same_time or self._alike(row, text, texts[row.platform], timed=timed):
                 return post.doc.diag(
                     (), "POST-RENAMED",
                     _("this looks like post '{old}', published on {platform} at {when} from "
@@ -211,12 +235,15 @@ class RenameCheck:
         return None
 
 
-def renamed_posts(ledger: Ledger, posts: list[CheckedPost]) -> list[Diagnostic]:
+def renamed_posts(ledger: Ledger, posts: list[CheckedPost], now: datetime) -> list[Diagnostic]:
     """The rename check for posts named on the command line (`post FILE`): without the whole
     folder in view, a published row counts as another post's when its file is gone."""
     ids = {c.post.id for c in posts}
-    check = RenameCheck(ledger, lambda row: row.post_id not in ids
-                        and not Path(row.source_file).exists())
+    files = {str(Path(c.post.file).resolve()) for c in posts}
+    # Another id's row is gone when its file is, or when it is one of these files (an id
+    # changed inside the file).
+    check = RenameCheck(ledger, lambda row: row.post_id not in ids and (
+        row.source_file in files or not Path(row.source_file).exists()), now)
     found = []
     for c in posts:
         if not any(not _withdrawn(r) for r in ledger.rows(post_id=c.post.id)):
@@ -243,8 +270,11 @@ def _end_series(post: Post, ledger: Ledger, now: datetime, report: SyncReport) -
     """A recurring post whose 'until' has passed: its occurrences still queued are dropped."""
     if post.schedule.cron is None:
         return
+    until = post.schedule.until
     for row in ledger.rows(statuses=(Status.QUEUED,), post_id=post.id):
-        if row.due > now:
+        original = occurrence_time(row.occurrence)
+        # By its own date: one the misfire policy moved past 'until' still belongs.
+        if until is not None and original is not None and original > until:
             ledger.withdraw(row.id, _("the series has ended ('until' has passed)"), now)
             report.cancelled += 1
 

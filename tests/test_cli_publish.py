@@ -296,3 +296,27 @@ def test_post_refuses_a_renamed_published_post(samples: Path) -> None:
     code, out = run("--sandbox", "post", str(renamed), "--now", "--yes")
     assert code == ExitCode.INVALID and "error[POST-RENAMED]" in out
     assert "add 'id: pregunta-lecturas'" in out
+
+
+def test_a_post_back_after_its_time_can_be_published_by_a_person(
+        samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = samples / "pregunta-lecturas.yaml"  # due 2026-12-17 12:30
+    assert run("--sandbox", "sync")[0] == ExitCode.OK
+    body = path.read_text(encoding="utf-8")
+    path.unlink()
+    assert run("--sandbox", "sync")[0] == ExitCode.OK  # withdrawn
+    path.write_text(body, encoding="utf-8")
+    monkeypatch.setenv("BMNSOCIAL_NOW", "2026-12-18T10:00-05:00")
+    code, out = run("--sandbox", "sync")
+    assert code == ExitCode.INVALID and "error[POST-BACK-LATE]" in out
+    code, out = run("--sandbox", "post", str(path), "--now", "--yes")
+    assert code == ExitCode.OK and out.count("published https://") == 2
+
+
+def test_post_refuses_an_id_changed_inside_the_same_file(samples: Path) -> None:
+    path = samples / "pregunta-lecturas.yaml"
+    assert run("--sandbox", "post", str(path), "--now", "--yes")[0] == ExitCode.OK
+    path.write_text("id: lecturas-de-diciembre\n" + path.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    code, out = run("--sandbox", "post", str(path), "--now", "--yes")
+    assert code == ExitCode.INVALID and "add 'id: pregunta-lecturas'" in out

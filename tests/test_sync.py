@@ -341,8 +341,9 @@ def test_a_template_reused_for_another_day_and_a_renamed_series_are_not_refused(
     run(config, ledger)
     sent = NOW + timedelta(days=5)
     publish_all(ledger, "taller-pubmed", sent)
-    first_monday = min(r.due for r in ledger.rows(post_id="semanal"))
-    publish_all(ledger, "semanal", first_monday)  # (all its rows, as if each went out)
+    first = min(ledger.rows(post_id="semanal"), key=lambda r: r.due)
+    ledger.claim(first.id, "me", first.due)
+    ledger.mark_published(first.id, "id-1", "https://x", [], first.due)
     path.unlink()
     weekly.unlink()
     write_post("taller-scielo.yaml", CHARLA.replace("medicina", "enfermería").replace(
@@ -351,7 +352,8 @@ def test_a_template_reused_for_another_day_and_a_renamed_series_are_not_refused(
     report = run(config, ledger, now=sent + timedelta(minutes=5))
     assert report.ok, [d.format() for d in report.problems]
     assert len(ledger.rows(post_id="taller-scielo")) == 1
-    assert ledger.rows(post_id="boletin-semanal")
+    renamed = {r.occurrence for r in ledger.rows(post_id="boletin-semanal")}
+    assert len(renamed) == 8 and first.occurrence not in renamed  # sent once, under 'semanal'
 
 
 def test_a_post_back_after_its_time_is_reported_not_silently_dropped_nor_sent(
@@ -423,3 +425,47 @@ def test_a_series_whose_until_has_passed_is_unqueued(config: Config,
     path.write_text(WEEKLY.replace("'0 9 * * mon'", "'0 9 * * mon', until: 2026-11-20"))
     report = run(config, ledger)
     assert report.cancelled == 9 and set(states(ledger).values()) == {"cancelled"}
+
+
+
+def test_a_renamed_slot_post_with_a_small_edit_is_refused(config: Config,
+                                                          write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    body = ("category: 9\ntext: Nueva exposición de libros antiguos en la sala 2, de 9 a 4.\n"
+            "schedule: {slot: next}\n")
+    path = write_post("a.yaml", body)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    slot = min(r.due for r in ledger.rows(post_id="a"))
+    publish_all(ledger, "a", slot)
+    path.unlink()
+    write_post("exposicion.yaml", body.replace("la sala 2", "el aula 2"))
+    report = run(config, ledger, now=slot + timedelta(hours=1))
+    assert [d.code for d in report.problems] == ["POST-RENAMED"]
+
+
+def test_the_last_date_of_a_series_moved_past_until_is_kept(config: Config,
+                                                           write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    daily = ("category: 9\ntext: diario\nplatforms: [facebook]\n"
+             "schedule: {cron: '0 9 * * *', until: 2026-11-28}\n")
+    write_post("diario.yaml", daily)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    last = max(ledger.rows(post_id="diario"), key=lambda r: r.due)
+    ledger.move(last.id, last.due + timedelta(hours=24), "moved to the next free slot", NOW)
+    report = run(config, ledger, now=last.due + timedelta(hours=23))
+    assert report.cancelled == 0 and ledger.get(last.id).status is Status.QUEUED
+
+
+def test_the_same_text_a_year_later_is_a_new_post(config: Config,
+                                                  write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("cierre-2026.yaml", CHARLA)
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    publish_all(ledger, "cierre-2026", NOW + timedelta(days=5))
+    path.unlink()
+    write_post("cierre-2027.yaml", CHARLA.replace("2026-12-01", "2027-12-01"))
+    report = run(config, ledger, now=NOW + timedelta(days=60))
+    assert report.ok and len(ledger.rows(post_id="cierre-2027")) == 1

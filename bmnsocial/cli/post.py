@@ -91,7 +91,7 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
         raise Exit(ExitCode.INVALID)
     runtime = app.runtime
     ledger = runtime.ledger
-    refused = renamed_posts(ledger, result.posts)
+    refused = renamed_posts(ledger, result.posts, now)
     if refused:
         for d in refused:
             click.echo(d.format(), err=True)
