@@ -181,6 +181,24 @@ def post_ids_in(path: Path) -> set[str]:
         return set()
 
 
+def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
+    """The latest published (or being sent) rows, read without creating or changing anything
+    (validate's rename check)."""
+    if not path.exists():
+        return []
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        db.row_factory = sqlite3.Row
+        try:
+            return [Row.from_sql(r) for r in db.execute(
+                "SELECT * FROM publications WHERE status IN ('published', 'sending') "
+                "ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []
+
+
 def _enter_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
     # Switching a new database to WAL takes an exclusive lock and SQLite answers "database is
     # locked" at once, without its busy handler, when other processes open it at the same

@@ -71,7 +71,7 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     parsed = {c.post.file for c in result.posts}
     unparsed_ids = _meant_ids([f for f in errors if f not in parsed])
     ids_in_folder = {c.post.id for c in result.posts} | unparsed_ids
-    renames = RenameCheck(ledger, lambda row: row.post_id not in ids_in_folder, now)
+    renames = RenameCheck.on(ledger, lambda row: row.post_id not in ids_in_folder, now)
     for checked in result.posts:
         post = checked.post
         own = errors.get(post.file, [])
@@ -182,15 +182,21 @@ class RenameCheck:
     CLOSE, CLOSE_WITHIN = 0.90, timedelta(days=7)
     SAME, SAME_WITHIN = 0.98, timedelta(days=30)
 
-    def __init__(self, ledger: Ledger, gone: Callable[[Row], bool], now: datetime) -> None:
-        self._ledger, self._gone, self._now = ledger, gone, now
+    def __init__(self, published: Callable[[], list[Row]], gone: Callable[[Row], bool],
+                 now: datetime) -> None:
+        """``published``: the latest published (or being sent) rows; ``gone``: whether a
+        row's post id is no longer in the posts folder."""
+        self._published, self._gone, self._now = published, gone, now
         self._orphans: list[tuple[Row, str]] | None = None
+
+    @classmethod
+    def on(cls, ledger: Ledger, gone: Callable[[Row], bool], now: datetime) -> RenameCheck:
+        return cls(latest_published(ledger), gone, now)
 
     def orphans(self) -> list[tuple[Row, str]]:
         if self._orphans is None:
-            rows = self._ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING),
-                                     order="updated", limit=500)
-            self._orphans = [(r, _first_text(r.payload)) for r in rows if self._gone(r)]
+            self._orphans = [(r, _first_text(r.payload)) for r in self._published()
+                             if self._gone(r)]
         return self._orphans
 
     def taken(self, post_id: str) -> set[tuple[str, str]]:
@@ -236,21 +242,34 @@ class RenameCheck:
 
 
 def renamed_posts(ledger: Ledger, posts: list[CheckedPost], now: datetime) -> list[Diagnostic]:
-    """The rename check for posts named on the command line (`post FILE`): without the whole
-    folder in view, a published row counts as another post's when its file is gone."""
+    """The rename check for posts named on the command line (`post FILE`)."""
+    known = {c.post.id for c in posts
+             if any(not _withdrawn(r) for r in ledger.rows(post_id=c.post.id))}
+    return refused_as_renamed(latest_published(ledger), posts, known, now, whole_folder=False)
+
+
+def latest_published(ledger: Ledger) -> Callable[[], list[Row]]:
+    return lambda: ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING), order="updated",
+                               limit=500)
+
+
+def refused_as_renamed(published: Callable[[], list[Row]], posts: list[CheckedPost],
+                       known: set[str], now: datetime, *, whole_folder: bool
+                       ) -> list[Diagnostic]:
+    """POST-RENAMED for each post not ``known`` to the ledger that matches a published one.
+    With the ``whole_folder`` in view, a row is another post's when its id is not in it;
+    with only some files, when its file is gone or is one of them (an id changed inside)."""
     ids = {c.post.id for c in posts}
     files = {str(Path(c.post.file).resolve()) for c in posts}
-    # Another id's row is gone when its file is, or when it is one of these files (an id
-    # changed inside the file).
-    check = RenameCheck(ledger, lambda row: row.post_id not in ids and (
-        row.source_file in files or not Path(row.source_file).exists()), now)
-    found = []
-    for c in posts:
-        if not any(not _withdrawn(r) for r in ledger.rows(post_id=c.post.id)):
-            refusal = check.twin_of(c)
-            if refusal is not None:
-                found.append(refusal)
-    return found
+
+    def gone(row: Row) -> bool:
+        if row.post_id in ids:
+            return False
+        return whole_folder or row.source_file in files or not Path(row.source_file).exists()
+
+    check = RenameCheck(published, gone, now)
+    return [d for c in posts if c.post.id not in known
+            and (d := check.twin_of(c)) is not None]
 
 
 def _withdrawn(row: Row) -> bool:

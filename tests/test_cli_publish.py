@@ -296,6 +296,10 @@ def test_post_refuses_a_renamed_published_post(samples: Path) -> None:
     code, out = run("--sandbox", "post", str(renamed), "--now", "--yes")
     assert code == ExitCode.INVALID and "error[POST-RENAMED]" in out
     assert "add 'id: pregunta-lecturas'" in out
+    for args in ([], [str(renamed)]):  # validate says it first, folder or file
+        code, out = run("--sandbox", "validate", *args)
+        assert code == ExitCode.INVALID and out.count("error[POST-RENAMED]") == 1, out
+    assert run("validate", str(renamed))[0] == ExitCode.OK, "the real ledger never saw it"
 
 
 def test_a_post_back_after_its_time_can_be_published_by_a_person(

@@ -57,12 +57,16 @@ class AppContext:
     def now(self) -> datetime:
         return now(self.config.timezone)
 
+    @property
+    def ledger_path(self) -> Path:
+        state = self.config.state_dir / "sandbox" if self.sandbox else self.config.state_dir
+        return state / "ledger.sqlite3"
+
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""
         from bmnsocial.ledger import post_ids_in
 
-        state = self.config.state_dir / "sandbox" if self.sandbox else self.config.state_dir
-        return post_ids_in(state / "ledger.sqlite3")
+        return post_ids_in(self.ledger_path)
 
 
 pass_app = click.make_pass_decorator(AppContext)

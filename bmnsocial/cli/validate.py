@@ -12,6 +12,7 @@ from bmnsocial.cli.common import (
     progress_bar,
 )
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.diagnostics import sort_key
 from bmnsocial.i18n import _
 from bmnsocial.validation import validate_paths
 
@@ -30,7 +31,16 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool) -
     config = app.config
     with progress_bar(_("Validating")) as step:
         result = validate_paths(default_paths(app, paths), config, app.now(), step)
-    result.forgive_history(app.known_posts())
+    known = app.known_posts()
+    result.forgive_history(known)
+    if known:  # what sync would refuse as a renamed published post, said here first
+        from bmnsocial.ledger import published_rows_in
+        from bmnsocial.sync import refused_as_renamed
+
+        result.diagnostics.extend(refused_as_renamed(
+            lambda: published_rows_in(app.ledger_path), result.posts, known, app.now(),
+            whole_folder=not paths))
+        result.diagnostics.sort(key=sort_key)
     if fmt == "json" or as_json:
         echo_json([d.to_json() for d in result.diagnostics])
     else:
