@@ -34,6 +34,10 @@ SYNONYMS = {
 }
 
 
+# Keys that live inside another one: found beside it, they lost their indentation.
+_NESTED: dict[str, tuple[str, ...]] = {"schedule": ("at", "cron")}
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     options = list(choices)
     folded = word.casefold()
@@ -47,8 +51,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
         close += [c for c in options if c not in close and any(
             difflib.SequenceMatcher(None, folded, part).ratio() >= 0.8
             for part in re.split(r"[-_]", c.casefold()))]
-    close += [c for c in difflib.get_close_matches(word, options, n=3, cutoff=0.6)
-              if c not in close]
+    if not close:  # only the close spellings that are nearly as close as the best one
+        scored = sorted(((difflib.SequenceMatcher(None, folded, c.casefold()).ratio(), c)
+                         for c in options), reverse=True)
+        best = scored[0][0] if scored else 0.0
+        close = [c for score, c in scored[:3] if score >= max(0.6, best - 0.1)]
     if not close:
         return ""
     if len(close) == 1:
@@ -96,8 +103,14 @@ class Reader:
         allowed = tuple(allowed)
         for key in value:
             if key not in allowed:
-                hint = did_you_mean(key, allowed) or _("allowed keys: {keys}.").format(
-                    keys=", ".join(allowed))
+                parent = SYNONYMS.get(str(key).casefold())
+                if parent is not None and parent in value and key in _NESTED.get(parent, ()):
+                    # 'schedule:' is there and 'at:' below it lost its indentation
+                    hint = _("'{key}' belongs inside '{parent}:': indent it by two spaces "
+                             "under that line.").format(key=key, parent=parent)
+                else:
+                    hint = did_you_mean(key, allowed) or _("allowed keys: {keys}.").format(
+                        keys=", ".join(allowed))
                 self.error((*path, key), "SCHEMA-UNKNOWN-KEY",
                            _("unknown key '{key}' in {where}.").format(
                                key=key, where=self.label(path)), hint, key=True)

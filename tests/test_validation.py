@@ -488,3 +488,11 @@ def test_a_file_with_only_a_document_marker_is_empty(config: Config,
     write_post("a.yaml", "---\n# nada\n")
     (d,) = check(config).diagnostics
     assert d.code == "FILE-EMPTY"
+
+
+def test_a_schedule_key_that_lost_its_indentation_is_pointed_at(config: Config,
+                                                                write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola\nschedule:\nat: 2027-02-06 09:00\n")
+    hints = {d.code: d.hint for d in check(config).diagnostics}
+    assert hints["SCHEMA-UNKNOWN-KEY"] == ("'at' belongs inside 'schedule:': indent it by two "
+                                           "spaces under that line.")
