@@ -135,6 +135,14 @@ class Reader:
             self.error(path, "SCHEMA-EMPTY", _("{where} is empty.").format(where=self.label(path)),
                        _("Write something or remove the line."))
             return None
+        cut = self.doc.comment_after.get(path)
+        if cut is not None:
+            self.error(path, "YAML-COMMENT-CUT", _(
+                "{where} ends before '{rest}': in YAML a space and '#' start a comment, so the "
+                "rest of the line is not part of the text.").format(
+                    where=self.label(path), rest=cut[:40]),
+                _("Put the whole text in quotes, or write it on the next lines after "
+                  "'text: |'."))
         return value
 
     def text_list(self, value: Any, path: PathKey) -> list[str] | None:

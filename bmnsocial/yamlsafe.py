@@ -82,6 +82,9 @@ class Document:
     value_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     source_text: dict[PathKey, str] = field(default_factory=dict)
+    # Plain values followed on their line by ' #word': YAML read a comment there, and the
+    # person most likely wrote a hashtag (text: Visite la BMN #SaludCuba).
+    comment_after: dict[PathKey, str] = field(default_factory=dict)
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of a value, or of its key; the nearest parent if unknown."""
@@ -185,15 +188,20 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
                        _("Write a post (see docs/post-format.md) or delete the file."))
     doc = Document(name, None)
     try:
-        doc.data = _Converter(doc, "&" in text).convert(node, (), 0)
+        doc.data = _Converter(doc, "&" in text,
+                              text.splitlines() if "#" in text else None).convert(node, (), 0)
     except YamlProblem as p:
         return problem(p.code, p.message, p.hint, p.line, p.column)
     return doc
 
 
+_HASHTAG_COMMENT = re.compile(r"\s+(#\w[^\n]*)")
+
+
 class _Converter:
-    def __init__(self, doc: Document, may_alias: bool) -> None:
+    def __init__(self, doc: Document, may_alias: bool, lines: list[str] | None) -> None:
         self.doc = doc
+        self.lines = lines  # the source, when it has a '#' at all
         # Without an anchor ('&') there can be no alias; skipping the check keeps loading fast.
         self.seen: set[int] | None = set() if may_alias else None
         self.count = 0
@@ -217,6 +225,12 @@ class _Converter:
         self.doc.value_pos[path] = (line, col)
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
+            if self.lines is not None and not node.style:  # plain: neither quoted nor a block
+                end = node.end_mark
+                found = _HASHTAG_COMMENT.match(self.lines[end.line], end.column) \
+                    if end.line < len(self.lines) else None
+                if found:
+                    self.doc.comment_after[path] = found.group(1).strip()
             if tag == _STR:
                 return node.value
             if tag not in _SCALAR_TAGS:

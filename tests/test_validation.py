@@ -496,3 +496,15 @@ def test_a_schedule_key_that_lost_its_indentation_is_pointed_at(config: Config,
     hints = {d.code: d.hint for d in check(config).diagnostics}
     assert hints["SCHEMA-UNKNOWN-KEY"] == ("'at' belongs inside 'schedule:': indent it by two "
                                            "spaces under that line.")
+
+
+def test_a_hashtag_after_a_space_that_yaml_reads_as_a_comment_is_an_error(
+        config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Visite la BMN #SaludCuba hoy\n"
+                         "platforms: [facebook]  # solo Facebook\n"
+                         "link: https://www.bmns.sld.cu/  # el sitio\n")
+    write_post("b.yaml", 'category: 9\ntext: "Visite la BMN #SaludCuba hoy"\n'
+                         "platforms: [facebook]\n")
+    (d,) = check(config).errors
+    assert (d.file.endswith("a.yaml"), d.code, d.line) == (True, "YAML-COMMENT-CUT", 2)
+    assert "'#SaludCuba hoy'" in d.message
