@@ -45,14 +45,14 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def x_client(sandbox: Sandbox) -> Iterator[Any]:
-    client = tweepy_client(sandbox.routes, timeout=0.3)
+    client = tweepy_client(sandbox.routes, timeout=1.0)
     yield client
     client.session.close()
 
 
 @pytest.fixture
 def graph(sandbox: Sandbox) -> Iterator[Any]:
-    api = graph_api(sandbox.routes, timeout=0.3)
+    api = graph_api(sandbox.routes, timeout=1.0)
     yield api
     api.session.close()
 
@@ -233,11 +233,11 @@ def test_graph_lost_response_then_506(graph: Any, sandbox: Sandbox) -> None:
 
 
 def test_graph_slow_response_stores_before_answering(sandbox: Sandbox) -> None:
-    sandbox.graph.faults.add("slow_response", path=PAGE_FEED, delay=0.5)
+    sandbox.graph.faults.add("slow_response", path=PAGE_FEED, delay=2.0)
     token = SANDBOX_CREDENTIALS["facebook"]["page_access_token"]
     with pytest.raises(requests.ReadTimeout):
         requests.post(f"{sandbox.graph.base_url}/v23.0/{sandbox.graph.page_id}/feed",
-                      data={"message": "¿llegó?", "access_token": token}, timeout=0.2)
+                      data={"message": "¿llegó?", "access_token": token}, timeout=1.0)
     assert [p["message"] for p in sandbox.published()] == ["¿llegó?"]
 
 

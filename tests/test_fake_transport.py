@@ -82,7 +82,7 @@ def test_environment_proxies_are_ignored(fake: FakeX, monkeypatch: pytest.Monkey
 def test_default_timeout_applies_when_caller_passes_none(fake: FakeX) -> None:
     fake.faults.add("timeout", path="/2/users/me")
     session = requests.Session()
-    mount_routes(session, {"https://api.x.com": fake.base_url}, default_timeout=0.2)
+    mount_routes(session, {"https://api.x.com": fake.base_url}, default_timeout=1.0)
     with pytest.raises(requests.ReadTimeout):
         session.get("https://api.x.com/2/users/me")
     session.close()

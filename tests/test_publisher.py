@@ -74,7 +74,7 @@ class World:
 
 
 @contextmanager
-def world(tmp_path: Path, *, deadline_hours: float = 12, timeout: float = 0.5) -> Iterator[World]:
+def world(tmp_path: Path, *, deadline_hours: float = 12, timeout: float = 1.0) -> Iterator[World]:
     config = make_config(tmp_path, timeout=timeout)
     clock = FakeClock()
     secrets = make_secrets()
@@ -109,7 +109,7 @@ def test_each_fault_ends_published_exactly_once(tmp_path: Path, platform: str,
                                                kind: str) -> None:
     with world(tmp_path) as w:
         path = "/v*/*/feed" if platform == "facebook" else "/2/tweets"
-        delay = {"timeout": 0.8, "slow_response": 0.8, "latency": 0.05, "http429": 60}.get(
+        delay = {"timeout": 1.5, "slow_response": 1.5, "latency": 0.05, "http429": 60}.get(
             kind, 0.0)
         w.fake(platform).faults.add(kind, path=path, delay=delay)
         row = w.queue(f"Aviso de prueba ({kind})", platform=platform)
