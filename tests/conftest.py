@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,11 @@ def write_post(workspace: Path) -> WritePost:
         return path
 
     return write
+
+
+@pytest.fixture
+def no_leaked_threads() -> Iterator[None]:
+    """After the test, no fake platform server thread is left running."""
+    yield
+    leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
+    assert leaked == []

@@ -4,8 +4,6 @@ flag, the retry time, and never a second post at the fake (adapters do not retry
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,10 +44,7 @@ EXPECTED: dict[str, tuple[type[PublishError] | None, bool | None, int]] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    yield
-    assert [t.name for t in threading.enumerate() if "-fake-" in t.name] == []
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 def test_every_fault_kind_is_covered() -> None:

@@ -13,7 +13,6 @@ import base64
 import importlib.util
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -408,11 +407,7 @@ SCENARIOS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    yield
-    leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
-    assert leaked == []
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 @pytest.fixture

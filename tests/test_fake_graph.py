@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,25 +14,14 @@ import requests
 from bmnsocial.sandbox import SANDBOX_CREDENTIALS, FakeGraph, mount_routes
 from bmnsocial.sandbox.fake_graph import MAX_MESSAGE_LENGTH
 from bmnsocial.sandbox.testing import graph_api, sample_gif, sample_jpeg, sample_mp4, sample_png
+from tests.helpers import FakeClock
 
 GRAPH = "https://graph.facebook.com/v23.0"
 PAGE_ID = SANDBOX_CREDENTIALS["facebook"]["page_id"]
 TOKEN = SANDBOX_CREDENTIALS["facebook"]["page_access_token"]
 
 
-class FakeClock:
-    def __init__(self, now: float = 1_767_225_600.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    yield
-    leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
-    assert leaked == []
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 @pytest.fixture

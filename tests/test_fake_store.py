@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +11,7 @@ import requests
 from bmnsocial.sandbox import SANDBOX_CREDENTIALS, Sandbox, load_published
 from bmnsocial.sandbox.testing import graph_api, oauth1, sample_png, tweepy_client
 
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    yield
-    leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
-    assert leaked == []
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 def publish_everything(sb: Sandbox) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from bmnsocial.sandbox.testing import (
     sample_webp,
     tweepy_client,
 )
+from tests.helpers import FakeClock
 
 API = "https://api.x.com"
 USER_ID = SANDBOX_ACCOUNTS["x"]["user_id"]
@@ -33,19 +33,7 @@ UNAUTHORIZED = {
 }
 
 
-class FakeClock:
-    def __init__(self, now: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    yield
-    leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
-    assert leaked == []
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 @pytest.fixture
