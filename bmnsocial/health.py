@@ -23,8 +23,7 @@ RECENT_SKIPS = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    problems: list[str]  # sentences for a person, in their language
-    codes: list[str]  # the same problems for scripts: stable, one per sentence
+    found: list[tuple[str, str]]  # (stable code for scripts, sentence in the person's language)
     daemon_alive: bool
     heartbeat: dict[str, Any] | None
     heartbeat_age: float | None
@@ -35,8 +34,16 @@ class Health:
     last_published: dict[str, datetime | None]
 
     @property
+    def problems(self) -> list[str]:
+        return [sentence for _code, sentence in self.found]
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for code, _sentence in self.found]
+
+    @property
     def healthy(self) -> bool:
-        return not self.problems
+        return not self.found
 
     def to_json(self, tz: ZoneInfo) -> dict[str, Any]:
         beat = self.heartbeat or {}
@@ -94,6 +101,5 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
             "{count} publication(s) need a person (failed or unconfirmed)",
             "{count} publication(s) need a person (failed or unconfirmed)", len(attention)
         ).format(count=len(attention))))
-    return Health([text for _code, text in found], [code for code, _text in found], alive,
-                  beat, age, ledger.rows(statuses=(Status.QUEUED,), limit=5), attention,
-                  skipped, refused, last)
+    return Health(found, alive, beat, age, ledger.rows(statuses=(Status.QUEUED,), limit=5),
+                  attention, skipped, refused, last)
