@@ -6,9 +6,9 @@ import statistics
 from datetime import datetime
 from pathlib import Path
 
-from bmnsocial.ledger import ONCE, Ledger, Row
-from bmnsocial.payload import content_hash, dumps
-from bmnsocial.render import Part, Rendered
+from bmnsocial.platforms.rendered import Part, Rendered
+from bmnsocial.publish.ledger import ONCE, Ledger, Row
+from bmnsocial.render.payload import content_hash, dumps
 
 REPO = Path(__file__).resolve().parents[1]
 LIMITS = {"twitter": 280, "facebook": 63_206}

@@ -49,10 +49,10 @@ import requests
 from _common import REPO, enqueue_text, median, percentile, text_of, verdict
 
 from bmnsocial.config import load_config
-from bmnsocial.ledger import Ledger, Status
-from bmnsocial.payload import content_hash, dumps
-from bmnsocial.queueing import plan
-from bmnsocial.validation import validate_paths
+from bmnsocial.publish.ledger import Ledger, Status
+from bmnsocial.render.payload import content_hash, dumps
+from bmnsocial.render.validation import validate_paths
+from bmnsocial.schedule.queueing import plan
 
 READY_TARGET_S = 2.0
 RSS_TARGET_MB = 100.0

@@ -43,13 +43,15 @@ import tweepy
 from _common import enqueue_text, median, text_of, verdict
 
 from bmnsocial.config import Config, FacebookAccount, PublishSettings, TwitterAccount
-from bmnsocial.http import build_session
-from bmnsocial.ledger import Ledger, Status
-from bmnsocial.platforms import build_adapter
 from bmnsocial.platforms.base import Adapter
-from bmnsocial.publisher import Publisher
-from bmnsocial.sandbox import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS, Sandbox, mount_routes
+from bmnsocial.platforms.http import build_session
+from bmnsocial.platforms.registry import build_adapter
+from bmnsocial.platforms.routing import mount_routes
+from bmnsocial.publish.ledger import Ledger, Status
+from bmnsocial.publish.publisher import Publisher
+from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.fake_x import DEFAULT_RATE_LIMITS
+from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.secrets import install_log_redaction
 
 TARGET = 1.2

@@ -1,4 +1,4 @@
-"""Benchmark bmnsocial.twitter_text.parse_tweet against twitter-text-parser 3.0.0.
+"""Benchmark bmnsocial.posts.twitter_text.parse_tweet against twitter-text-parser 3.0.0.
 
 Not a test: run it by hand, ``python benchmarks/bench_tweet_count.py``. It makes a throwaway
 venv in a temporary directory, installs twitter-text-parser 3.0.0 (with setuptools<82: it
@@ -34,7 +34,7 @@ t0 = time.perf_counter()
 import twitter_text as ref  # twitter-text-parser
 t_ref_import = time.perf_counter() - t0
 t0 = time.perf_counter()
-from bmnsocial import twitter_text as ours
+from bmnsocial.posts import twitter_text as ours
 t_ours_import = time.perf_counter() - t0
 t0 = time.perf_counter()
 ours.parse_tweet("warm-up 😀 https://example.com")
@@ -82,10 +82,10 @@ print(f"texts: {n}, {chars / n:.0f} characters on average, max {max(map(len, tex
 print(f"agreement: {n - disagree}/{n} texts agree on all 7 fields")
 print(f"best of {repeats} runs over all texts:")
 print(f"  twitter-text-parser 3.0.0: {t_ref:.3f} s ({t_ref / n * 1e6:.1f} us/text)")
-print(f"  bmnsocial.twitter_text:    {t_ours:.3f} s ({t_ours / n * 1e6:.1f} us/text)")
+print(f"  bmnsocial.posts.twitter_text:    {t_ours:.3f} s ({t_ours / n * 1e6:.1f} us/text)")
 print(f"ratio: ours is {t_ref / t_ours:.1f}x faster")
 print(f"import: twitter_text {t_ref_import * 1e3:.1f} ms,"
-      f" bmnsocial.twitter_text {t_ours_import * 1e3:.1f} ms;"
+      f" bmnsocial.posts.twitter_text {t_ours_import * 1e3:.1f} ms;"
       f" our first call (builds its tables) {t_ours_first * 1e3:.1f} ms")
 sys.exit(1 if disagree else 0)
 """

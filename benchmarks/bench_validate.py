@@ -19,8 +19,8 @@ from typing import TypeVar
 import yaml
 
 from bmnsocial.config import load_config
+from bmnsocial.render.validation import validate_paths
 from bmnsocial.timeutil import now
-from bmnsocial.validation import validate_paths
 
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")

@@ -1,3 +1,3 @@
-from bmnsocial.cli import main
+from bmnsocial.cli.main import main
 
 main()

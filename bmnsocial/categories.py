@@ -2,7 +2,7 @@
 
 Source: ``shared/seed/bmn-redes-sociales.txt`` ("Ordenados de mayor a menor"): rank 1 is the most
 important use. Slugs are stable ASCII identifiers that post files may use instead of the rank.
-The ``rules`` of each category are checked by :mod:`bmnsocial.validation` and documented in
+The ``rules`` of each category are checked by :mod:`bmnsocial.render.validation` and documented in
 docs/post-format.md.
 """
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bmnsocial import categories
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.errors import ConfigError
+from bmnsocial.hashtags import check_hashtags
 from bmnsocial.i18n import N_, _
 from bmnsocial.schema import Reader, did_you_mean, out_of_bounds, type_name
 from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
@@ -469,8 +470,6 @@ def _defaults(r: Reader, value: Any) -> tuple[tuple[str, ...], tuple[str, ...], 
         checked = r.choice(name, ("defaults", "platforms", i), PLATFORMS)
         if checked:
             platforms.append(checked)
-    from bmnsocial.post import check_hashtags
-
     hashtags = check_hashtags(r, r.text_list(data.get("hashtags"), ("defaults", "hashtags")) or [],
                               ("defaults", "hashtags"))
     require_alt = r.boolean(data.get("require_alt_text", True), ("defaults", "require_alt_text"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bmnsocial.cli import cli
 from bmnsocial.cli.docs import render
+from bmnsocial.cli.root import cli
 
 if __name__ == "__main__":
     target = Path(__file__).resolve().parents[1] / "docs" / "cli.md"

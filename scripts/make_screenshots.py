@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bmnsocial.html_preview import find_chromium, run_chromium
+from bmnsocial.reports.html_preview import find_chromium, run_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "img"

@@ -12,8 +12,6 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from bmnsocial.http import build_session, request_was_sent, transient_from
-from bmnsocial.platforms import build_adapter
 from bmnsocial.platforms.base import (
     AuthError,
     Progress,
@@ -23,8 +21,10 @@ from bmnsocial.platforms.base import (
     Transient,
 )
 from bmnsocial.platforms.facebook import error_from_graph, retry_at_from_usage
+from bmnsocial.platforms.http import build_session, request_was_sent, transient_from
+from bmnsocial.platforms.registry import build_adapter
 from bmnsocial.platforms.x_media import error_from_response
-from bmnsocial.sandbox import FAULT_KINDS
+from bmnsocial.sandbox.faults import FAULT_KINDS
 from tests.test_adapters import PLATFORMS, running
 
 CLIENT_TIMEOUT = 1.0  # generous: a slow CI machine must not turn a normal answer into a timeout

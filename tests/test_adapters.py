@@ -19,9 +19,6 @@ import pytest
 import requests
 
 from bmnsocial.config import Config, FacebookAccount, PublishSettings, TwitterAccount
-from bmnsocial.http import build_session
-from bmnsocial.media import MediaInfo
-from bmnsocial.platforms import build_adapter
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -30,9 +27,14 @@ from bmnsocial.platforms.base import (
     Rejected,
     Transient,
 )
+from bmnsocial.platforms.http import build_session
+from bmnsocial.platforms.registry import build_adapter
+from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
+from bmnsocial.platforms.routing import SandboxRoutingError
 from bmnsocial.platforms.twitter import TwitterAdapter
-from bmnsocial.render import Part, Rendered, RenderedMedia
-from bmnsocial.sandbox import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS, Sandbox, SandboxRoutingError
+from bmnsocial.posts.media import MediaInfo
+from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.sandbox.server import FakeServer, RecordedRequest
 from bmnsocial.sandbox.testing import sample_gif, sample_jpeg, sample_mp4, sample_png
 

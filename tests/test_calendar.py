@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bmnsocial import calendar_view as cv
 from bmnsocial.categories import BY_RANK, CATEGORIES
-from bmnsocial.cli import COMMANDS, cli
-from bmnsocial.cli.calendar import calendar
-from bmnsocial.cli.common import AppContext
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.root import COMMANDS, cli
 from bmnsocial.config import Config
-from bmnsocial.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.reports import calendar as cv
 from tests.helpers import HAVANA, NOW, REPO, WritePost
 
 ESC = "\x1b["
@@ -92,12 +90,8 @@ def post(write_post: WritePost, post_id: str, rank: int) -> Path:
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run the command object directly, as the root group would (no registry entry needed)."""
-    app = AppContext()
-    try:
-        result = CliRunner().invoke(calendar, list(args), obj=app, env=env)
-    finally:
-        app.close()
+    """Run the command through the root group, which turns domain errors into exit codes."""
+    result = CliRunner().invoke(cli, ["calendar", *args], env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         result.output
     return result.exit_code, result.output
@@ -471,7 +465,8 @@ def test_through_the_root_group(plan: Plan, monkeypatch: pytest.MonkeyPatch) -> 
 
 PROBE = """
 import sys
-from bmnsocial.cli import COMMANDS, main
+from bmnsocial.cli.main import main
+from bmnsocial.cli.root import COMMANDS
 COMMANDS["calendar"] = {line!r}
 for args in (["--help"], ["calendar", "--help"], ["calendar"]):
     try:

@@ -6,7 +6,7 @@ import re
 from click.testing import CliRunner
 
 from bmnsocial.categories import BY_SLUG, CATEGORIES, lookup
-from bmnsocial.cli import cli
+from bmnsocial.cli.root import cli
 from tests.helpers import REPO
 
 # The numbered list of ../shared/seed/bmn-redes-sociales.txt, copied verbatim.

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bmnsocial.cli import COMMANDS, cli
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.root import COMMANDS, cli
 from tests.helpers import NOW, REPO, WritePost
 
 

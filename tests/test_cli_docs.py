@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 
-from bmnsocial.cli import cli
 from bmnsocial.cli.docs import render, walk
+from bmnsocial.cli.root import cli
 from tests.helpers import REPO
 
 
@@ -25,7 +25,7 @@ def test_every_command_has_help_and_is_documented() -> None:
 def test_docs_cli_md_is_generated_from_the_current_help() -> None:
     # In a fresh process: click caches each command's help option after first use, so the
     # commands other tests ran on their own would render differently here.
-    code = ("import sys; from bmnsocial.cli import cli; from bmnsocial.cli.docs import render;"
+    code = ("import sys; from bmnsocial.cli.root import cli; from bmnsocial.cli.docs import render;"
             " sys.stdout.write(render(cli))")
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "BMNSOCIAL_LANG": "en"}, check=True).stdout

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bmnsocial.cli import cli
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.root import cli
 from tests.helpers import REPO
 
 
@@ -247,7 +247,7 @@ def test_history_says_why_a_publication_was_cancelled(samples: Path) -> None:
 
 
 def test_retry_sends_the_file_as_it_is_now_or_says_why_not(samples: Path) -> None:
-    from bmnsocial.ledger import Ledger
+    from bmnsocial.publish.ledger import Ledger
 
     path = samples / "pregunta-lecturas.yaml"
     assert run("--sandbox", "post", str(path), "--yes")[0] == ExitCode.OK
@@ -271,7 +271,7 @@ def test_retry_sends_the_file_as_it_is_now_or_says_why_not(samples: Path) -> Non
 
 
 def test_retry_leaves_out_a_platform_the_file_no_longer_lists(samples: Path) -> None:
-    from bmnsocial.ledger import Ledger
+    from bmnsocial.publish.ledger import Ledger
 
     path = samples / "pregunta-lecturas.yaml"
     assert run("--sandbox", "post", str(path), "--yes")[0] == ExitCode.OK

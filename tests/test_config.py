@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bmnsocial.cli import cli
+from bmnsocial.cli.root import cli
 from bmnsocial.config import find_config_path, load_config, missing_credentials
 from bmnsocial.errors import BmnError, ConfigError
 from tests.helpers import REPO

@@ -21,10 +21,12 @@ import jsonschema
 import pytest
 import requests
 
-from bmnsocial.sandbox import SANDBOX_CREDENTIALS, FakeGraph, RecordedRequest
+from bmnsocial.platforms.routing import mount_routes
 from bmnsocial.sandbox import specdata as fake_specdata
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_graph import FakeGraph
+from bmnsocial.sandbox.server import RecordedRequest
 from bmnsocial.sandbox.testing import graph_api, sample_jpeg, sample_png
-from bmnsocial.sandbox.transport import mount_routes
 
 CONTRACT = Path(__file__).parent / "contract"
 SPEC: dict[str, Any] = json.loads((CONTRACT / "graph-api.subset.json").read_text())

@@ -24,8 +24,11 @@ import tweepy
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from bmnsocial.sandbox import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS, FakeX, RecordedRequest
+from bmnsocial.platforms.routing import mount_routes
 from bmnsocial.sandbox import specdata as fake_specdata
+from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_x import FakeX
+from bmnsocial.sandbox.server import RecordedRequest
 from bmnsocial.sandbox.testing import (
     oauth1,
     sample_gif,
@@ -33,7 +36,6 @@ from bmnsocial.sandbox.testing import (
     sample_png,
     tweepy_client,
 )
-from bmnsocial.sandbox.transport import mount_routes
 
 CONTRACT = Path(__file__).parent / "contract"
 SPEC: dict[str, Any] = json.loads((CONTRACT / "x-api-v2.subset.json").read_text())

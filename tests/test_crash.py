@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bmnsocial.sandbox import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 from tests.helpers import REPO
 
 SECRETS = [v for creds in SANDBOX_CREDENTIALS.values() for k, v in creds.items()

@@ -16,8 +16,8 @@ import requests
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
-from bmnsocial.daemon import Daemon
-from bmnsocial.runtime import Runtime
+from bmnsocial.sandbox.connections import sandbox_runtime
+from bmnsocial.schedule.daemon import Daemon
 from tests.helpers import NOW, WritePost
 from tests.sitehelp import Site, wait_for
 from tests.test_publisher import FakeClock
@@ -169,7 +169,7 @@ def test_a_long_running_daemon_keeps_queueing_a_recurring_post_as_time_moves_on(
                                "schedule: {cron: '0 9 * * mon'}\n")
     clock = FakeClock()
     clock.current = NOW
-    runtime = Runtime(config, sandbox=True)
+    runtime = sandbox_runtime(config)
     runtime.publisher(clock=clock)
     daemon = Daemon(runtime)
     try:

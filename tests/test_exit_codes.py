@@ -15,8 +15,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from bmnsocial.cli import COMMANDS, cli
 from bmnsocial.cli.exitcodes import DESCRIPTIONS, ExitCode
+from bmnsocial.cli.root import COMMANDS, cli
 from bmnsocial.secrets import MASK, register
 from tests.helpers import REPO
 from tests.sitehelp import Site, wait_for

@@ -16,14 +16,10 @@ import pytest
 import requests
 import tweepy
 
-from bmnsocial.sandbox import (
-    FAULT_KINDS,
-    SANDBOX_CREDENTIALS,
-    FaultPlan,
-    Sandbox,
-    load_published,
-    load_routes,
-)
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.faults import FAULT_KINDS, FaultPlan
+from bmnsocial.sandbox.platforms import Sandbox, load_routes
+from bmnsocial.sandbox.store import load_published
 from bmnsocial.sandbox.testing import graph_api, tweepy_client
 
 PAGE_FEED = "/v*/*/feed"
@@ -272,7 +268,7 @@ def test_admin_api_over_http(x_client: Any, sandbox: Sandbox) -> None:
 
 _SERVER_SCRIPT = """
 import sys, time
-from bmnsocial.sandbox import Sandbox
+from bmnsocial.sandbox.platforms import Sandbox
 sandbox = Sandbox(sys.argv[1]).start()
 print("ready", flush=True)
 while True:

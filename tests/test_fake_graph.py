@@ -11,8 +11,9 @@ import facebook
 import pytest
 import requests
 
-from bmnsocial.sandbox import SANDBOX_CREDENTIALS, FakeGraph, mount_routes
-from bmnsocial.sandbox.fake_graph import MAX_MESSAGE_LENGTH
+from bmnsocial.platforms.routing import mount_routes
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_graph import MAX_MESSAGE_LENGTH, FakeGraph
 from bmnsocial.sandbox.testing import graph_api, sample_gif, sample_jpeg, sample_mp4, sample_png
 from tests.helpers import FakeClock
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bmnsocial.sandbox import SANDBOX_CREDENTIALS, Sandbox, load_published
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.platforms import Sandbox
+from bmnsocial.sandbox.store import load_published
 from bmnsocial.sandbox.testing import graph_api, oauth1, sample_png, tweepy_client
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")

@@ -7,8 +7,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from bmnsocial.sandbox import FakeX, LocalRouteAdapter, SandboxRoutingError, mount_routes
-from bmnsocial.sandbox.transport import origin_of
+from bmnsocial.platforms.routing import (
+    LocalRouteAdapter,
+    SandboxRoutingError,
+    mount_routes,
+    origin_of,
+)
+from bmnsocial.sandbox.fake_x import FakeX
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 

@@ -10,8 +10,9 @@ import pytest
 import requests
 import tweepy
 
-from bmnsocial.sandbox import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS, FakeX, mount_routes
-from bmnsocial.sandbox.fake_x import DUPLICATE_DETAIL, REPLY_DETAIL
+from bmnsocial.platforms.routing import mount_routes
+from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_x import DUPLICATE_DETAIL, REPLY_DETAIL, FakeX
 from bmnsocial.sandbox.testing import (
     oauth1,
     sample_gif,

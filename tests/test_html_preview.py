@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bmnsocial.cli import cli
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.root import cli
 from bmnsocial.config import Config, load_config
 from bmnsocial.diagnostics import Diagnostic
-from bmnsocial.html_preview import find_chromium, render_page, run_chromium, x_display_url
-from bmnsocial.preview import Preview, build
-from bmnsocial.validation import validate_paths
+from bmnsocial.render.validation import validate_paths
+from bmnsocial.reports.html_preview import find_chromium, render_page, run_chromium, x_display_url
+from bmnsocial.reports.preview import Preview, build
 from tests.helpers import NOW, REPO, WritePost
 
 MEDIA = REPO / "posts" / "media"
@@ -298,9 +298,9 @@ class TestCommand:
         assert code == ExitCode.USAGE and "cannot write missing/out.html" in err
 
     def test_help_does_not_load_the_html_module(self, tmp_path: Path) -> None:
-        code = ("import sys\nfrom bmnsocial.cli import main\ntry:\n    main(['preview', '--help'])"
-                "\nexcept SystemExit:\n    pass\nprint('LOADED' if 'bmnsocial.html_preview' in "
-                "sys.modules else 'LAZY')")
+        code = ("import sys\nfrom bmnsocial.cli.main import main\ntry:\n"
+                "    main(['preview', '--help'])\nexcept SystemExit:\n    pass\nprint('LOADED' if "
+                "'bmnsocial.reports.html_preview' in sys.modules else 'LAZY')")
         proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                               text=True, check=False,
                               env={"BMNSOCIAL_HOME": str(tmp_path), "PATH": ""})

@@ -110,7 +110,8 @@ def test_listed_click_messages_are_clicks_own() -> None:
     clicks = {m[2] if isinstance(m[2], str) else m[2][0] for m in extract_from_dir(
         Path(click.__file__).parent, keywords={"_": None, "ngettext": (1, 2)})}
     ours = set()
-    for node in ast.walk(ast.parse((PACKAGE / "i18n_click.py").read_text(encoding="utf-8"))):
+    source = (PACKAGE / "cli" / "i18n_click.py").read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):

@@ -12,7 +12,7 @@ from tests.helpers import NOW, REPO
 HEAVY = ("tweepy", "facebook", "apscheduler", "sqlalchemy", "requests")
 PROBE = """
 import sys
-from bmnsocial.cli import main
+from bmnsocial.cli.main import main
 try:
     main({args!r})
 except SystemExit:

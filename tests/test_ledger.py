@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bmnsocial.errors import LedgerUnavailable
-from bmnsocial.ledger import ONCE, Ledger, Status
+from bmnsocial.publish.ledger import ONCE, Ledger, Status
 from tests.helpers import NOW
 
 

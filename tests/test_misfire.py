@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bmnsocial.config import DaemonSettings
-from bmnsocial.daemon import dispatch
-from bmnsocial.ledger import ONCE, Row, Status
-from bmnsocial.runtime import Runtime
+from bmnsocial.publish.ledger import ONCE, Row, Status
+from bmnsocial.sandbox.connections import sandbox_runtime
+from bmnsocial.schedule.daemon import dispatch
 from tests.test_publisher import World, world
 
 
@@ -24,7 +24,7 @@ def outage(w: World, policy: str, hours: float = 5, posts: int = 6,
         row = w.queue(f"Aviso {i}", platform="twitter", post_id=f"p{i}", occurrence=ONCE)
         w.ledger.move(row.id, start + timedelta(minutes=30 * i), "test", start)
     w.clock.current = start + timedelta(hours=hours)
-    runtime = Runtime(w.config, sandbox=True)
+    runtime = sandbox_runtime(w.config)
     runtime._publisher = w.publisher
     runtime._ledger = w.ledger
     for _ in range(3):  # three passes of run-due, an hour apart
@@ -96,7 +96,7 @@ def test_a_post_can_override_the_policy(tmp_path: Path) -> None:
                         payload=row.payload, content_hash=row.content_hash,
                         source_file=row.source_file, now=start, misfire="skip")
         w.clock.current = start + timedelta(hours=1)
-        runtime = Runtime(w.config, sandbox=True)
+        runtime = sandbox_runtime(w.config)
         runtime._publisher, runtime._ledger = w.publisher, w.ledger
         (ready,) = w.ledger.ready(w.clock.now())
         done = dispatch(ready, runtime, w.ledger)
@@ -104,8 +104,8 @@ def test_a_post_can_override_the_policy(tmp_path: Path) -> None:
 
 
 def test_post_file_misfire_reaches_the_ledger(config, write_post) -> None:  # type: ignore[no-untyped-def]
-    from bmnsocial.ledger import Ledger
-    from bmnsocial.sync import sync
+    from bmnsocial.publish.ledger import Ledger
+    from bmnsocial.schedule.sync import sync
     from tests.helpers import NOW
 
     write_post("a.yaml", "category: 9\ntext: hola\n"
@@ -126,7 +126,7 @@ def test_missed_occurrences_of_a_recurring_post_coalesce(tmp_path: Path) -> None
                           occurrence=f"w{week}")
             w.ledger.move(row.id, start + timedelta(days=7 * week), "test", start)
         w.clock.current = start + timedelta(days=14, hours=1)
-        runtime = Runtime(w.config, sandbox=True)
+        runtime = sandbox_runtime(w.config)
         runtime._publisher, runtime._ledger = w.publisher, w.ledger
         for row in w.ledger.ready(w.clock.now()):
             dispatch(row, runtime, w.ledger)

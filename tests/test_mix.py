@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from bmnsocial import mix
 from bmnsocial.categories import BY_RANK, CATEGORIES
-from bmnsocial.cli.common import AppContext
-from bmnsocial.cli.report import report
+from bmnsocial.cli.root import cli
 from bmnsocial.config import Config, load_config
 from bmnsocial.errors import ConfigError, UsageError
-from bmnsocial.ledger import Ledger, Row
-from bmnsocial.sync import sync
+from bmnsocial.publish.ledger import Ledger, Row
+from bmnsocial.reports import mix
+from bmnsocial.schedule.sync import sync
 from tests.helpers import HAVANA, NOW, REPO, WritePost
 
 ANSI = re.compile(r"\x1b\[")
@@ -33,11 +32,8 @@ def ledger_for(config: Config) -> Ledger:
 
 
 def run(workspace: Path, *args: str) -> Result:
-    app = AppContext(config_path=str(workspace / "config.yaml"))
-    try:
-        return CliRunner().invoke(report, ["mix", *args], obj=app)
-    finally:
-        app.close()
+    return CliRunner().invoke(cli, ["--config", str(workspace / "config.yaml"), "report", "mix",
+                                    *args])
 
 
 def run_json(workspace: Path, *args: str) -> dict[str, Any]:
@@ -436,7 +432,7 @@ import sys
 {call}
 print("PIL:" + ",".join(sorted(m for m in sys.modules if m.split(".")[0] == "PIL")))
 """
-MAIN = "from bmnsocial.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
+MAIN = "from bmnsocial.cli.main import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
 REPORT = ("from bmnsocial.cli.common import AppContext\nfrom bmnsocial.cli.report import report\n"
           "report.main(['mix'], obj=AppContext(), standalone_mode=False)")
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bmnsocial.config import Config
-from bmnsocial.planning import next_free_slot, occurrences
-from bmnsocial.post import Post
-from bmnsocial.validation import validate_paths
+from bmnsocial.posts.model import Post
+from bmnsocial.render.validation import validate_paths
+from bmnsocial.schedule.planning import next_free_slot, occurrences
 from tests.helpers import HAVANA, NOW, WritePost
 
 

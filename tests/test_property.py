@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bmnsocial.config import Config, load_config
-from bmnsocial.post import TOP_KEYS, parse_post
-from bmnsocial.render import MediaCache
-from bmnsocial.validation import check_post, cross_checks, validate_paths
+from bmnsocial.posts.model import TOP_KEYS, parse_post
+from bmnsocial.render.renderer import MediaCache
+from bmnsocial.render.validation import check_post, cross_checks, validate_paths
 from bmnsocial.yamlsafe import Document, load_bytes
 from tests.helpers import NOW, REPO
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from bmnsocial.config import Config
-from bmnsocial.http import build_session
-from bmnsocial.ledger import ONCE, Ledger, Row, Status
-from bmnsocial.payload import content_hash, dumps
-from bmnsocial.platforms import build_adapter
 from bmnsocial.platforms.base import Adapter
-from bmnsocial.publisher import Publisher, RetryPolicy
-from bmnsocial.render import Part, Rendered
-from bmnsocial.sandbox import Sandbox
+from bmnsocial.platforms.http import build_session
+from bmnsocial.platforms.registry import build_adapter
+from bmnsocial.platforms.rendered import Part, Rendered
+from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.publish.publisher import Publisher, RetryPolicy
+from bmnsocial.render.payload import content_hash, dumps
+from bmnsocial.sandbox.platforms import Sandbox
 from tests.test_adapters import PLATFORMS, make_config, make_secrets
 
 
@@ -201,7 +201,7 @@ def test_row_left_sending_by_a_dead_process_is_reconciled(tmp_path: Path,
             assert w.ledger.claim(row.id, "otra-maquina-4242-deadbeef", w.clock.now())
         adapter = w.publisher.adapter(platform)
         from bmnsocial.platforms.base import Progress
-        from bmnsocial.publisher import from_payload_json
+        from bmnsocial.publish.publisher import from_payload_json
 
         adapter.publish(from_payload_json(sent.payload), Progress())
         rows = {r.post_id: r for r in w.drain()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bmnsocial.config import load_config
-from bmnsocial.validation import validate_paths
+from bmnsocial.render.validation import validate_paths
 from tests.helpers import NOW, REPO
 
 

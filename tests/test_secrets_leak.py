@@ -20,9 +20,10 @@ import pytest
 import requests
 
 from bmnsocial import secrets
-from bmnsocial.http import build_session, transient_from
 from bmnsocial.platforms.base import Progress, PublishError
-from bmnsocial.sandbox import SANDBOX_ACCOUNTS, Sandbox
+from bmnsocial.platforms.http import build_session, transient_from
+from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS
+from bmnsocial.sandbox.platforms import Sandbox
 from tests.test_adapters import PLATFORMS, Harness, running
 
 CREDENTIALS = {
@@ -197,7 +198,7 @@ def test_tracebacks_in_log_lines_are_masked(debug_log: tuple[io.StringIO, Path])
     try:
         raise ValueError(f"bad header {token}")
     except ValueError:
-        logging.getLogger("bmnsocial.publisher").exception("unexpected error publishing p")
+        logging.getLogger("bmnsocial.publish.publisher").exception("unexpected error publishing p")
     logging.getLogger("bmnsocial").warning("where %s", token, stack_info=True)
     for text in (stream.getvalue(), log_file.read_text(encoding="utf-8")):
         assert "Traceback (most recent call last)" in text and "ValueError: bad header" in text

@@ -10,10 +10,10 @@ import pytest
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
-from bmnsocial.ledger import Ledger, Status
-from bmnsocial.queueing import enqueue, plan
-from bmnsocial.sync import PostsFolderUnavailable, last_refused, sync
-from bmnsocial.validation import validate_paths
+from bmnsocial.publish.ledger import Ledger, Status
+from bmnsocial.render.validation import validate_paths
+from bmnsocial.schedule.queueing import enqueue, plan
+from bmnsocial.schedule.sync import PostsFolderUnavailable, last_refused, sync
 from tests.helpers import NOW, WritePost
 
 

@@ -1,4 +1,4 @@
-"""Tests for bmnsocial.twitter_text against twitter-text's conformance data.
+"""Tests for bmnsocial.posts.twitter_text against twitter-text's conformance data.
 
 Conformance files are vendored in tests/conformance/twitter-text/ (Apache-2.0, see LICENSE
 there). Every case of the sections used runs; none is skipped: validate.yml's
@@ -28,8 +28,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bmnsocial import twitter_text as tt
-from bmnsocial.twitter_text import (
+from bmnsocial.posts import twitter_text as tt
+from bmnsocial.posts.twitter_text import (
     MAX_WEIGHTED_LENGTH,
     URL_WEIGHT,
     TweetLength,
@@ -256,7 +256,7 @@ def test_url_entities_index_the_str() -> None:
 
 
 def test_tld_file_read_as_yaml_would() -> None:
-    path = Path(tt.__file__).parent / "data" / "twitter-text-tld_lib.yml"
+    path = Path(tt.__file__).parents[1] / "data" / "twitter-text-tld_lib.yml"
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     assert tt._load_tlds() == data["generic"] + data["country"]
     assert len(data["generic"]) == 1259
@@ -291,7 +291,7 @@ def test_tld_case_as_twitter_text(text: str, urls: list[str]) -> None:
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, bmnsocial.twitter_text as t;"
+        "import sys, bmnsocial.posts.twitter_text as t;"
         "print(sorted(m for m in ('emoji', 'yaml') if m in sys.modules),"
         " t._url_regexes.cache_info().currsize, t._emoji_table.cache_info().currsize)"
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bmnsocial.config import Config
-from bmnsocial.validation import ValidationResult, validate_paths
+from bmnsocial.render.validation import ValidationResult, validate_paths
 from tests.helpers import NOW, WritePost
 
 IMG = "jornada-cientifica-cartel.jpg"

@@ -4,7 +4,7 @@ from typing import Any
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.i18n import _
 
@@ -19,7 +19,6 @@ def accounts() -> None:
     "ones.\n\nExit 0 when every configured account answers, 1 otherwise."))
 @json_option
 @pass_app
-@handle_errors
 def check(app: AppContext, as_json: bool) -> None:
     from bmnsocial.config import missing_credentials
     from bmnsocial.platforms.base import AuthError, PublishError

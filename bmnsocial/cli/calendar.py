@@ -9,7 +9,6 @@ import click
 from bmnsocial.cli.common import (
     AppContext,
     echo_json,
-    handle_errors,
     json_option,
     parse_day,
     pass_app,
@@ -45,13 +44,12 @@ from bmnsocial.i18n import _, ngettext
                      "occurrence, or the --week/--month asked for)."))
 @json_option
 @pass_app
-@handle_errors
 def calendar(app: AppContext, week: bool, month: bool, start: str | None, include_all: bool,
              color: bool | None, ics_file: Path | None, as_json: bool) -> None:
     if week and month:
         raise UsageError(_("give --week or --month, not both."))
     period = "month" if month else "week" if week else None
-    from bmnsocial import calendar_view as cv
+    from bmnsocial.reports import calendar as cv
 
     config = app.config
     tz = config.timezone
@@ -63,7 +61,7 @@ def calendar(app: AppContext, week: bool, month: bool, start: str | None, includ
     entries = cv.build_entries(rows, categories, tz)
 
     if ics_file is not None:
-        from bmnsocial.ics import write_ics
+        from bmnsocial.reports.ics import write_ics
 
         if period == "week":
             entries = cv.in_range(entries, *cv.week_range(day))

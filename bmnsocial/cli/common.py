@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -17,12 +16,12 @@ import click
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config, find_config_path, load_config
-from bmnsocial.errors import BmnError, ConfigError, LedgerUnavailable, UsageError
+from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.timeutil import now
 
 if TYPE_CHECKING:
-    from bmnsocial.runtime import Runtime
+    from bmnsocial.publish.runtime import Connections, Runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,12 +40,22 @@ class AppContext:
             self._config = load_config(find_config_path(self.config_path))
         return self._config
 
+    def connections(self) -> Connections:
+        """The edge is where ``--sandbox`` is wired in: the library never imports it."""
+        from bmnsocial.publish.runtime import PlatformConnections
+
+        if not self.sandbox:
+            return PlatformConnections()
+        from bmnsocial.sandbox.connections import SandboxConnections
+
+        return SandboxConnections(self.config)
+
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:
-            from bmnsocial.runtime import Runtime
+            from bmnsocial.publish.runtime import Runtime
 
-            self._runtime = Runtime(self.config, sandbox=self.sandbox)
+            self._runtime = Runtime(self.config, self.connections())
         return self._runtime
 
     def close(self) -> None:
@@ -59,12 +68,11 @@ class AppContext:
 
     @property
     def ledger_path(self) -> Path:
-        state = self.config.state_dir / "sandbox" if self.sandbox else self.config.state_dir
-        return state / "ledger.sqlite3"
+        return self.connections().state_dir(self.config.state_dir) / "ledger.sqlite3"
 
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""
-        from bmnsocial.ledger import post_ids_in
+        from bmnsocial.publish.ledger import post_ids_in
 
         return post_ids_in(self.ledger_path)
 
@@ -77,35 +85,6 @@ class Exit(click.exceptions.Exit):
 
     def __init__(self, code: ExitCode) -> None:
         super().__init__(int(code))
-
-
-def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Domain errors become a message on stderr and their exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            for d in exc.diagnostics:
-                click.echo(d.format(), err=True)
-            click.echo(_("The configuration cannot be used; see docs/configuration.md."),
-                       err=True)
-            raise Exit(ExitCode.USAGE) from None
-        except UsageError as exc:
-            click.echo(_("Error: {message}").format(message=exc), err=True)
-            raise Exit(ExitCode.USAGE) from None
-        except LedgerUnavailable as exc:
-            click.echo(_("Error: {message}").format(message=exc), err=True)
-            raise Exit(ExitCode.STATE_UNUSABLE) from None
-        except BmnError as exc:
-            click.echo(_("Error: {message}").format(message=exc), err=True)
-            raise Exit(ExitCode.INVALID) from None
-        except KeyboardInterrupt:
-            click.echo(_("Interrupted."), err=True)
-            raise Exit(ExitCode.INTERRUPTED) from None
-
-    return wrapper
 
 
 json_option = click.option("--json", "as_json", is_flag=True,

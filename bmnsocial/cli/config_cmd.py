@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import missing_credentials
 from bmnsocial.errors import ConfigError
@@ -20,7 +20,6 @@ def config_group() -> None:
     "the configuration is invalid."))
 @json_option
 @pass_app
-@handle_errors
 def check(app: AppContext, as_json: bool) -> None:
     try:
         config = app.config

@@ -4,10 +4,10 @@ import logging
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Status, status_name, status_width
+from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
 
@@ -17,20 +17,15 @@ from bmnsocial.timeutil import describe
     "to stderr. SIGTERM/SIGINT: finishes the request in flight, then exits 0. Only one daemon "
     "per state directory."))
 @pass_app
-@handle_errors
 def daemon(app: AppContext) -> None:
-    from bmnsocial.daemon import AlreadyRunning, Daemon
+    from bmnsocial.schedule.daemon import Daemon
 
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
     if root.level >= logging.INFO:  # APScheduler's per-job lines only at -vv
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    try:
-        Daemon(app.runtime).start()
-    except AlreadyRunning as exc:
-        click.echo(_("Error: {message}").format(message=exc), err=True)
-        raise Exit(ExitCode.ALREADY_RUNNING) from None
+    Daemon(app.runtime).start()
 
 
 @click.command(name="run-due", help=_(
@@ -41,9 +36,8 @@ def daemon(app: AppContext) -> None:
 @click.option("--no-sync", is_flag=True, help=_("Do not re-read the posts folder first."))
 @json_option
 @pass_app
-@handle_errors
 def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
-    from bmnsocial.daemon import run_due as run
+    from bmnsocial.schedule.daemon import run_due as run
 
     report = run(app.runtime, do_sync=not no_sync)
     tz = app.config.timezone
@@ -75,9 +69,8 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
               help=_("A heartbeat older than this is stale."))
 @json_option
 @pass_app
-@handle_errors
 def status(app: AppContext, stale_after: int, as_json: bool) -> None:
-    from bmnsocial.health import check_health
+    from bmnsocial.schedule.health import check_health
 
     health = check_health(app.runtime, now=app.now(), stale_after=stale_after)
     tz = app.config.timezone

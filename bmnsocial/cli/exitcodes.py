@@ -1,23 +1,10 @@
-"""Exit codes of every bmnsocial command, in one place (docs/cli.md lists them)."""
+"""Exit codes of every bmnsocial command, in one place (docs/cli.md lists them). The codes
+live with the domain errors that carry them (bmnsocial.errors); their descriptions are here."""
 
-from enum import IntEnum
-
+from bmnsocial.errors import ExitCode
 from bmnsocial.i18n import N_
 
-
-class ExitCode(IntEnum):
-    OK = 0
-    INVALID = 1  # a post or the checked thing is not valid / not healthy
-    USAGE = 2  # bad command line or unusable configuration
-    PUBLISH_FAILED = 3  # at least one publication failed or could not be confirmed
-    PENDING = 4  # not published yet: waiting for a retry (the queue will finish it)
-    UNHEALTHY = 5  # status: stale heartbeat, or publications that need a person
-    ALREADY_RUNNING = 6  # another daemon holds this state directory
-    STATE_UNUSABLE = 7  # the ledger in the state directory cannot be opened or set up
-    INTERNAL_ERROR = 70  # a bug in bmnsocial (sysexits' EX_SOFTWARE): never a traceback
-    INTERRUPTED = 130  # Ctrl-C
-    BROKEN_PIPE = 141  # the reader of our output went away (128 + SIGPIPE, as shells report)
-
+__all__ = ["DESCRIPTIONS", "ExitCode"]
 
 # English, marked for the catalog: shown with _(DESCRIPTIONS[code]).
 DESCRIPTIONS = {

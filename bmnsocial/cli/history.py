@@ -7,7 +7,6 @@ from bmnsocial.cli.common import (
     Exit,
     confirm,
     echo_json,
-    handle_errors,
     json_option,
     pass_app,
     stdout_is_tty,
@@ -16,8 +15,8 @@ from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.ledger import WITHDRAWN, Status, status_name, status_width
-from bmnsocial.queueing import current_payloads
+from bmnsocial.publish.ledger import WITHDRAWN, Status, status_name, status_width
+from bmnsocial.schedule.queueing import current_payloads
 from bmnsocial.timeutil import describe
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
@@ -33,7 +32,6 @@ SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, St
               help=_("At most this many rows."))
 @json_option
 @pass_app
-@handle_errors
 def history(app: AppContext, post_id: str | None, platform: str | None, limit: int,
             as_json: bool) -> None:
     rows = app.runtime.ledger.rows(statuses=SHOWN, post_id=post_id, platform=platform,
@@ -65,7 +63,6 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
               help=_("Every failed publication instead of one post's (asks first)."))
 @click.option("--yes", "-y", is_flag=True, help=_("Do not ask for confirmation."))
 @pass_app
-@handle_errors
 def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed: bool,
           yes: bool) -> None:
     ledger = app.runtime.ledger

@@ -10,7 +10,6 @@ from bmnsocial.cli.common import (
     Exit,
     confirm,
     echo_json,
-    handle_errors,
     json_option,
     pass_app,
     stdout_is_tty,
@@ -20,7 +19,7 @@ from bmnsocial.cli.preview import print_previews
 from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Row, Status, status_name
+from bmnsocial.publish.ledger import Row, Status, status_name
 from bmnsocial.timeutil import parse_user_time
 
 
@@ -46,13 +45,12 @@ from bmnsocial.timeutil import parse_user_time
                      "queue (the daemon or run-due finishes it)."))
 @json_option
 @pass_app
-@handle_errors
 def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: str | None,
          platforms: tuple[str, ...], dry_run: bool, yes: bool, wait: int,
          as_json: bool) -> None:
-    from bmnsocial.queueing import enqueue, plan, refuse_at_for_series
-    from bmnsocial.sync import renamed_posts
-    from bmnsocial.validation import validate_paths
+    from bmnsocial.render.validation import validate_paths
+    from bmnsocial.schedule.queueing import enqueue, plan, refuse_at_for_series
+    from bmnsocial.schedule.sync import renamed_posts
 
     if immediately and at_text:
         raise UsageError(_("give --now or --at, not both."))

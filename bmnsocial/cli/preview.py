@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.i18n import _
-from bmnsocial.validation import ValidationResult, validate_paths
+from bmnsocial.render.validation import ValidationResult, validate_paths
 
 
 def show_previews(app: AppContext, files: list[Path], as_json: bool,
@@ -24,7 +24,7 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
                    when: datetime | None = None, when_note: str = "") -> bool:
     """``platforms`` keeps only those; ``when`` replaces each post's own schedule (what
     `post --now` or `--at` would do), shown with ``when_note``."""
-    from bmnsocial import preview
+    from bmnsocial.reports import preview
 
     config = app.config
     now = app.now()
@@ -32,7 +32,7 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
                               when=when, when_note=when_note) for c in result.posts]
     broken = [d for d in result.errors if d.file not in {c.post.file for c in result.posts}]
     if html_out is not None:
-        from bmnsocial import html_preview
+        from bmnsocial.reports import html_preview
 
         html_preview.write_page(html_out, html_preview.render_page(previews, config, broken))
     if as_json:
@@ -59,7 +59,6 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
                      "of each post (images embedded; it can be mailed)."))
 @json_option
 @pass_app
-@handle_errors
 def preview(app: AppContext, files: tuple[str, ...], html_out: Path | None,
             as_json: bool) -> None:
     if not show_previews(app, [Path(f) for f in files], as_json, html_out):

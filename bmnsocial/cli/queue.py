@@ -7,7 +7,6 @@ from bmnsocial.cli.common import (
     Exit,
     default_paths,
     echo_json,
-    handle_errors,
     json_option,
     pass_app,
     progress_bar,
@@ -15,7 +14,7 @@ from bmnsocial.cli.common import (
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import PLATFORMS
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.ledger import Status, status_name, status_width
+from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
 
@@ -28,9 +27,8 @@ from bmnsocial.timeutil import describe
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @json_option
 @pass_app
-@handle_errors
 def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None:
-    from bmnsocial.sync import sync
+    from bmnsocial.schedule.sync import sync
 
     config = app.config
     with progress_bar(_("Syncing")) as step:
@@ -59,7 +57,6 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
               help=_("At most this many rows."))
 @json_option
 @pass_app
-@handle_errors
 def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> None:
     rows = app.runtime.ledger.rows(statuses=(Status.QUEUED, Status.SENDING),
                                    platform=platform, limit=limit)
@@ -87,7 +84,6 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
 @click.argument("post_id")
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
 @pass_app
-@handle_errors
 def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
     ledger = app.runtime.ledger
     rows = ledger.rows(statuses=(Status.QUEUED,), post_id=post_id, platform=platform)

@@ -11,7 +11,6 @@ import click
 from bmnsocial.cli.common import (
     AppContext,
     echo_json,
-    handle_errors,
     json_option,
     parse_day,
     pass_app,
@@ -54,11 +53,10 @@ def report() -> None:
 @click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=_("Also draw the chart as a PNG image into FILE."))
 @pass_app
-@handle_errors
 def mix(app: AppContext, since: str | None, until: str | None, as_json: bool,
         png: Path | None) -> None:
     from bmnsocial.files import write_atomic
-    from bmnsocial.mix import mix_report, png_size, render_png, render_text
+    from bmnsocial.reports.mix import mix_report, png_size, render_png, render_text
 
     if png is not None and not png.parent.is_dir():
         raise UsageError(_("cannot write {file}: the folder {folder} does not exist.").format(

@@ -16,6 +16,7 @@ import click
 from bmnsocial import __version__
 from bmnsocial.cli.common import AppContext, Exit
 from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.errors import BmnError
 from bmnsocial.i18n import LANGUAGES, _, detect, install, language_code
 
 COMMANDS = {
@@ -59,6 +60,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BmnError as exc:
+            for line in exc.report():
+                click.echo(line, err=True)
+            raise Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            click.echo(_("Interrupted."), err=True)
+            raise Exit(ExitCode.INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (`bmnsocial queue | head`): not an error worth a message.
             # Point stdout at /dev/null so the interpreter's last flush does not complain.

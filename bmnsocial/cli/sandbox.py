@@ -5,7 +5,7 @@ import threading
 
 import click
 
-from bmnsocial.cli.common import AppContext, echo_json, handle_errors, json_option, pass_app
+from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.i18n import _
 
 
@@ -18,7 +18,6 @@ def sandbox_group() -> None:
     "List what the sandbox platforms received (kept in the state directory)."))
 @json_option
 @pass_app
-@handle_errors
 def show(app: AppContext, as_json: bool) -> None:
     from bmnsocial.sandbox.store import load_published
 
@@ -44,12 +43,11 @@ def show(app: AppContext, as_json: bool) -> None:
 @click.option("--port", type=int, default=0, help=_("X fake on PORT, Graph fake on PORT+1 "
                                                     "(default: free ports)."))
 @pass_app
-@handle_errors
 def serve(app: AppContext, port: int) -> None:
-    from bmnsocial.runtime import Runtime
+    from bmnsocial.sandbox.connections import SandboxConnections
 
-    runtime = Runtime(app.config, sandbox=True)
-    box = runtime.sandbox(x_port=port, graph_port=port + 1 if port else 0)
+    connections = SandboxConnections(app.config)
+    box = connections.start(x_port=port, graph_port=port + 1 if port else 0)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -65,4 +63,4 @@ def serve(app: AppContext, port: int) -> None:
         stop.wait()
     finally:
         box.close()
-        runtime.close()
+        connections.close()

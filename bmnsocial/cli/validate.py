@@ -7,14 +7,13 @@ from bmnsocial.cli.common import (
     Exit,
     default_paths,
     echo_json,
-    handle_errors,
     pass_app,
     progress_bar,
 )
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.diagnostics import sort_key
 from bmnsocial.i18n import _
-from bmnsocial.validation import validate_paths
+from bmnsocial.render.validation import validate_paths
 
 
 @click.command(help=_(
@@ -26,7 +25,6 @@ from bmnsocial.validation import validate_paths
               show_default=True, help=_("Output format."))
 @click.option("--json", "as_json", is_flag=True, help=_("Same as --format json."))
 @pass_app
-@handle_errors
 def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool) -> None:
     config = app.config
     with progress_bar(_("Validating")) as step:
@@ -34,8 +32,8 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool) -
     known = app.known_posts()
     result.forgive_history(known)
     if known:  # what sync would refuse as a renamed published post, said here first
-        from bmnsocial.ledger import published_rows_in
-        from bmnsocial.sync import refused_as_renamed
+        from bmnsocial.publish.ledger import published_rows_in
+        from bmnsocial.schedule.sync import refused_as_renamed
 
         result.diagnostics.extend(refused_as_renamed(
             lambda: published_rows_in(app.ledger_path), result.posts, known, app.now(),

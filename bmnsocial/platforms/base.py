@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from bmnsocial.post import Content
+from bmnsocial.posts.model import Content
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
-    from bmnsocial.render import Finding, Rendered
+    from bmnsocial.platforms.rendered import Finding, Rendered
 
 
 class PlatformSpec(ABC):

@@ -22,8 +22,8 @@ from bmnsocial.platforms.base import (
     Transient,
     Unconfirmed,
 )
-from bmnsocial.post import Content
-from bmnsocial.render import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.posts.model import Content
 from bmnsocial.secrets import redact, register
 from bmnsocial.yamlsafe import PathKey
 
@@ -204,7 +204,7 @@ class _GraphTransport:
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         import requests
 
-        from bmnsocial.http import transient_from
+        from bmnsocial.platforms.http import transient_from
 
         params = {k: v for k, v in (kwargs.pop("params", None) or {}).items()
                   if k != "access_token"}

@@ -20,10 +20,10 @@ from bmnsocial.platforms.base import (
     Transient,
     Unconfirmed,
 )
-from bmnsocial.post import Content
-from bmnsocial.render import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.posts.model import Content
+from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.secrets import register
-from bmnsocial.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class TwitterAdapter(Adapter):
     X's duplicate-content detail -> Rejected(duplicate=True); 403 saying the app or token
     lacks a permission -> AuthError (a person must fix the app's settings, retrying cannot
     help); other 403 and other 4xx -> Rejected; 5xx -> Transient(sent=True); network errors
-    -> Transient via :func:`bmnsocial.http.transient_from`.
+    -> Transient via :func:`bmnsocial.platforms.http.transient_from`.
     """
 
     name = "twitter"
@@ -182,7 +182,7 @@ class TwitterAdapter(Adapter):
         import requests
         import tweepy
 
-        from bmnsocial.http import transient_from
+        from bmnsocial.platforms.http import transient_from
         from bmnsocial.platforms.x_media import error_from_response
 
         try:

@@ -28,9 +28,9 @@ from typing import Any
 
 import requests
 
-from bmnsocial.http import transient_from
 from bmnsocial.i18n import _
 from bmnsocial.platforms.base import AuthError, PublishError, RateLimited, Rejected, Transient
+from bmnsocial.platforms.http import transient_from
 from bmnsocial.secrets import redact
 
 __all__ = ["CATEGORIES", "XMediaUploader", "error_from_response", "retry_at_from_headers"]

@@ -5,7 +5,7 @@ sockets to the fakes; only the host changes, through a transport adapter.
 
 Public API
 ----------
-Transport (``bmnsocial.sandbox.transport``)::
+Transport (``bmnsocial.platforms.routing``)::
 
     LocalRouteAdapter(routes: Mapping[str, str], *, default_timeout=None,
                       block_unrouted=True, **HTTPAdapter kwargs)
@@ -73,66 +73,3 @@ Rows are committed before the HTTP answer is sent; they never hold credentials.
 Public URLs: tweets ``https://x.com/{username}/status/{id}``; Facebook posts
 ``https://www.facebook.com/{page_id}/posts/{post}`` for id ``{page}_{post}``.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
-    from bmnsocial.sandbox.fake_graph import FakeGraph
-    from bmnsocial.sandbox.fake_x import FakeX
-    from bmnsocial.sandbox.faults import FAULT_KINDS, Fault, FaultKind, FaultPlan
-    from bmnsocial.sandbox.platforms import Sandbox, load_routes
-    from bmnsocial.sandbox.server import RecordedRequest
-    from bmnsocial.sandbox.store import load_published
-    from bmnsocial.sandbox.transport import LocalRouteAdapter, SandboxRoutingError, mount_routes
-
-# Names are imported on first use so that e.g. ``bmnsocial.sandbox.store`` (what
-# ``sandbox show`` needs) loads without requests, tweepy or the servers.
-_LAZY = {
-    "SANDBOX_ACCOUNTS": "credentials",
-    "SANDBOX_CREDENTIALS": "credentials",
-    "FakeGraph": "fake_graph",
-    "FakeX": "fake_x",
-    "FAULT_KINDS": "faults",
-    "Fault": "faults",
-    "FaultKind": "faults",
-    "FaultPlan": "faults",
-    "Sandbox": "platforms",
-    "load_routes": "platforms",
-    "RecordedRequest": "server",
-    "load_published": "store",
-    "LocalRouteAdapter": "transport",
-    "SandboxRoutingError": "transport",
-    "mount_routes": "transport",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-__all__ = [
-    "FAULT_KINDS",
-    "SANDBOX_ACCOUNTS",
-    "SANDBOX_CREDENTIALS",
-    "FakeGraph",
-    "FakeX",
-    "Fault",
-    "FaultKind",
-    "FaultPlan",
-    "LocalRouteAdapter",
-    "RecordedRequest",
-    "Sandbox",
-    "SandboxRoutingError",
-    "load_published",
-    "load_routes",
-    "mount_routes",
-]

@@ -31,6 +31,7 @@ from datetime import datetime
 from os import PathLike
 from typing import Any
 
+from bmnsocial.posts.twitter_text import extract_urls_with_indices, weighted_length
 from bmnsocial.sandbox import specdata
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.faults import Fault
@@ -39,7 +40,6 @@ from bmnsocial.sandbox.minischema import validate
 from bmnsocial.sandbox.server import ApiResponse, FakeServer, RecordedRequest
 from bmnsocial.sandbox.sniff import MediaInfo, sniff
 from bmnsocial.sandbox.store import Item, iso_utc
-from bmnsocial.twitter_text import extract_urls_with_indices, weighted_length
 
 __all__ = ["DEFAULT_RATE_LIMITS", "X_PUBLIC_ORIGINS", "FakeX"]
 

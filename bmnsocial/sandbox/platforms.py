@@ -12,10 +12,10 @@ from typing import Any, Self
 
 import requests
 
+from bmnsocial.platforms.routing import LocalRouteAdapter, TimeoutArg, mount_routes
 from bmnsocial.sandbox.fake_graph import FakeGraph
 from bmnsocial.sandbox.fake_x import FakeX
 from bmnsocial.sandbox.store import DEFAULT_STORE_NAME, load_published
-from bmnsocial.sandbox.transport import LocalRouteAdapter, TimeoutArg, mount_routes
 
 __all__ = ["ENDPOINTS_FILE", "Sandbox", "load_routes"]
 

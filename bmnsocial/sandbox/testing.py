@@ -13,8 +13,8 @@ from typing import Any
 
 import requests
 
+from bmnsocial.platforms.routing import TimeoutArg, mount_routes
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
-from bmnsocial.sandbox.transport import TimeoutArg, mount_routes
 
 __all__ = [
     "graph_api",

@@ -14,10 +14,12 @@ from pathlib import Path
 from bmnsocial.categories import Rule
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
+from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.post import HASHTAG_IN_TEXT, Post, parse_post
-from bmnsocial.render import MediaCache, Rendered, findings_to_diagnostics, render
-from bmnsocial.twitter_text import extract_urls
+from bmnsocial.platforms.rendered import Rendered
+from bmnsocial.posts.model import Post, parse_post
+from bmnsocial.posts.twitter_text import extract_urls
+from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render
 from bmnsocial.yamlsafe import PathKey, load_file
 
 POST_SUFFIXES = (".yaml", ".yml")

@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import Protocol
 
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Ledger, Row, Status
-from bmnsocial.locks import ProcessLock, claimer_alive
-from bmnsocial.payload import from_payload
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -36,10 +33,13 @@ from bmnsocial.platforms.base import (
     Transient,
     Unconfirmed,
 )
-from bmnsocial.render import Rendered
+from bmnsocial.platforms.rendered import Rendered
+from bmnsocial.publish.ledger import Ledger, Row, Status
+from bmnsocial.publish.locks import ProcessLock, claimer_alive
+from bmnsocial.render.payload import from_payload
 from bmnsocial.timeutil import now as clock_now
 
-log = logging.getLogger("bmnsocial.publisher")
+log = logging.getLogger("bmnsocial.publish.publisher")
 
 AdapterFactory = Callable[[str], Adapter]
 

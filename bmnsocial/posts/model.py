@@ -9,11 +9,13 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bmnsocial import categories, cronspec
+from bmnsocial import categories
 from bmnsocial.categories import Category
 from bmnsocial.config import MISFIRE_POLICIES, PLATFORMS, Config
 from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.hashtags import check_hashtags
 from bmnsocial.i18n import _
+from bmnsocial.posts import cronspec
 from bmnsocial.schema import Reader
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, transition_offsets
 from bmnsocial.yamlsafe import Document, PathKey
@@ -32,8 +34,6 @@ def plain_id(text: str) -> str:
     """'Día del libro' -> 'dia-del-libro': lower case, no accents, other characters '-'."""
     bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9._-]+", "-", bare.lower()).strip("-._")[:100]
-_HASHTAG = re.compile(r"^\w+$")
-HASHTAG_IN_TEXT = re.compile(r"(?<![\w&])[#＃](\w+)")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -243,27 +243,6 @@ def _url(r: Reader, value: Any, path: PathKey) -> str | None:
 
 def _hashtags(r: Reader, value: Any, path: PathKey) -> tuple[str, ...]:
     return check_hashtags(r, r.text_list(value, path) or [], path)
-
-
-def check_hashtags(r: Reader, tags: list[str], path: PathKey) -> tuple[str, ...]:
-    out: list[str] = []
-    seen: set[str] = set()  # casefolded
-    for i, tag in enumerate(tags):
-        clean = unicodedata.normalize("NFC", tag.strip().lstrip("#"))
-        if not _HASHTAG.match(clean):
-            r.error((*path, i), "POST-HASHTAG", _(
-                "'{tag}' is not a hashtag: hashtags are one word of letters, digits and '_'."
-            ).format(tag=tag), _("Remove spaces and punctuation, e.g. SaludPública."))
-            continue
-        if clean.isdigit():
-            r.error((*path, i), "POST-HASHTAG", _(
-                "'{tag}' is only digits; the platforms do not link such hashtags.").format(
-                    tag=tag), _("Add a letter, e.g. BMN2027."))
-            continue
-        if clean.casefold() not in seen:
-            seen.add(clean.casefold())
-            out.append(clean)
-    return tuple(out)
 
 
 def _media(r: Reader, value: Any, path: PathKey, config: Config) -> tuple[MediaRef, ...]:

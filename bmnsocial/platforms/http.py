@@ -48,7 +48,7 @@ def build_session(*, timeout: float, routes: Mapping[str, str] | None = None) ->
     """
     session = requests.Session()
     if routes is not None:
-        from bmnsocial.sandbox.transport import mount_routes
+        from bmnsocial.platforms.routing import mount_routes
 
         mount_routes(session, routes, default_timeout=timeout)
     else:
@@ -79,7 +79,7 @@ def request_was_sent(exc: requests.RequestException) -> bool:
     connecting (refused, DNS, connect timeout, certificate refused), was blocked by the
     sandbox, or could not even be built. Anything later (read timeout, connection reset or
     closed after sending, truncated answer) may have been acted on."""
-    from bmnsocial.sandbox.transport import SandboxRoutingError
+    from bmnsocial.platforms.routing import SandboxRoutingError
 
     if isinstance(exc, requests.ConnectTimeout | SandboxRoutingError | requests.URLRequired
                   | requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema

@@ -2,58 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bmnsocial.config import Config
-from bmnsocial.diagnostics import Diagnostic, Severity
-from bmnsocial.media import MediaInfo, MediaProblem, inspect
-from bmnsocial.platforms import get_spec
-from bmnsocial.post import HASHTAG_IN_TEXT, Post
-from bmnsocial.yamlsafe import PathKey
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    path: PathKey
-    code: str
-    message: str
-    hint: str = ""
-    severity: Severity = Severity.ERROR
-    key: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedMedia:
-    info: MediaInfo
-    alt: str | None
-    source: PathKey
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One message: the Facebook post, or one tweet of a thread."""
-
-    text: str
-    source: PathKey
-    length: int
-    limit: int
-    media: tuple[RenderedMedia, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    post_id: str
-    platform: str
-    parts: tuple[Part, ...]
-    link: str | None = None
-    findings: tuple[Finding, ...] = field(default=())
-
-    @property
-    def media(self) -> tuple[RenderedMedia, ...]:
-        parts = self.parts
-        if len(parts) == 1:  # the usual case, asked several times per post
-            return parts[0].media
-        return tuple(m for p in parts for m in p.media)
+from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.platforms.registry import get_spec
+from bmnsocial.platforms.rendered import Finding, Part, Rendered, RenderedMedia
+from bmnsocial.posts.media import MediaInfo, MediaProblem, inspect
+from bmnsocial.posts.model import Post
 
 
 class MediaCache:
@@ -70,23 +24,6 @@ class MediaCache:
             except MediaProblem as problem:
                 self._seen[relative] = problem
         return self._seen[relative]
-
-
-def hashtag_line(text: str, *hashtag_lists: tuple[str, ...]) -> str:
-    """The hashtags to append: the post's then the config's, minus those already in the text."""
-    seen = {t.casefold() for t in HASHTAG_IN_TEXT.findall(text)}
-    line: list[str] = []
-    for tags in hashtag_lists:
-        for tag in tags:
-            folded = tag.casefold()
-            if folded not in seen:
-                seen.add(folded)
-                line.append(f"#{tag}")
-    return " ".join(line)
-
-
-def join_blocks(*blocks: str | None) -> str:
-    return "\n\n".join(b.strip() for b in blocks if b and b.strip())
 
 
 def render(post: Post, platform: str, config: Config, media: MediaCache) -> Rendered:

@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial import __version__
-from bmnsocial.calendar_view import PLATFORM_NAMES, Entry
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Status, status_name
+from bmnsocial.publish.ledger import Status, status_name
+from bmnsocial.reports.calendar import PLATFORM_NAMES, Entry
 from bmnsocial.timeutil import LocalTimeKind, classify
 
 #: A post is an instant; its event lasts this long so that calendars draw it as a visible

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bmnsocial.media import MediaInfo
-from bmnsocial.render import Part, Rendered, RenderedMedia
+from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
+from bmnsocial.posts.media import MediaInfo
 
 
 def to_payload(rendered: Rendered) -> dict[str, Any]:

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bmnsocial.daemon import daemon_running, read_heartbeat
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.ledger import Row, Status
-from bmnsocial.runtime import Runtime
-from bmnsocial.sync import Refused, last_refused
+from bmnsocial.publish.ledger import Row, Status
+from bmnsocial.publish.runtime import Runtime
+from bmnsocial.schedule.daemon import daemon_running, read_heartbeat
+from bmnsocial.schedule.sync import Refused, last_refused
 
 RECENT_SKIPS = timedelta(days=7)
 

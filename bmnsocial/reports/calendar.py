@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bmnsocial.categories import Category
 from bmnsocial.config import PLATFORMS, Config
 from bmnsocial.i18n import N_, _, ngettext
-from bmnsocial.ledger import Row, Status, status_name
+from bmnsocial.publish.ledger import Row, Status, status_name
 
 #: What the calendar shows by default; ``--all`` adds the rest.
 SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, Status.FAILED,
@@ -145,7 +145,7 @@ def load_categories(config: Config, now: datetime,
     """Validate the posts folder once (plus any post file a row names outside it) and index
     each post's category by (absolute file, post id) and by post id. Invalid files still give
     their category when it could be read; nothing here raises for a bad post."""
-    from bmnsocial.validation import validate_paths
+    from bmnsocial.render.validation import validate_paths
 
     index = CategoryIndex()
 

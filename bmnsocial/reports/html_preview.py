@@ -1,10 +1,11 @@
 """The HTML preview: one self-contained page with a Facebook and an X mock-up of each post.
 
-Built from the same objects as the terminal preview (:mod:`bmnsocial.preview`): the texts are
-the renderer's exact texts, never recomposed; links and hashtags are only *found* in them
-(twitter-text's URL extraction, ``post.HASHTAG_IN_TEXT``) and wrapped. Every text from a post
-is untrusted and escaped. The page makes no request of its own: CSS is inline, images are
-``data:`` URIs, and a Content-Security-Policy forbids anything else, so the file can be mailed.
+Built from the same objects as the terminal preview (:mod:`bmnsocial.reports.preview`): the
+texts are the renderer's exact texts, never recomposed; links and hashtags are only *found* in
+them (twitter-text's URL extraction, ``posts.hashtags.HASHTAG_IN_TEXT``) and wrapped. Every
+text from a post is untrusted and escaped. The page makes no request of its own: CSS is
+inline, images are ``data:`` URIs, and a Content-Security-Policy forbids anything else, so the
+file can be mailed.
 
 The end of the module runs the page in headless Chromium (tests, docs screenshots).
 """
@@ -28,14 +29,14 @@ from urllib.parse import urlsplit
 
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, current, ngettext
-from bmnsocial.media import human_size
-from bmnsocial.platforms import LABELS
-from bmnsocial.post import HASHTAG_IN_TEXT
-from bmnsocial.preview import Preview, schedule_text
-from bmnsocial.render import Part, Rendered, RenderedMedia
+from bmnsocial.platforms.registry import LABELS
+from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
+from bmnsocial.posts.media import human_size
+from bmnsocial.posts.twitter_text import extract_urls_with_indices
+from bmnsocial.reports.preview import Preview, schedule_text
 from bmnsocial.timeutil import describe
-from bmnsocial.twitter_text import extract_urls_with_indices
 
 __all__ = ["find_chromium", "render_page", "run_chromium", "write_page", "x_display_url"]
 

@@ -20,16 +20,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bmnsocial import __version__, misfire
-from bmnsocial.errors import BmnError
+from bmnsocial import __version__
+from bmnsocial.errors import BmnError, ExitCode
 from bmnsocial.i18n import _
-from bmnsocial.ledger import Ledger, Row, Status
-from bmnsocial.locks import SingleInstance, claimer_alive
-from bmnsocial.runtime import Runtime
-from bmnsocial.sync import PostsFolderUnavailable, SyncReport, sync
-from bmnsocial.validation import is_post_file, near_miss
+from bmnsocial.publish.ledger import Ledger, Row, Status
+from bmnsocial.publish.locks import SingleInstance, claimer_alive
+from bmnsocial.publish.runtime import Runtime
+from bmnsocial.render.validation import is_post_file, near_miss
+from bmnsocial.schedule import misfire
+from bmnsocial.schedule.sync import PostsFolderUnavailable, SyncReport, sync
 
-log = logging.getLogger("bmnsocial.daemon")
+log = logging.getLogger("bmnsocial.schedule.daemon")
 
 HEARTBEAT = "heartbeat.json"
 LOCK = "daemon.lock"
@@ -41,7 +42,9 @@ RESYNC_EVERY = timedelta(hours=1)
 
 
 class AlreadyRunning(BmnError):
-    pass
+    """Another daemon holds this state directory."""
+
+    exit_code = ExitCode.ALREADY_RUNNING
 
 
 def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger,
@@ -210,7 +213,7 @@ class Daemon:
             self.refresh()
             if self.stopping.is_set():  # stopped during the first refresh
                 return
-            self.scheduler.add_job("bmnsocial.daemon:poll", "interval", id="poll",
+            self.scheduler.add_job("bmnsocial.schedule.daemon:poll", "interval", id="poll",
                                    seconds=self.config.daemon.poll_seconds,
                                    next_run_time=datetime.now(UTC), replace_existing=True)
             self.scheduler.start()
@@ -293,7 +296,7 @@ class Daemon:
             self._remove(row_id)
         for row_id, when in wanted.items():
             if self._scheduled.get(row_id) != when:
-                self.scheduler.add_job("bmnsocial.daemon:run_occurrence", "date",
+                self.scheduler.add_job("bmnsocial.schedule.daemon:run_occurrence", "date",
                                        id=f"occurrence-{row_id}", args=[row_id],
                                        run_date=max(when, now) + offset, executor="publish",
                                        replace_existing=True)

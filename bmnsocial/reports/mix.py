@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from bmnsocial.categories import CATEGORIES, Category
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import N_, _
-from bmnsocial.ledger import Row, Status, status_name
+from bmnsocial.publish.ledger import Row, Status, status_name
 from bmnsocial.timeutil import resolve_recurring
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def post_categories(config: Config, now: datetime) -> dict[str, Category]:
     a rule (e.g. its time has passed) keeps its category; an unreadable file has none."""
     if not config.posts_dir.is_dir():
         return {}
-    from bmnsocial.validation import validate_paths
+    from bmnsocial.render.validation import validate_paths
 
     found: dict[str, Category] = {}
     for checked in validate_paths([config.posts_dir], config, now).posts:

@@ -10,12 +10,12 @@ from typing import Any
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.media import human_size
-from bmnsocial.planning import Occurrence, occurrences
-from bmnsocial.platforms import LABELS
-from bmnsocial.render import Rendered
+from bmnsocial.platforms.registry import LABELS
+from bmnsocial.platforms.rendered import Rendered
+from bmnsocial.posts.media import human_size
+from bmnsocial.render.validation import CheckedPost
+from bmnsocial.schedule.planning import Occurrence, occurrences
 from bmnsocial.timeutil import describe
-from bmnsocial.validation import CheckedPost
 
 NEXT_OCCURRENCES = 5
 

@@ -21,10 +21,16 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.ledger import ONCE, WITHDRAWN, Ledger, Row, Status
-from bmnsocial.post import Post
-from bmnsocial.queueing import occurrence_time, plan, upsert
-from bmnsocial.validation import CheckedPost, Progress, is_post_file, near_miss, validate_paths
+from bmnsocial.posts.model import Post
+from bmnsocial.publish.ledger import ONCE, WITHDRAWN, Ledger, Row, Status
+from bmnsocial.render.validation import (
+    CheckedPost,
+    Progress,
+    is_post_file,
+    near_miss,
+    validate_paths,
+)
+from bmnsocial.schedule.queueing import occurrence_time, plan, upsert
 
 
 @dataclass(slots=True)

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from bmnsocial.config import Config
 from bmnsocial.i18n import N_, _
-from bmnsocial.ledger import Ledger, Row
-from bmnsocial.planning import next_free_slot
+from bmnsocial.publish.ledger import Ledger, Row
+from bmnsocial.schedule.planning import next_free_slot
 
 # The actions as the daemon's log names them.
 ACTIONS = {"publish": N_("publish"), "skip": N_("skip"), "move": N_("move"),

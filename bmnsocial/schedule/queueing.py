@@ -9,11 +9,11 @@ from pathlib import Path
 from bmnsocial.config import Config
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.ledger import ONCE, Ledger, Row, Status
-from bmnsocial.payload import content_hash, dumps
-from bmnsocial.planning import next_free_slot, occurrences
-from bmnsocial.render import Rendered
-from bmnsocial.validation import CheckedPost, validate_paths
+from bmnsocial.platforms.rendered import Rendered
+from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.render.payload import content_hash, dumps
+from bmnsocial.render.validation import CheckedPost, validate_paths
+from bmnsocial.schedule.planning import next_free_slot, occurrences
 
 
 @dataclass(frozen=True, slots=True)

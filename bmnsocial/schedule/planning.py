@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bmnsocial.config import Config
 from bmnsocial.i18n import _
-from bmnsocial.post import Post
+from bmnsocial.posts.model import Post
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring
 
 

@@ -1,0 +1,73 @@
+"""What a platform receives: the rendered texts, link and media of one post, and what the
+platform's own rules found wrong with them. Platform modules build and check these; they never
+import the renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bmnsocial.diagnostics import Severity
+from bmnsocial.hashtags import HASHTAG_IN_TEXT
+from bmnsocial.posts.media import MediaInfo
+from bmnsocial.yamlsafe import PathKey
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: PathKey
+    code: str
+    message: str
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+    key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMedia:
+    info: MediaInfo
+    alt: str | None
+    source: PathKey
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One message: the Facebook post, or one tweet of a thread."""
+
+    text: str
+    source: PathKey
+    length: int
+    limit: int
+    media: tuple[RenderedMedia, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    post_id: str
+    platform: str
+    parts: tuple[Part, ...]
+    link: str | None = None
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def media(self) -> tuple[RenderedMedia, ...]:
+        parts = self.parts
+        if len(parts) == 1:  # the usual case, asked several times per post
+            return parts[0].media
+        return tuple(m for p in parts for m in p.media)
+
+
+def hashtag_line(text: str, *hashtag_lists: tuple[str, ...]) -> str:
+    """The hashtags to append: the post's then the config's, minus those already in the text."""
+    seen = {t.casefold() for t in HASHTAG_IN_TEXT.findall(text)}
+    line: list[str] = []
+    for tags in hashtag_lists:
+        for tag in tags:
+            folded = tag.casefold()
+            if folded not in seen:
+                seen.add(folded)
+                line.append(f"#{tag}")
+    return " ".join(line)
+
+
+def join_blocks(*blocks: str | None) -> str:
+    return "\n\n".join(b.strip() for b in blocks if b and b.strip())

@@ -1,0 +1,123 @@
+"""The composition root: which ledger, which adapters, and where their requests go.
+
+Everything that publishes gets its pieces from here. Where requests go and which credentials
+they carry is a :class:`Connections` object chosen at the edge: :class:`PlatformConnections`
+reaches the real platforms; the sandbox supplies its own (``bmnsocial.sandbox.connections``),
+so nothing here knows the sandbox exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bmnsocial import secrets
+from bmnsocial.config import Config
+from bmnsocial.publish.ledger import Ledger
+
+if TYPE_CHECKING:
+    from bmnsocial.platforms.base import Adapter
+    from bmnsocial.publish.publisher import Clock, Publisher
+
+log = logging.getLogger("bmnsocial")
+
+
+class Connections(ABC):
+    """Where the adapters' requests go, with which credentials, and where state is kept."""
+
+    #: Shown in the daemon's start line; empty for the real platforms.
+    label: str = ""
+
+    @abstractmethod
+    def state_dir(self, base: Path) -> Path:
+        """The state directory (ledger, locks) under the configured ``base``."""
+
+    @abstractmethod
+    def credentials(self, config: Config) -> dict[str, str]:
+        """Environment-variable names (as the config names them) -> their values."""
+
+    @abstractmethod
+    def routes(self, config: Config) -> Mapping[str, str] | None:
+        """Public origin -> local URL for every request, or ``None`` for the real network."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what :meth:`routes` started."""
+
+
+class PlatformConnections(Connections):
+    """The real platforms, with the credentials from the environment or the secrets file."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = environ
+
+    def state_dir(self, base: Path) -> Path:
+        return base
+
+    def credentials(self, config: Config) -> dict[str, str]:
+        return secrets.resolve([c.env_var for c in config.credentials()], self._environ,
+                               config.secrets_file)
+
+    def routes(self, config: Config) -> Mapping[str, str] | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class Runtime:
+    def __init__(self, config: Config, connections: Connections | None = None) -> None:
+        self.config = config
+        self.connections = connections or PlatformConnections()
+        self._ledger: Ledger | None = None
+        self._publisher: Publisher | None = None
+        secrets.install_log_redaction()
+
+    @property
+    def sandbox_mode(self) -> bool:
+        return bool(self.connections.label)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.connections.state_dir(self.config.state_dir)
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(self.state_dir / "ledger.sqlite3")
+        return self._ledger
+
+    def credentials(self) -> dict[str, str]:
+        return self.connections.credentials(self.config)
+
+    def adapter(self, platform: str) -> Adapter:
+        from bmnsocial.platforms.http import build_session
+        from bmnsocial.platforms.registry import build_adapter
+
+        session = build_session(timeout=self.config.publish.timeout_seconds,
+                                routes=self.connections.routes(self.config))
+        return build_adapter(platform, self.config, self.credentials(), session)
+
+    def publisher(self, clock: Clock | None = None) -> Publisher:
+        if self._publisher is None:
+            from datetime import timedelta
+
+            from bmnsocial.publish.publisher import Publisher, RetryPolicy
+
+            settings = self.config.publish
+            policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
+                                 reconcile_delay_seconds=settings.retry_base_seconds,
+                                 deadline=timedelta(hours=settings.retry_deadline_hours))
+            self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
+                                        policy=policy, clock=clock)
+        return self._publisher
+
+    def close(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+        if self._ledger is not None:
+            self._ledger.close()
+        self.connections.close()

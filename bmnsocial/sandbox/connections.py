@@ -1,0 +1,87 @@
+"""``--sandbox``: the same adapters, their requests routed to the local fakes, with the fakes'
+credentials and a state directory of their own."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bmnsocial import secrets
+from bmnsocial.config import Config
+from bmnsocial.publish.runtime import Connections, Runtime
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.platforms import Sandbox, load_routes
+
+
+class SandboxConnections(Connections):
+    label = "SANDBOX"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._sandbox: Sandbox | None = None
+
+    def state_dir(self, base: Path) -> Path:
+        """Sandbox runs keep their own ledger and store: they must never mark a real post as
+        published, nor a real publication hide a sandbox one."""
+        return base / "sandbox"
+
+    @property
+    def _platforms_dir(self) -> Path:
+        return self.state_dir(self.config.state_dir) / "platforms"
+
+    def start(self, x_port: int = 0, graph_port: int = 0) -> Sandbox:
+        """The fakes of this state directory, started in this process."""
+        if self._sandbox is None:
+            x: dict[str, Any] = {}
+            graph: dict[str, Any] = {}
+            if self.config.twitter:
+                x["username"] = self.config.twitter.username
+            if self.config.facebook:
+                graph["page_id"] = self.config.facebook.page_id
+                graph["page_name"] = self.config.facebook.page_name or "BMN (sandbox)"
+            self._sandbox = Sandbox(self._platforms_dir, x_port=x_port, graph_port=graph_port,
+                                    x_options=x, graph_options=graph).start()
+        return self._sandbox
+
+    def credentials(self, config: Config) -> dict[str, str]:
+        values: dict[str, str] = {}
+        if config.facebook:
+            values[config.facebook.token_env] = SANDBOX_CREDENTIALS["facebook"][
+                "page_access_token"]
+        if config.twitter:
+            x = SANDBOX_CREDENTIALS["x"]
+            values.update({
+                config.twitter.consumer_key_env: x["consumer_key"],
+                config.twitter.consumer_secret_env: x["consumer_secret"],
+                config.twitter.access_token_env: x["access_token"],
+                config.twitter.access_token_secret_env: x["access_token_secret"],
+            })
+        secrets.register(*values.values())
+        return values
+
+    def routes(self, config: Config) -> Mapping[str, str]:
+        """The fakes of a `bmnsocial sandbox serve` running on this state directory, if any
+        (so a publishing process can die and come back to the same fakes); else in-process."""
+        endpoints = self._platforms_dir / "endpoints.json"
+        if self._sandbox is None and endpoints.exists():
+            try:
+                pid = int(json.loads(endpoints.read_text())["pid"])
+                if pid != os.getpid():
+                    os.kill(pid, 0)
+                    return load_routes(self._platforms_dir)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        return self.start().routes
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+
+
+def sandbox_runtime(config: Config) -> Runtime:
+    """A runtime whose adapters publish to the local fakes."""
+    return Runtime(config, SandboxConnections(config))

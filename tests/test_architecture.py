@@ -1,0 +1,167 @@
+"""The layout's promises, read from the source: no import cycles (counting imports inside
+functions and the dotted names handed to ``import_module``), the library never reaches for the
+sandbox, and each stage of the spine depends only on the stages before it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.helpers import REPO
+
+PACKAGE = REPO / "bmnsocial"
+DOTTED = re.compile(r"^bmnsocial(?:\.\w+)+(?=:\w+$|$)")
+
+# The spine, in order: a package may import its own modules and those of earlier stages.
+# Top-level modules (config, errors, i18n, yamlsafe, …) are the foundations every stage uses.
+STAGES = ("posts", "platforms", "render", "publish", "schedule", "reports")
+EDGE = ("cli", "sandbox")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def resolve(name: str) -> str | None:
+    """The module that importing ``name`` (a module or a module's attribute) runs."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def with_parents(name: str) -> Iterator[str]:
+    parts = name.split(".")
+    for i in range(1, len(parts) + 1):
+        yield ".".join(parts[:i])
+
+
+def type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:``: read by mypy, never run."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) \
+                and node.test.id == "TYPE_CHECKING":
+            skipped.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
+    return skipped
+
+
+def imports_of(module: str) -> set[str]:
+    """Every bmnsocial module ``module`` may import when it runs: at module level, inside
+    functions, and through the dotted names it hands to import_module (registries)."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    skipped = type_checking_only(tree)
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            match = DOTTED.match(node.value)
+            if match:
+                targets = [match.group(0)]
+        for target in targets:
+            resolved = resolve(target) if target.startswith("bmnsocial") else None
+            if resolved:
+                found.update(m for m in with_parents(resolved) if m in MODULES)
+    found.discard(module)
+    return found
+
+
+GRAPH = {module: imports_of(module) for module in MODULES}
+
+
+def cycles() -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for succ in sorted(GRAPH[node]):
+            if succ not in index:
+                visit(succ)
+                low[node] = min(low[node], low[succ])
+            elif succ in on_stack:
+                low[node] = min(low[node], index[succ])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(GRAPH):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def stage_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in STAGES + EDGE) else None
+
+
+def test_the_checker_sees_imports_inside_functions_and_import_module() -> None:
+    registry = GRAPH["bmnsocial.platforms.registry"]
+    assert "bmnsocial.platforms.facebook" in registry  # REGISTRY strings
+    assert "bmnsocial.cli.validate" in GRAPH["bmnsocial.cli.root"]  # COMMANDS strings
+    assert "bmnsocial.sandbox.connections" in GRAPH["bmnsocial.cli.common"]  # in a method
+
+
+def test_no_import_cycles() -> None:
+    assert cycles() == []
+
+
+def test_only_the_edge_reaches_the_sandbox() -> None:
+    offenders = sorted(f"{m} -> {t}" for m, targets in GRAPH.items() for t in targets
+                       if t.startswith("bmnsocial.sandbox") and stage_of(m) not in EDGE)
+    assert offenders == []
+
+
+def test_each_stage_imports_only_earlier_stages() -> None:
+    offenders = []
+    for module, targets in GRAPH.items():
+        stage = stage_of(module)
+        if stage not in STAGES:
+            continue
+        for target in targets:
+            other = stage_of(target)
+            if other in EDGE or (other in STAGES and STAGES.index(other) > STAGES.index(stage)):
+                offenders.append(f"{module} -> {target}")
+        if stage is None:
+            continue
+    assert sorted(offenders) == []
+
+
+def test_foundations_import_no_stage() -> None:
+    offenders = sorted(f"{m} -> {t}" for m, targets in GRAPH.items() for t in targets
+                       if stage_of(m) is None and m.count(".") == 1 and m != "bmnsocial.__main__"
+                       and stage_of(t) is not None)
+    assert offenders == []
