@@ -308,6 +308,7 @@ def test_json_entries(plan: Plan, write_post: WritePost) -> None:
         "urls": {"facebook": "https://example.org/facebook/jornada"},
         "errors": {"twitter": "refused by the platform"},
         "source_file": str(Path("posts/jornada.yaml").resolve()),
+        "sequence": 2,  # one change on each row: published, failed
     }
     _, month = run("--json", "--month", "--from", "2027-03-01")
     assert [e["post_id"] for e in json.loads(month)] == ["jornada", "later"]
@@ -400,24 +401,65 @@ def test_ics_vtimezone_has_both_observances_at_the_real_transitions(plan: Plan,
         assert wall.replace(tzinfo=own).astimezone(UTC) == utc.replace(tzinfo=UTC)
 
 
-def test_ics_second_pass_of_an_ambiguous_time_is_written_in_utc(plan: Plan,
-                                                                 workspace: Path) -> None:
+def test_ics_ambiguous_local_times_are_written_in_utc(plan: Plan, workspace: Path) -> None:
     from icalendar import Calendar
 
-    # 00:30 happens twice on 2027-11-07; this is the second time (standard time, -05:00).
+    # 00:30 happens twice on 2027-11-07 (fall-back at 01:00): both passes are written as
+    # instants, since clients disagree on which one a TZID time means.
     second = local(2027, 11, 7, 0, 30, fold=1)
     assert second.utcoffset() == timedelta(hours=-5)
     plan.add("madrugada", second, platforms=("twitter",))
     plan.add("primera", local(2027, 11, 7, 0, 30), platforms=("twitter",))
+    plan.add("normal", local(2027, 11, 7, 9, 0), platforms=("twitter",))
     assert run("--ics", "plan.ics")[0] == ExitCode.OK
     raw = (workspace / "plan.ics").read_text(encoding="utf-8")
     assert "DTSTART:20271107T053000Z" in raw
-    assert "DTSTART;TZID=America/Havana:20271107T003000" in raw
+    assert "DTSTART:20271107T043000Z" in raw
+    assert "DTSTART;TZID=America/Havana:20271107T090000" in raw
     cal = Calendar.from_ical(raw)
     starts = {str(e["SUMMARY"]): e.decoded("DTSTART").astimezone(UTC)
               for e in cal.walk("VEVENT")}
     assert starts == {"madrugada": datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
-                      "primera": datetime(2027, 11, 7, 4, 30, tzinfo=UTC)}
+                      "primera": datetime(2027, 11, 7, 4, 30, tzinfo=UTC),
+                      "normal": datetime(2027, 11, 7, 14, 0, tzinfo=UTC)}
+
+
+@pytest.mark.parametrize("start", [
+    local(2027, 11, 7, 0, 50),  # first pass, -04:00: ends in the second pass (00:05 -05:00)
+    local(2027, 11, 6, 23, 50),  # ends in the first pass (00:05 -04:00)
+    local(2027, 11, 7, 0, 50, fold=1),  # second pass: ends at 01:05, a normal time
+    local(2027, 3, 13, 23, 50),  # ends after the spring-forward gap (01:05 -04:00)
+])
+def test_ics_events_last_fifteen_minutes_across_dst_changes(plan: Plan, workspace: Path,
+                                                             start: datetime) -> None:
+    from icalendar import Calendar
+
+    plan.add("borde", start, platforms=("twitter",))
+    assert run("--ics", "plan.ics")[0] == ExitCode.OK
+    (event,) = Calendar.from_ical((workspace / "plan.ics").read_bytes()).walk("VEVENT")
+    begins = event.decoded("DTSTART").astimezone(UTC)
+    ends = event.decoded("DTEND").astimezone(UTC)
+    assert begins == start.astimezone(UTC)
+    assert ends - begins == timedelta(minutes=15)
+
+
+def test_ics_sequence_grows_when_an_occurrence_moves(plan: Plan, workspace: Path) -> None:
+    from icalendar import Calendar
+
+    def sequences() -> dict[str, int]:
+        assert run("--ics", "plan.ics")[0] == ExitCode.OK
+        cal = Calendar.from_ical((workspace / "plan.ics").read_bytes())
+        return {str(e["SUMMARY"]): int(e["SEQUENCE"]) for e in cal.walk("VEVENT")}
+
+    (row,) = plan.add("movida", local(2027, 1, 20), platforms=("twitter",))
+    plan.add("quieta", local(2027, 1, 21), platforms=("twitter",))
+    first = sequences()
+    assert first == {"movida": 0, "quieta": 0}
+    plan.ledger.move(row.id, local(2027, 1, 22), "next free slot", NOW)
+    second = sequences()
+    assert second["movida"] > first["movida"] and second["quieta"] == 0
+    plan.ledger.move(row.id, local(2027, 1, 20), "moved back", NOW)
+    assert sequences()["movida"] > second["movida"]  # back to the old time: still newer
 
 
 def test_ics_range_options(plan: Plan, workspace: Path) -> None:

@@ -58,7 +58,7 @@ def calendar(app: AppContext, week: bool, month: bool, start: str | None, includ
     statuses = cv.EVERY_STATUS if include_all else cv.SHOWN
     rows = app.runtime.ledger.rows(statuses=statuses)
     categories = cv.load_categories(config, now, {r.source_file for r in rows})
-    entries = cv.build_entries(rows, categories, tz)
+    entries = cv.build_entries(rows, categories, tz, app.runtime.ledger.revisions())
 
     if ics_file is not None:
         from bmnsocial.reports.ics import write_ics

@@ -326,6 +326,13 @@ class Ledger:
             sql += f" LIMIT {int(limit)}"
         return [Row.from_sql(r) for r in self.db.execute(sql, args)]
 
+    def revisions(self) -> dict[int, int]:
+        """How many times each row changed after it was first queued (events are only ever
+        added, so the count never goes down): an iCalendar event's SEQUENCE."""
+        return {int(r[0]): int(r[1]) - 1 for r in self.db.execute(
+            "SELECT publication_id, COUNT(*) FROM events WHERE publication_id IS NOT NULL "
+            "GROUP BY publication_id")}
+
     def due_before(self, horizon: datetime) -> list[Row]:
         """Queued rows due by ``horizon`` and every 'sending' row: what a daemon may have to
         act on soon (the index on status and due keeps this cheap with a long queue)."""

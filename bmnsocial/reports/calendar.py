@@ -96,6 +96,7 @@ class Entry:
     text: str = ""  # what will be published (first part), trimmed
     source_file: str = ""
     updated_at: datetime | None = None
+    sequence: int = 0  # revisions of its rows: grows when the occurrence moves or changes
 
     @property
     def statuses(self) -> set[Status]:
@@ -126,6 +127,7 @@ class Entry:
                        if p.status in (Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED)
                        and p.error},
             "source_file": self.source_file,
+            "sequence": self.sequence,
         }
 
 
@@ -182,7 +184,8 @@ def _platform_order(name: str) -> tuple[int, str]:
     return (PLATFORMS.index(name) if name in PLATFORMS else len(PLATFORMS), name)
 
 
-def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo) -> list[Entry]:
+def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo,
+                  revisions: Mapping[int, int] | None = None) -> list[Entry]:
     """Group rows per post occurrence: same post, same occurrence, same due instant.
 
     The rows of one occurrence normally share their due time; when one platform's row was
@@ -208,7 +211,8 @@ def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo) 
             post_id=post_id, occurrence=occurrence, due=due.astimezone(tz),
             category=categories.find(post_id, source), platforms=states,
             uid=f"{uid}@bmnsocial", text=text, source_file=source,
-            updated_at=max(r.updated_at for r in members)))
+            updated_at=max(r.updated_at for r in members),
+            sequence=sum((revisions or {}).get(r.id, 0) for r in members)))
     entries.sort(key=lambda e: (e.due, e.category.rank if e.category else 99, e.post_id))
     return entries
 

@@ -63,10 +63,13 @@ def description(entry: Entry) -> str:
 
 
 def ical_time(moment: datetime, tz: ZoneInfo) -> datetime:
-    """The moment in ``tz`` for a TZID value, or in UTC when its local time happens twice and
-    this is the second time (RFC 5545 reads an ambiguous local time as the first)."""
+    """The moment in ``tz`` for a TZID value, or in UTC when its local time is not one instant.
+
+    RFC 5545 reads an ambiguous local time as the first of the two, but clients differ
+    (ical.js, in Thunderbird, reads the second), so a local time that happens twice, or never,
+    is written as the instant itself."""
     local = moment.astimezone(tz)
-    if local.fold and classify(local.replace(tzinfo=None), tz) is LocalTimeKind.AMBIGUOUS:
+    if classify(local.replace(tzinfo=None), tz) is not LocalTimeKind.NORMAL:
         return moment.astimezone(UTC)
     return local
 
@@ -163,8 +166,10 @@ def build_calendar(entries: Sequence[Entry], tz: ZoneInfo, now: datetime) -> byt
         event.add("dtstamp", stamp)
         if entry.updated_at is not None:
             event.add("last-modified", entry.updated_at.astimezone(UTC).replace(microsecond=0))
-        event.add("dtstart", ical_time(entry.due, tz))
-        event.add("dtend", ical_time(entry.due + EVENT_LENGTH, tz))
+        start = entry.due.astimezone(UTC)  # durations are added to instants, not wall times
+        event.add("dtstart", ical_time(start, tz))
+        event.add("dtend", ical_time(start + EVENT_LENGTH, tz))
+        event.add("sequence", entry.sequence)
         event.add("summary", entry.post_id)
         event.add("description", description(entry))
         event.add("categories", [entry.category_slug])
