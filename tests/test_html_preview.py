@@ -406,3 +406,32 @@ def test_chromium_renders_the_text_and_images(chromium: str, workspace: Path) ->
     blue = sum(all(abs(p - q) <= 12 for p, q in zip(px, CARTEL_BLUE, strict=True))
                for px in pixels)
     assert blue > 0.03 * len(pixels), blue
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_page_fits_a_phone_screen(chromium: str, workspace: Path, lang: str) -> None:
+    """At 390 CSS pixels (a common phone width) nothing needs scrolling sideways.
+
+    Headless Chromium keeps its window at least 500 pixels wide, so the page is measured in a
+    390-pixel frame of a page beside it (file pages may read each other with
+    --allow-file-access-from-files)."""
+    for name in SAMPLES:
+        shutil.copy(REPO / "posts" / name, workspace / "posts" / name)
+    code, _, _ = run("--lang", lang, "preview", *(f"posts/{n}" for n in SAMPLES),
+                     "--html", "preview.html")
+    assert code == ExitCode.OK
+    phone = 390
+    frame = workspace / "phone.html"
+    frame.write_text(
+        f'<!DOCTYPE html><body><iframe id="f" src="preview.html" width="{phone}" height="844" '
+        'style="border:0"></iframe><script>document.getElementById("f").onload=function(){'
+        'var d=this.contentDocument.documentElement;document.body.dataset.view=d.clientWidth;'
+        'document.body.dataset.width=d.scrollWidth}</script></body>', encoding="utf-8")
+    dom = run_chromium(chromium, frame, "--window-size=800,900", "--allow-file-access-from-files",
+                       "--dump-dom", timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'data-view="(\d+)" data-width="(\d+)"', dom.stdout)
+    assert found, dom.stdout[:3000]
+    view, width = int(found.group(1)), int(found.group(2))
+    assert view == phone  # the frame really is a phone's width (no scroll bar taken off)
+    assert width <= phone

@@ -382,23 +382,27 @@ def _post(preview: Preview, config: Config, who: _Accounts, embed: _Embedder) ->
 # --- the page -------------------------------------------------------------------------------
 
 # Writes what the browser decoded, for tests and the screenshot script: each image's
-# naturalWidth (0 = not decoded) and the page's height.
-_SCRIPT = ('addEventListener("load",function(){var b=document.body;'
+# naturalWidth (0 = not decoded), the page's height, and its width (wider than the window
+# means a phone must scroll sideways).
+_SCRIPT = ('addEventListener("load",function(){var b=document.body,d=document.documentElement;'
            'b.dataset.images=Array.prototype.map.call(document.images,function(i){'
            'return i.naturalWidth}).join(",");'
-           'b.dataset.height=String(Math.ceil(document.documentElement.scrollHeight))});')
+           'b.dataset.height=String(Math.ceil(d.scrollHeight));'
+           'b.dataset.width=String(Math.ceil(d.scrollWidth))});')
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
 _CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
         f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'")
 
 _CSS = """
 *{box-sizing:border-box}
-body{margin:0;background:#e9ebee;color:#1c1e21;
+body{margin:0;background:#e9ebee;color:#1c1e21;overflow-wrap:anywhere;
  font:14px/1.4 system-ui,"Segoe UI",Roboto,"Liberation Sans","DejaVu Sans",Arial,sans-serif}
 .page-head{background:#1f2a37;color:#fff;padding:14px 28px}
 .page-head h1{margin:0;font-size:19px;font-weight:600}
 .page-head p{margin:2px 0 0;color:#c7d0db;font-size:13px}
 main{max-width:1260px;margin:0 auto;padding:18px 20px 30px}
+@media (max-width:480px){main{padding:12px 8px 24px}.post{padding:12px 10px 14px}
+ .page-head{padding:12px 14px}}
 .post{background:#f7f8fa;border:1px solid #d5d9de;border-radius:12px;margin:0 0 22px;
  padding:16px 18px 18px}
 .post.invalid{border-color:#e0a3a3}
@@ -430,8 +434,8 @@ dt{color:#6b7280}dd{margin:0}
 .diag.error .sev{color:#dc2626}.diag.warning .sev{color:#b45309}
 .diag .loc{color:#6b7280;font-family:"DejaVu Sans Mono",monospace;font-size:12px}
 .diag .hint{display:block;color:#4b5563;margin-top:2px}
-.platforms{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:22px;
- margin-top:14px;align-items:start}
+.platforms{display:grid;gap:22px;margin-top:14px;align-items:start;
+ grid-template-columns:repeat(auto-fit,minmax(min(380px,100%),1fr))}
 .platform{max-width:600px;width:100%;justify-self:center}
 .platform h3{margin:0 0 8px;font-size:13px;font-weight:600;color:#4b5563;display:flex;
  align-items:center;gap:6px}
