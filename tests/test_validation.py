@@ -452,6 +452,13 @@ def test_names_that_look_like_posts_are_read_or_pointed_out(config: Config,
     named = sorted((Path(d.file).name, d.code, d.hint) for d in result.diagnostics)
     assert named == [("taller2.yaml.txt", "FILE-NAME", "Rename it to 'taller2.yaml'."),
                      ("taller3.yml ", "FILE-NAME", "Rename it to 'taller3.yml'.")]
+    assert result.summary() == "3 files checked: 1 valid, 2 invalid; 2 errors, 0 warnings."
+
+
+def test_a_lone_misnamed_post_never_counts_negative(config: Config,
+                                                    write_post: WritePost) -> None:
+    write_post("taller.yaml.txt", "category: 9\ntext: El Bloc de notas.\n")
+    assert check(config).summary() == "1 file checked: 0 valid, 1 invalid; 1 error, 0 warnings."
 
 
 def test_an_id_with_accents_gets_its_plain_spelling_as_a_hint(config: Config,

@@ -62,7 +62,10 @@ class ValidationResult:
                             if not (d.code == "SCHED-PAST" and d.file in files)]
 
     def summary(self) -> str:
-        n, bad = len(self.files), len(self.invalid_files)
+        # A misnamed post file or an unreadable folder is reported but not read: it counts as
+        # looked at and invalid, never as a negative number of valid files.
+        checked, invalid = set(self.files), self.invalid_files
+        n, bad = len(checked | invalid), len(invalid)
         e, w = len(self.errors), len(self.warnings)
         files = ngettext("1 file checked", "{n} files checked", n).format(n=n)
         errors = ngettext("1 error", "{n} errors", e).format(n=e)
