@@ -27,6 +27,17 @@ from bmnsocial.schema import Reader, did_you_mean, out_of_bounds, type_name
 from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
 
 PLATFORMS = ("facebook", "twitter")
+#: Other names people use for a platform, accepted wherever a platform is named.
+PLATFORM_ALIASES = {"x": "twitter"}
+PLATFORM_ALIASES_OF = {name: tuple(a for a, n in PLATFORM_ALIASES.items() if n == name)
+                       for name in PLATFORMS}
+
+
+def platform_name(text: str) -> str:
+    """The platform's own name for what a person wrote (``X`` -> ``twitter``); anything else
+    comes back lower-cased, for the caller to refuse."""
+    folded = text.strip().lower()
+    return PLATFORM_ALIASES.get(folded, folded)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "America/Havana"
 DEFAULT_GRAPH_VERSION = "v23.0"
@@ -467,7 +478,8 @@ def _defaults(r: Reader, value: Any) -> tuple[tuple[str, ...], tuple[str, ...], 
     platforms = []
     for i, name in enumerate(r.text_list(data.get("platforms"), ("defaults", "platforms"))
                              or list(PLATFORMS)):
-        checked = r.choice(name, ("defaults", "platforms", i), PLATFORMS)
+        checked = r.choice(platform_name(name) if isinstance(name, str) else name,
+                           ("defaults", "platforms", i), PLATFORMS)
         if checked:
             platforms.append(checked)
     hashtags = check_hashtags(r, r.text_list(data.get("hashtags"), ("defaults", "hashtags")) or [],

@@ -40,6 +40,7 @@ def test_quick_start_publishes_every_sample_on_the_sandbox(samples: Path) -> Non
     code, shown = run("sandbox", "show", "--json")
     received = json.loads(shown)
     assert len(received) == expected + 3  # the thread's three replies on X
+    assert {r["platform"] for r in received} == {"facebook", "twitter"}  # as history says
 
     code, again = run("--sandbox", "post", str(samples), "--now", "--yes")
     assert code == ExitCode.OK and again.count("already published") == expected
@@ -324,3 +325,13 @@ def test_post_refuses_an_id_changed_inside_the_same_file(samples: Path) -> None:
                     encoding="utf-8")
     code, out = run("--sandbox", "post", str(path), "--now", "--yes")
     assert code == ExitCode.INVALID and "add 'id: pregunta-lecturas'" in out
+
+
+@pytest.mark.parametrize("name", ["x", "X", "twitter"])
+def test_x_and_twitter_are_one_platform_on_the_command_line(samples: Path, name: str) -> None:
+    post = str(samples / "pregunta-lecturas.yaml")
+    code, out = run("--sandbox", "post", post, "--now", "--yes", "--platform", name)
+    assert code == ExitCode.OK, out
+    assert "https://x.com/" in out and "facebook.com" not in out
+    code, listed = run("--sandbox", "history", "--json", "--platform", name)
+    assert code == ExitCode.OK and {r["platform"] for r in json.loads(listed)} == {"twitter"}

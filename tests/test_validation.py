@@ -471,10 +471,28 @@ def test_an_id_with_accents_gets_its_plain_spelling_as_a_hint(config: Config,
 def test_spanish_and_habitual_words_suggest_the_key_meant(config: Config,
                                                           write_post: WritePost) -> None:
     write_post("a.yaml", "category: 9\ntext: Hola\nenlace: https://www.bmns.sld.cu/\n"
-                         "platforms: [x]\nat: 2027-01-14 09:00\n")
+                         "platforms: [tuiter]\nat: 2027-01-14 09:00\n")
     hints = {d.line: d.hint for d in check(config).diagnostics}
     assert hints == {3: "did you mean 'link'?", 4: "did you mean 'twitter'?",
                      5: "did you mean 'schedule'?"}
+
+
+def test_x_is_twitter_in_a_post_file(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola a todos.\nplatforms: [facebook, X]\n"
+                         "x:\n  text: Hola en X.\n")
+    result = check(config)
+    assert result.diagnostics == []
+    (checked,) = result.posts
+    assert checked.post.platforms == ("facebook", "twitter")
+    assert checked.post.content("twitter").text == "Hola en X."
+
+
+def test_a_post_with_both_x_and_twitter_sections_is_refused(config: Config,
+                                                            write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola.\ntwitter:\n  text: Uno.\n"
+                         "x:\n  text: Otro.\n")
+    (d,) = check(config).diagnostics
+    assert (d.code, d.line) == ("POST-DUPLICATE-PLATFORM", 5)
 
 
 @pytest.mark.parametrize(("body", "where", "hint"), [

@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from bmnsocial.cli.exitcodes import ExitCode
-from bmnsocial.config import Config, find_config_path, load_config
+from bmnsocial.config import (
+    PLATFORM_ALIASES,
+    PLATFORMS,
+    Config,
+    find_config_path,
+    load_config,
+    platform_name,
+)
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.timeutil import now
@@ -85,6 +92,18 @@ class Exit(click.exceptions.Exit):
 
     def __init__(self, code: ExitCode) -> None:
         super().__init__(int(code))
+
+
+class PlatformChoice(click.Choice):  # type: ignore[type-arg]
+    """A platform by its name or another name people use for it (``x``), given back as the
+    platform's own name, the one every JSON output uses."""
+
+    def __init__(self) -> None:
+        super().__init__([*PLATFORMS, *PLATFORM_ALIASES], case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        return platform_name(str(super().convert(value, param, ctx)))
 
 
 json_option = click.option("--json", "as_json", is_flag=True,

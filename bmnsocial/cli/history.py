@@ -5,6 +5,7 @@ import click
 from bmnsocial.cli.common import (
     AppContext,
     Exit,
+    PlatformChoice,
     confirm,
     echo_json,
     json_option,
@@ -12,7 +13,6 @@ from bmnsocial.cli.common import (
     stdout_is_tty,
 )
 from bmnsocial.cli.exitcodes import ExitCode
-from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import WITHDRAWN, Status, status_name, status_width
@@ -27,7 +27,7 @@ SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, St
     "List publications, newest first: published, failed, unconfirmed, skipped, cancelled.\n\n"
     "JSON fields: post_id, platform, status, url, published_at, error (and more)."))
 @click.option("--post", "post_id", help=_("Only this post id."))
-@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
               help=_("At most this many rows."))
 @json_option
@@ -58,7 +58,7 @@ def history(app: AppContext, post_id: str | None, platform: str | None, limit: i
     "--failed instead of a POST_ID: every failed publication (for example after renewing an "
     "expired token); unconfirmed ones are never included, since they may be online already."))
 @click.argument("post_id", required=False)
-@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
 @click.option("--failed", "all_failed", is_flag=True,
               help=_("Every failed publication instead of one post's (asks first)."))
 @click.option("--yes", "-y", is_flag=True, help=_("Do not ask for confirmation."))

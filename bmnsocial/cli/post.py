@@ -8,6 +8,7 @@ import click
 from bmnsocial.cli.common import (
     AppContext,
     Exit,
+    PlatformChoice,
     confirm,
     echo_json,
     json_option,
@@ -16,7 +17,6 @@ from bmnsocial.cli.common import (
 )
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.preview import print_previews
-from bmnsocial.config import PLATFORMS
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.publish.ledger import Row, Status, status_name
@@ -34,7 +34,7 @@ from bmnsocial.timeutil import parse_user_time
 @click.option("--at", "at_text", metavar="TIME",
               help=_("Queue for this time instead of the post's schedule ('2027-01-14 09:00', "
                      "local time, or with an offset)."))
-@click.option("--platform", "platforms", multiple=True, type=click.Choice(PLATFORMS),
+@click.option("--platform", "platforms", multiple=True, type=PlatformChoice(),
               help=_("Only this platform (repeatable)."))
 @click.option("--dry-run", is_flag=True,
               help=_("Show what would be sent, and when; send nothing."))

@@ -5,6 +5,7 @@ import click
 from bmnsocial.cli.common import (
     AppContext,
     Exit,
+    PlatformChoice,
     default_paths,
     echo_json,
     json_option,
@@ -12,7 +13,6 @@ from bmnsocial.cli.common import (
     progress_bar,
 )
 from bmnsocial.cli.exitcodes import ExitCode
-from bmnsocial.config import PLATFORMS
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
@@ -52,7 +52,7 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
 @click.command(help=_(
     "List what is queued, soonest first.\n\n"
     "JSON fields: post_id, platform, due (ISO 8601 with offset), status (and more)."))
-@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
               help=_("At most this many rows."))
 @json_option
@@ -82,7 +82,7 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
     "To stop a recurring post for good, also delete or edit its file: the next sync would "
     "queue its later occurrences again."))
 @click.argument("post_id")
-@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
 @pass_app
 def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
     ledger = app.runtime.ledger

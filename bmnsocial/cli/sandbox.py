@@ -6,6 +6,7 @@ import threading
 import click
 
 from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
+from bmnsocial.config import platform_name
 from bmnsocial.i18n import _
 
 
@@ -23,6 +24,8 @@ def show(app: AppContext, as_json: bool) -> None:
 
     store = app.config.state_dir / "sandbox" / "platforms" / "published.sqlite3"
     items = load_published(store) if store.exists() else []
+    for item in items:  # the fakes keep the platforms' own names; we say ours everywhere
+        item["platform"] = platform_name(item["platform"])
     if as_json:
         echo_json(items)
         return

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial import categories
 from bmnsocial.categories import Category
-from bmnsocial.config import MISFIRE_POLICIES, PLATFORMS, Config
+from bmnsocial.config import (
+    MISFIRE_POLICIES,
+    PLATFORM_ALIASES_OF,
+    PLATFORMS,
+    Config,
+    platform_name,
+)
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import check_hashtags
 from bmnsocial.i18n import _
@@ -22,7 +28,7 @@ from bmnsocial.yamlsafe import Document, PathKey
 
 FORMAT_VERSION = 1
 TOP_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
-            "facebook", "twitter", "schedule", "event", "consent", "approved_by")
+            "facebook", "twitter", "x", "schedule", "event", "consent", "approved_by")
 OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
                  "twitter": ("text", "link", "hashtags", "media", "thread")}
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
@@ -155,38 +161,45 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
 
     overrides: dict[str, dict[str, Any]] = {}
     for name in PLATFORMS:
-        if data.get(name) is None:
+        sections = [k for k in (name, *PLATFORM_ALIASES_OF[name]) if data.get(k) is not None]
+        if not sections:
             continue
-        m = r.mapping(data[name], (name,), OVERRIDE_KEYS[name])
+        section = sections[0]
+        for extra in sections[1:]:
+            r.error((extra,), "POST-DUPLICATE-PLATFORM", _(
+                "'{section}:' and '{other}:' are the same platform.").format(
+                    section=extra, other=section),
+                _("Keep one of the two sections."), key=True)
+        m = r.mapping(data[section], (section,), OVERRIDE_KEYS[name])
         if m is None:
             continue
         o: dict[str, Any] = {}
         for key in ("text", "link", "hashtags", "media", "thread"):
             if key in m and m[key] is None:
-                r.error((name, key), "SCHEMA-EMPTY",
-                        _("{where} is empty.").format(where=f"{name}.{key}"),
+                r.error((section, key), "SCHEMA-EMPTY",
+                        _("{where} is empty.").format(where=f"{section}.{key}"),
                         _("Write the {platform} {key}, or remove the line to use the post's "
                           "own.").format(platform=name, key=key), key=True)
         if m.get("text") is not None:
-            o["text"] = r.text(m["text"], (name, "text"))
+            o["text"] = r.text(m["text"], (section, "text"))
         if m.get("link") is not None:
-            o["link"] = _url(r, m["link"], (name, "link"))
+            o["link"] = _url(r, m["link"], (section, "link"))
         if m.get("hashtags") is not None:
-            o["hashtags"] = _hashtags(r, m["hashtags"], (name, "hashtags"))
+            o["hashtags"] = _hashtags(r, m["hashtags"], (section, "hashtags"))
         if m.get("media") is not None:
-            o["media"] = _media(r, m["media"], (name, "media"), config)
+            o["media"] = _media(r, m["media"], (section, "media"), config)
         if m.get("thread") is not None:
-            items = r.text_list(m["thread"], (name, "thread")) or []
-            o["thread"] = [(t, (name, "thread", i)) for i, t in enumerate(items)]
+            items = r.text_list(m["thread"], (section, "thread")) or []
+            o["thread"] = [(t, (section, "thread", i)) for i, t in enumerate(items)]
             if m.get("text") is not None:
-                r.error((name, "thread"), "POST-THREAD-AND-TEXT",
+                r.error((section, "thread"), "POST-THREAD-AND-TEXT",
                         _("twitter has both 'text' and 'thread'."),
                         _("The first item of 'thread' is the first tweet: move the text there."),
                         key=True)
         if name not in platforms:
-            r.warning((name,), "POST-UNUSED-OVERRIDE",
-                      _("'{platform}:' is set but the post is not published on {platform}."
-                        ).format(platform=name),
+            r.warning((section,), "POST-UNUSED-OVERRIDE",
+                      _("'{section}:' is set but the post is not published on {platform}."
+                        ).format(section=section, platform=name),
                       _("Add {platform} to 'platforms' or remove the section.").format(
                           platform=name), key=True)
         overrides[name] = o
@@ -275,7 +288,7 @@ def _platforms(r: Reader, value: Any, config: Config) -> tuple[str, ...]:
     names = r.text_list(value, ("platforms",)) or []
     out: list[str] = []
     for i, name in enumerate(names):
-        checked = r.choice(name.lower(), ("platforms", i), PLATFORMS)
+        checked = r.choice(platform_name(name), ("platforms", i), PLATFORMS)
         if checked is None:
             continue
         if checked not in config.platforms_configured:
