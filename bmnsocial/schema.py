@@ -9,7 +9,7 @@ from typing import Any
 
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.i18n import N_, _
-from bmnsocial.yamlsafe import Document, PathKey
+from bmnsocial.yamlsafe import CommentCut, Document, PathKey
 
 _TYPE_NAMES = {dict: N_("a mapping (key: value lines)"), list: N_("a list"), str: N_("text"),
                int: N_("a whole number"), bool: N_("true or false"), float: N_("a number")}
@@ -137,13 +137,32 @@ class Reader:
             return None
         cut = self.doc.comment_after.get(path)
         if cut is not None:
-            self.error(path, "YAML-COMMENT-CUT", _(
+            self.comment_cut(path, cut)
+        return value
+
+    def comment_cut(self, path: PathKey, cut: CommentCut) -> None:
+        """An error at the '#' where YAML started a comment that was part of the value."""
+        if cut.empty:
+            message = _("{where} is empty: YAML read '{rest}' as a comment (in YAML a space "
+                        "and '#' start one).").format(where=self.label(path), rest=cut.text[:40])
+            hint = _("Write hashtags without '#' (hashtags: [SaludCuba]), or put the value in "
+                     "quotes.")
+        else:
+            message = _(
                 "{where} ends before '{rest}': in YAML a space and '#' start a comment, so the "
                 "rest of the line is not part of the text.").format(
-                    where=self.label(path), rest=cut[:40]),
-                _("Put the whole text in quotes, or write it on the next lines after "
-                  "'text: |'."))
-        return value
+                    where=self.label(path), rest=cut.text[:40])
+            hint = _("Put the whole text in quotes, or write it on the next lines after "
+                     "'text: |'.")
+        self.diagnostics.append(Diagnostic(self.doc.file, cut.line, cut.column, Severity.ERROR,
+                                           "YAML-COMMENT-CUT", message, hint))
+
+    def empty_values_cut_by_comments(self) -> None:
+        """Values YAML lost whole to a comment (``hashtags: #Salud``, ``- #Salud``): nothing
+        else sees them, since they read as missing."""
+        for path, cut in self.doc.comment_after.items():
+            if cut.empty:
+                self.comment_cut(path, cut)
 
     def text_list(self, value: Any, path: PathKey) -> list[str] | None:
         if value is None:

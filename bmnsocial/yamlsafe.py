@@ -73,6 +73,16 @@ else:  # pragma: no cover - PyYAML built without libyaml
         return yaml.SafeLoader(text).get_single_node()
 
 
+@dataclass(frozen=True, slots=True)
+class CommentCut:
+    """What YAML read as a comment right after a value: most likely part of the value."""
+
+    text: str
+    line: int
+    column: int
+    empty: bool  # nothing before the '#': the whole value was lost (hashtags: #Salud)
+
+
 @dataclass(slots=True)
 class Document:
     """Plain data (dict/list/str/int/float/bool/None) plus source positions by path."""
@@ -83,8 +93,9 @@ class Document:
     key_pos: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     source_text: dict[PathKey, str] = field(default_factory=dict)
     # Plain values followed on their line by ' #word': YAML read a comment there, and the
-    # person most likely wrote a hashtag (text: Visite la BMN #SaludCuba).
-    comment_after: dict[PathKey, str] = field(default_factory=dict)
+    # person most likely wrote a hashtag (text: Visite la BMN #SaludCuba, hashtags: #Salud,
+    # - #Salud). The comment's text and where its '#' is (line, column, 1-based).
+    comment_after: dict[PathKey, CommentCut] = field(default_factory=dict)
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of a value, or of its key; the nearest parent if unknown."""
@@ -165,6 +176,13 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
             return problem("YAML-DEPTH", _("the YAML is nested too deeply."),
                            _("A post needs only a few levels of indentation."), line, col)
         lines = text.splitlines()
+        cut = _flow_comment(lines, line)
+        if cut is not None:
+            cut_line, cut_col, rest = cut
+            return problem("YAML-COMMENT-CUT", _(
+                "YAML read '{rest}' as a comment: after '[', '{{' or ',' a '#' starts one, so "
+                "the list is never closed.").format(rest=rest[:40]),
+                _("Write hashtags without '#': hashtags: [SaludCuba, BMN]."), cut_line, cut_col)
         here = lines[line - 1] if 0 < line <= len(lines) else ""
         if "\t" in here[:max(col, 1)] or "'\\t'" in what:
             hint = _("This line is indented with a tab: YAML needs spaces.")
@@ -196,6 +214,32 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
 
 
 _HASHTAG_COMMENT = re.compile(r"\s+(#\w[^\n]*)")
+# '[#A, #B]' or '[A, #B]': in flow context a '#' after '[', '{' or ',' starts a comment.
+_FLOW_COMMENT = re.compile(r"[\[{,]\s*(#\w[^\n]*)")
+
+
+def _flow_comment(lines: list[str], up_to: int) -> tuple[int, int, str] | None:
+    """Where a '#' inside '[...]' or '{...}' on lines 1..up_to made YAML read the rest of its
+    line as a comment (line, column, the comment), the first one; None if there is none."""
+    for number, line in enumerate(lines[:up_to], start=1):
+        stripped = line.lstrip()
+        if stripped.startswith("#") or ("[" not in line and "{" not in line):
+            continue
+        found = _FLOW_COMMENT.search(line)
+        if found and not _in_quotes(line, found.start(1)):
+            return number, found.start(1) + 1, found.group(1).strip()
+    return None
+
+
+def _in_quotes(line: str, index: int) -> bool:
+    quote = ""
+    for ch in line[:index]:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+    return bool(quote)
 
 
 class _Converter:
@@ -230,7 +274,9 @@ class _Converter:
                 found = _HASHTAG_COMMENT.match(self.lines[end.line], end.column) \
                     if end.line < len(self.lines) else None
                 if found:
-                    self.doc.comment_after[path] = found.group(1).strip()
+                    self.doc.comment_after[path] = CommentCut(
+                        found.group(1).strip(), end.line + 1, found.start(1) + 1,
+                        node.value == "")
             if tag == _STR:
                 return node.value
             if tag not in _SCALAR_TAGS:

@@ -533,3 +533,30 @@ def test_a_hashtag_after_a_space_that_yaml_reads_as_a_comment_is_an_error(
     (d,) = check(config).errors
     assert (d.file.endswith("a.yaml"), d.code, d.line) == (True, "YAML-COMMENT-CUT", 2)
     assert "'#SaludCuba hoy'" in d.message
+    assert d.column == len("text: Visite la BMN ") + 1  # at the '#'
+
+
+@pytest.mark.parametrize(("body", "line", "column"), [
+    ("hashtags: #CienciaCubana\n", 3, 11),
+    ("hashtags:\n  - SaludCuba\n  - #CienciaCubana\n", 5, 5),
+    ("hashtags: [#CienciaCubana, #SaludCuba]\n", 3, 12),
+    ("hashtags: [SaludCuba, #CienciaCubana]\nlink: https://www.bmns.sld.cu/\n", 3, 23),
+    ("twitter:\n  hashtags: #CienciaCubana\n", 4, 13),
+])
+def test_hashtags_written_with_a_hash_are_never_lost(config: Config, write_post: WritePost,
+                                                     body: str, line: int,
+                                                     column: int) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola a todos.\n" + body)
+    (d,) = check(config).errors
+    assert (d.code, d.line, d.column) == ("YAML-COMMENT-CUT", line, column)
+    assert "#CienciaCubana" in d.message and "without '#'" in d.hint
+
+
+def test_hashtags_with_a_hash_in_quotes_and_real_comments_are_fine(
+        config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "# una nota\ncategory: 9\ntext: Hola a todos.\n"
+                         "hashtags: ['#CienciaCubana', SaludCuba]  # dos etiquetas\n"
+                         "link: https://www.bmns.sld.cu/#inicio\n")
+    result = check(config)
+    assert result.errors == []
+    assert result.posts[0].post.hashtags == ("CienciaCubana", "SaludCuba")

@@ -175,7 +175,7 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
             continue
         o: dict[str, Any] = {}
         for key in ("text", "link", "hashtags", "media", "thread"):
-            if key in m and m[key] is None:
+            if key in m and m[key] is None and (section, key) not in doc.comment_after:
                 r.error((section, key), "SCHEMA-EMPTY",
                         _("{where} is empty.").format(where=f"{section}.{key}"),
                         _("Write the {platform} {key}, or remove the line to use the post's "
@@ -215,6 +215,7 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
     event = _event(r, data.get("event"), config.timezone)
     consent = r.boolean(data.get("consent", False), ("consent",)) or False
     approved_by = r.text(data.get("approved_by"), ("approved_by",))
+    r.empty_values_cut_by_comments()
 
     if not r.ok or category is None:
         return None, r.diagnostics
