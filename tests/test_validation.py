@@ -560,3 +560,52 @@ def test_hashtags_with_a_hash_in_quotes_and_real_comments_are_fine(
     result = check(config)
     assert result.errors == []
     assert result.posts[0].post.hashtags == ("CienciaCubana", "SaludCuba")
+
+
+STREAM = "https://www.facebook.com/BibliotecaMedicaNacional/live"
+
+
+def _stream_post(extra: str = "") -> str:
+    return ("category: transmisiones-en-vivo\ntext: En media hora comienza la transmisión.\n"
+            f"event:\n  starts: 2027-01-21 09:00\n  url: {STREAM}\n{extra}")
+
+
+def _texts(config: Config) -> dict[str, tuple[list[str], str | None]]:
+    (checked,) = check(config).posts
+    return {r.platform: ([p.text for p in r.parts], r.link) for r in checked.rendered}
+
+
+def test_a_live_stream_publishes_where_to_watch_it(config: Config,
+                                                   write_post: WritePost) -> None:
+    write_post("a.yaml", _stream_post())
+    texts = _texts(config)
+    assert texts["facebook"][1] == STREAM  # the link field: Facebook draws a preview
+    assert STREAM in texts["twitter"][0][0]
+
+
+def test_a_live_stream_with_its_own_link_adds_the_stream_to_the_text(
+        config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", _stream_post("link: https://www.bmns.sld.cu/jornada\n"
+                                      "twitter:\n  thread: [Empieza pronto., Segunda parte.]\n"))
+    texts = _texts(config)
+    (facebook,), link = texts["facebook"]
+    assert link == "https://www.bmns.sld.cu/jornada" and facebook.count(STREAM) == 1
+    first, second = texts["twitter"][0]
+    assert STREAM in first and STREAM not in second
+
+
+def test_a_stream_link_already_in_the_text_is_not_repeated(config: Config,
+                                                           write_post: WritePost) -> None:
+    write_post("a.yaml", _stream_post().replace(
+        "text: En media hora comienza la transmisión.",
+        f'text: "En media hora comienza la transmisión: {STREAM}"'))
+    texts = _texts(config)
+    assert texts["facebook"][0][0].count(STREAM) == 1 and texts["facebook"][1] is None
+    assert texts["twitter"][0][0].count(STREAM) == 1
+
+
+def test_a_problem_in_an_x_section_points_into_it(config: Config,
+                                                  write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Hola.\nx:\n  text: " + "palabra " * 40 + "\n")
+    (d,) = check(config).errors
+    assert (d.code, d.line, d.column) == ("X-LENGTH", 4, 9)

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial import categories
-from bmnsocial.categories import Category
+from bmnsocial.categories import Category, Rule
 from bmnsocial.config import (
     MISFIRE_POLICIES,
     PLATFORM_ALIASES_OF,
@@ -115,14 +115,35 @@ class Post:
             texts.extend(t for t, _ in o.get("thread", ()))
         return texts
 
+    @property
+    def stream_url(self) -> str | None:
+        """Where to watch a live stream: published with the post (categories that need it)."""
+        if self.event is None or Rule.NEEDS_STREAM not in self.category.rules:
+            return None
+        return self.event.url
+
     def content(self, platform: str) -> Content:
         o = self.overrides.get(platform, {})
-        text_source: PathKey = (platform, "text") if "text" in o else ("text",)
-        thread = tuple(o.get("thread", ()))
+        text_source: PathKey = (o["section"], "text") if "text" in o else ("text",)
+        text: str | None = o.get("text", self.text)
+        link: str | None = o.get("link", self.link)
+        thread = list(o.get("thread", ()))
+        stream = self.stream_url
+        written = [t for t, _ in thread] if thread else [text or ""]
+        if stream and link != stream and not any(stream in t for t in written):
+            # One link field per platform: the stream takes it, or joins the text after the
+            # post's own link.
+            if link is None:
+                link = stream
+            elif thread:
+                first, source = thread[0]
+                thread[0] = (f"{first.rstrip()}\n\n{stream}", source)
+            else:
+                text = f"{(text or '').rstrip()}\n\n{stream}"
         return Content(
-            text=o.get("text", self.text), text_source=text_source,
-            link=o.get("link", self.link), hashtags=o.get("hashtags", self.hashtags),
-            media=o.get("media", self.media), thread=thread)
+            text=text, text_source=text_source, link=link,
+            hashtags=o.get("hashtags", self.hashtags), media=o.get("media", self.media),
+            thread=tuple(thread))
 
 
 def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | None,
@@ -202,6 +223,7 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
                         ).format(section=section, platform=name),
                       _("Add {platform} to 'platforms' or remove the section.").format(
                           platform=name), key=True)
+        o["section"] = section
         overrides[name] = o
 
     for name in platforms:
