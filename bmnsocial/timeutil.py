@@ -78,6 +78,11 @@ def describe(moment: datetime, tz: ZoneInfo, *, aligned: bool = False) -> str:
     return f"{day} {local:%Y-%m-%d %H:%M} ({offset[:3]}:{offset[3:]})"
 
 
+def short_time(moment: datetime, tz: ZoneInfo) -> str:
+    """'2026-12-03 09:01' in the given zone: when something happened, beside a fuller date."""
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
 def parse_user_time(text: str, tz: ZoneInfo) -> datetime:
     """A time typed on the command line: local in ``tz`` or with an offset, never ambiguous."""
     from bmnsocial.errors import UsageError

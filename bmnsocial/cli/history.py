@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import click
 
 from bmnsocial.cli.common import (
@@ -9,6 +11,7 @@ from bmnsocial.cli.common import (
     confirm,
     echo_json,
     json_option,
+    parse_day,
     pass_app,
     stdout_is_tty,
 )
@@ -17,38 +20,60 @@ from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import WITHDRAWN, Status, status_name, status_width
 from bmnsocial.schedule.queueing import current_payloads
-from bmnsocial.timeutil import describe
+from bmnsocial.schema import did_you_mean
+from bmnsocial.timeutil import describe, short_time
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
          Status.CANCELLED)
 
 
 @click.command(help=_(
-    "List publications, newest first: published, failed, unconfirmed, skipped, cancelled.\n\n"
-    "JSON fields: post_id, platform, status, url, published_at, error (and more)."))
+    "List publications, newest change first: published, failed, unconfirmed, skipped, "
+    "cancelled. Each line shows the occurrence's own time, then when its status changed.\n\n"
+    "JSON fields: post_id, platform, status, due, changed_at, url, published_at, error (and "
+    "more)."))
 @click.option("--post", "post_id", help=_("Only this post id."))
 @click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
+@click.option("--since", "since_day", metavar=_("DATE"),
+              help=_("Only what changed on or after this day (YYYY-MM-DD)."))
+@click.option("--today", is_flag=True, help=_("Only what changed today (what went out today)."))
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
               help=_("At most this many rows."))
 @json_option
 @pass_app
-def history(app: AppContext, post_id: str | None, platform: str | None, limit: int,
-            as_json: bool) -> None:
-    rows = app.runtime.ledger.rows(statuses=SHOWN, post_id=post_id, platform=platform,
-                                   order="updated", limit=limit)
+def history(app: AppContext, post_id: str | None, platform: str | None,
+            since_day: str | None, today: bool, limit: int, as_json: bool) -> None:
     tz = app.config.timezone
+    if today and since_day:
+        raise UsageError(_("give --today or --since, not both."))
+    since = None
+    if today or since_day:
+        day = app.now().date() if today else parse_day(since_day or "", tz, "--since")
+        since = datetime.combine(day, time(0), tzinfo=tz)
+    ledger = app.runtime.ledger
+    rows = ledger.rows(statuses=SHOWN, post_id=post_id, platform=platform,
+                       order="updated", limit=limit, changed_since=since)
+    if post_id is not None and not rows:
+        known = ledger.post_ids()
+        if post_id not in known:
+            raise UsageError(" ".join(filter(None, [
+                _("the ledger has no post '{post}'.").format(post=post_id),
+                did_you_mean(post_id, known)])))
     if as_json:
         echo_json([r.to_json(tz) for r in rows])
         return
     if not rows:
-        click.echo(_("No publications yet."))
+        click.echo(_("No publications yet.") if since is None and post_id is None else
+                   _("No publications match."))
         return
     width = status_width(SHOWN, 11)
     for r in rows:
-        when = describe(r.published_at or r.updated_at, tz, aligned=True)
+        when = describe(r.due, tz, aligned=True)
         detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
+        changed = r.published_at if r.status is Status.PUBLISHED and r.published_at \
+            else r.updated_at
         click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  "
-                   f"{detail}")
+                   f"{detail}  ({short_time(changed, tz)})")
 
 
 @click.command(help=_(

@@ -164,6 +164,7 @@ class Row:
             "url": self.url, "platform_post_id": self.platform_post_id,
             "published_at": iso(self.published_at), "error": self.last_error,
             "error_kind": self.error_kind, "source_file": self.source_file,
+            "changed_at": iso(self.updated_at),
         }
 
 
@@ -309,9 +310,12 @@ class Ledger:
 
     def rows(self, *, statuses: tuple[Status, ...] | None = None, post_id: str | None = None,
              platform: str | None = None, order: str = "due",
-             limit: int | None = None) -> list[Row]:
+             limit: int | None = None, changed_since: datetime | None = None) -> list[Row]:
         sql = "SELECT * FROM publications WHERE 1 = 1"
         args: list[Any] = []
+        if changed_since is not None:
+            sql += " AND updated_at >= ?"
+            args.append(stamp(changed_since))
         if statuses:
             sql += f" AND status IN ({','.join('?' * len(statuses))})"
             args.extend(s.value for s in statuses)
@@ -325,6 +329,9 @@ class Ledger:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [Row.from_sql(r) for r in self.db.execute(sql, args)]
+
+    def post_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT post_id FROM publications")}
 
     def revisions(self) -> dict[int, int]:
         """How many times each row changed after it was first queued (events are only ever
