@@ -87,6 +87,16 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
                    _("Next publications: none queued."))
         for r in health.upcoming:
             click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} {r.post_id}")
+        for r in health.retrying:
+            click.echo(_("WAITING FOR A RETRY: {platform} {post}, due {when}; next attempt "
+                         "{attempt}: {error}").format(
+                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
+                attempt=describe(r.next_attempt_at or r.due, tz), error=r.last_error))
+        for r in health.held:
+            click.echo(_("HELD BACK: {platform} {post}, due {when}; goes out {attempt}: "
+                         "{reason}").format(
+                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
+                attempt=describe(r.next_attempt_at or r.due, tz), reason=r.last_error))
         for r in health.attention:
             click.echo(_("NEEDS A PERSON: {status} {platform} {post}: {error}").format(
                 status=status_name(r.status), platform=r.platform, post=r.post_id,

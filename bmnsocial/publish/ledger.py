@@ -26,6 +26,7 @@ from bmnsocial.i18n import N_, _
 
 SCHEMA_VERSION = 1
 ONCE = "once"
+DEFERRED = "deferred"  # error_kind of a queued row the catch-up cap holds back
 WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
 
 _SCHEMA = """
@@ -330,6 +331,13 @@ class Ledger:
             sql += f" LIMIT {int(limit)}"
         return [Row.from_sql(r) for r in self.db.execute(sql, args)]
 
+    def waiting(self, now: datetime) -> list[Row]:
+        """Queued rows that will not go out at their own time: waiting for a retry after a
+        failure, or held back (the catch-up cap); soonest first."""
+        return [Row.from_sql(r) for r in self.db.execute(
+            "SELECT * FROM publications WHERE status = 'queued' AND next_attempt_at > ? "
+            "ORDER BY next_attempt_at, id", (stamp(now),))]
+
     def post_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT post_id FROM publications")}
 
@@ -593,8 +601,11 @@ class Ledger:
                             next_attempt_at=None, only_if=Status.QUEUED)
 
     def defer(self, row_id: int, until: datetime, reason: str, now: datetime) -> Row:
+        """Held back until ``until`` (the catch-up cap): still queued, the reason kept for
+        `status`."""
         return self._finish(row_id, Status.QUEUED, now, "deferred", reason,
-                            next_attempt_at=stamp(until), only_if=Status.QUEUED)
+                            next_attempt_at=stamp(until), last_error=reason,
+                            error_kind=DEFERRED, only_if=Status.QUEUED)
 
     def withdraw(self, row_id: int, reason: str, now: datetime) -> Row:
         """Cancelled by a sync, not by a person: the post file no longer asks for this

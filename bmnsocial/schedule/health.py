@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.publish.ledger import Row, Status
+from bmnsocial.publish.ledger import DEFERRED, Row, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.schedule.daemon import daemon_running, read_heartbeat
 from bmnsocial.schedule.sync import Refused, last_refused
@@ -28,6 +28,8 @@ class Health:
     heartbeat: dict[str, Any] | None
     heartbeat_age: float | None
     upcoming: list[Row]
+    retrying: list[Row]  # queued, failed before, waiting for the next attempt
+    held: list[Row]  # queued, held back by the catch-up cap until a later time
     attention: list[Row]
     skipped: list[Row]
     refused: Refused | None
@@ -53,6 +55,8 @@ class Health:
             "daemon": {"running": self.daemon_alive, "heartbeat_age_seconds": self.heartbeat_age,
                        "mode": beat.get("mode"), "pid": beat.get("pid")},
             "next": [r.to_json(tz) for r in self.upcoming],
+            "retrying": [r.to_json(tz) for r in self.retrying],
+            "held": [r.to_json(tz) for r in self.held],
             "attention": [r.to_json(tz) for r in self.attention],
             "last_published": {p: at.isoformat() if at else None
                                for p, at in self.last_published.items()},
@@ -101,5 +105,11 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
             "{count} publication(s) need a person (failed or unconfirmed)",
             "{count} publication(s) need a person (failed or unconfirmed)", len(attention)
         ).format(count=len(attention))))
-    return Health(found, alive, beat, age, ledger.rows(statuses=(Status.QUEUED,), limit=5),
-                  attention, skipped, refused, last)
+    waiting = ledger.waiting(now)
+    held = [r for r in waiting if r.error_kind == DEFERRED]
+    retrying = [r for r in waiting if r.error_kind != DEFERRED]
+    waiting_ids = {r.id for r in waiting}
+    upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
+                if r.id not in waiting_ids][:5]
+    return Health(found, alive, beat, age, upcoming, retrying, held, attention, skipped,
+                  refused, last)
