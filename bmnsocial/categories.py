@@ -94,6 +94,9 @@ CATEGORIES: tuple[Category, ...] = (
              "Advocate on public policy issues.", (Rule.NEEDS_APPROVAL,)),
 )
 
+#: Stands in for a category a draft names wrongly, so that its preview can still be drawn.
+UNKNOWN = Category(0, "?", "(categoría desconocida)", "(unknown category)", ())
+
 BY_SLUG: dict[str, Category] = {c.slug: c for c in CATEGORIES}
 BY_RANK: dict[int, Category] = {c.rank: c for c in CATEGORIES}
 

@@ -285,6 +285,31 @@ class TestCommand:
         page = (workspace / "out.html").read_text(encoding="utf-8")
         assert "<code>X-LENGTH</code>" in page and "Files that could not be read" in page
 
+    @pytest.mark.parametrize(("body", "code"), [
+        ("category: 9\ntext: Dibujada igual.\nmedia: [jornada-cientifica-cartel.jpg]\n",
+         "MEDIA-ALT-MISSING"),
+        ("category: eventos-bibliotek\ntext: Dibujada igual.\n", "CATEGORY-UNKNOWN"),
+        ("category: 9\ntext: Dibujada igual.\nschedule: {at: 2027-01-14}\n", "SCHED-TIME"),
+    ])
+    def test_a_post_with_a_field_error_is_still_drawn(self, workspace: Path,
+                                                      write_post: WritePost, body: str,
+                                                      code: str) -> None:
+        path = write_post("a.yaml", body)
+        exit_code, out, _ = run("preview", str(path), "--html", "out.html")
+        assert exit_code == ExitCode.INVALID
+        assert "│ Dibujada igual." in out and f"error[{code}]" in out
+        page = (workspace / "out.html").read_text(encoding="utf-8")
+        assert "Dibujada igual." in page and f"<code>{code}</code>" in page
+        assert "Files that could not be read" not in page
+        exit_code, out, _ = run("preview", "--json", str(path))
+        (post,) = json.loads(out)["posts"]
+        assert post["valid"] is False and post["platforms"][0]["parts"][0]["text"].startswith(
+            "Dibujada igual.")
+        assert code in {d["code"] for d in post["diagnostics"]}
+        # Never queued: a draft with errors is only drawn.
+        assert run("sync")[0] == ExitCode.INVALID
+        assert json.loads(run("queue", "--json")[1]) == []
+
     def test_replaces_an_existing_page(self, workspace: Path, write_post: WritePost) -> None:
         (workspace / "out.html").write_text("old", encoding="utf-8")
         run("preview", str(write_post("a.yaml", "category: 9\ntext: Nuevo\n")),

@@ -15,7 +15,7 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool,
                   html_out: Path | None = None) -> bool:
     """Print what each platform would receive, and when. Touches neither network nor state
     (except the HTML page written to ``html_out``, when given)."""
-    result = validate_paths(files, app.config, app.now())
+    result = validate_paths(files, app.config, app.now(), drafts=True)
     return print_previews(app, result, as_json, html_out)
 
 
@@ -28,9 +28,12 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
 
     config = app.config
     now = app.now()
+    order = {name: i for i, name in enumerate(result.files)}
+    shown = sorted([*result.posts, *result.drafts], key=lambda c: order.get(c.post.file, 0))
     previews = [preview.build(c, config, now, result.diagnostics, platforms=platforms,
-                              when=when, when_note=when_note) for c in result.posts]
-    broken = [d for d in result.errors if d.file not in {c.post.file for c in result.posts}]
+                              when=when, when_note=when_note) for c in shown]
+    drawn = {c.post.file for c in shown}
+    broken = [d for d in result.errors if d.file not in drawn]
     if html_out is not None:
         from bmnsocial.reports import html_preview
 

@@ -146,9 +146,11 @@ class Post:
             thread=tuple(thread))
 
 
-def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | None,
-                                                                      list[Diagnostic]]:
-    """Read a post out of ``doc``; every schema problem becomes a diagnostic."""
+def parse_post(doc: Document, config: Config, default_id: str, *,
+               best_effort: bool = False) -> tuple[Post | None, list[Diagnostic]]:
+    """Read a post out of ``doc``; every schema problem becomes a diagnostic. A post with
+    errors is None, unless ``best_effort``: then whatever could be read is kept (an unknown
+    category as ``categories.UNKNOWN``), so that a preview can still draw it."""
     r = Reader(doc)
     data = r.mapping(doc.data, (), TOP_KEYS, required=("category",))
     if data is None:
@@ -239,10 +241,10 @@ def parse_post(doc: Document, config: Config, default_id: str) -> tuple[Post | N
     approved_by = r.text(data.get("approved_by"), ("approved_by",))
     r.empty_values_cut_by_comments()
 
-    if not r.ok or category is None:
+    if not best_effort and (not r.ok or category is None):
         return None, r.diagnostics
-    post = Post(id=post_id, file=doc.file, category=category, text=text, link=link,
-                hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
+    post = Post(id=post_id, file=doc.file, category=category or categories.UNKNOWN, text=text,
+                link=link, hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
                 schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc)
     return post, r.diagnostics
 

@@ -36,6 +36,9 @@ class CheckedPost:
 class ValidationResult:
     files: list[str] = field(default_factory=list)
     posts: list[CheckedPost] = field(default_factory=list)
+    # Posts that could only be read in part (a field error): drawn by previews with their
+    # problems, never queued. Filled only when asked for (validate_paths(drafts=True)).
+    drafts: list[CheckedPost] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -172,14 +175,16 @@ Progress = Callable[[int, int], None]
 
 
 def validate_paths(paths: Iterable[Path], config: Config, now: datetime,
-                   progress: Progress | None = None) -> ValidationResult:
-    """``progress(done, total)`` is called after each file, for a progress bar."""
+                   progress: Progress | None = None, *,
+                   drafts: bool = False) -> ValidationResult:
+    """``progress(done, total)`` is called after each file, for a progress bar. ``drafts``:
+    also read what can be read of posts with field errors (``ValidationResult.drafts``)."""
     with _cyclic_gc_paused():
-        return _validate_paths(paths, config, now, progress)
+        return _validate_paths(paths, config, now, progress, drafts)
 
 
 def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
-                    progress: Progress | None) -> ValidationResult:
+                    progress: Progress | None, drafts: bool) -> ValidationResult:
     result = ValidationResult()
     media = MediaCache(config)
     cwd = os.getcwd()
@@ -212,6 +217,12 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
         post, diagnostics = parse_post(loaded, config, default_id)
         result.diagnostics.extend(diagnostics)
         if post is None:
+            if drafts:
+                draft, _diagnostics = parse_post(loaded, config, default_id, best_effort=True)
+                if draft is not None:
+                    checked, more = check_post(draft, config, now, media)
+                    result.diagnostics.extend(more)
+                    result.drafts.append(checked)
             continue
         checked, more = check_post(post, config, now, media)
         result.diagnostics.extend(more)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bmnsocial.categories import UNKNOWN
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.i18n import _, ngettext
@@ -63,8 +64,9 @@ def format_text(preview: Preview, config: Config) -> str:
     post = preview.checked.post
     cat = post.category
     lines = [f"{post.file} — {post.id}",
-             "  " + _("Category {rank}: {slug} — {label}").format(
-                 rank=cat.rank, slug=cat.slug, label=cat.label()),
+             "  " + (_("Category: unknown (see the errors below)") if cat is UNKNOWN else
+                     _("Category {rank}: {slug} — {label}").format(
+                         rank=cat.rank, slug=cat.slug, label=cat.label())),
              "  " + _("Schedule: {schedule}").format(schedule=schedule_text(preview))]
     if preview.occurrences:
         lines.append("  " + _("Next occurrences ({zone}):").format(zone=config.timezone_name))
@@ -115,6 +117,7 @@ def to_json(preview: Preview, config: Config) -> dict[str, Any]:
         "occurrences": [{"due": o.due.isoformat(), "note": o.note} for o in preview.occurrences],
         "platforms": [rendered_json(r) for r in preview.checked.rendered],
         "diagnostics": [d.to_json() for d in preview.diagnostics],
+        "valid": not any(d.is_error for d in preview.diagnostics),
     }
 
 
