@@ -64,6 +64,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
         choices=", ".join(f"'{c}'" for c in close[:4]))
 
 
+# How list items are named where a person reads them, counted from 1.
+ITEM_WORDS = {
+    "media": N_("image {n}"),
+    "thread": N_("part {n} of the thread"),
+    "hashtags": N_("hashtag {n}"),
+    "platforms": N_("platform {n}"),
+    "slots": N_("slot {n}"),
+}
+
+
 class Reader:
     """Reads typed values out of ``doc`` by path and records what is wrong with them."""
 
@@ -89,10 +99,29 @@ class Reader:
         return not any(d.is_error for d in self.diagnostics)
 
     def label(self, path: PathKey) -> str:
-        label = self.prefix
-        for part in path:
-            label += f"[{part}]" if isinstance(part, int) else f"{'.' if label else ''}{part}"
-        return label or _("the document")
+        """Where a value is, as a person counts: ``media[0].alt`` reads "image 1, alt",
+        ``twitter.thread[2]`` "twitter, part 3 of the thread"."""
+        chunks: list[str] = [self.prefix] if self.prefix else []
+        keys: list[str] = []
+        parts = list(path)
+        for i, part in enumerate(parts):
+            if isinstance(part, int):
+                continue  # said with the key before it
+            following = parts[i + 1] if i + 1 < len(parts) else None
+            if not isinstance(following, int):
+                keys.append(part)
+                continue
+            if keys:
+                chunks.append(".".join(keys))
+                keys = []
+            item = ITEM_WORDS.get(part)
+            chunks.append(_(item).format(n=following + 1) if item else
+                          _("{key}, item {n}").format(key=part, n=following + 1))
+        if keys:
+            chunks.append(".".join(keys))
+        if parts and isinstance(parts[0], int):
+            chunks.insert(0, _("item {n}").format(n=parts[0] + 1))
+        return ", ".join(chunks) or _("the document")
 
     # -- typed getters
     def mapping(self, value: Any, path: PathKey, allowed: Iterable[str],
