@@ -73,6 +73,21 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def number(value: float, places: int = 0) -> str:
+    """``value`` written as the reader writes numbers: 63,206.5 in English, 63 206,5 in
+    Spanish (a decimal comma, and a no-break space between thousands, as the RAE asks)."""
+    text = f"{value:,.{places}f}"
+    if _current == "es":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def percent(fraction: float, places: int = 1) -> str:
+    """21.1% in English, 21,1 % in Spanish."""
+    shown = number(fraction * 100, places)
+    return f"{shown}\u00a0%" if _current == "es" else f"{shown}%"
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it: for module-level tables built
     at import time, whose values are translated where they are shown, with ``_(value)``."""

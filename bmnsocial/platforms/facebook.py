@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bmnsocial.i18n import N_, _
+from bmnsocial.i18n import N_, _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -85,7 +85,7 @@ class FacebookSpec(PlatformSpec):
             elif m.info.size > MAX_PHOTO_BYTES:
                 yield Finding((*m.source, "path"), "FB-MEDIA-SIZE", _(
                     "'{path}' is {size} MB; Facebook takes photos up to 4 MB.").format(
-                        path=m.info.relative, size=f"{m.info.size / 1e6:.1f}"),
+                        path=m.info.relative, size=number(m.info.size / 1e6, 1)),
                     _("Export it smaller."))
 
 

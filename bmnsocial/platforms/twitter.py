@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bmnsocial.i18n import _, ngettext
+from bmnsocial.i18n import _, ngettext, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -104,7 +104,7 @@ class TwitterSpec(PlatformSpec):
             if m.info.size > limit:
                 yield Finding((*m.source, "path"), "X-MEDIA-SIZE", _(
                     "'{path}' is {size} MB; X takes {kind} files up to {limit} MB.").format(
-                        path=m.info.relative, size=f"{m.info.size / 1e6:.1f}",
+                        path=m.info.relative, size=number(m.info.size / 1e6, 1),
                         kind=m.info.kind, limit=limit // 1_000_000),
                     _("Export it smaller (e.g. 2048 px wide, JPEG quality 85)."))
             if m.alt is not None and len(m.alt) > MAX_ALT_TEXT:

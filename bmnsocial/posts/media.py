@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bmnsocial.i18n import _
+from bmnsocial.i18n import _, number
 
 EXTENSION_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
@@ -142,5 +142,5 @@ def human_size(size: int) -> str:
     if size < 1024:
         return f"{size} B"
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / 1024 / 1024:.1f} MiB"
+        return f"{number(size / 1024, 1)} KiB"
+    return f"{number(size / 1024 / 1024, 1)} MiB"

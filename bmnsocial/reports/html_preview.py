@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import HASHTAG_IN_TEXT
-from bmnsocial.i18n import _, current, ngettext
+from bmnsocial.i18n import _, current, ngettext, number
 from bmnsocial.platforms.registry import LABELS
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
 from bmnsocial.posts.media import human_size
@@ -227,7 +227,7 @@ def _count(part: Part, unit: str) -> str:
             if over else "")
     return (f'<div class="count{" over" if over else ""}" lang="{_lang()}">'
             f'<span class="bar"><span style="width:{pct}%"></span></span>'
-            f"{part.length:,}/{part.limit:,} {_e(unit)}{_e(note)}</div>")
+            f"{number(part.length)}/{number(part.limit)} {_e(unit)}{_e(note)}</div>")
 
 
 def _link_box(link: str) -> str:

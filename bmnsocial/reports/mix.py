@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial.categories import CATEGORIES, Category
 from bmnsocial.errors import UsageError
-from bmnsocial.i18n import N_, _
+from bmnsocial.i18n import N_, _, current, percent
 from bmnsocial.publish.ledger import Row, Status, status_name
 from bmnsocial.timeutil import resolve_recurring
 
@@ -283,8 +283,14 @@ UNKNOWN_LABEL = N_("unknown")
 FLAG_WORDS = {OVER: N_("OVER"), UNDER: N_("UNDER")}
 
 
+def _short(value: float) -> str:
+    """1.5, 50, 0.25 in the reader's notation, with no needless zeros (1,5 in Spanish)."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if current() == "es" else text
+
+
 def _pct(x: Fraction) -> str:
-    return f"{float(x) * 100:5.1f}%"
+    return percent(float(x)).rjust(6)
 
 
 def _cells(x: Fraction, scale: Fraction, width: int) -> int:
@@ -322,7 +328,7 @@ def render_text(report: MixReport, width: int, colour: bool = False) -> list[str
                                         total=report.published + report.queued)
     source = (_("config.yaml's mix.target") if report.target_from_config
               else _("the policy's ranking (weight 18 − rank)"))
-    tolerance = f"{float(report.tolerance) * 100:g}%"
+    tolerance = _short(float(report.tolerance) * 100) + ("\u00a0%" if current() == "es" else "%")
     out = [style(title, bold=True),
            _("Target: {source}; tolerance ±{tolerance}").format(source=source,
                                                                 tolerance=tolerance), ""]
@@ -363,8 +369,8 @@ def render_text(report: MixReport, width: int, colour: bool = False) -> list[str
     if n == 0:
         legend = _("No posts in this window.") + " " + legend
     tol = report.tolerance
-    over_factor = f"{float(1 + tol):g}"
-    under_factor = f"{float(max(1 - tol, Fraction(0))):g}"
+    over_factor = _short(float(1 + tol))
+    under_factor = _short(float(max(1 - tol, Fraction(0))))
     if any(line.target == 0 for line in report.lines):
         rule = _("OVER: share above target × {over_factor} and at least {over_posts} posts above "
                  "the expected count (any post, for a target of 0). UNDER: share below target × "
@@ -447,7 +453,7 @@ def render_png(report: MixReport) -> bytes:
                                "target: {source} · tolerance ±{tolerance} %").format(
         published=report.published, queued=report.queued,
         total=report.published + report.queued, source=source,
-        tolerance=f"{float(report.tolerance) * 100:g}"), font=body, fill=_MUTED)
+        tolerance=_short(float(report.tolerance) * 100)), font=body, fill=_MUTED)
     # legend
     x = _LABEL_X
     for colour, text in ((_PUBLISHED_RGB, _("published")), (_QUEUED_RGB, _("queued")),
@@ -502,7 +508,7 @@ def render_png(report: MixReport) -> bytes:
             if line.target:
                 pen.rectangle((_PLOT_X0, y + 21, tx, y + 25), fill=_TARGET_RGB)
             pen.line((tx, y + 3, tx, y + 27), fill=_INK, width=2)
-            shares = f"{share * 100:.1f} % / {float(line.target) * 100:.1f} %"
+            shares = f"{percent(share)} / {percent(float(line.target))}"
             pen.text((plot_x1 + 120, mid), shares, font=body, fill=colour_label, anchor="lm")
         verdict = report.flag(line)
         if verdict is not None:
