@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,19 @@ class DaemonSettings:
     late_after_minutes: int = 5  # later than this counts as late
     grace_minutes: int = 180  # 'publish' publishes late only within this window
     max_catchup_per_hour: int = 3  # late publications per platform per hour, at most
+
+    def fate(self, late: timedelta, policy: str | None = None) -> str:
+        """The one rule for how late a post may still go out, that the daemon, run-due and
+        validate all apply: 'on-time', 'late' (published late, within the grace window),
+        'moved' (to the next free slot) or 'skipped'. ``policy``: the post's own misfire."""
+        if late <= timedelta(minutes=self.late_after_minutes):
+            return "on-time"
+        chosen = policy or self.misfire
+        if chosen == "skip":
+            return "skipped"
+        if chosen == "next_slot":
+            return "moved"
+        return "late" if late <= timedelta(minutes=self.grace_minutes) else "skipped"
 
 
 DEFAULT_MIX_TOLERANCE = 0.5

@@ -24,13 +24,23 @@ from bmnsocial.render.validation import validate_paths
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help=_("Output format."))
 @click.option("--json", "as_json", is_flag=True, help=_("Same as --format json."))
+@click.option("--changed-since", "changed_ref", metavar="REF",
+              help=_("For review away from the server (no ledger): a past time is an error only "
+                     "in post files added or changed since this git revision (e.g. "
+                     "origin/main)."))
 @pass_app
-def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool) -> None:
+def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
+             changed_ref: str | None) -> None:
+    from bmnsocial.render.review import changed_since, judge_past_times
+
     config = app.config
+    changed = changed_since(changed_ref) if changed_ref else None
     with progress_bar(_("Validating")) as step:
         result = validate_paths(default_paths(app, paths), config, app.now(), step)
     known = app.known_posts()
     result.forgive_history(known)
+    judge_past_times(result, config, app.now(), has_ledger=app.ledger_path.exists(),
+                     changed=changed)
     if known:  # what sync would refuse as a renamed published post, said here first
         from bmnsocial.publish.ledger import published_rows_in
         from bmnsocial.schedule.sync import refused_as_renamed

@@ -41,10 +41,11 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
                                   "post is due too: only the latest goes out").format(
             minutes=minutes))
     policy = row.misfire or settings.misfire
-    if policy == "skip":
+    fate = settings.fate(late, row.misfire)
+    if fate == "skipped" and policy == "skip":
         return Decision("skip", _("{minutes} min late and the misfire policy is 'skip'").format(
             minutes=minutes))
-    if policy == "next_slot":
+    if fate == "moved":
         taken = {r.due for r in ledger.rows() if r.id != row.id}
         slot = next_free_slot(config, now, taken)
         if slot is None:
@@ -52,7 +53,7 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
                 minutes=minutes))
         return Decision("move", _("{minutes} min late: moved to the next free slot").format(
             minutes=minutes), slot)
-    if late > timedelta(minutes=settings.grace_minutes):
+    if fate == "skipped":
         return Decision("skip", _("{minutes} min late, beyond the {grace}-min grace window"
                                   ).format(minutes=minutes, grace=settings.grace_minutes))
     recent = ledger.event_times("late-publish", row.platform, now - timedelta(hours=1))
