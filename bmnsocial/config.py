@@ -90,6 +90,9 @@ class PublishSettings:
     timeout_seconds: float = 30.0
     retry_deadline_hours: float = 12.0
     retry_base_seconds: float = 30.0
+    # The same text on X again this many days after it went out is a warning (an evergreen
+    # post brought back), closer than that an error: X refuses a recent duplicate.
+    duplicate_window_days: int = 30
 
 
 MISFIRE_POLICIES = ("publish", "skip", "next_slot")
@@ -389,7 +392,7 @@ def _publish(r: Reader, value: Any) -> PublishSettings:
     if value is None:
         return PublishSettings()
     data = r.mapping(value, ("publish",), ("timeout_seconds", "retry_deadline_hours",
-                                           "retry_base_seconds"))
+                                           "retry_base_seconds", "duplicate_window_days"))
     if data is None:
         return PublishSettings()
     timeout = r.integer(data.get("timeout_seconds", 30), ("publish", "timeout_seconds"),
@@ -398,8 +401,10 @@ def _publish(r: Reader, value: Any) -> PublishSettings:
                          ("publish", "retry_deadline_hours"), minimum=0, maximum=24 * 14)
     base = r.integer(data.get("retry_base_seconds", 30), ("publish", "retry_base_seconds"),
                      minimum=1, maximum=3600) or 30
+    window = r.integer(data.get("duplicate_window_days", 30),
+                       ("publish", "duplicate_window_days"), minimum=1, maximum=3650)
     return PublishSettings(float(timeout), float(12 if deadline is None else deadline),
-                           float(base))
+                           float(base), 30 if window is None else window)
 
 
 def _env_name(r: Reader, value: Any, path: PathKey) -> str:

@@ -110,3 +110,23 @@ def test_the_ci_example_reviews_what_the_merge_request_changed() -> None:
     assert any("requirements/runtime.lock" in line for line in job["before_script"])
     (command,) = [line for line in job["script"] if line.startswith("bmnsocial")]
     assert command.startswith("bmnsocial validate --changed-since ")
+
+
+def test_copying_a_published_post_months_later_keeps_the_server_healthy(
+        workspace: Path, write_post: WritePost) -> None:
+    text = "category: 9\ntext: Visite la Biblioteca Médica Nacional.\nplatforms: [twitter]\n"
+    write_post("original.yaml", text)
+    sandbox = ["--sandbox"]
+    assert CliRunner().invoke(cli, [*sandbox, "post", "posts/original.yaml", "--now",
+                                    "--yes"]).exit_code == ExitCode.OK
+    later = (NOW + timedelta(days=120)).isoformat()
+    write_post("de-nuevo.yaml", text + f"schedule: {{at: {local(timedelta(days=121))}}}\n")
+    env = {"BMNSOCIAL_NOW": later}
+    synced = CliRunner().invoke(cli, [*sandbox, "sync"], env=env)
+    assert synced.exit_code == ExitCode.OK, synced.output
+    status = json.loads(CliRunner().invoke(cli, [*sandbox, "status", "--json"], env=env).stdout)
+    assert "not-queued" not in status["problem_codes"]
+    checked = CliRunner().invoke(cli, [*sandbox, "validate", "--json"], env=env)
+    assert checked.exit_code == ExitCode.OK
+    assert {(Path(d["file"]).name, d["severity"]) for d in json.loads(checked.stdout)
+            if d["code"] == "X-DUPLICATE"} == {("de-nuevo.yaml", "warning")}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -609,3 +610,40 @@ def test_a_problem_in_an_x_section_points_into_it(config: Config,
     write_post("a.yaml", "category: 9\ntext: Hola.\nx:\n  text: " + "palabra " * 40 + "\n")
     (d,) = check(config).errors
     assert (d.code, d.line, d.column) == ("X-LENGTH", 4, 9)
+
+
+def _tweet(at: str) -> str:
+    return f"category: 9\ntext: Visite la Biblioteca Médica Nacional.\nschedule: {{at: {at}}}\n"
+
+
+def _x_duplicates(config: Config, **published: datetime) -> list[tuple[str, str]]:
+    from bmnsocial.render.validation import validate_paths
+
+    result = validate_paths([config.posts_dir], config, NOW, published=published)
+    return sorted((Path(d.file).name, d.severity.value) for d in result.diagnostics
+                  if d.code == "X-DUPLICATE")
+
+
+def test_the_same_tweet_within_the_window_is_an_error_on_the_later_post(
+        config: Config, write_post: WritePost) -> None:
+    write_post("b-primero.yaml", _tweet("2027-01-10 09:00"))
+    write_post("a-despues.yaml", _tweet("2027-01-15 09:00"))
+    assert _x_duplicates(config) == [("a-despues.yaml", "error")]
+
+
+def test_an_evergreen_post_brought_back_after_the_window_is_a_warning(
+        config: Config, write_post: WritePost) -> None:
+    write_post("original.yaml", _tweet("2027-01-10 09:00"))
+    write_post("de-nuevo.yaml", _tweet("2027-03-15 09:00"))
+    assert _x_duplicates(config) == [("de-nuevo.yaml", "warning")]
+
+
+def test_a_published_original_is_never_the_one_reported(config: Config,
+                                                        write_post: WritePost) -> None:
+    write_post("original.yaml", _tweet("2026-07-01 09:00"))
+    write_post("copia.yaml", _tweet("2027-01-10 09:00"))
+    went = datetime(2026, 7, 1, 9, 0, tzinfo=NOW.tzinfo)
+    assert _x_duplicates(config, original=went) == [("copia.yaml", "warning")]
+    recent = NOW - timedelta(days=3)  # it went out again three days ago
+    write_post("copia.yaml", _tweet("2026-12-01 09:00"))  # eight days after that
+    assert _x_duplicates(config, original=recent) == [("copia.yaml", "error")]

@@ -15,7 +15,10 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool,
                   html_out: Path | None = None) -> bool:
     """Print what each platform would receive, and when. Touches neither network nor state
     (except the HTML page written to ``html_out``, when given)."""
-    result = validate_paths(files, app.config, app.now(), drafts=True)
+    from bmnsocial.publish.ledger import x_published_in
+
+    result = validate_paths(files, app.config, app.now(), drafts=True,
+                            published=x_published_in(app.ledger_path))
     return print_previews(app, result, as_json, html_out)
 
 

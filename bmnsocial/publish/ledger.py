@@ -183,6 +183,25 @@ def post_ids_in(path: Path) -> set[str]:
         return set()
 
 
+_X_PUBLISHED = ("SELECT post_id, MAX(published_at) FROM publications WHERE platform = 'twitter' "
+    "AND status = 'published' AND published_at IS NOT NULL GROUP BY post_id")
+
+
+def x_published_in(path: Path) -> dict[str, datetime]:
+    """Post id -> when it last went out on X, read without creating or changing anything
+    (validate's duplicate check)."""
+    if not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return {r[0]: datetime.fromisoformat(r[1]) for r in db.execute(_X_PUBLISHED)}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+
+
 def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
     """The latest published (or being sent) rows, read without creating or changing anything
     (validate's rename check)."""
@@ -337,6 +356,10 @@ class Ledger:
         return [Row.from_sql(r) for r in self.db.execute(
             "SELECT * FROM publications WHERE status = 'queued' AND next_attempt_at > ? "
             "ORDER BY next_attempt_at, id", (stamp(now),))]
+
+    def x_published(self) -> dict[str, datetime]:
+        """Post id -> when it last went out on X."""
+        return {r[0]: datetime.fromisoformat(r[1]) for r in self.db.execute(_X_PUBLISHED)}
 
     def post_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT post_id FROM publications")}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bmnsocial.categories import Rule
@@ -175,16 +176,18 @@ Progress = Callable[[int, int], None]
 
 
 def validate_paths(paths: Iterable[Path], config: Config, now: datetime,
-                   progress: Progress | None = None, *,
-                   drafts: bool = False) -> ValidationResult:
+                   progress: Progress | None = None, *, drafts: bool = False,
+                   published: Mapping[str, datetime] | None = None) -> ValidationResult:
     """``progress(done, total)`` is called after each file, for a progress bar. ``drafts``:
-    also read what can be read of posts with field errors (``ValidationResult.drafts``)."""
+    also read what can be read of posts with field errors (``ValidationResult.drafts``).
+    ``published``: post id -> when the ledger says it went out on X (duplicate checks)."""
     with _cyclic_gc_paused():
-        return _validate_paths(paths, config, now, progress, drafts)
+        return _validate_paths(paths, config, now, progress, drafts, published)
 
 
 def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
-                    progress: Progress | None, drafts: bool) -> ValidationResult:
+                    progress: Progress | None, drafts: bool,
+                    published: Mapping[str, datetime] | None) -> ValidationResult:
     result = ValidationResult()
     media = MediaCache(config)
     cwd = os.getcwd()
@@ -227,7 +230,8 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
         checked, more = check_post(post, config, now, media)
         result.diagnostics.extend(more)
         result.posts.append(checked)
-    result.diagnostics.extend(cross_checks(result.posts))
+    result.diagnostics.extend(cross_checks(
+        result.posts, published, timedelta(days=config.publish.duplicate_window_days)))
     result.diagnostics.sort(key=sort_key)
     return result
 
@@ -334,7 +338,51 @@ def _schedule_rules(post: Post, config: Config, now: datetime) -> Iterator[Diagn
                        severity=Severity.ERROR if late else Severity.WARNING)
 
 
-def cross_checks(posts: list[CheckedPost]) -> Iterator[Diagnostic]:
+def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
+                  window: timedelta) -> Iterator[Diagnostic]:
+    """The same tweet text in two posts. The one that goes out later is reported, never the
+    one already out: an error closer than ``window`` (X refuses a recent duplicate), a
+    warning beyond it (an evergreen post brought back)."""
+    far_future = datetime.max.replace(tzinfo=UTC)
+    by_text: dict[str, list[tuple[datetime, int, CheckedPost, PathKey]]] = defaultdict(list)
+    for order, c in enumerate(posts):
+        when = published.get(c.post.id) or c.post.schedule.at or far_future
+        for r in c.rendered:
+            if r.platform == "twitter":
+                for part in r.parts:
+                    by_text[part.text.strip()].append((when, order, c, part.source))
+    for same in by_text.values():
+        if len(same) < 2:
+            continue
+        same.sort(key=lambda item: (item[0], item[1]))
+        first_when, _order, first, first_source = same[0]
+        for when, _order, c, source in same[1:]:
+            if c.post is first.post or c.post.id in published:
+                continue
+            place = f"{first.post.file}:{first.post.doc.position(first_source)[0]}"
+            went = first.post.id in published
+            dated = first_when != far_future
+            apart = when - first_when if dated and when != far_future else None
+            if apart is not None and apart >= window:
+                yield c.post.doc.diag(source, "X-DUPLICATE", _(
+                    "the same tweet as {place}, {days} days after it ({date}): X takes it, "
+                    "but followers see it again.").format(
+                        place=place, days=apart.days, date=f"{first_when:%Y-%m-%d}"),
+                    _("Fine for an evergreen post; otherwise change the wording."),
+                    severity=Severity.WARNING)
+                continue
+            message = (_("X refuses a tweet identical to one it published on {date} "
+                         "({place}).").format(date=f"{first_when:%Y-%m-%d}", place=place)
+                       if went else
+                       _("X refuses a tweet identical to one in {place}.").format(place=place))
+            yield c.post.doc.diag(source, "X-DUPLICATE", message, _(
+                "Change the wording, or publish it {days} days or more after the first.").format(
+                    days=window.days))
+
+
+def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | None = None,
+                 window: timedelta = timedelta(days=30)) -> Iterator[Diagnostic]:
+    """``published``: post id -> when its X publication went out (from the ledger)."""
     first_by_id: dict[str, Post] = {}
     for c in posts:
         post = c.post
@@ -345,19 +393,11 @@ def cross_checks(posts: list[CheckedPost]) -> Iterator[Diagnostic]:
                 "the id '{id}' is already used by {place}.").format(
                     id=post.id, place=f"{other.file}:{line}"),
                 _("Give each post its own id (by default the file name)."), key=True)
-    first_by_text: dict[str, tuple[Post, PathKey]] = {}
+    yield from _x_duplicates(posts, published or {}, window)
     for c in posts:
         for r in c.rendered:
             if r.platform != "twitter":
                 continue
-            for part in r.parts:
-                owner, source = first_by_text.setdefault(part.text.strip(), (c.post, part.source))
-                if owner is not c.post:
-                    line = owner.doc.position(source)[0]
-                    yield c.post.doc.diag(part.source, "X-DUPLICATE", _(
-                        "X refuses a tweet identical to one in {place}.").format(
-                            place=f"{owner.file}:{line}"),
-                        _("Change the wording of one of them."))
             if c.post.schedule.cron is not None:
                 yield c.post.doc.diag(("schedule", "cron"), "X-REPEAT", _(
                     "this recurring post sends the same text to X every time; X refuses a "

@@ -67,7 +67,7 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     if full:
         for folder in paths:
             _check_folder(folder, ledger, now)
-    result = validate_paths(paths, config, now, progress)
+    result = validate_paths(paths, config, now, progress, published=ledger.x_published())
     report = SyncReport(files=len(result.files))
     errors: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.errors:
