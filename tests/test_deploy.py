@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, default_signals
 
 UNIT = REPO / "deploy" / "bmnsocial.service"
 
@@ -22,7 +22,7 @@ def test_systemd_analyze_verify() -> None:
     if tool is None:
         pytest.skip("systemd-analyze is not installed here")
     proc = subprocess.run([tool, "verify", str(UNIT)], capture_output=True, text=True,
-                          check=False)
+                          check=False, preexec_fn=default_signals)
     # The server's virtual environment does not exist on a test machine; nothing else may fail.
     expected = "Command /srv/bmnsocial/.venv/bin/bmnsocial is not executable"
     problems = [line for line in proc.stderr.splitlines()

@@ -24,7 +24,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.html_preview import find_chromium, render_page, run_chromium, x_display_url
 from bmnsocial.preview import Preview, build
 from bmnsocial.validation import validate_paths
-from tests.helpers import NOW, REPO, WritePost
+from tests.helpers import NOW, REPO, WritePost, default_signals
 
 MEDIA = REPO / "posts" / "media"
 SAMPLES = ("jornada-cientifica-2027.yaml", "hilo-busqueda-evidencia.yaml",
@@ -303,7 +303,8 @@ class TestCommand:
                 "sys.modules else 'LAZY')")
         proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                               text=True, check=False,
-                              env={"BMNSOCIAL_HOME": str(tmp_path), "PATH": ""})
+                              env={"BMNSOCIAL_HOME": str(tmp_path), "PATH": ""},
+                              preexec_fn=default_signals)
         assert proc.stdout.strip().endswith("LAZY"), proc.stdout + proc.stderr
         assert "--html OUT.html" in proc.stdout
 

@@ -25,7 +25,7 @@ from scripts.i18n import (
     po_path,
     read,
 )
-from tests.helpers import REPO, WritePost
+from tests.helpers import REPO, WritePost, default_signals
 
 PACKAGE = REPO / "bmnsocial"
 
@@ -158,7 +158,7 @@ def run(args: list[str], cwd: Path, **env: str | None) -> subprocess.CompletedPr
                if k not in ("BMNSOCIAL_LANG", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     environ.update({k: v for k, v in env.items() if v is not None})
     return subprocess.run([sys.executable, "-m", "bmnsocial", *args], cwd=cwd, env=environ,
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, preexec_fn=default_signals)
 
 
 BAD_LINK = """
