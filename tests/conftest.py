@@ -69,5 +69,8 @@ def write_post(workspace: Path) -> WritePost:
 def no_leaked_threads() -> Iterator[None]:
     """After the test, no fake platform server thread is left running."""
     yield
+    for thread in threading.enumerate():
+        if "-fake-" in thread.name:
+            thread.join(timeout=60)  # one ending its last request may end; a leaked one never
     leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
     assert leaked == []
