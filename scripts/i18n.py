@@ -13,6 +13,7 @@ Babel is a development dependency (the test extra): ``pip install -e '.[test]'``
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 import string
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,9 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 METHOD_MAP = [("sandbox/**.py", "ignore"), ("**.py", "python")]
 COMMENT_TAGS = ("TRANSLATORS:",)
 WIDTH = 96
+# Babel writes its own version into every catalog it compiles ("Generated-By: Babel 2.18.0"):
+# the same .po compiled by two Babel versions differs in that header field only.
+TOOL_HEADERS = frozenset({"generated-by"})
 
 
 def po_path(language: str) -> Path:
@@ -88,6 +92,24 @@ def compiled(catalog: Catalog) -> bytes:
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()
+
+
+def mo_contents(data: bytes) -> dict[str, str]:
+    """What a compiled catalog holds, for comparing two of them: each header field (except the
+    compiling tool's name, which says nothing about the messages) and each message's
+    translation, keyed by its context and msgid (and plural)."""
+    entries = {f"header {name}": value
+               for name, value in gettext.GNUTranslations(io.BytesIO(data)).info().items()
+               if name not in TOOL_HEADERS}
+    for message in read_mo(io.BytesIO(data)):
+        if message.id:
+            entries[repr((message.context, message.id))] = repr(message.string)
+    return entries
+
+
+def is_compiled(mo: bytes, catalog: Catalog) -> bool:
+    """Whether ``mo`` holds exactly what compiling ``catalog`` would, whichever Babel wrote it."""
+    return mo_contents(mo) == mo_contents(compiled(catalog))
 
 
 def placeholders(text: str) -> Counter[str]:
@@ -185,8 +207,12 @@ def cmd_update(languages: Iterable[str] = LANGUAGES) -> None:
 def cmd_compile(languages: Iterable[str] = LANGUAGES) -> None:
     for language in languages:
         catalog = read(po_path(language), language)
-        mo_path(language).write_bytes(compiled(catalog))
-        print(f"{mo_path(language).relative_to(ROOT)}: {len(catalog)} messages")
+        path = mo_path(language)
+        unchanged = path.exists() and is_compiled(path.read_bytes(), catalog)
+        if not unchanged:  # another Babel version alone is no reason to rewrite the .mo
+            path.write_bytes(compiled(catalog))
+        print(f"{path.relative_to(ROOT)}: {len(catalog)} messages"
+              + (" (unchanged)" if unchanged else ""))
 
 
 def cmd_check(languages: Iterable[str] = LANGUAGES) -> int:
@@ -197,7 +223,7 @@ def cmd_check(languages: Iterable[str] = LANGUAGES) -> int:
         found = list(problems(catalog))
         have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
         found += [f"missing (run update): {m!r}" for m in sorted(wanted - have)]
-        if mo_path(language).read_bytes() != compiled(catalog):
+        if not is_compiled(mo_path(language).read_bytes(), catalog):
             found.append(f"{mo_path(language).relative_to(ROOT)} is stale (run compile)")
         for line in found:
             print(f"{language}: {line}")

@@ -3,18 +3,28 @@ from __future__ import annotations
 import shutil
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from bmnsocial import i18n
+from bmnsocial import i18n, timeutil
 from bmnsocial.config import Config, load_config
 from tests.helpers import NOW, REPO, WritePost
+
+# Property tests judge results, never speed: a loaded machine must not fail them (Hypothesis's
+# default 200 ms deadline per example, its "data generation too slow" health check).
+settings.register_profile("bmnsocial", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bmnsocial")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # BMNSOCIAL_NOW runs on from when the process started, and in-process commands share the
+    # test run's process: each test starts at the time it sets, however long the run so far.
+    monkeypatch.setattr(timeutil, "_started", time.monotonic())
     for var in ("BMNSOCIAL_CONFIG", "BMNSOCIAL_HOME", "BMNSOCIAL_NOW", "BMNSOCIAL_SANDBOX"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BMNSOCIAL_HOME", str(tmp_path / "state"))
@@ -59,5 +69,8 @@ def write_post(workspace: Path) -> WritePost:
 def no_leaked_threads() -> Iterator[None]:
     """After the test, no fake platform server thread is left running."""
     yield
+    for thread in threading.enumerate():
+        if "-fake-" in thread.name:
+            thread.join(timeout=60)  # one ending its last request may end; a leaked one never
     leaked = [t.name for t in threading.enumerate() if "-fake-" in t.name]
     assert leaked == []

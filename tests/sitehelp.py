@@ -20,20 +20,26 @@ from typing import Any
 
 import requests
 
-from tests.helpers import REPO
+from tests.helpers import ANSWER_TIMEOUT, REPO, default_signals
 
-EXTRA_CONFIG = """
+# A normal answer of the fakes may take as long as a loaded machine needs: a client timeout
+# here is a safety net, never a window (a test that wants timeouts sets its own).
+EXTRA_CONFIG = f"""
 publish:
-  timeout_seconds: 2
+  timeout_seconds: {int(ANSWER_TIMEOUT)}
   retry_base_seconds: 1
 daemon:
   poll_seconds: 1
   late_after_minutes: 600
   max_catchup_per_hour: 100
 """
+# How long a test waits for a process to do something: only a safety net against a hang.
+PATIENCE = 120.0
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = PATIENCE,
+             step: float = 0.1) -> Any:
+    """Polls ``condition`` until it is true: waits for an event, however slow the machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -69,14 +75,14 @@ class Child:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
 
-    def wait(self, timeout: float = 30) -> int:
+    def wait(self, timeout: float = PATIENCE) -> int:
         code = self.proc.wait(timeout=timeout)
-        self._reader.join(timeout=10)
+        self._reader.join(timeout=PATIENCE)
         if self.proc.stderr is not None:
             self.proc.stderr.close()
         return code
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = PATIENCE) -> int:
         self.send(sig)
         return self.wait(timeout)
 
@@ -109,21 +115,27 @@ class Site:
         return [sys.executable, "-m", "bmnsocial", *args]
 
     def serve(self) -> None:
-        self.server = subprocess.Popen(self.command("sandbox", "serve"), cwd=self.root,
-                                       env=self.env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True)
+        server = self.server = subprocess.Popen(
+            self.command("sandbox", "serve"), cwd=self.root, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=default_signals)
         endpoints = self.home / "platforms" / "endpoints.json"
-        wait_for(endpoints.exists, 20, "sandbox serve")
+        wait_for(lambda: endpoints.exists() or server.poll() is not None, "sandbox serve")
+        assert server.poll() is None, server.communicate(timeout=PATIENCE)
         self.routes = json.loads(endpoints.read_text())["routes"]
 
-    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(*args), cwd=self.root, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+    def run(self, *args: str, timeout: float = PATIENCE,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.command(*args), cwd=self.root, env={**self.env, **(env or {})},
+                              capture_output=True, text=True, timeout=timeout, check=False,
+                              preexec_fn=default_signals)
 
-    def spawn(self, *args: str) -> Child:
-        child = Child(subprocess.Popen(self.command(*args), cwd=self.root, env=self.env,
+    def spawn(self, *args: str, env: dict[str, str] | None = None,
+              preexec_fn: Callable[[], None] = default_signals) -> Child:
+        child = Child(subprocess.Popen(self.command(*args), cwd=self.root,
+                                       env={**self.env, **(env or {})},
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                       text=True))
+                                       text=True, preexec_fn=preexec_fn))
         self.children.append(child)
         return child
 
@@ -132,18 +144,19 @@ class Site:
                            else "https://graph.facebook.com"]
 
     def published(self, platform: str) -> list[dict[str, Any]]:
-        r = requests.get(f"{self.fake_url(platform)}/__sandbox__/published", timeout=5)
+        r = requests.get(f"{self.fake_url(platform)}/__sandbox__/published",
+                         timeout=ANSWER_TIMEOUT)
         r.raise_for_status()
         return list(r.json()["data"])
 
     def fault(self, platform: str, **plan: Any) -> None:
         requests.post(f"{self.fake_url(platform)}/__sandbox__/faults", json=plan,
-                      timeout=5).raise_for_status()
+                      timeout=ANSWER_TIMEOUT).raise_for_status()
 
     def clear_faults(self) -> None:
         for platform in ("twitter", "facebook"):
             requests.delete(f"{self.fake_url(platform)}/__sandbox__/faults",
-                            timeout=5).raise_for_status()
+                            timeout=ANSWER_TIMEOUT).raise_for_status()
 
     def rows(self) -> list[dict[str, Any]]:
         path = self.home / "ledger.sqlite3"
@@ -173,4 +186,4 @@ class Site:
             child.stop(signal.SIGKILL)
         if self.server is not None:
             self.server.send_signal(signal.SIGTERM)
-            self.server.communicate(timeout=10)
+            self.server.communicate(timeout=PATIENCE)

@@ -19,7 +19,7 @@ from bmnsocial.cli.root import COMMANDS, cli
 from bmnsocial.config import Config
 from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
 from bmnsocial.reports import calendar as cv
-from tests.helpers import HAVANA, NOW, REPO, WritePost
+from tests.helpers import HAVANA, NOW, REPO, WritePost, default_signals
 
 ESC = "\x1b["
 REGISTRY_LINE = "bmnsocial.cli.calendar:calendar"
@@ -523,7 +523,8 @@ def test_help_and_grid_do_not_import_icalendar(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", PROBE.format(line=REGISTRY_LINE)], cwd=REPO,
                           capture_output=True, text=True, check=False,
                           env={"BMNSOCIAL_NOW": NOW.isoformat(),
-                               "BMNSOCIAL_HOME": str(tmp_path), "PATH": ""})
+                               "BMNSOCIAL_HOME": str(tmp_path), "PATH": ""},
+                          preexec_fn=default_signals)
     assert "ICAL:\n" in proc.stdout, proc.stdout + proc.stderr
     assert re.search(r"Week \d{4}-W\d\d", proc.stdout), proc.stdout
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.root import COMMANDS, cli
-from tests.helpers import NOW, REPO, WritePost
+from tests.helpers import NOW, REPO, WritePost, default_signals
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -122,7 +122,7 @@ def test_every_command_has_help() -> None:
 
 def test_python_dash_m(workspace: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "bmnsocial", "categories", "--json"],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, preexec_fn=default_signals)
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) == 17
 
 
@@ -132,7 +132,7 @@ def test_installed_console_script_validates_the_samples(tmp_path: Path) -> None:
         pytest.skip("bmnsocial console script not installed beside this Python")
     env = {**os.environ, "BMNSOCIAL_NOW": NOW.isoformat(), "BMNSOCIAL_HOME": str(tmp_path)}
     proc = subprocess.run([exe, "validate"], cwd=REPO, capture_output=True, text=True,
-                          env=env, check=False)
+                          env=env, check=False, preexec_fn=default_signals)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 invalid" in proc.stdout
 

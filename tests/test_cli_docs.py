@@ -10,7 +10,7 @@ import sys
 
 from bmnsocial.cli.docs import render, walk
 from bmnsocial.cli.root import cli
-from tests.helpers import REPO
+from tests.helpers import REPO, default_signals
 
 
 def test_every_command_has_help_and_is_documented() -> None:
@@ -28,7 +28,8 @@ def test_docs_cli_md_is_generated_from_the_current_help() -> None:
     code = ("import sys; from bmnsocial.cli.root import cli; from bmnsocial.cli.docs import render;"
             " sys.stdout.write(render(cli))")
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={**os.environ, "BMNSOCIAL_LANG": "en"}, check=True).stdout
+                           env={**os.environ, "BMNSOCIAL_LANG": "en"}, check=True,
+                           preexec_fn=default_signals).stdout
     current = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     assert current == fresh, "run: python scripts/make_cli_docs.py"
     assert render(cli).count("## `bmnsocial") == fresh.count("## `bmnsocial")

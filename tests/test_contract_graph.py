@@ -27,6 +27,7 @@ from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.fake_graph import FakeGraph
 from bmnsocial.sandbox.server import RecordedRequest
 from bmnsocial.sandbox.testing import graph_api, sample_jpeg, sample_png
+from tests.helpers import ANSWER_TIMEOUT
 
 CONTRACT = Path(__file__).parent / "contract"
 SPEC: dict[str, Any] = json.loads((CONTRACT / "graph-api.subset.json").read_text())
@@ -251,9 +252,11 @@ def check_all(fake: FakeGraph) -> int:
 class Env:
     def __init__(self, fake: FakeGraph) -> None:
         self.fake = fake
-        self.graph = graph_api({"https://graph.facebook.com": fake.base_url})
+        self.graph = graph_api({"https://graph.facebook.com": fake.base_url},
+                               timeout=ANSWER_TIMEOUT)
         self.raw = requests.Session()
-        mount_routes(self.raw, {"https://graph.facebook.com": fake.base_url}, default_timeout=5)
+        mount_routes(self.raw, {"https://graph.facebook.com": fake.base_url},
+                     default_timeout=ANSWER_TIMEOUT)
 
     def close(self) -> None:
         self.graph.session.close()

@@ -36,6 +36,7 @@ from bmnsocial.sandbox.testing import (
     sample_png,
     tweepy_client,
 )
+from tests.helpers import ANSWER_TIMEOUT
 
 CONTRACT = Path(__file__).parent / "contract"
 SPEC: dict[str, Any] = json.loads((CONTRACT / "x-api-v2.subset.json").read_text())
@@ -242,12 +243,12 @@ class Env:
     def __init__(self, fake: FakeX) -> None:
         self.fake = fake
         routes = {o: fake.base_url for o in ("https://api.twitter.com", API)}
-        self.client = tweepy_client(routes)
+        self.client = tweepy_client(routes, timeout=ANSWER_TIMEOUT)
         self.raw = requests.Session()
-        mount_routes(self.raw, routes, default_timeout=5.0)
+        mount_routes(self.raw, routes, default_timeout=ANSWER_TIMEOUT)
         self.raw.auth = oauth1()
         self.bearer = requests.Session()
-        mount_routes(self.bearer, routes, default_timeout=5.0)
+        mount_routes(self.bearer, routes, default_timeout=ANSWER_TIMEOUT)
         self.bearer.headers["Authorization"] = f"Bearer {SANDBOX_CREDENTIALS['x']['bearer_token']}"
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,8 @@ import pytest
 import requests
 
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
-from tests.helpers import REPO
+from tests.helpers import ANSWER_TIMEOUT, HOLD, REPO, default_signals
+from tests.sitehelp import PATIENCE, wait_for
 
 SECRETS = [v for creds in SANDBOX_CREDENTIALS.values() for k, v in creds.items()
            if k != "page_id"]
@@ -37,25 +37,28 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], str]]:
     shutil.copy(REPO / "config.yaml", work)
     shutil.copytree(REPO / "posts" / "media", work / "posts" / "media")
     shutil.copy(REPO / "posts" / "pregunta-lecturas.yaml", work / "posts")
+    # The victim waits for the fake's answer until the test kills it, however slow the
+    # machine: only the kill may end that request.
+    with (work / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write("\npublish:\n  timeout_seconds: 600\n")
     env = {**os.environ, "BMNSOCIAL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     env.pop("BMNSOCIAL_NOW", None)
     server = subprocess.Popen(bmnsocial("sandbox", "serve"), cwd=work, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=default_signals)
     endpoints = home / "sandbox" / "platforms" / "endpoints.json"
-    for _ in range(200):
-        if endpoints.exists():
-            break
-        time.sleep(0.05)
-    else:
-        server.kill()
-        pytest.fail("sandbox serve did not start: " + (server.stderr.read() if server.stderr
-                                                         else ""))
+    try:
+        wait_for(lambda: endpoints.exists() or server.poll() is not None, "sandbox serve")
+    finally:
+        if server.poll() is not None or not endpoints.exists():
+            server.kill()
+            pytest.fail("sandbox serve did not start: " + server.communicate()[1])
     x_url = json.loads(endpoints.read_text())["routes"]["https://api.x.com"]
     try:
         yield work, env, x_url
     finally:
         server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=10)
+        out, err = server.communicate(timeout=PATIENCE)
         assert server.returncode == 0, err
         assert not any(s in out + err for s in SECRETS), "serve printed a secret"
 
@@ -74,32 +77,33 @@ def test_sigkill_between_the_platform_and_the_ledger(
     work, env, x_url = served
     home = Path(env["BMNSOCIAL_HOME"])
     requests.post(f"{x_url}/__sandbox__/faults", json={
-        "kind": "slow_response", "path": "/2/tweets", "method": "POST", "delay": 30},
-        timeout=5).raise_for_status()
+        "kind": "slow_response", "path": "/2/tweets", "method": "POST", "delay": HOLD},
+        timeout=ANSWER_TIMEOUT).raise_for_status()
     command = bmnsocial("-vv", "--sandbox", "post", "posts/pregunta-lecturas.yaml", "--now",
                         "--yes", "--platform", "twitter")
     victim = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    for _ in range(200):
-        published = requests.get(f"{x_url}/__sandbox__/published", timeout=5).json()["data"]
-        if published:
-            break
-        time.sleep(0.05)
-    else:
-        victim.kill()
-        pytest.fail("the post never reached the fake")
-    victim.kill()  # SIGKILL: no cleanup, no ledger update
-    out1, err1 = victim.communicate(timeout=10)
+                              stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
+
+    def published() -> list[dict[str, object]]:
+        return list(requests.get(f"{x_url}/__sandbox__/published",
+                                 timeout=ANSWER_TIMEOUT).json()["data"])
+
+    try:
+        wait_for(lambda: published() or victim.poll() is not None, "the post at the fake")
+    finally:
+        victim.kill()  # SIGKILL: no cleanup, no ledger update
+    out1, err1 = victim.communicate(timeout=PATIENCE)
+    assert published(), "the post never reached the fake: " + err1[-2000:]
     (row,) = ledger_rows(home)
     assert row["status"] == "sending" and row["platform_post_id"] is None
 
-    requests.delete(f"{x_url}/__sandbox__/faults", timeout=5).raise_for_status()
+    requests.delete(f"{x_url}/__sandbox__/faults", timeout=ANSWER_TIMEOUT).raise_for_status()
     again = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
-                           timeout=60, check=False)
+                           timeout=PATIENCE, check=False, preexec_fn=default_signals)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "published https://x.com/BMN_Cuba/status/" in again.stdout
 
-    tweets = requests.get(f"{x_url}/__sandbox__/published", timeout=5).json()["data"]
+    tweets = published()
     assert len(tweets) == 1
     (row,) = ledger_rows(home)
     assert row["status"] == "published" and row["platform_post_id"] == tweets[0]["id"]

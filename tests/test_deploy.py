@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, default_signals
 
 UNIT = REPO / "deploy" / "bmnsocial.service"
 POSTS_UNIT = REPO / "deploy" / "bmnsocial-posts.service"
@@ -26,7 +26,8 @@ def test_systemd_analyze_verify() -> None:
     if tool is None:
         pytest.skip("systemd-analyze is not installed here")
     proc = subprocess.run([tool, "verify", str(UNIT), str(POSTS_UNIT), str(POSTS_TIMER)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False,
+                          preexec_fn=default_signals)
     # The server's virtual environment does not exist on a test machine; nothing else may fail.
     expected = "Command /srv/bmnsocial/.venv/bin/bmnsocial is not executable"
     problems = [line for line in proc.stderr.splitlines()
@@ -43,7 +44,7 @@ def test_units_are_hardened(unit: Path) -> None:
     if tool is None:
         pytest.skip("systemd-analyze is not installed here")
     proc = subprocess.run([tool, "security", "--offline=true", str(unit)], capture_output=True,
-                          text=True, check=False)
+                          text=True, check=False, preexec_fn=default_signals)
     found = re.search(r"Overall exposure level for [\w.-]+: ([\d.]+) (\w+)", proc.stdout)
     assert found, proc.stdout + proc.stderr
     assert float(found.group(1)) <= 2.0 and found.group(2) in ("OK", "SAFE", "PERFECT")

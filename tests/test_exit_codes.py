@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from bmnsocial.cli.exitcodes import DESCRIPTIONS, ExitCode
 from bmnsocial.cli.root import COMMANDS, cli
 from bmnsocial.secrets import MASK, register
-from tests.helpers import REPO
-from tests.sitehelp import Site, wait_for
+from tests.helpers import ANSWER_TIMEOUT, REPO, default_signals, ignored_signals
+from tests.sitehelp import PATIENCE, Site, wait_for
 
 
 def invoke(*args: str) -> int:
@@ -102,7 +102,7 @@ def test_in_process(code: ExitCode, workspace: Path) -> None:
 
 def test_publish_failed(site: Site) -> None:
     requests.post(f"{site.fake_url('twitter')}/__sandbox__/auth", json={"state": "expired"},
-                  timeout=5).raise_for_status()
+                  timeout=ANSWER_TIMEOUT).raise_for_status()
     done = site.run("post", "posts/a.yaml", "--now", "--yes")
     assert done.returncode == ExitCode.PUBLISH_FAILED, done.stdout + done.stderr
     assert "twitter" in done.stdout and "FAILED" in done.stdout
@@ -116,16 +116,24 @@ def test_pending(site: Site) -> None:
 
 
 def test_already_running(site: Site) -> None:
-    daemon = site.spawn("daemon")
-    wait_for(lambda: "daemon started" in daemon.stderr, 20, "the daemon")
+    # Started with SIGINT and SIGTERM ignored (a script's background job, a careless init
+    # script): the daemon still stops on SIGTERM, as a service manager expects.
+    daemon = site.spawn("daemon", preexec_fn=ignored_signals)
+    wait_for(lambda: "daemon started" in daemon.stderr, "the daemon")
     assert site.run("daemon").returncode == ExitCode.ALREADY_RUNNING
-    assert daemon.stop() == 0, daemon.stderr
+    assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
 
 
 def test_interrupted(site: Site) -> None:
     site.fault("facebook", kind="http503", times=100)
-    child = site.spawn("-v", "post", "posts/a.yaml", "--now", "--yes", "--wait", "120")
-    wait_for(lambda: "retrying at" in child.stderr, 30, "the first retry")
+    # As when the test run is a script's background job (`pytest &`), which ignores SIGINT:
+    # the child must not inherit that (tests.helpers.default_signals).
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        child = site.spawn("-v", "post", "posts/a.yaml", "--now", "--yes", "--wait", "120")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    wait_for(lambda: "retrying at" in child.stderr, "the first retry")
     assert child.stop(signal.SIGINT) == ExitCode.INTERRUPTED
     assert "Interrupted." in child.stderr and "Traceback" not in child.stderr
 
@@ -136,7 +144,8 @@ def test_broken_pipe(tmp_path: Path) -> None:
     os.close(read_end)
     try:
         done = subprocess.run([sys.executable, "-m", "bmnsocial", "categories"], stdout=write_end,
-                              stderr=subprocess.PIPE, text=True, timeout=60, cwd=tmp_path)
+                              stderr=subprocess.PIPE, text=True, timeout=PATIENCE, cwd=tmp_path,
+                              preexec_fn=default_signals)
     finally:
         os.close(write_end)
     assert done.returncode == ExitCode.BROKEN_PIPE

@@ -21,6 +21,7 @@ from bmnsocial.sandbox.faults import FAULT_KINDS, FaultPlan
 from bmnsocial.sandbox.platforms import Sandbox, load_routes
 from bmnsocial.sandbox.store import load_published
 from bmnsocial.sandbox.testing import graph_api, tweepy_client
+from tests.helpers import ANSWER_TIMEOUT, GIVE_UP, HOLD, default_signals, give_up_on_held
 
 PAGE_FEED = "/v*/*/feed"
 
@@ -36,14 +37,16 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def x_client(sandbox: Sandbox) -> Iterator[Any]:
-    client = tweepy_client(sandbox.routes, timeout=1.0)
+    client = tweepy_client(sandbox.routes, timeout=ANSWER_TIMEOUT)
+    give_up_on_held(client.session, sandbox)
     yield client
     client.session.close()
 
 
 @pytest.fixture
 def graph(sandbox: Sandbox) -> Iterator[Any]:
-    api = graph_api(sandbox.routes, timeout=1.0)
+    api = graph_api(sandbox.routes, timeout=ANSWER_TIMEOUT)
+    give_up_on_held(api.session, sandbox)
     yield api
     api.session.close()
 
@@ -97,10 +100,12 @@ def test_x_http500_and_503(x_client: Any, sandbox: Sandbox) -> None:
 
 def test_x_http429_has_reset_time(x_client: Any, sandbox: Sandbox) -> None:
     sandbox.x.faults.add("http429", path="/2/tweets", delay=120)
+    before = time.time()
     with pytest.raises(tweepy.TooManyRequests) as info:
         x_client.create_tweet(text="uno")
+    after = time.time()
     assert info.value.reset_time is not None
-    assert 110 <= info.value.reset_time - time.time() <= 121
+    assert int(before) + 120 <= info.value.reset_time <= after + 120
     assert info.value.response.headers["x-rate-limit-remaining"] == "0"
     assert info.value.api_messages == ["Too Many Requests"]
 
@@ -224,11 +229,11 @@ def test_graph_lost_response_then_506(graph: Any, sandbox: Sandbox) -> None:
 
 
 def test_graph_slow_response_stores_before_answering(sandbox: Sandbox) -> None:
-    sandbox.graph.faults.add("slow_response", path=PAGE_FEED, delay=2.0)
+    sandbox.graph.faults.add("slow_response", path=PAGE_FEED, delay=HOLD)
     token = SANDBOX_CREDENTIALS["facebook"]["page_access_token"]
     with pytest.raises(requests.ReadTimeout):
         requests.post(f"{sandbox.graph.base_url}/v23.0/{sandbox.graph.page_id}/feed",
-                      data={"message": "¿llegó?", "access_token": token}, timeout=1.0)
+                      data={"message": "¿llegó?", "access_token": token}, timeout=GIVE_UP)
     assert [p["message"] for p in sandbox.published()] == ["¿llegó?"]
 
 
@@ -242,28 +247,29 @@ def test_every_kind_is_covered() -> None:
 
 def test_admin_api_over_http(x_client: Any, sandbox: Sandbox) -> None:
     base = sandbox.x.base_url
+    t = ANSWER_TIMEOUT
     r = requests.post(
         f"{base}/__sandbox__/faults",
         json={"kind": "http503", "times": 2, "path": "/2/tweets", "method": "POST"},
-        timeout=5,
+        timeout=t,
     )
     assert r.status_code == 201
-    assert requests.get(f"{base}/__sandbox__/faults", timeout=5).json()["data"][0]["times"] == 2
+    assert requests.get(f"{base}/__sandbox__/faults", timeout=t).json()["data"][0]["times"] == 2
     assert (
-        requests.post(f"{base}/__sandbox__/faults", json={"kind": "x"}, timeout=5).status_code
+        requests.post(f"{base}/__sandbox__/faults", json={"kind": "x"}, timeout=t).status_code
         == 400
     )
     for _ in range(2):
         with pytest.raises(tweepy.TwitterServerError):
             x_client.create_tweet(text="uno")
     x_client.create_tweet(text="uno")
-    published = requests.get(f"{base}/__sandbox__/published", timeout=5).json()["data"]
+    published = requests.get(f"{base}/__sandbox__/published", timeout=t).json()["data"]
     assert [p["text"] for p in published] == ["uno"]
-    summary = requests.get(f"{base}/__sandbox__/requests", timeout=5).json()["data"]
+    summary = requests.get(f"{base}/__sandbox__/requests", timeout=t).json()["data"]
     assert [s["status"] for s in summary] == [503, 503, 201]
     assert "headers" not in summary[0]
-    assert requests.delete(f"{base}/__sandbox__/faults", timeout=5).json() == {"data": []}
-    assert requests.get(f"{base}/__sandbox__/nothing", timeout=5).status_code == 404
+    assert requests.delete(f"{base}/__sandbox__/faults", timeout=t).json() == {"data": []}
+    assert requests.get(f"{base}/__sandbox__/nothing", timeout=t).status_code == 404
 
 
 _SERVER_SCRIPT = """
@@ -283,6 +289,7 @@ def test_fake_in_another_process_survives_sigkill(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        preexec_fn=default_signals,
     )
     try:
         assert proc.stdout is not None
@@ -291,22 +298,22 @@ def test_fake_in_another_process_survives_sigkill(tmp_path: Path) -> None:
         r = requests.post(
             routes["https://api.x.com"] + "/__sandbox__/faults",
             json={"kind": "lost_response", "path": "/2/tweets"},
-            timeout=5,
+            timeout=ANSWER_TIMEOUT,
         )
         assert r.status_code == 201
-        client = tweepy_client(routes, timeout=5)
+        client = tweepy_client(routes, timeout=ANSWER_TIMEOUT)
         with pytest.raises(requests.ConnectionError):
             client.create_tweet(text="enviado justo antes del SIGKILL")
         client.session.close()
     finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait(5)
+        proc.wait(ANSWER_TIMEOUT)
         if proc.stdout is not None:
             proc.stdout.close()
     published = load_published(store_dir)
     assert [p["text"] for p in published] == ["enviado justo antes del SIGKILL"]
     with Sandbox(store_dir) as again:
-        client = tweepy_client(again.routes)
+        client = tweepy_client(again.routes, timeout=ANSWER_TIMEOUT)
         with pytest.raises(tweepy.Forbidden):
             client.create_tweet(text="enviado justo antes del SIGKILL")
         client.session.close()

@@ -15,7 +15,7 @@ from bmnsocial.platforms.routing import mount_routes
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.fake_graph import MAX_MESSAGE_LENGTH, FakeGraph
 from bmnsocial.sandbox.testing import graph_api, sample_gif, sample_jpeg, sample_mp4, sample_png
-from tests.helpers import FakeClock
+from tests.helpers import ANSWER_TIMEOUT, FakeClock
 
 GRAPH = "https://graph.facebook.com/v23.0"
 PAGE_ID = SANDBOX_CREDENTIALS["facebook"]["page_id"]
@@ -38,7 +38,7 @@ def fake(tmp_path: Path, clock: FakeClock) -> Iterator[FakeGraph]:
 
 @pytest.fixture
 def graph(fake: FakeGraph) -> Iterator[Any]:
-    api = graph_api({"https://graph.facebook.com": fake.base_url})
+    api = graph_api({"https://graph.facebook.com": fake.base_url}, timeout=ANSWER_TIMEOUT)
     yield api
     api.session.close()
 
@@ -46,7 +46,8 @@ def graph(fake: FakeGraph) -> Iterator[Any]:
 @pytest.fixture
 def session(fake: FakeGraph) -> Iterator[requests.Session]:
     s = requests.Session()
-    mount_routes(s, {"https://graph.facebook.com": fake.base_url}, default_timeout=5.0)
+    mount_routes(s, {"https://graph.facebook.com": fake.base_url},
+                 default_timeout=ANSWER_TIMEOUT)
     yield s
     s.close()
 
@@ -296,11 +297,11 @@ def test_usage_headers_and_content_type(graph: Any, fake: FakeGraph) -> None:
 def test_store_survives_restart(tmp_path: Path) -> None:
     store = tmp_path / "fb.sqlite3"
     with FakeGraph(store_path=store) as first:
-        g = graph_api({"https://graph.facebook.com": first.base_url})
+        g = graph_api({"https://graph.facebook.com": first.base_url}, timeout=ANSWER_TIMEOUT)
         post = g.put_object(PAGE_ID, "feed", message="persistente")
         g.session.close()
     with FakeGraph(store_path=store) as second:
-        g = graph_api({"https://graph.facebook.com": second.base_url})
+        g = graph_api({"https://graph.facebook.com": second.base_url}, timeout=ANSWER_TIMEOUT)
         with pytest.raises(facebook.GraphAPIError):
             g.put_object(PAGE_ID, "feed", message="persistente")
         assert g.get_object(post["id"])["message"] == "persistente"

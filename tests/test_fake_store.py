@@ -12,12 +12,13 @@ from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.sandbox.store import load_published
 from bmnsocial.sandbox.testing import graph_api, oauth1, sample_png, tweepy_client
+from tests.helpers import ANSWER_TIMEOUT
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
 
 def publish_everything(sb: Sandbox) -> None:
-    client = tweepy_client(sb.routes)
+    client = tweepy_client(sb.routes, timeout=ANSWER_TIMEOUT)
     session = client.session
     media = session.post(
         "https://api.x.com/2/media/upload",
@@ -33,7 +34,7 @@ def publish_everything(sb: Sandbox) -> None:
     first = client.create_tweet(text="tuit con foto", media_ids=[media]).data["id"]
     client.create_tweet(text="respuesta", in_reply_to_tweet_id=first)
     session.close()
-    graph = graph_api(sb.routes)
+    graph = graph_api(sb.routes, timeout=ANSWER_TIMEOUT)
     graph.put_object("me", "feed", message="post de FB", link="https://bmn.sld.cu")
     graph.put_photo(
         image=sample_png(), album_path="me/photos", message="foto", alt_text_custom="alt FB"

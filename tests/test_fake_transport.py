@@ -79,7 +79,8 @@ def test_environment_proxies_are_ignored(fake: FakeX, monkeypatch: pytest.Monkey
 
 
 def test_default_timeout_applies_when_caller_passes_none(fake: FakeX) -> None:
-    fake.faults.add("timeout", path="/2/users/me")
+    # Held for a minute: without the default timeout the call would end only then, dropped.
+    fake.faults.add("timeout", path="/2/users/me", delay=60.0)
     session = requests.Session()
     mount_routes(session, {"https://api.x.com": fake.base_url}, default_timeout=1.0)
     with pytest.raises(requests.ReadTimeout):

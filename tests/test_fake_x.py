@@ -22,7 +22,7 @@ from bmnsocial.sandbox.testing import (
     sample_webp,
     tweepy_client,
 )
-from tests.helpers import FakeClock
+from tests.helpers import ANSWER_TIMEOUT, FakeClock
 
 API = "https://api.x.com"
 USER_ID = SANDBOX_ACCOUNTS["x"]["user_id"]
@@ -57,7 +57,7 @@ def routes(fake: FakeX) -> dict[str, str]:
 
 @pytest.fixture
 def client(routes: dict[str, str]) -> Iterator[Any]:
-    c = tweepy_client(routes, timeout=5.0)
+    c = tweepy_client(routes, timeout=ANSWER_TIMEOUT)
     yield c
     c.session.close()
 
@@ -65,7 +65,7 @@ def client(routes: dict[str, str]) -> Iterator[Any]:
 @pytest.fixture
 def session(routes: dict[str, str]) -> Iterator[requests.Session]:
     s = requests.Session()
-    mount_routes(s, routes, default_timeout=5.0)
+    mount_routes(s, routes, default_timeout=ANSWER_TIMEOUT)
     s.auth = oauth1()
     yield s
     s.close()
@@ -211,7 +211,7 @@ def test_thread_of_replies(client: Any, fake: FakeX) -> None:
 
 def test_wrong_or_missing_credentials_are_401(routes: dict[str, str]) -> None:
     creds = dict(SANDBOX_CREDENTIALS["x"], consumer_secret="wrong")
-    bad = tweepy_client(routes, credentials=creds)
+    bad = tweepy_client(routes, credentials=creds, timeout=ANSWER_TIMEOUT)
     with pytest.raises(tweepy.Unauthorized) as info:
         bad.create_tweet(text="x")
     assert info.value.response.json() == UNAUTHORIZED
@@ -266,7 +266,8 @@ def test_expired_credentials_are_401(client: Any, fake: FakeX) -> None:
 
 def test_rate_limit_headers_and_429(tmp_path: Path, clock: FakeClock) -> None:
     with FakeX(rate_limits={"POST /2/tweets": 2}, clock=clock) as fake:
-        client = tweepy_client({API: fake.base_url, "https://api.twitter.com": fake.base_url})
+        client = tweepy_client({API: fake.base_url, "https://api.twitter.com": fake.base_url},
+                           timeout=ANSWER_TIMEOUT)
         client.create_tweet(text="uno")
         headers = fake.requests[-1].response_headers
         assert headers is not None
@@ -561,11 +562,13 @@ def test_unknown_route_is_404(session: requests.Session) -> None:
 def test_store_survives_restart_for_duplicates_and_timeline(tmp_path: Path) -> None:
     store = tmp_path / "x.sqlite3"
     with FakeX(store_path=store) as first:
-        c = tweepy_client({API: first.base_url, "https://api.twitter.com": first.base_url})
+        c = tweepy_client({API: first.base_url, "https://api.twitter.com": first.base_url},
+                           timeout=ANSWER_TIMEOUT)
         tweet_id = c.create_tweet(text="antes del reinicio").data["id"]
         c.session.close()
     with FakeX(store_path=store) as second:
-        c = tweepy_client({API: second.base_url, "https://api.twitter.com": second.base_url})
+        c = tweepy_client({API: second.base_url, "https://api.twitter.com": second.base_url},
+                           timeout=ANSWER_TIMEOUT)
         with pytest.raises(tweepy.Forbidden):
             c.create_tweet(text="antes del reinicio")
         later = c.create_tweet(text="después").data["id"]
@@ -579,11 +582,12 @@ def test_admin_reset_forgets_everything(client: Any, fake: FakeX) -> None:
     client.create_tweet(text="uno")
     fake.faults.add("http500")
     fake.credential_state = "expired"
-    r = requests.post(fake.base_url + "/__sandbox__/reset", timeout=5)
+    r = requests.post(fake.base_url + "/__sandbox__/reset", timeout=ANSWER_TIMEOUT)
     assert r.status_code == 200
     assert fake.published() == [] and len(fake.faults) == 0 and fake.requests == []
     assert client.create_tweet(text="uno").data["id"]
-    r = requests.post(fake.base_url + "/__sandbox__/auth", json={"state": "expired"}, timeout=5)
+    r = requests.post(fake.base_url + "/__sandbox__/auth", json={"state": "expired"},
+                      timeout=ANSWER_TIMEOUT)
     assert r.status_code == 200
     with pytest.raises(tweepy.Unauthorized):
         client.get_me()

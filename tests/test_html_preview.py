@@ -24,7 +24,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.render.validation import validate_paths
 from bmnsocial.reports.html_preview import find_chromium, render_page, run_chromium, x_display_url
 from bmnsocial.reports.preview import Preview, build
-from tests.helpers import NOW, REPO, WritePost
+from tests.helpers import NOW, REPO, WritePost, default_signals
 
 MEDIA = REPO / "posts" / "media"
 SAMPLES = ("jornada-cientifica-2027.yaml", "hilo-busqueda-evidencia.yaml",
@@ -328,7 +328,8 @@ class TestCommand:
                 "'bmnsocial.reports.html_preview' in sys.modules else 'LAZY')")
         proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                               text=True, check=False,
-                              env={"BMNSOCIAL_HOME": str(tmp_path), "PATH": ""})
+                              env={"BMNSOCIAL_HOME": str(tmp_path), "PATH": ""},
+                              preexec_fn=default_signals)
         assert proc.stdout.strip().endswith("LAZY"), proc.stdout + proc.stderr
         assert "--html OUT.html" in proc.stdout
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.helpers import NOW, REPO
+from tests.helpers import NOW, REPO, default_signals
 
 HEAVY = ("tweepy", "facebook", "apscheduler", "sqlalchemy", "requests")
 PROBE = """
@@ -28,5 +28,5 @@ def test_light_commands_import_no_platform_library(args: list[str], tmp_path) ->
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, env={"BMNSOCIAL_NOW": NOW.isoformat(),
                                           "BMNSOCIAL_HOME": str(tmp_path), "PATH": ""},
-                          check=False)
+                          check=False, preexec_fn=default_signals)
     assert "HEAVY:\n" in proc.stdout, proc.stdout + proc.stderr

@@ -3,15 +3,16 @@ from __future__ import annotations
 import multiprocessing
 import stat
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.publish.ledger import ONCE, Ledger, Status
-from tests.helpers import NOW
+from tests.helpers import NOW, default_signals
+from tests.sitehelp import PATIENCE
 
 
 def new(tmp_path: Path) -> Ledger:
@@ -132,9 +133,20 @@ def test_a_ledger_from_an_earlier_version_gains_new_columns(tmp_path: Path) -> N
         "p", 0, False, None, [])
 
 
-def _open_at(path: str, start: float) -> str:
-    while time.time() < start:  # every process reaches the open at the same moment
-        pass
+OPENERS = 6
+_barrier: Any = None
+
+
+def _opener(barrier: Any) -> None:
+    global _barrier
+    default_signals()
+    _barrier = barrier
+
+
+def _open_together(path: str) -> str:
+    # Every process waits here until all of them have arrived, however slowly each started:
+    # then they open the new ledger at once (a barrier, not a start time they may miss).
+    _barrier.wait(timeout=PATIENCE)
     try:
         Ledger(Path(path)).close()
     except Exception as exc:  # reported to the parent, which fails the test with it
@@ -146,12 +158,14 @@ def test_processes_opening_a_new_ledger_at_once_all_succeed(tmp_path: Path) -> N
     # The daemon and two cron runs starting together on a fresh machine: SQLite's switch to
     # WAL answers "database is locked" to all but one of them unless we wait (it did in CI).
     context = multiprocessing.get_context("spawn")
-    with context.Pool(6) as pool:
+    barrier = context.Barrier(OPENERS)
+    # Each task blocks at the barrier until all have arrived, so each of the pool's processes
+    # takes exactly one of a trial's tasks.
+    with context.Pool(OPENERS, initializer=_opener, initargs=(barrier,)) as pool:
         for trial in range(8):
             path = str(tmp_path / f"t{trial}" / "ledger.sqlite3")
-            start = time.time() + 0.3
-            results = pool.starmap(_open_at, [(path, start)] * 6)
-            assert results == ["ok"] * 6, results
+            results = pool.map(_open_together, [path] * OPENERS, chunksize=1)
+            assert results == ["ok"] * OPENERS, results
 
 
 def test_a_file_that_is_not_a_ledger_is_a_clear_error(tmp_path: Path) -> None:

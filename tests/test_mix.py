@@ -22,7 +22,7 @@ from bmnsocial.errors import ConfigError, UsageError
 from bmnsocial.publish.ledger import Ledger, Row
 from bmnsocial.reports import mix
 from bmnsocial.schedule.sync import sync
-from tests.helpers import HAVANA, NOW, REPO, WritePost
+from tests.helpers import HAVANA, NOW, REPO, WritePost, default_signals
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -443,5 +443,5 @@ def test_pillow_is_imported_only_for_the_png(call: str, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", PROBE.format(call=call)], cwd=REPO,
                           capture_output=True, text=True, check=False,
                           env={"BMNSOCIAL_NOW": NOW.isoformat(), "BMNSOCIAL_HOME": str(tmp_path),
-                               "PATH": ""})
+                               "PATH": ""}, preexec_fn=default_signals)
     assert "PIL:\n" in proc.stdout, proc.stdout + proc.stderr

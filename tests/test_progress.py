@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import NOW
+from tests.helpers import NOW, default_signals
 
 
 def many_posts(workspace: Path, n: int) -> None:
@@ -22,11 +22,11 @@ def run(workspace: Path, *, tty: bool) -> tuple[int, str]:
     command = [sys.executable, "-m", "bmnsocial", "validate"]
     if not tty:
         proc = subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True,
-                              check=False)
+                              check=False, preexec_fn=default_signals)
         return proc.returncode, proc.stdout + proc.stderr
     leader, follower = pty.openpty()
     proc = subprocess.Popen(command, cwd=workspace, env=env, stdin=follower, stdout=follower,
-                            stderr=follower, close_fds=True)
+                            stderr=follower, close_fds=True, preexec_fn=default_signals)
     os.close(follower)
     chunks = []
     while True:

@@ -21,6 +21,7 @@ from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
 from bmnsocial.publish.publisher import Publisher, RetryPolicy
 from bmnsocial.render.payload import content_hash, dumps
 from bmnsocial.sandbox.platforms import Sandbox
+from tests.helpers import ANSWER_TIMEOUT, HOLD, give_up_on_held
 from tests.test_adapters import PLATFORMS, make_config, make_secrets
 
 
@@ -74,12 +75,13 @@ class World:
 
 
 @contextmanager
-def world(tmp_path: Path, *, deadline_hours: float = 12, timeout: float = 1.0) -> Iterator[World]:
+def world(tmp_path: Path, *, deadline_hours: float = 12,
+          timeout: float = ANSWER_TIMEOUT) -> Iterator[World]:
     config = make_config(tmp_path, timeout=timeout)
     clock = FakeClock()
     secrets = make_secrets()
     with Sandbox(tmp_path / "fakes") as sandbox:
-        session = build_session(timeout=timeout, routes=sandbox.routes)
+        session = give_up_on_held(build_session(timeout=timeout, routes=sandbox.routes), sandbox)
 
         def adapters(platform: str) -> Adapter:
             return build_adapter(platform, config, secrets, session)
@@ -109,7 +111,7 @@ def test_each_fault_ends_published_exactly_once(tmp_path: Path, platform: str,
                                                kind: str) -> None:
     with world(tmp_path) as w:
         path = "/v*/*/feed" if platform == "facebook" else "/2/tweets"
-        delay = {"timeout": 1.5, "slow_response": 1.5, "latency": 0.05, "http429": 60}.get(
+        delay = {"timeout": HOLD, "slow_response": HOLD, "latency": 0.05, "http429": 60}.get(
             kind, 0.0)
         w.fake(platform).faults.add(kind, path=path, delay=delay)
         row = w.queue(f"Aviso de prueba ({kind})", platform=platform)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.root import cli
-from tests.helpers import NOW, WritePost
+from tests.helpers import NOW, WritePost, default_signals
 
 
 def post_at(moment: str) -> str:
@@ -35,7 +35,7 @@ def validate(*args: str) -> tuple[int, dict[str, tuple[str, str]]]:
 
 def git(*args: str) -> None:
     subprocess.run(["git", "-c", "user.email=bmn@example.cu", "-c", "user.name=BMN", *args],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, preexec_fn=default_signals)
 
 
 def test_without_a_ledger_a_past_post_is_history(workspace: Path,

@@ -24,6 +24,7 @@ from bmnsocial.platforms.base import Progress, PublishError
 from bmnsocial.platforms.http import build_session, transient_from
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS
 from bmnsocial.sandbox.platforms import Sandbox
+from tests.helpers import ANSWER_TIMEOUT, HOLD
 from tests.test_adapters import PLATFORMS, Harness, running
 
 CREDENTIALS = {
@@ -45,8 +46,6 @@ SECRET_VALUES = [v for platform in CREDENTIALS.values() for k, v in platform.ite
 NEEDLES = sorted({form for v in SECRET_VALUES for form in (v, quote(v, safe=""))})
 LOGGERS = ("", "urllib3", "requests", "requests_oauthlib", "oauthlib", "tweepy", "facebook",
            "bmnsocial")
-CLIENT_TIMEOUT = 1.0  # generous: a slow CI machine must not turn a normal answer into a timeout
-HOLD = 1.5
 
 
 @pytest.fixture
@@ -119,7 +118,7 @@ def test_no_secret_leaks_through_any_fault(platform: str, tmp_path: Path,
                                            debug_log: tuple[io.StringIO, Path]) -> None:
     stream, log_file = debug_log
     errors: list[BaseException] = []
-    with running(platform, tmp_path, timeout=CLIENT_TIMEOUT, **sandbox_options()) as h:
+    with running(platform, tmp_path, **sandbox_options()) as h:
         assert all(v in h.secrets.values() for v in
                    ([CREDENTIALS["facebook"]["page_access_token"]] if platform == "facebook"
                     else [CREDENTIALS["x"][k] for k in ("consumer_key", "access_token")]))
@@ -135,7 +134,7 @@ def test_no_secret_leaks_through_any_fault(platform: str, tmp_path: Path,
                 errors.append(exc)
         # Nothing answers at all: connection errors carry the URL in their message.
         routes = {origin: "http://127.0.0.1:9" for origin in h.sandbox.routes}
-        h.session = build_session(timeout=CLIENT_TIMEOUT, routes=routes)
+        h.session = build_session(timeout=ANSWER_TIMEOUT, routes=routes)
         exercise(h, errors, None)
         h.session.close()
         # The publications really happened and the libraries really logged.
@@ -168,8 +167,8 @@ def test_redaction_covers_facebook_sdk_tokens_in_urls(
     stream, _ = debug_log
     token = CREDENTIALS["facebook"]["page_access_token"]
     with Sandbox(graph_options={"page_access_token": token}) as sb:
-        session = build_session(timeout=CLIENT_TIMEOUT, routes=sb.routes)
-        graph = facebook.GraphAPI(access_token=token, timeout=CLIENT_TIMEOUT, session=session)
+        session = build_session(timeout=ANSWER_TIMEOUT, routes=sb.routes)
+        graph = facebook.GraphAPI(access_token=token, timeout=ANSWER_TIMEOUT, session=session)
         graph.version = "v23.0"
         assert graph.get_object("me")["id"] == CREDENTIALS["facebook"]["page_id"]
         assert token in sb.graph.requests[-1].query_string  # the SDK did put it in the URL

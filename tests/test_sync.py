@@ -14,7 +14,8 @@ from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.render.validation import validate_paths
 from bmnsocial.schedule.queueing import enqueue, plan
 from bmnsocial.schedule.sync import PostsFolderUnavailable, last_refused, sync
-from tests.helpers import NOW, WritePost
+from tests.helpers import NOW, WritePost, default_signals
+from tests.sitehelp import PATIENCE
 
 
 def ledger_for(config: Config) -> Ledger:
@@ -33,7 +34,8 @@ def sync_unable_to_read(folder: Path) -> subprocess.CompletedProcess[str]:
               if os.geteuid() == 0 else [])
     try:
         return subprocess.run([*prefix, sys.executable, "-m", "bmnsocial", "sync"],
-                              capture_output=True, text=True, timeout=60, check=False)
+                              capture_output=True, text=True, timeout=PATIENCE, check=False,
+                              preexec_fn=default_signals)
     finally:
         folder.chmod(0o755)
 

@@ -38,6 +38,7 @@ from bmnsocial.posts.twitter_text import (
     parse_tweet,
     weighted_length,
 )
+from tests.helpers import default_signals
 
 CONFORMANCE = Path(__file__).parent / "conformance" / "twitter-text"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -296,7 +297,8 @@ def test_import_is_cheap() -> None:
         " t._url_regexes.cache_info().currsize, t._emoji_table.cache_info().currsize)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        preexec_fn=default_signals,
     ).stdout
     assert out.split() == ["[]", "0", "0"]
 
