@@ -16,7 +16,7 @@ def tool(name: str) -> str:
     found = shutil.which(name, path=str(REPO.parent)) or shutil.which(
         name, path=str(__import__("pathlib").Path(sys.executable).parent))
     if found is None:
-        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+        pytest.skip(f"{name} is not installed (pip install -r requirements/test.lock)")
     return found
 
 
