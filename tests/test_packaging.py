@@ -100,7 +100,7 @@ def test_the_quick_start_installs_from_the_locks_and_ci_runs_its_second_command(
 
 def test_every_documented_install_uses_a_lock() -> None:
     documents = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md")),
-                 *sorted((REPO / "deploy").iterdir())]
+                 *sorted(p for p in (REPO / "deploy").rglob("*") if p.is_file())]
     installs = 0
     for document in documents:
         for block in shell_blocks(document.read_text(encoding="utf-8")):
