@@ -167,6 +167,73 @@ class Row:
         }
 
 
+#: The columns of a RowState, in its fields' order.
+STATE_COLUMNS = ("id, post_id, platform, occurrence, due, status, error_kind, content_hash, "
+                 "misfire, pinned, source_file")
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    """What a sync needs to know of a row, without its payload and history: read in bulk
+    (``Ledger.states``), it costs a fraction of a ``Row``."""
+
+    id: int
+    post_id: str
+    platform: str
+    occurrence: str
+    due: datetime
+    status: Status
+    error_kind: str | None
+    content_hash: str
+    misfire: str | None
+    pinned: bool
+    source_file: str
+
+    @classmethod
+    def from_sql(cls, r: sqlite3.Row | tuple[Any, ...]) -> RowState:
+        return cls(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), Status(r[5]), r[6],
+                   r[7], r[8], bool(r[9]), r[10])
+
+    @property
+    def withdrawn(self) -> bool:
+        """Cancelled by a sync (not by a person): a later sync that asks again revives it."""
+        return self.status is Status.CANCELLED and self.error_kind == WITHDRAWN
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """An occurrence as a post file asks for it: what ``upsert`` queues or refreshes."""
+
+    post_id: str
+    platform: str
+    occurrence: str
+    due: datetime
+    payload: str
+    content_hash: str
+    source_file: str
+    misfire: str | None = None
+
+
+def upsert_change(row: RowState, want: Wanted, now: datetime, *,
+                  pin: bool = False) -> tuple[str, datetime]:
+    """What ``upsert`` does with an existing row (see there), and the due time it keeps. A
+    pure decision on the row as read, so that a sync can tell from rows it read in bulk which
+    ones need no write at all; the write itself decides again on the row as it is then."""
+    due = row.due if row.pinned and not pin else want.due
+    if row.withdrawn:
+        return ("late" if due <= now and not pin else "new"), due
+    if row.status is not Status.QUEUED:
+        return "kept", due
+    if (row.content_hash != want.content_hash or row.due != due
+            or row.misfire != want.misfire):
+        return "updated", due
+    return "unchanged", due
+
+
+#: upsert's answers that write nothing but the row's source file (when it moved).
+UNWRITTEN = frozenset({"kept", "unchanged", "late"})
+
+
 def post_ids_in(path: Path) -> set[str]:
     """The posts a ledger knows, read without creating or changing anything (for validate)."""
     if not path.exists():
@@ -326,6 +393,33 @@ class Ledger:
             sql += f" LIMIT {int(limit)}"
         return [Row.from_sql(r) for r in self.db.execute(sql, args)]
 
+    def states(self, post_ids: Iterable[str], *, queued: bool = False) -> list[RowState]:
+        """Every row of these posts (and with ``queued``, every queued row), as one consistent
+        snapshot: what a sync reads once instead of querying the ledger post by post."""
+        ids = sorted(set(post_ids))
+        found: dict[int, RowState] = {}
+        self.db.execute("BEGIN")  # one read snapshot for every statement below
+        try:
+            for start in range(0, len(ids), 500):  # the unique index on post_id serves these
+                chunk = ids[start:start + 500]
+                for r in self.db.execute(f"SELECT {STATE_COLUMNS} FROM publications WHERE "
+                                         f"post_id IN ({','.join('?' * len(chunk))})", chunk):
+                    found[r[0]] = RowState.from_sql(r)
+            if queued:
+                for r in self.db.execute(f"SELECT {STATE_COLUMNS} FROM publications "
+                                         "WHERE status = 'queued'"):
+                    if r[0] not in found:
+                        found[r[0]] = RowState.from_sql(r)
+        finally:
+            self.db.execute("COMMIT")
+        return list(found.values())
+
+    def slot_taken(self, due: datetime) -> bool:
+        """Is a publication queued, being sent or published at exactly this time?"""
+        return self.db.execute(
+            "SELECT 1 FROM publications WHERE due = ? AND status IN ('queued', 'sending', "
+            "'published') LIMIT 1", (stamp(due),)).fetchone() is not None
+
     def due_before(self, horizon: datetime) -> list[Row]:
         """Queued rows due by ``horizon`` and every 'sending' row: what a daemon may have to
         act on soon (the index on status and due keeps this cheap with a long queue)."""
@@ -388,61 +482,65 @@ class Ledger:
 
         ``pin``: the time comes from the command line (--at, --now). A pinned row keeps its
         time when the post file is synced again; only another --at/--now moves it."""
-        t = stamp(now)
-        change = "new"
+        want = Wanted(post_id, platform, occurrence, due, payload, content_hash, source_file,
+                      misfire)
         with self._durable(), self.transaction() as db:
-            existing = db.execute("SELECT id, status, content_hash, due, misfire, pinned, "
-                                  "error_kind FROM publications "
-                                  "WHERE post_id = ? AND platform = ? AND occurrence = ?",
-                                  (post_id, platform, occurrence)).fetchone()
-            if existing is None:
-                cur = db.execute(
-                    "INSERT INTO publications (post_id, platform, occurrence, due, status, "
-                    "payload, content_hash, source_file, created_at, updated_at, misfire, "
-                    "pinned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (post_id, platform, occurrence, stamp(due), Status.QUEUED.value, payload,
-                     content_hash, source_file, t, t, misfire, int(pin)))
-                row_id = int(cur.lastrowid or 0)
-                self.record(row_id, "queued", f"due {due.isoformat()}", now)
-            else:
-                row_id = existing["id"]
-                if existing["pinned"] and not pin:
-                    due = datetime.fromisoformat(existing["due"])
-                pinned = bool(pin or existing["pinned"])
-                changed = (existing["content_hash"] != content_hash
-                           or existing["due"] != stamp(due) or existing["misfire"] != misfire)
-                withdrawn = (existing["status"] == Status.CANCELLED.value
-                             and existing["error_kind"] == WITHDRAWN)
-                if withdrawn and due <= now and not pin:
-                    change = "late"  # (a person's --now or --at revives it: they asked)
-                elif withdrawn:
-                    change = "new"  # asked for again (a file restored, a schedule reverted)
-                    db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
-                               "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
-                               "last_error = NULL, error_kind = NULL, next_attempt_at = NULL, "
-                               "claimed_by = NULL, updated_at = ? WHERE id = ?",
-                               (stamp(due), payload, content_hash, source_file, misfire,
-                                int(pinned), t, row_id))
-                    self.record(row_id, "queued", f"asked for again; due {due.isoformat()}",
-                                now)
-                elif existing["status"] != Status.QUEUED.value:
-                    change = "kept"
-                elif changed:
-                    change = "updated"
-                    db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
-                               "source_file = ?, misfire = ?, pinned = ?, updated_at = ? "
-                               "WHERE id = ?",
-                               (stamp(due), payload, content_hash, source_file, misfire,
-                                int(pinned), t, row_id))
-                    self.record(row_id, "updated", f"due {due.isoformat()}", now)
-                else:
-                    change = "unchanged"
-                if change in ("kept", "unchanged", "late"):
-                    # Where the post lives now (a file moved or renamed back): what retry
-                    # re-reads, and what tells a deleted post from one kept elsewhere.
-                    db.execute("UPDATE publications SET source_file = ? WHERE id = ? "
-                               "AND source_file != ?", (source_file, row_id, source_file))
+            row_id, change = self._upsert(db, want, now, pin)
         return self.get(row_id), change
+
+    def upsert_many(self, wanted: list[Wanted], now: datetime, *,
+                    pin: bool = False) -> list[tuple[int, str]]:
+        """``upsert`` for several occurrences (a post's) in one durable commit: one disk flush
+        for the lot. Returns (row id, what it did) for each."""
+        if not wanted:
+            return []
+        with self._durable(), self.transaction() as db:
+            return [self._upsert(db, want, now, pin) for want in wanted]
+
+    def _upsert(self, db: sqlite3.Connection, want: Wanted, now: datetime,
+                pin: bool) -> tuple[int, str]:
+        """Inside a write transaction: the row is read and changed with no other writer
+        between, so a row claimed meanwhile is never refreshed behind its sender's back."""
+        t = stamp(now)
+        existing = db.execute(f"SELECT {STATE_COLUMNS} FROM publications "
+                              "WHERE post_id = ? AND platform = ? AND occurrence = ?",
+                              (want.post_id, want.platform, want.occurrence)).fetchone()
+        if existing is None:
+            cur = db.execute(
+                "INSERT INTO publications (post_id, platform, occurrence, due, status, "
+                "payload, content_hash, source_file, created_at, updated_at, misfire, "
+                "pinned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (want.post_id, want.platform, want.occurrence, stamp(want.due),
+                 Status.QUEUED.value, want.payload, want.content_hash, want.source_file, t, t,
+                 want.misfire, int(pin)))
+            row_id = int(cur.lastrowid or 0)
+            self.record(row_id, "queued", f"due {want.due.isoformat()}", now)
+            return row_id, "new"
+        row = RowState.from_sql(existing)
+        change, due = upsert_change(row, want, now, pin=pin)
+        pinned = int(pin or row.pinned)
+        if change == "new":  # a sync had withdrawn it; asked for again (a file restored...)
+            db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
+                       "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
+                       "last_error = NULL, error_kind = NULL, next_attempt_at = NULL, "
+                       "claimed_by = NULL, updated_at = ? WHERE id = ?",
+                       (stamp(due), want.payload, want.content_hash, want.source_file,
+                        want.misfire, pinned, t, row.id))
+            self.record(row.id, "queued", f"asked for again; due {due.isoformat()}", now)
+        elif change == "updated":
+            db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
+                       "source_file = ?, misfire = ?, pinned = ?, updated_at = ? WHERE id = ?",
+                       (stamp(due), want.payload, want.content_hash, want.source_file,
+                        want.misfire, pinned, t, row.id))
+            self.record(row.id, "updated", f"due {due.isoformat()}", now)
+        else:  # kept, unchanged, late (a person's --now or --at revives a late one: they asked)
+            # Where the post lives now (a file moved or renamed back): what retry re-reads,
+            # and what tells a deleted post from one kept elsewhere. Not while it is being
+            # sent: nothing a sync does touches a claimed row.
+            db.execute("UPDATE publications SET source_file = ? WHERE id = ? "
+                       "AND source_file != ? AND status != 'sending'",
+                       (want.source_file, row.id, want.source_file))
+        return row.id, change
 
     def claim(self, row_id: int, claimer: str, now: datetime) -> Row | None:
         """Take a queued row for sending; None if another process has it or it is not ready."""
@@ -508,17 +606,22 @@ class Ledger:
                *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> bool:
         """``only_if``: change the row only while it still has this status (a decision made
         on a row read earlier must not overwrite what another process did since)."""
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        guard = " AND status = ?" if only_if is not None else ""
         with (self._durable() if durable else contextlib.nullcontext()), \
                 self.transaction() as db:
-            cur = db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
-                             f"{', ' + sets if sets else ''} WHERE id = ?{guard}",
-                             (status.value, stamp(now), *fields.values(), row_id,
-                              *((only_if.value,) if only_if is not None else ())))
-            if cur.rowcount == 0:
-                return False
-            self.record(row_id, event, detail, now)
+            return self._update(db, row_id, status, now, event, detail, only_if, fields)
+
+    def _update(self, db: sqlite3.Connection, row_id: int, status: Status, now: datetime,
+                event: str, detail: str, only_if: Status | None,
+                fields: dict[str, Any]) -> bool:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        guard = " AND status = ?" if only_if is not None else ""
+        cur = db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
+                         f"{', ' + sets if sets else ''} WHERE id = ?{guard}",
+                         (status.value, stamp(now), *fields.values(), row_id,
+                          *((only_if.value,) if only_if is not None else ())))
+        if cur.rowcount == 0:
+            return False
+        self.record(row_id, event, detail, now)
         return True
 
     def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
@@ -587,6 +690,17 @@ class Ledger:
         occurrence. Unlike a person's cancel, a later sync that asks again revives it."""
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
                             last_error=reason, error_kind=WITHDRAWN, only_if=Status.QUEUED)
+
+    def withdraw_many(self, row_ids: list[int], reason: str, now: datetime) -> list[int]:
+        """``withdraw`` for several rows in one durable commit; returns the ids it withdrew. A
+        row claimed (or finished) since it was read is left exactly as it is."""
+        if not row_ids:
+            return []
+        fields = {"last_error": reason, "error_kind": WITHDRAWN}
+        with self._durable(), self.transaction() as db:
+            return [row_id for row_id in row_ids
+                    if self._update(db, row_id, Status.CANCELLED, now, "cancelled", reason,
+                                    Status.QUEUED, fields)]
 
     def retry(self, row_id: int, now: datetime,
               payload: tuple[str, str] | None = None) -> Row:

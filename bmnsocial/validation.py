@@ -149,7 +149,7 @@ def _post_files(paths: Iterable[Path], config: Config,
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Validation keeps ~20 small objects per post (data, positions, renderings) and makes no
     reference cycles. Left running, the cyclic collector rescans that growing heap again and
     again: about a fifth of the time of validating 10,000 posts (benchmarks/README.md). Memory
@@ -169,7 +169,7 @@ Progress = Callable[[int, int], None]
 def validate_paths(paths: Iterable[Path], config: Config, now: datetime,
                    progress: Progress | None = None) -> ValidationResult:
     """``progress(done, total)`` is called after each file, for a progress bar."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _validate_paths(paths, config, now, progress)
 
 
