@@ -542,8 +542,11 @@ class Ledger:
                        (want.source_file, row.id, want.source_file))
         return row.id, change
 
-    def claim(self, row_id: int, claimer: str, now: datetime) -> Row | None:
-        """Take a queued row for sending; None if another process has it or it is not ready."""
+    def claim(self, row_id: int, claimer: str, now: datetime, *,
+              due: bool = False) -> Row | None:
+        """Take a queued row for sending; None if another process has it or it is not ready.
+        ``due``: only if its time has come, as the row is now — a sync may have moved it
+        later since the caller read it, and then it is not sent at the old time."""
         t = stamp(now)
         with self._durable():
             cur = self.db.execute(
@@ -551,13 +554,15 @@ class Ledger:
                 "claimed_by = ?, claimed_at = ?, sent_at = ?, "
                 "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
                 "WHERE id = ? AND status = 'queued' "
-                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-                (claimer, t, t, t, t, row_id, t))
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                + (" AND due <= ?" if due else ""),
+                (claimer, t, t, t, t, row_id, t, *((t,) if due else ())))
         return self.get(row_id) if cur.rowcount == 1 else None
 
     def claim_batch(self, row_ids: list[int], claimer: str, now: datetime) -> list[Row]:
         """Claim several ready rows in one durable commit (one disk flush for the lot, where
-        claiming them one by one would pay one each); returns those this process got."""
+        claiming them one by one would pay one each); returns those this process got. A row
+        a sync moved later since it was read is not ready, and stays queued."""
         if not row_ids:
             return []
         t = stamp(now)
@@ -567,9 +572,9 @@ class Ledger:
                 "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
                 "claimed_by = ?, claimed_at = ?, sent_at = ?, "
                 "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
-                f"WHERE id IN ({marks}) AND status = 'queued' "
+                f"WHERE id IN ({marks}) AND status = 'queued' AND due <= ? "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-                (claimer, t, t, t, t, *row_ids, t))
+                (claimer, t, t, t, t, *row_ids, t, t))
             got = [Row.from_sql(r) for r in db.execute(
                 f"SELECT * FROM publications WHERE id IN ({marks}) AND status = 'sending' "
                 "AND claimed_by = ? AND claimed_at = ? ORDER BY due, id",
@@ -603,31 +608,37 @@ class Ledger:
                         (json.dumps(part_ids), stamp(now), row_id))
 
     def _write(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-               *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> bool:
+               *, durable: bool = False, only_if: Status | None = None,
+               due_is: datetime | None = None, **fields: Any) -> bool:
         """``only_if``: change the row only while it still has this status (a decision made
-        on a row read earlier must not overwrite what another process did since)."""
+        on a row read earlier must not overwrite what another process did since); ``due_is``:
+        and while its time is still this one (a sync may have moved it since)."""
         with (self._durable() if durable else contextlib.nullcontext()), \
                 self.transaction() as db:
-            return self._update(db, row_id, status, now, event, detail, only_if, fields)
+            return self._update(db, row_id, status, now, event, detail, only_if, fields,
+                                due_is)
 
     def _update(self, db: sqlite3.Connection, row_id: int, status: Status, now: datetime,
                 event: str, detail: str, only_if: Status | None,
-                fields: dict[str, Any]) -> bool:
+                fields: dict[str, Any], due_is: datetime | None = None) -> bool:
         sets = ", ".join(f"{k} = ?" for k in fields)
         guard = " AND status = ?" if only_if is not None else ""
+        guard += " AND due = ?" if due_is is not None else ""
         cur = db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
                          f"{', ' + sets if sets else ''} WHERE id = ?{guard}",
                          (status.value, stamp(now), *fields.values(), row_id,
-                          *((only_if.value,) if only_if is not None else ())))
+                          *((only_if.value,) if only_if is not None else ()),
+                          *((stamp(due_is),) if due_is is not None else ())))
         if cur.rowcount == 0:
             return False
         self.record(row_id, event, detail, now)
         return True
 
     def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-                *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> Row:
+                *, durable: bool = False, only_if: Status | None = None,
+                due_is: datetime | None = None, **fields: Any) -> Row:
         self._write(row_id, status, now, event, detail, durable=durable, only_if=only_if,
-                    **fields)
+                    due_is=due_is, **fields)
         return self.get(row_id)
 
     def mark_published(self, row_id: int, platform_post_id: str, url: str, part_ids: list[str],
@@ -672,18 +683,22 @@ class Ledger:
                             last_error=reason, error_kind="cancelled")
 
     # The misfire policy's decisions: made on a row read a moment ago, applied only if it is
-    # still queued (another process may have published it meanwhile).
-    def mark_skipped(self, row_id: int, reason: str, now: datetime) -> Row:
+    # still queued (another process may have published it meanwhile) and, given ``due_is``,
+    # still due at the time the decision was made on (a sync may have moved it since).
+    def mark_skipped(self, row_id: int, reason: str, now: datetime, *,
+                     due_is: datetime | None = None) -> Row:
         return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,
-                            error_kind="skipped", only_if=Status.QUEUED)
+                            error_kind="skipped", only_if=Status.QUEUED, due_is=due_is)
 
-    def move(self, row_id: int, due: datetime, reason: str, now: datetime) -> Row:
+    def move(self, row_id: int, due: datetime, reason: str, now: datetime, *,
+             due_is: datetime | None = None) -> Row:
         return self._finish(row_id, Status.QUEUED, now, "moved", reason, due=stamp(due),
-                            next_attempt_at=None, only_if=Status.QUEUED)
+                            next_attempt_at=None, only_if=Status.QUEUED, due_is=due_is)
 
-    def defer(self, row_id: int, until: datetime, reason: str, now: datetime) -> Row:
+    def defer(self, row_id: int, until: datetime, reason: str, now: datetime, *,
+              due_is: datetime | None = None) -> Row:
         return self._finish(row_id, Status.QUEUED, now, "deferred", reason,
-                            next_attempt_at=stamp(until), only_if=Status.QUEUED)
+                            next_attempt_at=stamp(until), only_if=Status.QUEUED, due_is=due_is)
 
     def withdraw(self, row_id: int, reason: str, now: datetime) -> Row:
         """Cancelled by a sync, not by a person: the post file no longer asks for this

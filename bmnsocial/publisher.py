@@ -149,8 +149,9 @@ class Publisher:
         return row
 
     def publish_row(self, row: Row) -> Row | None:
-        """Send one queued row if this process can claim it; None if another one has it."""
-        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now())
+        """Send one queued row if this process can claim it and it is due; None if another
+        one has it, or its time (as the row is now) has not come."""
+        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now(), due=True)
         if claimed is None:
             return None
         return self._send(claimed)

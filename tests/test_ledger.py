@@ -89,6 +89,17 @@ def test_not_ready_before_due_or_retry_time(tmp_path: Path) -> None:
     assert [r.id for r in ledger.ready(NOW + timedelta(minutes=10))] == [row.id]
 
 
+def test_a_row_moved_later_is_not_claimed_at_its_old_time(tmp_path: Path) -> None:
+    # A publisher read the row when it was due; a sync moved it two hours later since.
+    ledger = new(tmp_path)
+    row = add(ledger, due_in=timedelta(hours=2))
+    assert ledger.claim(row.id, "me", NOW, due=True) is None
+    assert ledger.claim_batch([row.id], "me", NOW) == []
+    assert ledger.get(row.id).status is Status.QUEUED
+    later = NOW + timedelta(hours=2)
+    assert [r.id for r in ledger.claim_batch([row.id], "me", later)] == [row.id]
+
+
 def test_every_transition_is_an_event(tmp_path: Path) -> None:
     ledger = new(tmp_path)
     row = add(ledger)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bmnsocial import misfire
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
 from bmnsocial.ledger import Ledger, Status
@@ -279,6 +280,25 @@ def test_a_decision_on_a_row_read_earlier_never_overwrites_a_publication(
                    lambda: ledger.move(row.id, NOW + timedelta(days=61), "next slot", NOW),
                    lambda: ledger.defer(row.id, NOW + timedelta(days=61), "cap", NOW)):
         assert decide().status is Status.PUBLISHED
+
+
+def test_a_late_decision_on_a_row_a_sync_moved_since_is_not_applied(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("aviso.yaml", "category: 9\ntext: aviso\nplatforms: [facebook]\n"
+                                    "schedule: {at: 2026-11-26 11:00}\n")
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    (row,) = ledger.rows(post_id="aviso")  # read by the daemon, found late: to be skipped
+    path.write_text(path.read_text().replace("11:00", "15:00"))  # meanwhile: moved later
+    assert run(config, ledger).updated == 1
+    late = row.due + timedelta(hours=1)
+    for decision in (misfire.Decision("skip", "too late"),
+                     misfire.Decision("move", "next slot", late + timedelta(days=1)),
+                     misfire.Decision("defer", "cap", late + timedelta(hours=1))):
+        kept = misfire.apply(decision, row, ledger, late)
+        assert kept is not None and kept.status is Status.QUEUED
+        assert kept.due == row.due + timedelta(hours=4) and kept.next_attempt_at is None
 
 
 def test_a_published_post_renamed_is_not_queued_again(config: Config,
