@@ -174,6 +174,9 @@ class Daemon:
         # between threads that may both be inside a transaction.
         self.watch_ledger = Ledger(runtime.ledger.path)
         self.lock = SingleInstance(runtime.state_dir / LOCK)
+        # The jobs this daemon has placed (row id -> when), shared by the poll thread and the
+        # publishing thread; _guard is held only while it is read or changed, never across a
+        # sync or a publication.
         self._scheduled: dict[int, datetime] = {}
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._synced_at: datetime | None = None
@@ -232,22 +235,25 @@ class Daemon:
             self._shutdown.start()
 
     def refresh(self) -> None:
-        """Follow the posts folder and the ledger; keep one job per occurrence due soon."""
+        """Follow the posts folder and the ledger; keep one job per occurrence due soon.
+
+        Runs in the poll thread (and once before the scheduler starts). It holds no lock that
+        publishing needs: a post that falls due while the folder is synced goes out on time,
+        and the ledger's conditional updates keep the sync off a row being sent."""
         if self.stopping.is_set():
             if self.scheduler is not None and self.scheduler.running and self._shutdown is None:
                 self._on_signal(signal.SIGTERM, None)  # a signal came before the scheduler ran
             return
-        with self._guard:
-            try:
-                self._sync_if_changed()
-                self._schedule_rows()
-                write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
-                                self.watch_ledger, self.started)
-            except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
-                log.error(_("%s (trying again at the next poll)"), exc)
-                self._signature = None
-            except Exception:  # one bad pass must not stop the daemon
-                log.exception(_("refresh failed; trying again at the next poll"))
+        try:
+            self._sync_if_changed()
+            self._schedule_rows()
+            write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
+                            self.watch_ledger, self.started)
+        except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
+            log.error(_("%s (trying again at the next poll)"), exc)
+            self._signature = None
+        except Exception:  # one bad pass must not stop the daemon
+            log.exception(_("refresh failed; trying again at the next poll"))
 
     def _sync_if_changed(self) -> None:
         signature = posts_signature(self.config.posts_dir)
@@ -289,15 +295,18 @@ class Daemon:
                 when = row.updated_at  # its process died: look at it at once
             if when <= horizon:
                 wanted[row.id] = when
-        for row_id in set(self._scheduled) - set(wanted):
-            self._remove(row_id)
-        for row_id, when in wanted.items():
-            if self._scheduled.get(row_id) != when:
-                self.scheduler.add_job("bmnsocial.daemon:run_occurrence", "date",
-                                       id=f"occurrence-{row_id}", args=[row_id],
-                                       run_date=max(when, now) + offset, executor="publish",
-                                       replace_existing=True)
-                self._scheduled[row_id] = when
+        # A job that ran since the read above is placed again if its row still looks due: it
+        # then finds the row sent (or not ready) and does nothing; claiming decides, not jobs.
+        with self._guard:
+            for row_id in set(self._scheduled) - set(wanted):
+                self._remove(row_id)
+            for row_id, when in wanted.items():
+                if self._scheduled.get(row_id) != when:
+                    self.scheduler.add_job("bmnsocial.daemon:run_occurrence", "date",
+                                           id=f"occurrence-{row_id}", args=[row_id],
+                                           run_date=max(when, now) + offset,
+                                           executor="publish", replace_existing=True)
+                    self._scheduled[row_id] = when
 
     def _remove(self, row_id: int) -> None:
         from apscheduler.jobstores.base import JobLookupError
