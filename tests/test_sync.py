@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 import sys
@@ -7,13 +8,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bmnsocial import misfire
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
 from bmnsocial.ledger import Ledger, Status
 from bmnsocial.queueing import enqueue, plan
-from bmnsocial.sync import PostsFolderUnavailable, last_refused, sync
+from bmnsocial.sync import PostsFolderUnavailable, RenameCheck, last_refused, similar, sync
 from bmnsocial.validation import validate_paths
 from tests.helpers import NOW, WritePost
 
@@ -489,3 +492,18 @@ def test_the_same_text_a_year_later_is_a_new_post(config: Config,
     write_post("cierre-2027.yaml", CHARLA.replace("2026-12-01", "2027-12-01"))
     report = run(config, ledger, now=NOW + timedelta(days=60))
     assert report.ok and len(ledger.rows(post_id="cierre-2027")) == 1
+
+
+WORDS = st.lists(st.sampled_from(["la", "sala", "de", "lectura", "abre", "hoy", "a", "las", "9",
+                                  "Biblioteca", "Médica", "📚", "#BMN", "nueva"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, WORDS, st.sampled_from([RenameCheck.CLOSE, RenameCheck.SAME, 0.5]))
+def test_the_rename_checks_shortcut_answers_as_the_full_comparison(
+        a: list[str], b: list[str], threshold: float) -> None:
+    first, second = " ".join(a), " ".join(b)
+    matcher = difflib.SequenceMatcher(None, "", second)
+    matcher.set_seq1(first)
+    full = difflib.SequenceMatcher(None, first, second).ratio() >= threshold
+    assert similar(matcher, threshold) is full
