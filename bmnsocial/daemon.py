@@ -107,7 +107,7 @@ def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
         done = decide_misfire(row, runtime, ledger)
         if done is not None:
             return done
-    return runtime.publisher().advance(row.id)
+    return runtime.publisher().advance(row.id, row)
 
 
 @dataclass

@@ -100,6 +100,13 @@ def test_a_row_moved_later_is_not_claimed_at_its_old_time(tmp_path: Path) -> Non
     assert [r.id for r in ledger.claim_batch([row.id], "me", later)] == [row.id]
 
 
+def test_stamps_are_utc_text_to_the_microsecond() -> None:
+    from bmnsocial.ledger import stamp
+
+    assert stamp(NOW) == "2026-11-26T15:00:00.000000+00:00"
+    assert stamp(NOW + timedelta(microseconds=7)) == "2026-11-26T15:00:00.000007+00:00"
+
+
 def test_every_transition_is_an_event(tmp_path: Path) -> None:
     ledger = new(tmp_path)
     row = add(ledger)
