@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,13 +46,16 @@ class AlreadyRunning(BmnError):
 
 
 def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger,
-                    started: datetime) -> None:
+                    started: datetime, last_sync: dict[str, Any] | None = None) -> None:
+    """``last_sync``: when the daemon's latest sync of the posts folder began (system clock)
+    and how many seconds it took."""
     queued = ledger.rows(statuses=(Status.QUEUED,), limit=1)
     # "at" is the system clock's: it measures liveness, whatever clock the run follows.
     data = {"pid": os.getpid(), "mode": mode, "at": datetime.now(UTC).isoformat(),
             "clock": now.astimezone(UTC).isoformat(),
             "started_at": started.astimezone(UTC).isoformat(), "version": __version__,
-            "next_due": queued[0].due.isoformat() if queued else None}
+            "next_due": queued[0].due.isoformat() if queued else None,
+            "last_sync": last_sync}
     target = state_dir / HEARTBEAT
     tmp = target.with_name(f".{HEARTBEAT}.{os.getpid()}.tmp")  # daemon and run-due may race
     tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
@@ -180,6 +184,7 @@ class Daemon:
         self._scheduled: dict[int, datetime] = {}
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._synced_at: datetime | None = None
+        self._last_sync: dict[str, Any] | None = None
         self._guard = threading.Lock()
         self.scheduler: Any = None
         self.stopping = threading.Event()
@@ -248,7 +253,7 @@ class Daemon:
             self._sync_if_changed()
             self._schedule_rows()
             write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
-                            self.watch_ledger, self.started)
+                            self.watch_ledger, self.started, self._last_sync)
         except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
             log.error(_("%s (trying again at the next poll)"), exc)
             self._signature = None
@@ -265,8 +270,11 @@ class Daemon:
         files_changed = signature != self._signature
         self._signature = signature
         self._synced_at = now
+        began, began_at = time.monotonic(), datetime.now(UTC)
         report = sync([self.config.posts_dir], self.config, self.watch_ledger,
                       self.clock.now(), full=True)
+        self._last_sync = {"started_at": began_at.isoformat(),
+                           "seconds": round(time.monotonic() - began, 3)}
         if first:
             log.info(_("posts loaded: %s"), report.summary())
         elif files_changed:
