@@ -90,6 +90,7 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         run = _Sync(config, ledger, now, scan, ledger.states(scan.ids, queued=full))
         for checked in scan.result.posts:
             run.sync_post(checked)
+        run.flush()
         run.report_unreadable()
         if full:
             run.withdraw_deleted(paths)
@@ -131,6 +132,10 @@ class _Sync:
     writes decide again on the rows as they are then (a row claimed for sending meanwhile is
     left to its sender), and only what a write did is counted."""
 
+    # Rows queued or refreshed per durable commit: one disk flush for many new posts, and a
+    # publication that waits to claim its row never waits long.
+    WRITES_PER_COMMIT = 100
+
     def __init__(self, config: Config, ledger: Ledger, now: datetime, scan: _Scan,
                  held: list[RowState]) -> None:
         self.config, self.ledger, self.now, self.scan = config, ledger, now, scan
@@ -142,6 +147,8 @@ class _Sync:
         self.queued = [row for row in held if row.status is Status.QUEUED]
         self.renames = RenameCheck.on(ledger, lambda row: row.post_id not in scan.ids, now)
         self._folders: dict[str, str] = {}
+        self._writes: list[tuple[Post, Wanted]] = []  # waiting for ``flush``
+        self._late: set[str] = set()  # posts reported back too late
 
     def sync_post(self, checked: CheckedPost) -> None:
         """Bring one post's rows in step with its file."""
@@ -197,6 +204,8 @@ class _Sync:
     def _plan(self, checked: CheckedPost, known: bool) -> list[Planned] | None:
         """The occurrences the file asks for; None when it cannot be planned (a note)."""
         post = checked.post
+        if post.schedule.kind == "slot":
+            self.flush()  # the next free slot is looked up in the ledger: write what took one
         try:
             planned = (plan(checked, self.config, self.ledger, self.now)
                        if post.schedule.kind != "none" else [])
@@ -211,25 +220,35 @@ class _Sync:
     def _queue(self, checked: CheckedPost, planned: list[Planned],
                rows: list[RowState]) -> None:
         """Queue what is new, refresh what changed: only occurrences whose row (as read at
-        the start) would change are written, in one commit for the post."""
+        the start) would change are written, a hundred or so to a commit (``flush``)."""
         held = {(r.platform, r.occurrence): r for r in rows}
-        changes: list[str] = []
-        writes: list[Wanted] = []
         for want in wanted(checked, planned, self._source(checked.post.file)):
             row = held.get((want.platform, want.occurrence))
             if row is not None and row.source_file == want.source_file:
                 change, _due = upsert_change(row, want, self.now)
                 if change in UNWRITTEN:
-                    changes.append(change)
+                    self._count(checked.post, change)
                     continue
-            writes.append(want)
-        changes.extend(change for _id, change in self.ledger.upsert_many(writes, self.now))
-        for change in changes:
-            if change in ("new", "updated", "unchanged"):
-                setattr(self.report, change, getattr(self.report, change) + 1)
-        if "late" in changes:
-            self.report.invalid_files.append(checked.post.file)
-            self.report.problems.append(_back_late(checked.post))
+            self._writes.append((checked.post, want))
+        if len(self._writes) >= self.WRITES_PER_COMMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the occurrences waiting to be queued or refreshed, in one durable commit:
+        the write decides again on each row as it is then (a row claimed for sending since
+        it was read is left alone), and what it did is counted."""
+        writes, self._writes = self._writes, []
+        done = self.ledger.upsert_many([want for _post, want in writes], self.now)
+        for (post, _want), (_id, change) in zip(writes, done, strict=True):
+            self._count(post, change)
+
+    def _count(self, post: Post, change: str) -> None:
+        if change in ("new", "updated", "unchanged"):
+            setattr(self.report, change, getattr(self.report, change) + 1)
+        elif change == "late" and post.id not in self._late:
+            self._late.add(post.id)
+            self.report.invalid_files.append(post.file)
+            self.report.problems.append(_back_late(post))
 
     def _withdraw_unplanned(self, post: Post, planned: list[Planned],
                             rows: list[RowState]) -> None:
