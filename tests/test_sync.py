@@ -507,3 +507,26 @@ def test_the_rename_checks_shortcut_answers_as_the_full_comparison(
     matcher.set_seq1(first)
     full = difflib.SequenceMatcher(None, first, second).ratio() >= threshold
     assert similar(matcher, threshold) is full
+
+
+def test_a_big_folder_is_queued_in_several_commits_and_an_unchanged_one_writes_nothing(
+        config: Config, write_post: WritePost) -> None:
+    for i in range(70):  # 140 rows: more than one commit's worth
+        if i % 25 == 10:
+            write_post(f"p{i:02d}.yaml", f"category: 9\ntext: Aviso {i} sin hora fija\n"
+                                         "schedule: {slot: next}\n")
+        else:
+            at = f"2026-12-{1 + i % 28:02d} 09:{i % 60:02d}"
+            write_post(f"p{i:02d}.yaml", f"category: 9\ntext: Aviso {i}\n"
+                                         f"schedule: {{at: {at}}}\n")
+    ledger = ledger_for(config)
+    report = run(config, ledger)
+    assert report.ok and report.new == 140 and len(ledger.rows()) == 140
+    slots = {r.post_id: r.due for r in ledger.rows() if r.post_id in ("p10", "p35", "p60")}
+    assert len(set(slots.values())) == 3, "each slot post has its own slot"
+    others = {r.due for r in ledger.rows() if r.post_id not in slots}
+    assert not others & set(slots.values())
+    events = len(ledger.events())
+    again = run(config, ledger)
+    assert (again.new, again.updated, again.unchanged, again.cancelled) == (0, 0, 140, 0)
+    assert len(ledger.events()) == events
