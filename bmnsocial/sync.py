@@ -311,8 +311,9 @@ class _Sync:
         # An invalid file may be a moved one: its rows are found by its file, by its id, or by
         # the id its name gives when it cannot even be read.
         protected = {self._source(f) for f in self.scan.errors}
+        invalid = set(report.invalid_files)
         protected_ids = self.scan.unparsed_ids | {c.post.id for c in result.posts
-                                                  if c.post.file in report.invalid_files}
+                                                  if c.post.file in invalid}
         folders = [folder.resolve() for folder in paths]
         gone = [row.id for row in self.queued
                 if not (row.post_id in self.present or row.source_file in protected
