@@ -24,13 +24,16 @@ def text_of(tag: str, length: int) -> str:
 
 
 def enqueue_text(ledger: Ledger, *, post_id: str, platform: str, text: str, due: datetime,
-                 now: datetime, occurrence: str = ONCE) -> Row:
-    """A one-part text post queued the way the CLI queues one: a frozen ``Rendered`` payload."""
+                 now: datetime, occurrence: str = ONCE, source_file: str | None = None,
+                 pin: bool = False) -> Row:
+    """A one-part text post queued the way the CLI queues one: a frozen ``Rendered`` payload.
+    ``pin`` with an existing ``source_file`` outside the posts folder: as `post --at` or
+    `--now` from a draft elsewhere queues it, which a sync of the posts folder leaves alone."""
     payload = dumps(Rendered(post_id, platform,
                              (Part(text, ("text",), len(text), LIMITS[platform]),)))
-    return ledger.enqueue(post_id=post_id, platform=platform, occurrence=occurrence, due=due,
-                          payload=payload, content_hash=content_hash(payload),
-                          source_file=f"{post_id}.yaml", now=now)
+    return ledger.upsert(post_id=post_id, platform=platform, occurrence=occurrence, due=due,
+                         payload=payload, content_hash=content_hash(payload),
+                         source_file=source_file or f"{post_id}.yaml", now=now, pin=pin)[0]
 
 
 def verdict(value: float, target: float) -> str:

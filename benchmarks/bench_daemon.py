@@ -181,6 +181,12 @@ class Site:
             items.extend(r.json()["data"])
         return items
 
+    def reset_fakes(self) -> None:
+        """Empty the fakes (and X's rate-limit windows: 100 tweets per 15 minutes)."""
+        for origin in ("https://api.x.com", "https://graph.facebook.com"):
+            requests.post(f"{self.routes[origin]}/__sandbox__/reset", timeout=10
+                          ).raise_for_status()
+
     def statuses(self, prefix: str) -> dict[str, int]:
         db = sqlite3.connect(f"file:{self.state / 'ledger.sqlite3'}?mode=ro", uri=True,
                              timeout=30)
@@ -279,15 +285,18 @@ class Lateness:
     late: list[float]
     missing: int
     statuses: dict[str, int]
+    by_due: list[tuple[datetime, float]] = field(default_factory=list)  # (due, lateness)
 
     @property
     def early(self) -> list[float]:
         return [x for x in self.late if x < 0]
 
 
-def lateness(site: Site, tag: str) -> Lateness:
+def lateness(site: Site, tag: str, *, kept: bool = False) -> Lateness:
     """Queue LATE_POSTS rows due LATE_RATE per second from LATE_LEAD s ahead, wait for the
-    daemon to publish them, and compare the fakes' created_at with each due time."""
+    daemon to publish them, and compare the fakes' created_at with each due time. ``kept``:
+    queued as from a draft outside the posts folder (pinned), which the daemon's syncs leave
+    alone; else they have no post file, and a sync would withdraw them."""
     first = math.ceil(time.time() + LATE_LEAD)
     start = datetime.fromtimestamp(first, UTC)
     # Whole milliseconds: the fakes' created_at is truncated to the millisecond, so an on-time
@@ -295,11 +304,16 @@ def lateness(site: Site, tag: str) -> Lateness:
     dues = {f"{tag}-{i:03d}": start + timedelta(milliseconds=i * 1000 // LATE_RATE)
             for i in range(LATE_POSTS)}
     texts = {post_id: text_of(f"{site.name} {post_id}", 160) for post_id in dues}
+    draft = site.root / "borradores" / f"{tag}.yaml"
+    if kept:
+        draft.parent.mkdir(exist_ok=True)
+        draft.write_text("# queued with --at by the benchmark\n", encoding="utf-8")
     ledger = Ledger(site.state / "ledger.sqlite3")
     try:
         for i, (post_id, due) in enumerate(dues.items()):
             enqueue_text(ledger, post_id=post_id, platform=("twitter", "facebook")[i % 2],
-                         text=texts[post_id], due=due, now=datetime.now(UTC))
+                         text=texts[post_id], due=due, now=datetime.now(UTC),
+                         source_file=str(draft) if kept else None, pin=kept)
     finally:
         ledger.close()
     last_due = first + LATE_POSTS / LATE_RATE
@@ -309,13 +323,120 @@ def lateness(site: Site, tag: str) -> Lateness:
     except TimeoutError as exc:
         print(f"warning: {exc}")
     by_text = {str(item["text"]): item for item in site.published()}
-    late = []
+    by_due = []
     for post_id, due in dues.items():
         item = by_text.get(texts[post_id])
         if item is not None:
             created = datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
-            late.append((created - due).total_seconds())
-    return Lateness(late, LATE_POSTS - len(late), site.statuses(tag))
+            by_due.append((due, (created - due).total_seconds()))
+    return Lateness([x for _, x in by_due], LATE_POSTS - len(by_due), site.statuses(tag),
+                    by_due)
+
+
+def add_posts(site: Site, n: int, start: datetime) -> Path:
+    """N one-off post files (both platforms, office hours over the next ten months) in a
+    folder of the site's posts folder: a big folder for the daemon to sync."""
+    folder = site.root / "posts" / "avisos"
+    folder.mkdir()
+    for i in range(n):
+        day = start.date() + timedelta(days=1 + i * 7 % 300)
+        (folder / f"aviso-{i:05d}.yaml").write_text(
+            f"category: servicios-productos\ntext: Aviso número {i} de la Biblioteca Médica "
+            f"Nacional sobre sus servicios y colecciones.\n"
+            f"schedule:\n  at: {day} {8 + i % 11:02d}:{i % 60:02d}\n", encoding="utf-8")
+    return folder
+
+
+class SyncWatcher:
+    """Collects the daemon's syncs of the posts folder (start on the system clock, seconds)
+    from its heartbeat, which it rewrites after every poll."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.syncs: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def latest(self) -> dict[str, Any] | None:
+        try:
+            beat = json.loads(self.site.heartbeat.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        last = beat.get("last_sync")
+        return last if isinstance(last, dict) else None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            last = self.latest()
+            if last is not None:
+                self.syncs[last["started_at"]] = float(last["seconds"])
+
+    def start(self) -> SyncWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[tuple[datetime, datetime]]:
+        self._stop.set()
+        self._thread.join()
+        return sorted((datetime.fromisoformat(k), datetime.fromisoformat(k)
+                       + timedelta(seconds=v)) for k, v in self.syncs.items())
+
+
+def touch_until(path: Path, until: float, stop: threading.Event) -> threading.Thread:
+    """Touch ``path`` every half second until ``until`` (time.time()): its modification time
+    changes, its content does not, so every poll of the daemon runs an unchanged sync of the
+    whole folder, the same work as its hourly one."""
+    def run() -> None:
+        while time.time() < until and not stop.wait(0.5):
+            os.utime(path)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def during_sync(site: Site, n: int, start: datetime) -> bool:
+    """Section 4: the loaded daemon publishes while it syncs a big posts folder."""
+    print(f"\n== 4. lateness while the posts folder is synced: {n} one-off post files added; "
+          f"{LATE_POSTS} posts due {LATE_RATE}/s as in section 3, while a post file is touched "
+          "every 0.5 s (each poll then syncs the unchanged folder, as the hourly re-read does)")
+    watcher = SyncWatcher(site)
+    add_posts(site, n, start)
+    added_at = datetime.now(UTC)  # a sync that began before this may have seen only a part
+    first = wait_for(lambda: (last := watcher.latest()) is not None and datetime.fromisoformat(
+        last["started_at"]) > added_at and last, 600, f"{site.name}: the sync of {n} new posts")
+    print(f"  the daemon's first sync of them (queueing {2 * n} occurrences): "
+          f"{first['seconds']:.2f} s")
+    site.reset_fakes()  # section 3 used up X's 100 tweets per 15 minutes
+    watcher.start()
+    stop = threading.Event()
+    first_due = math.ceil(time.time() + LATE_LEAD)
+    toucher = touch_until(site.root / "posts" / "recordatorio-0.yaml",
+                          first_due + LATE_POSTS / LATE_RATE, stop)
+    try:
+        result = lateness(site, "late-sync", kept=True)
+    finally:
+        stop.set()
+        toucher.join()
+    syncs = watcher.stop()
+    durations = [(end - begin).total_seconds() for begin, end in syncs]
+    during = [x for due, x in result.by_due if any(b <= due <= e for b, e in syncs)]
+    outside = [x for due, x in result.by_due if not any(b <= due <= e for b, e in syncs)]
+    print(f"  syncs while the posts fell due: {len(syncs)}, "
+          f"{median(durations) if durations else float('nan'):.2f} s each (median; "
+          f"{', '.join(f'{d:.2f}' for d in durations)})")
+    for label, late in (("due during a sync", during), ("due between syncs", outside)):
+        if late:
+            print(f"  {label:<18} {len(late):>3} posts: p50 {percentile(late, 50) * 1000:.0f} "
+                  f"ms, p99 {percentile(late, 99) * 1000:.0f} ms, max {max(late) * 1000:.0f} ms")
+        else:
+            print(f"  {label:<18}   0 posts")
+    print(f"  early: {len(result.early)}; missing: {result.missing}; ledger: {result.statuses}")
+    p99 = percentile(during, 99) if during else math.inf
+    fine = p99 <= P99_TARGET_S and not result.early and not result.missing
+    print(f"  due during a sync: p99 {p99:.3f} s (target <= {P99_TARGET_S} s, none early, none "
+          f"missing) {'OK' if fine else 'OVER TARGET'}")
+    return fine
 
 
 def main() -> int:
@@ -324,6 +445,8 @@ def main() -> int:
                         help="idle CPU measured over this long (60)")
     parser.add_argument("--starts", type=int, default=3,
                         help="daemon starts per site for the ready time, median kept (3)")
+    parser.add_argument("--sync-posts", type=int, default=6000,
+                        help="one-off post files added for section 4 (6000)")
     options = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-daemon-") as tmp:
@@ -418,6 +541,8 @@ def main() -> int:
                 mem = memory_mb(site.daemon.pid)
                 print(f"  {site.name:<7} after publishing: RSS {mem['VmRSS']:.1f} MB, peak "
                       f"{mem['VmHWM']:.1f} MB")
+
+            ok &= during_sync(loaded, options.sync_posts, start)
         finally:
             for site in (loaded, empty):
                 site.stop_daemon()

@@ -1,21 +1,25 @@
 """Publishing through bmnsocial vs calling tweepy / facebook-sdk directly, against the same fakes.
 
-Target: publishing through our pipeline costs at most 1.2x the direct library calls. Run:
-``python benchmarks/bench_publish.py [N] [--rounds R] [--logging daemon|off] [--profile]``.
+Target: publishing through our pipeline, the way the daemon does it, costs at most 1.2x the
+direct library calls. Run: ``python benchmarks/bench_publish.py [N] [--rounds R]
+[--logging daemon|off] [--profile]``.
 
-One in-process ``Sandbox`` serves both sides. Side A ("direct"): ``tweepy.Client.create_tweet``
+One in-process ``Sandbox`` serves every side. Side A ("direct"): ``tweepy.Client.create_tweet``
 and ``facebook.GraphAPI.put_object(page, "feed")`` on sessions routed with ``mount_routes``.
-Side B ("bmnsocial"): the same number of distinct texts of the same lengths, queued in a fresh
-``Ledger`` (as ``bmnsocial post`` queues them) and sent by ``Publisher.run_ready`` with the real
-adapters (``build_adapter``) on ``build_session`` sessions. Side B's publish time is the
-``run_ready`` call alone (claim, send, record); queueing is timed apart, because in production
-it happens long before the publication. Rounds alternate A, B, A, B...; the fakes are reset
-before each side; the verdict uses each side's best round (medians are shown too: the disk's
-fsync times make side B's noisy). With the default ``--logging daemon`` the root logger is set
-up as ``bmnsocial daemon`` sets it (INFO, secrets masked, one formatted line per event),
-writing to /dev/null. ``--profile`` then shows where side B's extra time goes: its ledger calls
-timed, a what-if where the claims are not flushed to disk (unsafe: shows what that flush
-costs), and one round under cProfile. Exits 1 when over target.
+Side D ("daemon"): the same number of distinct texts of the same lengths, queued in a fresh
+``Ledger`` (as ``bmnsocial post`` queues them), then each row run the way the daemon's job for
+it runs it: ``Daemon.run_row`` (read the row, the misfire policy, one claim per row flushed to
+disk, the real adapter from ``build_adapter`` on a ``build_session`` session, the outcome).
+Side R ("run-due"): the same, sent by ``Publisher.run_ready`` (claims in batches of 20, one
+flush per batch: what ``run-due`` and ``post`` do). Queueing is timed apart, because in
+production it happens long before the publication. Rounds alternate A, D, R, A, D, R...; the
+fakes are reset before each side. The verdict compares side D's median round with side A's
+(``--rounds``, default 9: the disk's flush times make single rounds noisy); best rounds are
+shown too. With the default ``--logging daemon`` the root logger is set up as ``bmnsocial
+daemon`` sets it (INFO, secrets masked, one formatted line per event), writing to /dev/null.
+``--profile`` then shows where side D's extra time goes: its ledger calls timed, a what-if
+where the claims are not flushed to disk (unsafe: shows what that flush costs), and one round
+under cProfile. Exits 1 when over target.
 """
 
 from __future__ import annotations
@@ -27,11 +31,14 @@ import gc
 import logging
 import os
 import pstats
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,10 +55,11 @@ from bmnsocial.platforms.http import build_session
 from bmnsocial.platforms.registry import build_adapter
 from bmnsocial.platforms.routing import mount_routes
 from bmnsocial.publish.ledger import Ledger, Status
-from bmnsocial.publish.publisher import Publisher
+from bmnsocial.publish.runtime import Runtime
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.fake_x import DEFAULT_RATE_LIMITS
 from bmnsocial.sandbox.platforms import Sandbox
+from bmnsocial.schedule.daemon import Daemon
 from bmnsocial.secrets import install_log_redaction
 
 TARGET = 1.2
@@ -128,56 +136,96 @@ class Direct:
 
 
 class Pipeline:
-    """Side B: ledger rows -> Publisher -> real adapters, as the daemon and `post` use them."""
+    """Sides D and R: ledger rows -> Publisher -> real adapters, as the daemon and `run-due`
+    use them."""
 
     def __init__(self, sandbox: Sandbox, folder: Path) -> None:
         self.folder = folder
-        config = make_config(folder)
+        self.config = make_config(folder)
         secrets = make_secrets()
         # One session per platform, as Runtime.adapter builds them; kept across rounds like
         # the long-lived clients of side A.
         self.adapters: dict[str, Adapter] = {
-            p: build_adapter(p, config, secrets,
+            p: build_adapter(p, self.config, secrets,
                              build_session(timeout=TIMEOUT, routes=sandbox.routes))
             for p in PLATFORMS}
         self.rounds = 0
         self.ledger_time: Counter[str] = Counter()
+        self._processes: dict[tuple[bool, type[Ledger]], tuple[Runtime, Daemon | None]] = {}
 
-    def run(self, batches: dict[str, list[str]], *, profile: cProfile.Profile | None = None,
+    def run(self, batches: dict[str, list[str]], *, daemon: bool,
+            profile: cProfile.Profile | None = None,
             ledger_class: type[Ledger] = Ledger) -> dict[str, tuple[float, float]]:
-        """Per platform: (queueing time, publishing time)."""
+        """Per platform: (queueing time, publishing time). ``daemon``: each row through
+        Daemon.run_row (side D), else Publisher.run_ready (side R)."""
         self.rounds += 1
-        state = self.folder / f"state-{self.rounds}"
-        ledger = ledger_class(state / "ledger.sqlite3")
-        publisher = Publisher(ledger, self.adapters.__getitem__, state)
+        runtime, runner = self._process(daemon, ledger_class)
+        ledger, publisher = runtime.ledger, runtime.publisher()
         out: dict[str, tuple[float, float]] = {}
-        try:
-            for platform, texts in batches.items():
-                def queue(platform: str = platform, texts: list[str] = texts) -> None:
-                    for i, text in enumerate(texts):
-                        now = datetime.now(UTC)
-                        enqueue_text(ledger, post_id=f"r{self.rounds}-{platform}-{i}",
-                                     platform=platform, text=text, due=now, now=now)
+        for platform, texts in batches.items():
+            ids: list[int] = []
 
-                t_queue = timed(queue)
-                if isinstance(ledger, TimedLedger):
-                    ledger.spent.clear()
-                if profile is not None:
-                    profile.enable()
-                t_publish = timed(publisher.run_ready)
-                if profile is not None:
-                    profile.disable()
-                if isinstance(ledger, TimedLedger):
-                    for name, seconds in ledger.spent.items():
-                        self.ledger_time[name] += seconds
-                rows = ledger.rows(platform=platform)
-                bad = [r for r in rows if r.status is not Status.PUBLISHED]
-                assert not bad and len(rows) == len(texts), (len(rows), bad[:1])
-                out[platform] = (t_queue, t_publish)
-        finally:
-            publisher.close()
-            ledger.close()
+            def queue(platform: str = platform, texts: list[str] = texts,
+                      ids: list[int] = ids) -> None:
+                for i, text in enumerate(texts):
+                    now = datetime.now(UTC)
+                    ids.append(enqueue_text(ledger, post_id=f"r{self.rounds}-{platform}-{i}",
+                                            platform=platform, text=text, due=now,
+                                            now=now).id)
+
+            def publish(ids: list[int] = ids) -> None:
+                if runner is None:
+                    publisher.run_ready()
+                    return
+                for row_id in ids:  # each row's job, in the order they fall due
+                    runner.run_row(row_id)
+
+            t_queue = timed(queue)
+            if isinstance(ledger, TimedLedger):
+                ledger.spent.clear()
+            if profile is not None:
+                profile.enable()
+            t_publish = timed(publish)
+            if profile is not None:
+                profile.disable()
+            if isinstance(ledger, TimedLedger):
+                for name, seconds in ledger.spent.items():
+                    self.ledger_time[name] += seconds
+            rows = [ledger.get(row_id) for row_id in ids]
+            bad = [r for r in rows if r.status is not Status.PUBLISHED]
+            assert not bad and len(rows) == len(texts), (len(rows), bad[:1])
+            out[platform] = (t_queue, t_publish)
         return out
+
+    def _process(self, daemon: bool, ledger_class: type[Ledger]
+                 ) -> tuple[Runtime, Daemon | None]:
+        """One long-lived ledger and publisher per side, as in a process that runs for days
+        (a ledger created for each round would time a young database's growing files)."""
+        key = (daemon, ledger_class)
+        if key not in self._processes:
+            state = self.folder / f"state-{'D' if daemon else 'R'}-{ledger_class.__name__}"
+            runtime = BenchRuntime(replace(self.config, state_dir=state), self.adapters)
+            runtime._ledger = ledger_class(state / "ledger.sqlite3")
+            runtime.publisher()
+            self._processes[key] = runtime, Daemon(runtime) if daemon else None
+        return self._processes[key]
+
+    def close(self) -> None:
+        for runtime, runner in self._processes.values():
+            if runner is not None:
+                runner.watch_ledger.close()
+            runtime.close()
+
+
+class BenchRuntime(Runtime):
+    """The composition root with the benchmark's adapters (routed to its sandbox)."""
+
+    def __init__(self, config: Config, adapters: dict[str, Adapter]) -> None:
+        super().__init__(config)
+        self._given = adapters
+
+    def adapter(self, platform: str) -> Adapter:
+        return self._given[platform]
 
 
 class TimedLedger(Ledger):
@@ -215,9 +263,28 @@ class UnflushedLedger(Ledger):
         yield
 
 
-# What the publisher calls on its ledger while publishing ("get" also after each write).
+# What the daemon and the publisher call on its ledger while publishing ("get" also after
+# each write).
 TIMED_CALLS = frozenset({"ready", "claim", "claim_batch", "save_progress", "mark_published",
-                         "get"})
+                         "get", "record", "event_times", "later_due"})
+
+
+def flush_times(folder: Path, n: int = 50) -> list[float]:
+    """What one flushed SQLite commit costs on this disk right now (seconds each): the price
+    of each durable claim, measured between rounds so that it shares their conditions."""
+    db = sqlite3.connect(folder / "flush.sqlite3", isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("CREATE TABLE IF NOT EXISTS t (v TEXT)")
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            db.execute("INSERT INTO t VALUES (?)", ("x" * 600,))
+            times.append(time.perf_counter() - start)
+        return times
+    finally:
+        db.close()
 
 
 def texts_for(side: str, round_no: int, n: int) -> dict[str, list[str]]:
@@ -234,12 +301,11 @@ def check_published(sandbox: Sandbox, batches: dict[str, list[str]]) -> None:
         assert got[platform] == set(texts), f"{platform}: the fake did not get every text"
 
 
-# label -> (file suffix, function name) pairs: where side B's time goes, for --profile.
+# label -> (file suffix, function name) pairs: where side D's time goes, for --profile.
 BREAKDOWN: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Publisher.run_ready (all of side B)", [("publisher.py", "run_ready")]),
-    ("  Ledger.ready + reconcile_pending (queries)",
-     [("ledger.py", "ready"), ("publisher.py", "reconcile_pending")]),
-    ("  Ledger.claim_batch (one durable UPDATE per batch of 20)",
+    ("Daemon.run_row (all of side D)", [("daemon.py", "run_row")]),
+    ("  misfire policy (decide_misfire)", [("daemon.py", "decide_misfire")]),
+    ("  Ledger.claim (one durable UPDATE per row)",
      [("ledger.py", "claim_batch"), ("ledger.py", "claim")]),
     ("  adapter.publish (library + HTTP + fake + progress)",
      [("twitter.py", "publish"), ("facebook.py", "publish")]),
@@ -269,103 +335,124 @@ def report_profile(profile: cProfile.Profile, posts: int) -> None:
     stats.sort_stats("tottime").print_stats(12)
 
 
+SIDES = {"A": "direct", "D": "daemon", "R": "run-due"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=300, help="posts per platform (300)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of each side (5)")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of each side (9)")
     parser.add_argument("--logging", choices=("daemon", "off"), default="daemon")
     parser.add_argument("--profile", action="store_true",
-                        help="also profile one side-B round and show where its time goes")
+                        help="also profile one side-D round and show where its time goes")
     options = parser.parse_args()
     n = options.n
     setup_logging(options.logging)
     results: dict[str, dict[str, list[float]]] = {
-        side: {p: [] for p in PLATFORMS} for side in ("A", "B", "Bq")}
+        side: {p: [] for p in PLATFORMS} for side in ("A", "D", "R", "Dq")}
     # X's real limit of 100 tweets per 15 min (which the fake enforces) would stop a round.
     limits = {**DEFAULT_RATE_LIMITS, "POST /2/tweets": 10**9}
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp, \
-            Sandbox(x_options={"rate_limits": limits}) as sandbox:
+            Sandbox(x_options={"rate_limits": limits}) as sandbox, contextlib.ExitStack() as stack:
         direct = Direct(sandbox)
         pipeline = Pipeline(sandbox, Path(tmp))
-        # Warm-up of both sides (connections, first-call caches), not measured.
+        stack.callback(pipeline.close)
+        # Warm-up of every side (connections, first-call caches), not measured.
         sandbox.reset()
         for p, texts in texts_for("wa", 0, 10).items():
             direct.run(p, texts)
-        sandbox.reset()
-        pipeline.run(texts_for("wb", 0, 10))
+        for side in ("D", "R"):
+            sandbox.reset()
+            pipeline.run(texts_for(f"w{side}", 0, 10), daemon=side == "D")
+        flushes: list[float] = []
         for r in range(1, options.rounds + 1):
             sandbox.reset()
             batches = texts_for("a", r, n)
             for p in PLATFORMS:
                 results["A"][p].append(direct.run(p, batches[p]))
             check_published(sandbox, batches)
-            sandbox.reset()
-            batches = texts_for("b", r, n)
-            for p, (t_queue, t_publish) in pipeline.run(batches).items():
-                results["B"][p].append(t_publish)
-                results["Bq"][p].append(t_queue)
-            check_published(sandbox, batches)
+            for side in ("D", "R"):
+                sandbox.reset()
+                batches = texts_for(side.lower(), r, n)
+                for p, (t_queue, t_publish) in pipeline.run(batches,
+                                                            daemon=side == "D").items():
+                    results[side][p].append(t_publish)
+                    if side == "D":
+                        results["Dq"][p].append(t_queue)
+                check_published(sandbox, batches)
+            flushes.extend(flush_times(Path(tmp)))
         diagnosis: dict[str, Any] = {}
         if options.profile:
-            # Where side B's extra time goes: ledger calls timed without a profiler, a what-if
+            # Where side D's extra time goes: ledger calls timed without a profiler, a what-if
             # without the claims' flush, then one round under cProfile.
             sandbox.reset()
-            pipeline.run(texts_for("t", 0, n), ledger_class=TimedLedger)
+            pipeline.run(texts_for("t", 0, n), daemon=True, ledger_class=TimedLedger)
             diagnosis["ledger"] = dict(pipeline.ledger_time)
-            normal: dict[str, list[float]] = {p: [] for p in PLATFORMS}
+            unflushed: dict[str, list[float]] = {p: [] for p in PLATFORMS}
             for r in range(1, options.rounds + 1):
                 sandbox.reset()
-                for p, (_, t_publish) in pipeline.run(texts_for("n", r, n),
+                for p, (_, t_publish) in pipeline.run(texts_for("n", r, n), daemon=True,
                                                       ledger_class=UnflushedLedger).items():
-                    normal[p].append(t_publish)
-            diagnosis["normal"] = normal
+                    unflushed[p].append(t_publish)
+            diagnosis["unflushed"] = unflushed
             sandbox.reset()
             diagnosis["profile"] = cProfile.Profile()
-            pipeline.run(texts_for("p", 0, n), profile=diagnosis["profile"])
+            pipeline.run(texts_for("p", 0, n), daemon=True, profile=diagnosis["profile"])
 
     def per_post(side: str, p: str, pick: Callable[[list[float]], float]) -> float:
         return pick(results[side][p]) / n * 1e6
 
-    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, B alternating); "
+    def overall(side: str, pick: Callable[[list[float]], float]) -> float:
+        """µs per pair of posts (one per platform)."""
+        return sum(per_post(side, p, pick) for p in PLATFORMS)
+
+    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, D, R alternating); "
           f"text lengths: X {LENGTHS['twitter']}, Facebook {LENGTHS['facebook']} characters; "
           f"logging: {options.logging}")
-    print(f"{'µs per post':<12}{'best A':>9}{'best B':>9}{'B/A':>7}{'median A':>11}"
-          f"{'median B':>11}{'B/A':>7}{'B queueing':>12}")
-    totals = {k: 0.0 for k in ("A", "B", "mA", "mB", "q")}
+    print("A = direct library calls; D = bmnsocial as the daemon sends (Daemon.run_row per row, "
+          "one flushed claim each); R = Publisher.run_ready (run-due: claims flushed 20 at a "
+          "time)")
+    print(f"{'µs per post':<12}{'median A':>10}{'median D':>10}{'D/A':>7}{'median R':>10}"
+          f"{'R/A':>7}   {'best A':>7}{'best D':>8}{'D/A':>7}{'D queueing':>12}")
     for p in PLATFORMS:
-        a, b = per_post("A", p, min), per_post("B", p, min)
-        median_a, median_b = per_post("A", p, median), per_post("B", p, median)
-        q = per_post("Bq", p, median)
-        for key, value in zip(("A", "B", "mA", "mB", "q"), (a, b, median_a, median_b, q),
-                              strict=True):
-            totals[key] += value
-        print(f"{p:<12}{a:>9.0f}{b:>9.0f}{b / a:>7.2f}{median_a:>11.0f}{median_b:>11.0f}"
-              f"{median_b / median_a:>7.2f}{q:>12.0f}")
-    for p in PLATFORMS:
-        ratio = per_post("B", p, min) / per_post("A", p, min)
-        print(f"ratio B/A {p} (best rounds): {ratio:.2f}x (target <= {TARGET}x) "
-              f"{verdict(ratio, TARGET)}")
-    ratio = totals["B"] / totals["A"]
-    print(f"ratio B/A overall (best rounds, both platforms: A {totals['A']:.0f} µs, B "
-          f"{totals['B']:.0f} µs per pair of posts): {ratio:.2f}x (target <= {TARGET}x) "
-          f"{verdict(ratio, TARGET)}; with medians: {totals['mB'] / totals['mA']:.2f}x")
-    with_queue = (totals["mB"] + totals["q"]) / totals["mA"]
-    print(f"for reference, B including queueing each row in the ledger (medians): "
+        ma, md, mr = (per_post(side, p, median) for side in ("A", "D", "R"))
+        ba, bd = per_post("A", p, min), per_post("D", p, min)
+        print(f"{p:<12}{ma:>10.0f}{md:>10.0f}{md / ma:>7.2f}{mr:>10.0f}{mr / ma:>7.2f}   "
+              f"{ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}{per_post('Dq', p, median):>12.0f}")
+    ma, md, mr = (overall(side, median) for side in ("A", "D", "R"))
+    ba, bd = overall("A", min), overall("D", min)
+    print(f"{'per pair':<12}{ma:>10.0f}{md:>10.0f}{md / ma:>7.2f}{mr:>10.0f}{mr / ma:>7.2f}   "
+          f"{ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}")
+    # The rounds' own ratios: how much they move (each D round against the A round just
+    # before it).
+    pairs = sorted(sum(results["D"][p][i] for p in PLATFORMS)
+                   / sum(results["A"][p][i] for p in PLATFORMS) for i in range(options.rounds))
+    print(f"D/A round by round: {', '.join(f'{x:.2f}' for x in pairs)}")
+    ratio = md / ma
+    print(f"ratio D/A overall (medians of {options.rounds} rounds, both platforms): "
+          f"{ratio:.2f}x (target <= {TARGET}x) {verdict(ratio, TARGET)}; run-due (R/A): "
+          f"{mr / ma:.2f}x; best rounds D/A: {bd / ba:.2f}x")
+    deciles = statistics.quantiles(flushes, n=10)
+    print(f"one flushed commit on this disk, between rounds ({len(flushes)} of them): median "
+          f"{median(flushes) * 1e6:.0f} µs, 90th percentile {deciles[-1] * 1e6:.0f} µs (side D "
+          f"pays one per post; side A none)")
+    with_queue = (md + sum(per_post("Dq", p, median) for p in PLATFORMS)) / ma
+    print(f"for reference, D including queueing each row in the ledger (medians): "
           f"{with_queue:.2f}x")
     if diagnosis:
         posts = 2 * n
-        print(f"\n== where side B's time goes ({posts} posts, both platforms)")
-        print(f"extra time of B over A (best rounds): {(totals['B'] - totals['A']) / 2:.0f} µs "
-              "per post")
-        print("ledger calls made by the publisher, timed in one round (µs per post):")
+        print(f"\n== where side D's time goes ({posts} posts, both platforms)")
+        print(f"extra time of D over A (medians): {(md - ma) / 2:.0f} µs per post")
+        print("ledger calls made by the daemon and the publisher, timed in one round (µs per "
+              "post):")
         for name, seconds in sorted(diagnosis["ledger"].items(), key=lambda kv: -kv[1]):
             print(f"  {seconds / posts * 1e6:8.0f} µs  Ledger.{name}")
         spent = sum(diagnosis["ledger"].values()) / posts * 1e6
         print(f"  {spent:8.0f} µs  all ledger calls")
-        b_normal = sum(min(diagnosis["normal"][p]) for p in PLATFORMS) / n * 1e6
+        unflushed = sum(median(diagnosis["unflushed"][p]) for p in PLATFORMS) / n * 1e6
         print(f"what-if, claims not flushed to disk (unsafe: a power cut could then lead to a "
-              f"resend), best of {options.rounds} rounds: B {b_normal:.0f} µs per pair, ratio "
-              f"B/A {b_normal / totals['A']:.2f}x")
+              f"resend), median of {options.rounds} rounds: D {unflushed:.0f} µs per pair, "
+              f"ratio D/A {unflushed / ma:.2f}x")
         report_profile(diagnosis["profile"], posts)
     return 0 if ratio <= TARGET else 1
 

@@ -90,6 +90,24 @@ def test_not_ready_before_due_or_retry_time(tmp_path: Path) -> None:
     assert [r.id for r in ledger.ready(NOW + timedelta(minutes=10))] == [row.id]
 
 
+def test_a_row_moved_later_is_not_claimed_at_its_old_time(tmp_path: Path) -> None:
+    # A publisher read the row when it was due; a sync moved it two hours later since.
+    ledger = new(tmp_path)
+    row = add(ledger, due_in=timedelta(hours=2))
+    assert ledger.claim(row.id, "me", NOW, due=True) is None
+    assert ledger.claim_batch([row.id], "me", NOW) == []
+    assert ledger.get(row.id).status is Status.QUEUED
+    later = NOW + timedelta(hours=2)
+    assert [r.id for r in ledger.claim_batch([row.id], "me", later)] == [row.id]
+
+
+def test_stamps_are_utc_text_to_the_microsecond() -> None:
+    from bmnsocial.publish.ledger import stamp
+
+    assert stamp(NOW) == "2026-11-26T15:00:00.000000+00:00"
+    assert stamp(NOW + timedelta(microseconds=7)) == "2026-11-26T15:00:00.000007+00:00"
+
+
 def test_every_transition_is_an_event(tmp_path: Path) -> None:
     ledger = new(tmp_path)
     row = add(ledger)

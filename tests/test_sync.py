@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 import sys
@@ -7,13 +8,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import Config
 from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.render.validation import validate_paths
+from bmnsocial.schedule import misfire
 from bmnsocial.schedule.queueing import enqueue, plan
-from bmnsocial.schedule.sync import PostsFolderUnavailable, last_refused, sync
+from bmnsocial.schedule.sync import PostsFolderUnavailable, RenameCheck, last_refused, similar, sync
 from tests.helpers import NOW, WritePost, default_signals
 from tests.sitehelp import PATIENCE
 
@@ -283,6 +287,25 @@ def test_a_decision_on_a_row_read_earlier_never_overwrites_a_publication(
         assert decide().status is Status.PUBLISHED
 
 
+def test_a_late_decision_on_a_row_a_sync_moved_since_is_not_applied(
+        config: Config, write_post: WritePost) -> None:
+    ledger = ledger_for(config)
+    path = write_post("aviso.yaml", "category: 9\ntext: aviso\nplatforms: [facebook]\n"
+                                    "schedule: {at: 2026-11-26 11:00}\n")
+    write_post("otra.yaml", OTHER)
+    run(config, ledger)
+    (row,) = ledger.rows(post_id="aviso")  # read by the daemon, found late: to be skipped
+    path.write_text(path.read_text().replace("11:00", "15:00"))  # meanwhile: moved later
+    assert run(config, ledger).updated == 1
+    late = row.due + timedelta(hours=1)
+    for decision in (misfire.Decision("skip", "too late"),
+                     misfire.Decision("move", "next slot", late + timedelta(days=1)),
+                     misfire.Decision("defer", "cap", late + timedelta(hours=1))):
+        kept = misfire.apply(decision, row, ledger, late)
+        assert kept is not None and kept.status is Status.QUEUED
+        assert kept.due == row.due + timedelta(hours=4) and kept.next_attempt_at is None
+
+
 def test_a_published_post_renamed_is_not_queued_again(config: Config,
                                                       write_post: WritePost) -> None:
     ledger = ledger_for(config)
@@ -471,3 +494,41 @@ def test_the_same_text_a_year_later_is_a_new_post(config: Config,
     write_post("cierre-2027.yaml", CHARLA.replace("2026-12-01", "2027-12-01"))
     report = run(config, ledger, now=NOW + timedelta(days=60))
     assert report.ok and len(ledger.rows(post_id="cierre-2027")) == 1
+
+
+WORDS = st.lists(st.sampled_from(["la", "sala", "de", "lectura", "abre", "hoy", "a", "las", "9",
+                                  "Biblioteca", "Médica", "📚", "#BMN", "nueva"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, WORDS, st.sampled_from([RenameCheck.CLOSE, RenameCheck.SAME, 0.5]))
+def test_the_rename_checks_shortcut_answers_as_the_full_comparison(
+        a: list[str], b: list[str], threshold: float) -> None:
+    first, second = " ".join(a), " ".join(b)
+    matcher = difflib.SequenceMatcher(None, "", second)
+    matcher.set_seq1(first)
+    full = difflib.SequenceMatcher(None, first, second).ratio() >= threshold
+    assert similar(matcher, threshold) is full
+
+
+def test_a_big_folder_is_queued_in_several_commits_and_an_unchanged_one_writes_nothing(
+        config: Config, write_post: WritePost) -> None:
+    for i in range(70):  # 140 rows: more than one commit's worth
+        if i % 25 == 10:
+            write_post(f"p{i:02d}.yaml", f"category: 9\ntext: Aviso {i} sin hora fija\n"
+                                         "schedule: {slot: next}\n")
+        else:
+            at = f"2026-12-{1 + i % 28:02d} 09:{i % 60:02d}"
+            write_post(f"p{i:02d}.yaml", f"category: 9\ntext: Aviso {i}\n"
+                                         f"schedule: {{at: {at}}}\n")
+    ledger = ledger_for(config)
+    report = run(config, ledger)
+    assert report.ok and report.new == 140 and len(ledger.rows()) == 140
+    slots = {r.post_id: r.due for r in ledger.rows() if r.post_id in ("p10", "p35", "p60")}
+    assert len(set(slots.values())) == 3, "each slot post has its own slot"
+    others = {r.due for r in ledger.rows() if r.post_id not in slots}
+    assert not others & set(slots.values())
+    events = len(ledger.events())
+    again = run(config, ledger)
+    assert (again.new, again.updated, again.unchanged, again.cancelled) == (0, 0, 140, 0)
+    assert len(ledger.events()) == events

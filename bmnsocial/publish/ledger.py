@@ -25,6 +25,7 @@ from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.i18n import N_, _
 
 SCHEMA_VERSION = 1
+_RETURNING = sqlite3.sqlite_version_info >= (3, 35)  # UPDATE ... RETURNING
 ONCE = "once"
 DEFERRED = "deferred"  # error_kind of a queued row the catch-up cap holds back
 WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
@@ -102,8 +103,9 @@ def status_width(statuses: Iterable[Status], minimum: int) -> int:
 
 
 def stamp(moment: datetime) -> str:
-    """UTC text that sorts like the instants it names."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    """UTC text that sorts like the instants it names (%Y-%m-%dT%H:%M:%S.%f+00:00; isoformat
+    writes exactly that, in less than half strftime's time)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_stamp(text: str | None) -> datetime | None:
@@ -167,6 +169,73 @@ class Row:
             "error_kind": self.error_kind, "source_file": self.source_file,
             "changed_at": iso(self.updated_at),
         }
+
+
+#: The columns of a RowState, in its fields' order.
+STATE_COLUMNS = ("id, post_id, platform, occurrence, due, status, error_kind, content_hash, "
+                 "misfire, pinned, source_file")
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    """What a sync needs to know of a row, without its payload and history: read in bulk
+    (``Ledger.states``), it costs a fraction of a ``Row``."""
+
+    id: int
+    post_id: str
+    platform: str
+    occurrence: str
+    due: datetime
+    status: Status
+    error_kind: str | None
+    content_hash: str
+    misfire: str | None
+    pinned: bool
+    source_file: str
+
+    @classmethod
+    def from_sql(cls, r: sqlite3.Row | tuple[Any, ...]) -> RowState:
+        return cls(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), Status(r[5]), r[6],
+                   r[7], r[8], bool(r[9]), r[10])
+
+    @property
+    def withdrawn(self) -> bool:
+        """Cancelled by a sync (not by a person): a later sync that asks again revives it."""
+        return self.status is Status.CANCELLED and self.error_kind == WITHDRAWN
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """An occurrence as a post file asks for it: what ``upsert`` queues or refreshes."""
+
+    post_id: str
+    platform: str
+    occurrence: str
+    due: datetime
+    payload: str
+    content_hash: str
+    source_file: str
+    misfire: str | None = None
+
+
+def upsert_change(row: RowState, want: Wanted, now: datetime, *,
+                  pin: bool = False) -> tuple[str, datetime]:
+    """What ``upsert`` does with an existing row (see there), and the due time it keeps. A
+    pure decision on the row as read, so that a sync can tell from rows it read in bulk which
+    ones need no write at all; the write itself decides again on the row as it is then."""
+    due = row.due if row.pinned and not pin else want.due
+    if row.withdrawn:
+        return ("late" if due <= now and not pin else "new"), due
+    if row.status is not Status.QUEUED:
+        return "kept", due
+    if (row.content_hash != want.content_hash or row.due != due
+            or row.misfire != want.misfire):
+        return "updated", due
+    return "unchanged", due
+
+
+#: upsert's answers that write nothing but the row's source file (when it moved).
+UNWRITTEN = frozenset({"kept", "unchanged", "late"})
 
 
 def post_ids_in(path: Path) -> set[str]:
@@ -371,6 +440,33 @@ class Ledger:
             "SELECT publication_id, COUNT(*) FROM events WHERE publication_id IS NOT NULL "
             "GROUP BY publication_id")}
 
+    def states(self, post_ids: Iterable[str], *, queued: bool = False) -> list[RowState]:
+        """Every row of these posts (and with ``queued``, every queued row), as one consistent
+        snapshot: what a sync reads once instead of querying the ledger post by post."""
+        ids = sorted(set(post_ids))
+        found: dict[int, RowState] = {}
+        self.db.execute("BEGIN")  # one read snapshot for every statement below
+        try:
+            for start in range(0, len(ids), 500):  # the unique index on post_id serves these
+                chunk = ids[start:start + 500]
+                for r in self.db.execute(f"SELECT {STATE_COLUMNS} FROM publications WHERE "
+                                         f"post_id IN ({','.join('?' * len(chunk))})", chunk):
+                    found[r[0]] = RowState.from_sql(r)
+            if queued:
+                for r in self.db.execute(f"SELECT {STATE_COLUMNS} FROM publications "
+                                         "WHERE status = 'queued'"):
+                    if r[0] not in found:
+                        found[r[0]] = RowState.from_sql(r)
+        finally:
+            self.db.execute("COMMIT")
+        return list(found.values())
+
+    def slot_taken(self, due: datetime) -> bool:
+        """Is a publication queued, being sent or published at exactly this time?"""
+        return self.db.execute(
+            "SELECT 1 FROM publications WHERE due = ? AND status IN ('queued', 'sending', "
+            "'published') LIMIT 1", (stamp(due),)).fetchone() is not None
+
     def due_before(self, horizon: datetime) -> list[Row]:
         """Queued rows due by ``horizon`` and every 'sending' row: what a daemon may have to
         act on soon (the index on status and due keeps this cheap with a long queue)."""
@@ -433,78 +529,91 @@ class Ledger:
 
         ``pin``: the time comes from the command line (--at, --now). A pinned row keeps its
         time when the post file is synced again; only another --at/--now moves it."""
-        t = stamp(now)
-        change = "new"
+        want = Wanted(post_id, platform, occurrence, due, payload, content_hash, source_file,
+                      misfire)
         with self._durable(), self.transaction() as db:
-            existing = db.execute("SELECT id, status, content_hash, due, misfire, pinned, "
-                                  "error_kind FROM publications "
-                                  "WHERE post_id = ? AND platform = ? AND occurrence = ?",
-                                  (post_id, platform, occurrence)).fetchone()
-            if existing is None:
-                cur = db.execute(
-                    "INSERT INTO publications (post_id, platform, occurrence, due, status, "
-                    "payload, content_hash, source_file, created_at, updated_at, misfire, "
-                    "pinned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (post_id, platform, occurrence, stamp(due), Status.QUEUED.value, payload,
-                     content_hash, source_file, t, t, misfire, int(pin)))
-                row_id = int(cur.lastrowid or 0)
-                self.record(row_id, "queued", f"due {due.isoformat()}", now)
-            else:
-                row_id = existing["id"]
-                if existing["pinned"] and not pin:
-                    due = datetime.fromisoformat(existing["due"])
-                pinned = bool(pin or existing["pinned"])
-                changed = (existing["content_hash"] != content_hash
-                           or existing["due"] != stamp(due) or existing["misfire"] != misfire)
-                withdrawn = (existing["status"] == Status.CANCELLED.value
-                             and existing["error_kind"] == WITHDRAWN)
-                if withdrawn and due <= now and not pin:
-                    change = "late"  # (a person's --now or --at revives it: they asked)
-                elif withdrawn:
-                    change = "new"  # asked for again (a file restored, a schedule reverted)
-                    db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
-                               "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
-                               "last_error = NULL, error_kind = NULL, next_attempt_at = NULL, "
-                               "claimed_by = NULL, updated_at = ? WHERE id = ?",
-                               (stamp(due), payload, content_hash, source_file, misfire,
-                                int(pinned), t, row_id))
-                    self.record(row_id, "queued", f"asked for again; due {due.isoformat()}",
-                                now)
-                elif existing["status"] != Status.QUEUED.value:
-                    change = "kept"
-                elif changed:
-                    change = "updated"
-                    db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
-                               "source_file = ?, misfire = ?, pinned = ?, updated_at = ? "
-                               "WHERE id = ?",
-                               (stamp(due), payload, content_hash, source_file, misfire,
-                                int(pinned), t, row_id))
-                    self.record(row_id, "updated", f"due {due.isoformat()}", now)
-                else:
-                    change = "unchanged"
-                if change in ("kept", "unchanged", "late"):
-                    # Where the post lives now (a file moved or renamed back): what retry
-                    # re-reads, and what tells a deleted post from one kept elsewhere.
-                    db.execute("UPDATE publications SET source_file = ? WHERE id = ? "
-                               "AND source_file != ?", (source_file, row_id, source_file))
+            row_id, change = self._upsert(db, want, now, pin)
         return self.get(row_id), change
 
-    def claim(self, row_id: int, claimer: str, now: datetime) -> Row | None:
-        """Take a queued row for sending; None if another process has it or it is not ready."""
+    def upsert_many(self, wanted: list[Wanted], now: datetime, *,
+                    pin: bool = False) -> list[tuple[int, str]]:
+        """``upsert`` for several occurrences (a post's) in one durable commit: one disk flush
+        for the lot. Returns (row id, what it did) for each."""
+        if not wanted:
+            return []
+        with self._durable(), self.transaction() as db:
+            return [self._upsert(db, want, now, pin) for want in wanted]
+
+    def _upsert(self, db: sqlite3.Connection, want: Wanted, now: datetime,
+                pin: bool) -> tuple[int, str]:
+        """Inside a write transaction: the row is read and changed with no other writer
+        between, so a row claimed meanwhile is never refreshed behind its sender's back."""
         t = stamp(now)
+        existing = db.execute(f"SELECT {STATE_COLUMNS} FROM publications "
+                              "WHERE post_id = ? AND platform = ? AND occurrence = ?",
+                              (want.post_id, want.platform, want.occurrence)).fetchone()
+        if existing is None:
+            cur = db.execute(
+                "INSERT INTO publications (post_id, platform, occurrence, due, status, "
+                "payload, content_hash, source_file, created_at, updated_at, misfire, "
+                "pinned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (want.post_id, want.platform, want.occurrence, stamp(want.due),
+                 Status.QUEUED.value, want.payload, want.content_hash, want.source_file, t, t,
+                 want.misfire, int(pin)))
+            row_id = int(cur.lastrowid or 0)
+            self.record(row_id, "queued", f"due {want.due.isoformat()}", now)
+            return row_id, "new"
+        row = RowState.from_sql(existing)
+        change, due = upsert_change(row, want, now, pin=pin)
+        pinned = int(pin or row.pinned)
+        if change == "new":  # a sync had withdrawn it; asked for again (a file restored...)
+            db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
+                       "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
+                       "last_error = NULL, error_kind = NULL, next_attempt_at = NULL, "
+                       "claimed_by = NULL, updated_at = ? WHERE id = ?",
+                       (stamp(due), want.payload, want.content_hash, want.source_file,
+                        want.misfire, pinned, t, row.id))
+            self.record(row.id, "queued", f"asked for again; due {due.isoformat()}", now)
+        elif change == "updated":
+            db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
+                       "source_file = ?, misfire = ?, pinned = ?, updated_at = ? WHERE id = ?",
+                       (stamp(due), want.payload, want.content_hash, want.source_file,
+                        want.misfire, pinned, t, row.id))
+            self.record(row.id, "updated", f"due {due.isoformat()}", now)
+        else:  # kept, unchanged, late (a person's --now or --at revives a late one: they asked)
+            # Where the post lives now (a file moved or renamed back): what retry re-reads,
+            # and what tells a deleted post from one kept elsewhere. Not while it is being
+            # sent: nothing a sync does touches a claimed row.
+            db.execute("UPDATE publications SET source_file = ? WHERE id = ? "
+                       "AND source_file != ? AND status != 'sending'",
+                       (want.source_file, row.id, want.source_file))
+        return row.id, change
+
+    def claim(self, row_id: int, claimer: str, now: datetime, *,
+              due: bool = False) -> Row | None:
+        """Take a queued row for sending; None if another process has it or it is not ready.
+        ``due``: only if its time has come, as the row is now — a sync may have moved it
+        later since the caller read it, and then it is not sent at the old time."""
+        t = stamp(now)
+        sql = ("UPDATE publications SET status = 'sending', attempts = attempts + 1, "
+               "claimed_by = ?, claimed_at = ?, sent_at = ?, "
+               "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
+               "WHERE id = ? AND status = 'queued' "
+               "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+               + (" AND due <= ?" if due else ""))
+        args = (claimer, t, t, t, t, row_id, t, *((t,) if due else ()))
         with self._durable():
-            cur = self.db.execute(
-                "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
-                "claimed_by = ?, claimed_at = ?, sent_at = ?, "
-                "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
-                "WHERE id = ? AND status = 'queued' "
-                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-                (claimer, t, t, t, t, row_id, t))
+            if _RETURNING:  # the claimed row comes back from the UPDATE itself
+                # (fetchall: the statement, and with it the flushed commit, ends here)
+                got = self.db.execute(sql + " RETURNING *", args).fetchall()
+                return Row.from_sql(got[0]) if got else None
+            cur = self.db.execute(sql, args)
         return self.get(row_id) if cur.rowcount == 1 else None
 
     def claim_batch(self, row_ids: list[int], claimer: str, now: datetime) -> list[Row]:
         """Claim several ready rows in one durable commit (one disk flush for the lot, where
-        claiming them one by one would pay one each); returns those this process got."""
+        claiming them one by one would pay one each); returns those this process got. A row
+        a sync moved later since it was read is not ready, and stays queued."""
         if not row_ids:
             return []
         t = stamp(now)
@@ -514,9 +623,9 @@ class Ledger:
                 "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
                 "claimed_by = ?, claimed_at = ?, sent_at = ?, "
                 "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
-                f"WHERE id IN ({marks}) AND status = 'queued' "
+                f"WHERE id IN ({marks}) AND status = 'queued' AND due <= ? "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-                (claimer, t, t, t, t, *row_ids, t))
+                (claimer, t, t, t, t, *row_ids, t, t))
             got = [Row.from_sql(r) for r in db.execute(
                 f"SELECT * FROM publications WHERE id IN ({marks}) AND status = 'sending' "
                 "AND claimed_by = ? AND claimed_at = ? ORDER BY due, id",
@@ -550,26 +659,37 @@ class Ledger:
                         (json.dumps(part_ids), stamp(now), row_id))
 
     def _write(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-               *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> bool:
+               *, durable: bool = False, only_if: Status | None = None,
+               due_is: datetime | None = None, **fields: Any) -> bool:
         """``only_if``: change the row only while it still has this status (a decision made
-        on a row read earlier must not overwrite what another process did since)."""
-        sets = ", ".join(f"{k} = ?" for k in fields)
-        guard = " AND status = ?" if only_if is not None else ""
+        on a row read earlier must not overwrite what another process did since); ``due_is``:
+        and while its time is still this one (a sync may have moved it since)."""
         with (self._durable() if durable else contextlib.nullcontext()), \
                 self.transaction() as db:
-            cur = db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
-                             f"{', ' + sets if sets else ''} WHERE id = ?{guard}",
-                             (status.value, stamp(now), *fields.values(), row_id,
-                              *((only_if.value,) if only_if is not None else ())))
-            if cur.rowcount == 0:
-                return False
-            self.record(row_id, event, detail, now)
+            return self._update(db, row_id, status, now, event, detail, only_if, fields,
+                                due_is)
+
+    def _update(self, db: sqlite3.Connection, row_id: int, status: Status, now: datetime,
+                event: str, detail: str, only_if: Status | None,
+                fields: dict[str, Any], due_is: datetime | None = None) -> bool:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        guard = " AND status = ?" if only_if is not None else ""
+        guard += " AND due = ?" if due_is is not None else ""
+        cur = db.execute(f"UPDATE publications SET status = ?, updated_at = ?"
+                         f"{', ' + sets if sets else ''} WHERE id = ?{guard}",
+                         (status.value, stamp(now), *fields.values(), row_id,
+                          *((only_if.value,) if only_if is not None else ()),
+                          *((stamp(due_is),) if due_is is not None else ())))
+        if cur.rowcount == 0:
+            return False
+        self.record(row_id, event, detail, now)
         return True
 
     def _finish(self, row_id: int, status: Status, now: datetime, event: str, detail: str,
-                *, durable: bool = False, only_if: Status | None = None, **fields: Any) -> Row:
+                *, durable: bool = False, only_if: Status | None = None,
+                due_is: datetime | None = None, **fields: Any) -> Row:
         self._write(row_id, status, now, event, detail, durable=durable, only_if=only_if,
-                    **fields)
+                    due_is=due_is, **fields)
         return self.get(row_id)
 
     def mark_published(self, row_id: int, platform_post_id: str, url: str, part_ids: list[str],
@@ -614,27 +734,42 @@ class Ledger:
                             last_error=reason, error_kind="cancelled")
 
     # The misfire policy's decisions: made on a row read a moment ago, applied only if it is
-    # still queued (another process may have published it meanwhile).
-    def mark_skipped(self, row_id: int, reason: str, now: datetime) -> Row:
+    # still queued (another process may have published it meanwhile) and, given ``due_is``,
+    # still due at the time the decision was made on (a sync may have moved it since).
+    def mark_skipped(self, row_id: int, reason: str, now: datetime, *,
+                     due_is: datetime | None = None) -> Row:
         return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,
-                            error_kind="skipped", only_if=Status.QUEUED)
+                            error_kind="skipped", only_if=Status.QUEUED, due_is=due_is)
 
-    def move(self, row_id: int, due: datetime, reason: str, now: datetime) -> Row:
+    def move(self, row_id: int, due: datetime, reason: str, now: datetime, *,
+             due_is: datetime | None = None) -> Row:
         return self._finish(row_id, Status.QUEUED, now, "moved", reason, due=stamp(due),
-                            next_attempt_at=None, only_if=Status.QUEUED)
+                            next_attempt_at=None, only_if=Status.QUEUED, due_is=due_is)
 
-    def defer(self, row_id: int, until: datetime, reason: str, now: datetime) -> Row:
+    def defer(self, row_id: int, until: datetime, reason: str, now: datetime, *,
+              due_is: datetime | None = None) -> Row:
         """Held back until ``until`` (the catch-up cap): still queued, the reason kept for
         `status`."""
         return self._finish(row_id, Status.QUEUED, now, "deferred", reason,
                             next_attempt_at=stamp(until), last_error=reason,
-                            error_kind=DEFERRED, only_if=Status.QUEUED)
+                            error_kind=DEFERRED, only_if=Status.QUEUED, due_is=due_is)
 
     def withdraw(self, row_id: int, reason: str, now: datetime) -> Row:
         """Cancelled by a sync, not by a person: the post file no longer asks for this
         occurrence. Unlike a person's cancel, a later sync that asks again revives it."""
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
                             last_error=reason, error_kind=WITHDRAWN, only_if=Status.QUEUED)
+
+    def withdraw_many(self, row_ids: list[int], reason: str, now: datetime) -> list[int]:
+        """``withdraw`` for several rows in one durable commit; returns the ids it withdrew. A
+        row claimed (or finished) since it was read is left exactly as it is."""
+        if not row_ids:
+            return []
+        fields = {"last_error": reason, "error_kind": WITHDRAWN}
+        with self._durable(), self.transaction() as db:
+            return [row_id for row_id in row_ids
+                    if self._update(db, row_id, Status.CANCELLED, now, "cancelled", reason,
+                                    Status.QUEUED, fields)]
 
     def retry(self, row_id: int, now: datetime,
               payload: tuple[str, str] | None = None) -> Row:

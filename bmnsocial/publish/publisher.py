@@ -139,9 +139,11 @@ class Publisher:
         claimed = self.ledger.claim_for_reconcile(row.id, self.lock.id, row.claimed_by, now)
         return self.reconcile(claimed) if claimed is not None else None
 
-    def advance(self, row_id: int) -> Row:
-        """Do whatever is due for one row now: send it, or find out what happened to it."""
-        row = self.ledger.get(row_id)
+    def advance(self, row_id: int, row: Row | None = None) -> Row:
+        """Do whatever is due for one row now: send it, or find out what happened to it.
+        ``row``: the row as the caller just read it (every step from here is conditional on
+        the row as it is in the ledger then, so a row read a moment ago is as good)."""
+        row = row if row is not None else self.ledger.get(row_id)
         if row.status is Status.QUEUED:
             return self.publish_row(row) or self.ledger.get(row_id)
         if row.status is Status.SENDING:
@@ -149,8 +151,9 @@ class Publisher:
         return row
 
     def publish_row(self, row: Row) -> Row | None:
-        """Send one queued row if this process can claim it; None if another one has it."""
-        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now())
+        """Send one queued row if this process can claim it and it is due; None if another
+        one has it, or its time (as the row is now) has not come."""
+        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now(), due=True)
         if claimed is None:
             return None
         return self._send(claimed)

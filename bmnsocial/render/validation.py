@@ -158,7 +158,7 @@ def _post_files(paths: Iterable[Path], config: Config,
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Validation keeps ~20 small objects per post (data, positions, renderings) and makes no
     reference cycles. Left running, the cyclic collector rescans that growing heap again and
     again: about a fifth of the time of validating 10,000 posts (benchmarks/README.md). Memory
@@ -181,7 +181,7 @@ def validate_paths(paths: Iterable[Path], config: Config, now: datetime,
     """``progress(done, total)`` is called after each file, for a progress bar. ``drafts``:
     also read what can be read of posts with field errors (``ValidationResult.drafts``).
     ``published``: post id -> when the ledger says it went out on X (duplicate checks)."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _validate_paths(paths, config, now, progress, drafts, published)
 
 

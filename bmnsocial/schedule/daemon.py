@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,13 +49,16 @@ class AlreadyRunning(BmnError):
 
 
 def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger,
-                    started: datetime) -> None:
+                    started: datetime, last_sync: dict[str, Any] | None = None) -> None:
+    """``last_sync``: when the daemon's latest sync of the posts folder began (system clock)
+    and how many seconds it took."""
     queued = ledger.rows(statuses=(Status.QUEUED,), limit=1)
     # "at" is the system clock's: it measures liveness, whatever clock the run follows.
     data = {"pid": os.getpid(), "mode": mode, "at": datetime.now(UTC).isoformat(),
             "clock": now.astimezone(UTC).isoformat(),
             "started_at": started.astimezone(UTC).isoformat(), "version": __version__,
-            "next_due": queued[0].due.isoformat() if queued else None}
+            "next_due": queued[0].due.isoformat() if queued else None,
+            "last_sync": last_sync}
     target = state_dir / HEARTBEAT
     tmp = target.with_name(f".{HEARTBEAT}.{os.getpid()}.tmp")  # daemon and run-due may race
     tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
@@ -110,7 +114,7 @@ def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
         done = decide_misfire(row, runtime, ledger)
         if done is not None:
             return done
-    return runtime.publisher().advance(row.id)
+    return runtime.publisher().advance(row.id, row)
 
 
 @dataclass
@@ -177,9 +181,13 @@ class Daemon:
         # between threads that may both be inside a transaction.
         self.watch_ledger = Ledger(runtime.ledger.path)
         self.lock = SingleInstance(runtime.state_dir / LOCK)
+        # The jobs this daemon has placed (row id -> when), shared by the poll thread and the
+        # publishing thread; _guard is held only while it is read or changed, never across a
+        # sync or a publication.
         self._scheduled: dict[int, datetime] = {}
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._synced_at: datetime | None = None
+        self._last_sync: dict[str, Any] | None = None
         self._guard = threading.Lock()
         self.scheduler: Any = None
         self.stopping = threading.Event()
@@ -235,22 +243,25 @@ class Daemon:
             self._shutdown.start()
 
     def refresh(self) -> None:
-        """Follow the posts folder and the ledger; keep one job per occurrence due soon."""
+        """Follow the posts folder and the ledger; keep one job per occurrence due soon.
+
+        Runs in the poll thread (and once before the scheduler starts). It holds no lock that
+        publishing needs: a post that falls due while the folder is synced goes out on time,
+        and the ledger's conditional updates keep the sync off a row being sent."""
         if self.stopping.is_set():
             if self.scheduler is not None and self.scheduler.running and self._shutdown is None:
                 self._on_signal(signal.SIGTERM, None)  # a signal came before the scheduler ran
             return
-        with self._guard:
-            try:
-                self._sync_if_changed()
-                self._schedule_rows()
-                write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
-                                self.watch_ledger, self.started)
-            except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
-                log.error(_("%s (trying again at the next poll)"), exc)
-                self._signature = None
-            except Exception:  # one bad pass must not stop the daemon
-                log.exception(_("refresh failed; trying again at the next poll"))
+        try:
+            self._sync_if_changed()
+            self._schedule_rows()
+            write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
+                            self.watch_ledger, self.started, self._last_sync)
+        except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
+            log.error(_("%s (trying again at the next poll)"), exc)
+            self._signature = None
+        except Exception:  # one bad pass must not stop the daemon
+            log.exception(_("refresh failed; trying again at the next poll"))
 
     def _sync_if_changed(self) -> None:
         signature = posts_signature(self.config.posts_dir)
@@ -262,8 +273,11 @@ class Daemon:
         files_changed = signature != self._signature
         self._signature = signature
         self._synced_at = now
+        began, began_at = time.monotonic(), datetime.now(UTC)
         report = sync([self.config.posts_dir], self.config, self.watch_ledger,
                       self.clock.now(), full=True)
+        self._last_sync = {"started_at": began_at.isoformat(),
+                           "seconds": round(time.monotonic() - began, 3)}
         if first:
             log.info(_("posts loaded: %s"), report.summary())
         elif files_changed:
@@ -292,15 +306,18 @@ class Daemon:
                 when = row.updated_at  # its process died: look at it at once
             if when <= horizon:
                 wanted[row.id] = when
-        for row_id in set(self._scheduled) - set(wanted):
-            self._remove(row_id)
-        for row_id, when in wanted.items():
-            if self._scheduled.get(row_id) != when:
-                self.scheduler.add_job("bmnsocial.schedule.daemon:run_occurrence", "date",
-                                       id=f"occurrence-{row_id}", args=[row_id],
-                                       run_date=max(when, now) + offset, executor="publish",
-                                       replace_existing=True)
-                self._scheduled[row_id] = when
+        # A job that ran since the read above is placed again if its row still looks due: it
+        # then finds the row sent (or not ready) and does nothing; claiming decides, not jobs.
+        with self._guard:
+            for row_id in set(self._scheduled) - set(wanted):
+                self._remove(row_id)
+            for row_id, when in wanted.items():
+                if self._scheduled.get(row_id) != when:
+                    self.scheduler.add_job("bmnsocial.schedule.daemon:run_occurrence", "date",
+                                           id=f"occurrence-{row_id}", args=[row_id],
+                                           run_date=max(when, now) + offset,
+                                           executor="publish", replace_existing=True)
+                    self._scheduled[row_id] = when
 
     def _remove(self, row_id: int) -> None:
         from apscheduler.jobstores.base import JobLookupError

@@ -68,12 +68,13 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
 
 def apply(decision: Decision, row: Row, ledger: Ledger, now: datetime) -> Row | None:
     """Carry out a non-publish decision; None means: go ahead and publish."""
+    # Each only while the row is still queued for the time the decision was made on.
     if decision.action == "skip":
-        return ledger.mark_skipped(row.id, decision.reason, now)
+        return ledger.mark_skipped(row.id, decision.reason, now, due_is=row.due)
     if decision.action == "move" and decision.until is not None:
-        return ledger.move(row.id, decision.until, decision.reason, now)
+        return ledger.move(row.id, decision.until, decision.reason, now, due_is=row.due)
     if decision.action == "defer" and decision.until is not None:
-        return ledger.defer(row.id, decision.until, decision.reason, now)
+        return ledger.defer(row.id, decision.until, decision.reason, now, due_is=row.due)
     if decision.reason:
         ledger.record(row.id, "late-publish", row.platform, now)
     return None

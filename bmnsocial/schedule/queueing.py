@@ -10,7 +10,7 @@ from bmnsocial.config import Config
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.publish.ledger import ONCE, Ledger, Row, Wanted
 from bmnsocial.render.payload import content_hash, dumps
 from bmnsocial.render.validation import CheckedPost, validate_paths
 from bmnsocial.schedule.planning import next_free_slot, occurrences
@@ -58,7 +58,8 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
                     file=post.file))
             # --now publishes the next occurrence early, so the daemon will not send it again.
             return [Planned(r, occurrence_key(dues[0]), now) for r in chosen]
-        return [Planned(r, occurrence_key(d), d) for d in dues for r in chosen]
+        keyed = [(occurrence_key(d), d) for d in dues]
+        return [Planned(r, key, d) for key, d in keyed for r in chosen]
     if immediately:
         due = now
     elif at is not None:
@@ -71,9 +72,7 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
         if existing:
             due = existing[0]  # a slot, once given, stays: re-syncing must not move the post
         else:
-            taken = {row.due for row in ledger.rows(
-                statuses=(Status.QUEUED, Status.SENDING, Status.PUBLISHED))}
-            slot = next_free_slot(config, now, taken)
+            slot = next_free_slot(config, now, _TakenSlots(ledger))
             if slot is None:
                 raise UsageError(_("{file}: no free posting slot in the next {days} days."
                                    ).format(file=post.file, days=config.horizon_days))
@@ -91,15 +90,39 @@ def enqueue(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
 
 def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
            now: datetime, *, pin: bool = False) -> list[tuple[Row, str]]:
-    source = str(Path(checked.post.file).resolve())
+    out = []
+    for want in wanted(checked, planned, str(Path(checked.post.file).resolve())):
+        out.append(ledger.upsert(post_id=want.post_id, platform=want.platform,
+                                 occurrence=want.occurrence, due=want.due, payload=want.payload,
+                                 content_hash=want.content_hash, source_file=want.source_file,
+                                 now=now, misfire=want.misfire, pin=pin))
+    return out
+
+
+def wanted(checked: CheckedPost, planned: list[Planned], source: str) -> list[Wanted]:
+    """The planned occurrences as the ledger stores them (each rendering frozen once, however
+    many occurrences share it). ``source``: the post file's resolved path."""
+    frozen: dict[int, tuple[str, str]] = {}
     out = []
     for p in planned:
-        payload = dumps(p.rendered)
-        out.append(ledger.upsert(post_id=checked.post.id, platform=p.rendered.platform,
-                                 occurrence=p.occurrence, due=p.due, payload=payload,
-                                 content_hash=content_hash(payload), source_file=source,
-                                 now=now, misfire=checked.post.schedule.misfire, pin=pin))
+        if id(p.rendered) not in frozen:
+            payload = dumps(p.rendered)
+            frozen[id(p.rendered)] = payload, content_hash(payload)
+        payload, digest = frozen[id(p.rendered)]
+        out.append(Wanted(checked.post.id, p.rendered.platform, p.occurrence, p.due, payload,
+                          digest, source, checked.post.schedule.misfire))
     return out
+
+
+class _TakenSlots:
+    """The times already taken, for next_free_slot: asked of the ledger slot by slot (an
+    index lookup each) rather than reading every row for each post that wants a slot."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def __contains__(self, due: object) -> bool:
+        return isinstance(due, datetime) and self._ledger.slot_taken(due)
 
 
 
