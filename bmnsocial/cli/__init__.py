@@ -28,8 +28,12 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("cli", "COMMANDS", "LazyGroup", "setup_logging", "StderrHandler"):
+    if name in ("cli", "COMMANDS", "HELP", "LazyGroup"):
         from bmnsocial.cli import root
 
         return getattr(root, name)
+    if name in ("setup_logging", "StderrHandler"):
+        from bmnsocial.cli import logsetup
+
+        return getattr(logsetup, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
