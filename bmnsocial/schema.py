@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -53,6 +52,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 def _close_choices(folded: str, options: tuple[str, ...]) -> tuple[str, ...]:
     """The choices ``folded`` was probably meant to be. Cached: difflib is slow, and a folder
     of posts tends to repeat the same slip (10,000 posts with one misspelt category)."""
+    import difflib  # only when there is something to suggest
+
     meant = SYNONYMS.get(folded)
     if meant in options:
         return (meant,)
