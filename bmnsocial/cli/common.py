@@ -64,9 +64,12 @@ class AppContext:
 
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""
+        path = self.ledger_path
+        if not path.exists():  # e.g. validating a fresh checkout in CI: no sqlite3 to import
+            return set()
         from bmnsocial.ledger import post_ids_in
 
-        return post_ids_in(self.ledger_path)
+        return post_ids_in(path)
 
 
 pass_app = click.make_pass_decorator(AppContext)
