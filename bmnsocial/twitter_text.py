@@ -178,6 +178,10 @@ def _trie_pattern(words: list[str]) -> str:
             branches.append(re.escape(chars) if len(chars) == 1 else "[" + re.escape(chars) + "]")
         if not branches:
             return ""
+        if len(branches) == 1 and end not in node:
+            # "(?:x)" matches what "x" does; without the group the pattern is a third
+            # shorter, and `re` parses it (in each process that weighs a tweet) that much faster.
+            return branches[0]
         group = "(?:" + "|".join(branches) + ")"
         # Greedy optional group: try the longer words first, fall back to this one.
         return group + "?" if end in node else group
