@@ -1,11 +1,19 @@
 """Import cost of the commands people run most: ``bmnsocial --help`` and ``bmnsocial validate``.
 
-Not a test: run it by hand, ``python benchmarks/bench_imports.py [--runs N]``. Each command runs
-as ``python -X importtime -m bmnsocial ...`` in a fresh process, in the repository root, with
-BMNSOCIAL_HOME in a temporary directory. One warm-up run lets Python cache the bytecode (so the
-figures do not include compiling), then the run with the smallest total of N (3) is reported:
-the total import time, the ten imports with the largest cumulative time, and one OK/FAIL line
-per library of the publishing stack that these commands must not load. Exits 1 on any FAIL.
+Not a test: run it by hand, ``python benchmarks/bench_imports.py [--runs N] [--rounds R]``.
+
+1. What they import. Each command runs as ``python -X importtime -m bmnsocial ...`` in a fresh
+   process, in the repository root, with BMNSOCIAL_HOME in a temporary directory. One warm-up
+   run lets Python cache the bytecode (so the figures do not include compiling), then the run
+   with the smallest total of N (3) is reported: the total import time, the ten imports with the
+   largest cumulative time, and one OK/FAIL line per library of the publishing stack that these
+   commands must not load.
+2. How long ``bmnsocial --help`` takes, side by side with ``python -c "import click"``: whole
+   processes (the installed console script, as people run it), in turns, R (20) rounds after a
+   warm-up; the ratio of the medians, in English and with ``--lang es``. Target (issue 8): at
+   most 1.5x.
+
+Exits 1 on any FAIL.
 """
 
 from __future__ import annotations
@@ -18,9 +26,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from _common import Process, alternate, bmnsocial_command, clean_env, compare, describe_times
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = (["--help"], ["validate"])
 HEAVY = ("tweepy", "facebook", "apscheduler", "sqlalchemy", "requests")
+HELP_TARGET = 1.5  # bmnsocial --help vs python -c "import click" (issue 8)
 
 
 @dataclass(frozen=True)
@@ -92,12 +103,33 @@ def report(args: list[str], runs: int, home: str) -> bool:
     return ok
 
 
+def help_vs_click(rounds: int, home: str) -> bool:
+    env = clean_env(home)
+    click = Process('python -c "import click"', [sys.executable, "-c", "import click"],
+                    Path(home), env)
+    helps = [Process(f"bmnsocial {' '.join(args)}", [*bmnsocial_command(), *args], Path(home),
+                     env) for args in (["--help"], ["--lang", "es", "--help"])]
+    print(f"== bmnsocial --help vs python -c \"import click\" ({rounds} rounds, in turns)")
+    click_times, *help_times = alternate([click, *helps], rounds)
+    print(describe_times(click.label, click_times))
+    ok = True
+    for process, times in zip(helps, help_times, strict=True):
+        print(describe_times(process.label, times))
+    for process, times in zip(helps, help_times, strict=True):
+        ok = compare(f"{process.label} / {click.label}", times, click_times, HELP_TARGET) and ok
+    print()
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="measured runs, best kept (3)")
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="rounds of --help vs import click, medians kept (20)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as home:
         results = [report(args, options.runs, home) for args in COMMANDS]
+        results.append(help_vs_click(options.rounds, home))
     print("OK" if all(results) else "FAIL")
     return 0 if all(results) else 1
 

@@ -1,12 +1,23 @@
 """Validating N generated posts vs only parsing the same files with yaml.CSafeLoader.
 
-Target (issue 2): validation costs at most 3x the parse. Run: python benchmarks/bench_validate.py
-[N]. Both sides read the same files from disk in the same run, in alternating rounds; the best of
-5 rounds of each is kept.
+Run: python benchmarks/bench_validate.py [N] [--rounds R] [--only in-process|process|misspelt].
+Three comparisons, each side by side in one run, the sides taking turns round by round:
+
+1. in-process (issue 2): ``validate_paths`` vs reading and parsing the same files with
+   ``yaml.load(..., Loader=yaml.CSafeLoader)``; the best of R (5) rounds of each. Target <= 3x.
+2. process (issue 8): ``bmnsocial validate`` as a whole process (the installed console script,
+   in the folder of the generated posts and config.yaml) vs a ``python`` process that only reads
+   and parses the same files with CSafeLoader; medians of R rounds. Target <= 3x.
+3. misspelt (issue 8): ``bmnsocial validate`` of the N posts with the same misspelt category
+   (``coleciones``: each gets a "did you mean 'colecciones'?" hint, exit 1) vs the same posts
+   spelt right (``colecciones``); medians of R rounds. Target <= 1.5x.
+
+Prints a PASS/FAIL line for each and exits 1 on any FAIL.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import shutil
 import sys
@@ -17,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from _common import Process, alternate, bmnsocial_command, clean_env, compare, describe_times
 
 from bmnsocial.config import load_config
 from bmnsocial.render.validation import validate_paths
@@ -28,14 +40,15 @@ CATEGORIES = ["interes-local", "servicios-productos", "colecciones", "noticias-c
               "fotos-eventos", "referencias-asesoramiento"]
 
 
-def generate(folder: Path, n: int) -> None:
+def generate(folder: Path, n: int, category: str | None = None) -> None:
+    """N posts in folder/posts (six categories in turn, or all ``category``), config.yaml."""
     posts = folder / "posts"
     (posts / "media").mkdir(parents=True)
     shutil.copy(REPO / "posts" / "media" / "jornada-cientifica-cartel.jpg", posts / "media")
     config = (REPO / "config.yaml").read_text(encoding="utf-8")
     (folder / "config.yaml").write_text(config, encoding="utf-8")
     for i in range(n):
-        cat = CATEGORIES[i % len(CATEGORIES)]
+        cat = category or CATEGORIES[i % len(CATEGORIES)]
         media = ("media:\n  - path: jornada-cientifica-cartel.jpg\n"
                  f"    alt: Foto número {i} de la biblioteca.\n") if i % 3 == 0 or cat == \
             "fotos-eventos" else ""
@@ -49,6 +62,19 @@ def generate(folder: Path, n: int) -> None:
             encoding="utf-8")
 
 
+# The parse-only side as a process of its own, as lean as Python allows: no pathlib, which
+# would add a few µs per file to the reference.
+PARSE_ONLY = """
+import os, sys
+import yaml
+folder = sys.argv[1]
+for name in sorted(os.listdir(folder)):
+    if name.endswith(".yaml"):
+        with open(os.path.join(folder, name), "rb") as fh:
+            yaml.load(fh.read().decode("utf-8"), Loader=yaml.CSafeLoader)
+"""
+
+
 def parse_only(folder: Path) -> int:
     count = 0
     for path in sorted((folder / "posts").glob("*.yaml")):
@@ -58,7 +84,9 @@ def parse_only(folder: Path) -> int:
     return count
 
 
-ROUNDS = 5
+TARGET = 3.0  # validation vs parsing only, in process (issue 2) and as processes (issue 8)
+MISSPELT_TARGET = 1.5  # the same posts with a misspelt category vs spelt right (issue 8)
+MISSPELT, SPELT = "coleciones", "colecciones"
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:
@@ -68,34 +96,89 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - start, result
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+def in_process(folder: Path, n: int, rounds: int) -> bool:
+    config = load_config(folder / "config.yaml")
+    moment = now(config.timezone)
+    # The two sides take turns, so a busy moment of the machine hits both alike; the best
+    # round of each is kept.
+    t_parse = t_validate = float("inf")
+    parsed, result = 0, None
+    for _ in range(rounds):
+        result = None  # the previous round's posts are freed outside the timed part
+        t, parsed = timed(lambda: parse_only(folder))
+        t_parse = min(t_parse, t)
+        t, result = timed(lambda: validate_paths([config.posts_dir], config, moment))
+        t_validate = min(t_validate, t)
+    assert result is not None
+    assert parsed == n and len(result.posts) == n, result.summary()
+    assert result.ok, result.errors[:3]
+    print(f"== in process: validate_paths vs parsing only (best of {rounds} rounds)")
+    print(f"yaml.CSafeLoader parse only: {t_parse:.3f} s ({t_parse / n * 1e6:.0f} µs/post)")
+    print(f"bmnsocial validate_paths:    {t_validate:.3f} s "
+          f"({t_validate / n * 1e6:.0f} µs/post)")
+    ratio = t_validate / t_parse
+    ok = ratio <= TARGET
+    print(f"{'PASS' if ok else 'FAIL'} validate_paths / parse only: {ratio:.2f}x "
+          f"(target <= {TARGET:.2f}x; best rounds)\n")
+    return ok
+
+
+def as_processes(folder: Path, home: str, rounds: int) -> bool:
+    env = clean_env(home)
+    parse = Process("python: parse only (CSafeLoader)",
+                    [sys.executable, "-c", PARSE_ONLY, str(folder / "posts")], folder, env)
+    validate = Process("bmnsocial validate", [*bmnsocial_command(), "validate"], folder, env)
+    print(f"== whole processes: bmnsocial validate vs parsing only ({rounds} rounds, in turns)")
+    t_parse, t_validate = alternate([parse, validate], rounds)
+    print(describe_times(parse.label, t_parse))
+    print(describe_times(validate.label, t_validate))
+    ok = compare("bmnsocial validate / parse only", t_validate, t_parse, TARGET)
+    print()
+    return ok
+
+
+def misspelt(n: int, tmp: Path, home: str, rounds: int) -> bool:
+    right, wrong = tmp / "spelt", tmp / "misspelt"
+    generate(right, n, SPELT)
+    generate(wrong, n, MISSPELT)
+    env = clean_env(home)
+    spelt = Process(f"bmnsocial validate, category: {SPELT}", [*bmnsocial_command(), "validate"],
+                    right, env)
+    slip = Process(f"bmnsocial validate, category: {MISSPELT}",
+                   [*bmnsocial_command(), "validate"], wrong, env, exit_code=1)
+    print(f"== whole processes: {n} posts with a misspelt category vs spelt right "
+          f"({rounds} rounds, in turns)")
+    t_spelt, t_slip = alternate([spelt, slip], rounds)
+    print(describe_times(spelt.label, t_spelt))
+    print(describe_times(slip.label, t_slip))
+    ok = compare("misspelt / spelt right", t_slip, t_spelt, MISSPELT_TARGET)
+    print()
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=10_000, help="posts (10,000)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of each comparison (5)")
+    parser.add_argument("--only", choices=["in-process", "process", "misspelt"],
+                        help="run one comparison only")
+    options = parser.parse_args()
+    n, rounds = options.n, options.rounds
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, \
+            tempfile.TemporaryDirectory(prefix="bench-validate-home-") as home:
+        folder = Path(tmp) / "posts-mixed"
         generate(folder, n)
-        config = load_config(folder / "config.yaml")
-        moment = now(config.timezone)
-        # The two sides take turns, so a busy moment of the machine hits both alike; the best
-        # round of each is kept.
-        t_parse = t_validate = float("inf")
-        parsed, result = 0, None
-        for _ in range(ROUNDS):
-            result = None  # the previous round's posts are freed outside the timed part
-            t, parsed = timed(lambda: parse_only(folder))
-            t_parse = min(t_parse, t)
-            t, result = timed(lambda: validate_paths([config.posts_dir], config, moment))
-            t_validate = min(t_validate, t)
-        assert result is not None
-        assert parsed == n and len(result.posts) == n, result.summary()
-        assert result.ok, result.errors[:3]
-        print(f"posts: {n}")
-        print(f"yaml.CSafeLoader parse only: {t_parse:.3f} s ({t_parse / n * 1e6:.0f} µs/post)")
-        print(f"bmnsocial validate_paths:    {t_validate:.3f} s "
-              f"({t_validate / n * 1e6:.0f} µs/post)")
-        ratio = t_validate / t_parse
-        print(f"ratio validate/parse: {ratio:.2f}x (target <= 3.00x) "
-              f"{'OK' if ratio <= 3 else 'OVER TARGET'}")
+        print(f"posts: {n}\n")
+        if options.only in (None, "in-process"):
+            results.append(in_process(folder, n, rounds))
+        if options.only in (None, "process"):
+            results.append(as_processes(folder, home, rounds))
+        if options.only in (None, "misspelt"):
+            results.append(misspelt(n, Path(tmp), home, rounds))
+    print("PASS" if all(results) else "FAIL")
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from enum import IntEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.i18n import _
+
+if TYPE_CHECKING:
+    from bmnsocial.diagnostics import Diagnostic
 
 
 class ExitCode(IntEnum):

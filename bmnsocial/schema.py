@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -39,11 +39,24 @@ _NESTED: dict[str, tuple[str, ...]] = {"schedule": ("at", "cron")}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    options = list(choices)
-    folded = word.casefold()
+    close = _close_choices(word.casefold(), tuple(choices))
+    if not close:
+        return ""
+    if len(close) == 1:
+        return _("did you mean '{choice}'?").format(choice=close[0])
+    return _("did you mean one of: {choices}?").format(
+        choices=", ".join(f"'{c}'" for c in close[:4]))
+
+
+@functools.lru_cache(maxsize=256)
+def _close_choices(folded: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    """The choices ``folded`` was probably meant to be. Cached: difflib is slow, and a folder
+    of posts tends to repeat the same slip (10,000 posts with one misspelt category)."""
+    import difflib  # only when there is something to suggest
+
     meant = SYNONYMS.get(folded)
     if meant in options:
-        return _("did you mean '{choice}'?").format(choice=meant)
+        return (meant,)
     # A part of a name ("eventos") suggests every name that contains it; a misspelt part
     # ("eventoz") every name with a word close to it; then close spellings of whole names.
     close = [c for c in options if len(folded) >= 3 and folded in c.casefold()]
@@ -56,12 +69,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
                          for c in options), reverse=True)
         best = scored[0][0] if scored else 0.0
         close = [c for score, c in scored[:3] if score >= max(0.6, best - 0.1)]
-    if not close:
-        return ""
-    if len(close) == 1:
-        return _("did you mean '{choice}'?").format(choice=close[0])
-    return _("did you mean one of: {choices}?").format(
-        choices=", ".join(f"'{c}'" for c in close[:4]))
+    return tuple(close)
 
 
 # How list items are named where a person reads them, counted from 1.

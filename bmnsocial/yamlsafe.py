@@ -8,6 +8,7 @@ line and column of every key and value so later checks can point at them.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,12 @@ def load_file(path: Path | str, display: str | None = None, *,
     name = display or str(path)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
+            # Ask for what the file holds (+1 to see its end), not for max_bytes + 1: a
+            # buffer of 256 KiB per file cost more than reading the post did.
+            want = min(os.fstat(fh.fileno()).st_size, max_bytes) + 1
+            raw = fh.read(want)
+            if len(raw) == want and want <= max_bytes:  # it grew since (or is no plain file)
+                raw += fh.read(max_bytes + 1 - want)
     except OSError as exc:
         return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-UNREADABLE",
                           _("cannot read the file: {reason}.").format(

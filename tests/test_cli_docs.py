@@ -46,3 +46,44 @@ def test_every_diagnostic_code_is_documented_in_english_and_spanish() -> None:
     assert len(codes) > 60
     assert sorted(c for c in codes if f"| `{c}` |" not in english) == []
     assert sorted(c for c in codes if f"\n### {c}\n" not in spanish) == []
+
+
+LISTING = """
+import sys
+import click
+from bmnsocial.i18n import install
+install({lang!r})
+from bmnsocial.cli.root import COMMANDS, HELP, cli
+
+assert set(HELP) == set(COMMANDS), sorted(set(HELP) ^ set(COMMANDS))
+WIDTHS = (40, 60, 80, 120)
+
+
+def listing(width, format_commands):
+    ctx = click.Context(cli, info_name="bmnsocial", terminal_width=width)
+    formatter = click.HelpFormatter(width=width)
+    format_commands(cli, ctx, formatter)
+    return formatter.getvalue()
+
+
+ours = [listing(width, type(cli).format_commands) for width in WIDTHS]  # from HELP
+assert not [m for m in sys.modules if m.startswith("bmnsocial.cli.")
+            and m.rpartition(".")[2] not in ("root", "exitcodes")], "the listing imported a command"
+clicks = [listing(width, click.Group.format_commands) for width in WIDTHS]  # imports them all
+assert ours == clicks, (ours, clicks)
+print("SAME", {lang!r}, len(ours[-1].splitlines()))
+"""
+
+
+def test_the_help_listing_without_imports_matches_the_commands_own_help() -> None:
+    # `bmnsocial --help` lists the commands with bmnsocial.cli.root.HELP instead of importing
+    # them; each entry must be its command's help text (msgid), so the line is the same in
+    # both languages. Fresh processes: commands translate their help when imported.
+    for lang in ("en", "es"):
+        proc = subprocess.run([sys.executable, "-c", LISTING.format(lang=lang)], cwd=REPO,
+                              capture_output=True, text=True, check=False,
+                              env={**os.environ, "BMNSOCIAL_LANG": lang},
+                              preexec_fn=default_signals)
+        assert proc.returncode == 0 and f"SAME {lang} 18" in proc.stdout, (
+            "bmnsocial.cli.root.HELP must hold each command's own help text:\n"
+            + proc.stdout + proc.stderr)

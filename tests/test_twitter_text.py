@@ -150,6 +150,9 @@ def test_constants_match_config_v3() -> None:
         ("🇪🇸🇨🇺", 4),  # two flags
         ("🏴󠁧󠁢󠁳󠁣󠁴󠁿", 2),  # tag sequence
         ("#️⃣1⃣", 4),  # keycaps, with and without U+FE0F
+        ("10 #BMN 1️⃣", 10),  # digits and '#' before a keycap: only the keycap counts 2
+        ("https://bmn.cu/2 #⃣ *️⃣ 9", 31),
+        ("Sala 3 📚 #SaludCuba 4", 22),  # no keycap: its digits and '#' are plain text
         ("👩‍⚕️👨🏾‍⚕️", 4),
         ("❤️❤", 4),
         ("©", 1),  # text-default symbols stay text without U+FE0F, as in twitter-text

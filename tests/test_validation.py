@@ -60,6 +60,39 @@ def test_a_misspelt_word_of_a_category_suggests_every_category_with_that_word(
     assert (d.line, d.column) == (1, 11)
 
 
+def test_the_same_slip_in_many_files_is_looked_up_once(
+        config: Config, write_post: WritePost, monkeypatch: pytest.MonkeyPatch) -> None:
+    import difflib
+
+    from bmnsocial import i18n, schema
+
+    schema._close_choices.cache_clear()
+    calls = 0
+    real = difflib.SequenceMatcher
+
+    def counting(*args: object, **kwargs: object) -> difflib.SequenceMatcher[str]:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", counting)
+    write_post("p00.yaml", "category: coleciones\ntext: Hola.\n")
+    assert [d.hint for d in check(config).diagnostics] == ["did you mean 'colecciones'?"]
+    once = calls
+    assert once > 0
+    for i in range(1, 20):
+        write_post(f"p{i:02d}.yaml", f"category: coleciones\ntext: Hola {i}.\n")
+    hints = [d.hint for d in check(config).diagnostics]
+    assert hints == ["did you mean 'colecciones'?"] * 20 and calls == once
+    # The cache holds the suggestion, not the sentence: it still follows the language.
+    i18n.install("es")
+    try:
+        hints = [d.hint for d in check(config).diagnostics]
+    finally:
+        i18n.install("en")
+    assert hints == ["¿quiso decir 'colecciones'?"] * 20 and calls == once
+
+
 def test_every_error_of_every_file_in_one_run(config: Config, write_post: WritePost) -> None:
     write_post("a.yaml", "category: 99\ntext: ''\nplatforms: [myspace]\n")
     write_post("b.yaml", "category: [\n")
@@ -70,6 +103,39 @@ def test_every_error_of_every_file_in_one_run(config: Config, write_post: WriteP
     assert result.invalid_files == {"posts/a.yaml", "posts/b.yaml"}
     assert len(result.files) == 3
     assert [c.post.id for c in result.posts] == ["c"]
+
+
+def test_the_size_limit_reads_no_more_than_it_needs(tmp_path: Path) -> None:
+    from bmnsocial.yamlsafe import Document, load_file
+
+    body = b"category: 9\ntext: x\n"
+    exact = tmp_path / "exact.yaml"
+    exact.write_bytes(body)
+    assert isinstance(load_file(exact, max_bytes=len(body)), Document)
+    over = load_file(exact, max_bytes=len(body) - 1)
+    assert not isinstance(over, Document) and over.code == "FILE-TOO-LARGE"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
+def test_a_file_without_a_size_is_read_to_its_end(tmp_path: Path) -> None:
+    # A named pipe says st_size 0: what it holds is read all the same, within the limit.
+    import threading
+
+    from bmnsocial.yamlsafe import Document, load_file
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    body = b"category: 9\ntext: " + b"x" * 20_000 + b"\n"
+
+    def write() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(body)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    loaded = load_file(fifo)
+    writer.join()
+    assert isinstance(loaded, Document) and loaded.data["text"] == "x" * 20_000
 
 
 @pytest.mark.parametrize("body, code", [

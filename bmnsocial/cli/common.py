@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.config import (
     PLATFORM_ALIASES,
     PLATFORMS,
@@ -79,19 +78,15 @@ class AppContext:
 
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""
+        path = self.ledger_path
+        if not path.exists():  # e.g. validating a fresh checkout in CI: no sqlite3 to import
+            return set()
         from bmnsocial.publish.ledger import post_ids_in
 
-        return post_ids_in(self.ledger_path)
+        return post_ids_in(path)
 
 
 pass_app = click.make_pass_decorator(AppContext)
-
-
-class Exit(click.exceptions.Exit):
-    """Leave with a specific ExitCode after output was written."""
-
-    def __init__(self, code: ExitCode) -> None:
-        super().__init__(int(code))
 
 
 class PlatformChoice(click.Choice):  # type: ignore[type-arg]

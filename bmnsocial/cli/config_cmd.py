@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.config import missing_credentials
 from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import _, ngettext

@@ -4,8 +4,8 @@ import logging
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import _
 from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe

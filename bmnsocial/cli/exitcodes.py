@@ -1,10 +1,19 @@
 """Exit codes of every bmnsocial command, in one place (docs/cli.md lists them). The codes
 live with the domain errors that carry them (bmnsocial.errors); their descriptions are here."""
 
+import click
+
 from bmnsocial.errors import ExitCode
 from bmnsocial.i18n import N_
 
-__all__ = ["DESCRIPTIONS", "ExitCode"]
+__all__ = ["DESCRIPTIONS", "Exit", "ExitCode"]
+
+
+class Exit(click.exceptions.Exit):
+    """Leave with a specific ExitCode after output was written."""
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__(int(code))
 
 # English, marked for the catalog: shown with _(DESCRIPTIONS[code]).
 DESCRIPTIONS = {

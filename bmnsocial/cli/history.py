@@ -6,7 +6,6 @@ import click
 
 from bmnsocial.cli.common import (
     AppContext,
-    Exit,
     PlatformChoice,
     confirm,
     echo_json,
@@ -15,7 +14,7 @@ from bmnsocial.cli.common import (
     pass_app,
     stdout_is_tty,
 )
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import WITHDRAWN, Status, status_name, status_width

@@ -7,7 +7,6 @@ import click
 
 from bmnsocial.cli.common import (
     AppContext,
-    Exit,
     PlatformChoice,
     confirm,
     echo_json,
@@ -15,7 +14,7 @@ from bmnsocial.cli.common import (
     pass_app,
     stdout_is_tty,
 )
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.cli.preview import print_previews
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from bmnsocial.cli.common import AppContext, Exit, echo_json, json_option, pass_app
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import _
 from bmnsocial.render.validation import ValidationResult, validate_paths
 

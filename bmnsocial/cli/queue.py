@@ -4,7 +4,6 @@ import click
 
 from bmnsocial.cli.common import (
     AppContext,
-    Exit,
     PlatformChoice,
     default_paths,
     echo_json,
@@ -12,7 +11,7 @@ from bmnsocial.cli.common import (
     pass_app,
     progress_bar,
 )
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe

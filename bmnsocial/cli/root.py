@@ -1,11 +1,15 @@
 """The root group: global options, and the commands (one module per noun, loaded on demand).
 
 Imported only after the language is chosen (bmnsocial.cli.main), so every help text passed
-through ``_`` at definition time is already in the user's language."""
+through ``_`` at definition time is already in the user's language.
+
+``bmnsocial --help`` imports no command module: the listing's one-line helps come from
+``HELP`` below. This module imports only click and bmnsocial.i18n at the top; the
+configuration, the ledger and logging are imported when a command runs."""
 
 from __future__ import annotations
 
-import logging
+import gettext
 import os
 import sys
 from importlib import import_module
@@ -14,10 +18,9 @@ from typing import Any
 import click
 
 from bmnsocial import __version__
-from bmnsocial.cli.common import AppContext, Exit
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.errors import BmnError
-from bmnsocial.i18n import LANGUAGES, _, detect, install, language_code
+from bmnsocial.i18n import LANGUAGES, N_, _, detect, install, language_code
 
 COMMANDS = {
     "categories": "bmnsocial.cli.categories:categories",
@@ -39,12 +42,101 @@ COMMANDS = {
     "report": "bmnsocial.cli.report:report",
 }
 
+# Each command's help, as its module passes it to click (the English msgid): `bmnsocial --help`
+# lists the commands with these, translated here, without importing their modules.
+# tests/test_cli_docs.py checks that they are the commands' own help texts.
+HELP = {
+    "categories": N_("List the 17 BMN categories (rank 1 = most important) and their rules."),
+    "config": N_("Inspect the configuration (config.yaml)."),
+    "validate": N_("Check post files (default: the posts folder) and report every problem.\n\n"
+                   "Each problem is printed as FILE:LINE:COL: error[CODE]: message. Exit 0 when "
+                   "every post is valid (warnings allowed), 1 when any post is invalid, 2 on "
+                   "usage or config errors."),
+    "preview": N_("Show exactly what each platform would receive, and when (a dry run).\n\n"
+                  "Exit 1 if any post is invalid (the --html page is written all the same, "
+                  "showing the errors)."),
+    "post": N_("Publish posts now (--now), or queue them by their schedule or --at.\n\n"
+               "Without --now the posts are queued: the daemon or 'bmnsocial run-due' publishes "
+               "them on time. An occurrence already published is never sent again. Exit 0 when "
+               "everything asked for is published or queued, 1 if a post is invalid, 3 if a "
+               "publication failed or could not be confirmed, 4 if some is still waiting for a "
+               "retry."),
+    "history": N_("List publications, newest change first: published, failed, unconfirmed, "
+                  "skipped, cancelled. Each line shows the occurrence's own time, then when its "
+                  "status changed.\n\n"
+                  "JSON fields: post_id, platform, status, due, changed_at, url, published_at, "
+                  "error (and more)."),
+    "retry": N_("Queue a failed, unconfirmed, cancelled or skipped publication again (once a "
+                "person has fixed the cause); it goes out at its time, or at once if that has "
+                "passed.\n\n"
+                "For an unconfirmed row, first check on the platform that the post is NOT there. "
+                "With --failed instead of a POST_ID: every failed publication (for example after "
+                "renewing an expired token); unconfirmed ones are never included, since they may "
+                "be online already."),
+    "accounts": N_("The platform accounts bmnsocial publishes to."),
+    "sandbox": N_("The local fake platforms behind --sandbox."),
+    "sync": N_("Queue the posts' occurrences (default: the whole posts folder).\n\n"
+               "New and edited posts are queued or updated; occurrences that left a post's "
+               "schedule and posts whose file was deleted are cancelled (deletions only when "
+               "syncing the whole folder); published ones are never touched. A file that fails "
+               "validation keeps its queued occurrences as they were. Exit 1 if any file is "
+               "invalid."),
+    "queue": N_("List what is queued, soonest first.\n\n"
+                "JSON fields: post_id, platform, due (ISO 8601 with offset), status (and more)."),
+    "cancel": N_("Cancel the queued occurrences of a post (published ones stay as they are).\n\n"
+                 "To stop a recurring post for good, also delete or edit its file: the next sync "
+                 "would queue its later occurrences again."),
+    "daemon": N_("Run the scheduler in the foreground: publish queued posts on time (for "
+                 "systemd).\n\n"
+                 "Follows the posts folder (a 'git pull' is enough) and the queue; logs one line "
+                 "per event to stderr. SIGTERM/SIGINT: finishes the request in flight, then "
+                 "exits 0. Only one daemon per state directory."),
+    "run-due": N_("Publish everything due now, then exit (for cron).\n\n"
+                  "Syncs the posts folder first, applies the same misfire policy as the daemon, "
+                  "and is safe beside a running daemon or another run-due: an occurrence is "
+                  "never sent twice. Exit 0, or 3 if a publication failed or could not be "
+                  "confirmed in this run."),
+    "status": N_("Health: daemon alive and heartbeat age, next publications, rows that need a "
+                 "person, post files the last sync could not queue, publications skipped in the "
+                 "last 7 days.\n\n"
+                 "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed "
+                 "rows, post files not queued), so monitoring and cron can alert on it."),
+    "calendar": N_("Draw queued and published posts as a week or month calendar "
+                   "(docs/calendar.md).\n\n"
+                   "One entry per post occurrence, its platforms and their status: ✓ published, "
+                   "· queued, → sending, ✗ failed, ? unconfirmed. ■ takes the category's colour; "
+                   "without colour (NO_COLOR, not a terminal, --no-color) the category shows as "
+                   "its rank: [1].\n\n"
+                   "JSON fields: post_id, occurrence, uid, due (ISO 8601 with offset), category "
+                   "{{rank, slug, label_es}}, platforms {{name: status}}, urls {{name: url}}, "
+                   "errors {{name: error}}."),
+    "report": N_("Reports on what was published and what is queued."),
+}
+
 
 class LazyGroup(click.Group):
-    """Imports a command's module only when that command runs (or help lists it)."""
+    """Imports a command's module only when that command runs (or shows its own help)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with each one-line help made from ``HELP`` (the command's own
+        help text, so the same line in either language) instead of importing the command."""
+        listed = [(name, self._listed(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [(name, command) for name, command in listed
+                if command is not None and not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _command in rows)
+            # click's own "Commands" heading, looked up the way click does it
+            with formatter.section(gettext.gettext("Commands")):
+                formatter.write_dl([(name, command.get_short_help_str(limit))
+                                    for name, command in rows])
+
+    def _listed(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in HELP:
+            return click.Command(name, help=_(HELP[name]))
+        return self.get_command(ctx, name)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
@@ -91,6 +183,7 @@ def report_internal_error(exc: Exception) -> None:
     """A bug, not bad input: one masked line for the person, the traceback only at -vv.
 
     Python's own traceback would bypass the secret masking of the log records."""
+    import logging
     import traceback
 
     from bmnsocial.secrets import redact
@@ -133,39 +226,13 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
 @click.version_option(__version__, prog_name="bmnsocial")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, sandbox: bool, verbose: int) -> None:
+    from bmnsocial.cli.common import AppContext
+    from bmnsocial.cli.logsetup import setup_logging
+
     setup_logging(verbose)
     app = AppContext(config_path=config_path, sandbox=sandbox)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-def setup_logging(verbose: int) -> None:
-    """One line per event on stderr (journald-friendly), secrets masked before any handler."""
-    from bmnsocial.secrets import install_log_redaction
-
-    install_log_redaction()
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    root = logging.getLogger()
-    if not any(isinstance(h, StderrHandler) for h in root.handlers):
-        handler = StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level)
-
-
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is at the time of each record (tests swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
 
 
 translate_usage(cli)

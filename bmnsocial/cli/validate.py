@@ -4,13 +4,12 @@ import click
 
 from bmnsocial.cli.common import (
     AppContext,
-    Exit,
     default_paths,
     echo_json,
     pass_app,
     progress_bar,
 )
-from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.diagnostics import sort_key
 from bmnsocial.i18n import _
 from bmnsocial.render.validation import validate_paths

@@ -58,7 +58,9 @@ class Rendered:
 
 def hashtag_line(text: str, *hashtag_lists: tuple[str, ...]) -> str:
     """The hashtags to append: the post's then the config's, minus those already in the text."""
-    seen = {t.casefold() for t in HASHTAG_IN_TEXT.findall(text)}
+    # Most texts have no '#' of their own: the regex (slow to scan) is not needed then.
+    seen = ({t.casefold() for t in HASHTAG_IN_TEXT.findall(text)}
+            if "#" in text or "＃" in text else set())
     line: list[str] = []
     for tags in hashtag_lists:
         for tag in tags:

@@ -361,6 +361,8 @@ def parse_moment(r: Reader, value: Any, path: PathKey, tz: ZoneInfo, *,
     if moment.tzinfo is not None:
         return moment
     kind = classify(moment, tz)
+    if kind is LocalTimeKind.NORMAL:  # the usual case: no need to format the messages below
+        return moment.replace(tzinfo=tz)
     when, stamp = f"{moment:%Y-%m-%d %H:%M}", f"{moment:%Y-%m-%dT%H:%M}"
     if kind is LocalTimeKind.NONEXISTENT:
         before = transition_offsets(moment, tz)[0]
