@@ -86,7 +86,9 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
         click.echo(_("Next publications:") if health.upcoming else
                    _("Next publications: none queued."))
         for r in health.upcoming:
-            click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} {r.post_id}")
+            note = "  " + _("(time given with --at)") if r.pinned else ""
+            click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} {r.post_id}"
+                       f"{note}")
         for r in health.retrying:
             click.echo(_("WAITING FOR A RETRY: {platform} {post}, due {when}; next attempt "
                          "{attempt}: {error}").format(

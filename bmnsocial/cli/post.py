@@ -115,7 +115,8 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
         and row.status is not Status.QUEUED}
     rows: list[Row] = []
     for c, planned in plans:
-        rows.extend(enqueue(ledger, c, planned, now, pin=at is not None or immediately))
+        pin = at is not None or immediately
+        rows.extend(enqueue(ledger, c, planned, now, pin=pin, follow=not pin))
     if immediately:
         rows = _publish_now(app, rows, wait)
     if as_json:

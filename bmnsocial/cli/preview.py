@@ -33,8 +33,13 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
     now = app.now()
     order = {name: i for i, name in enumerate(result.files)}
     shown = sorted([*result.posts, *result.drafts], key=lambda c: order.get(c.post.file, 0))
+    from bmnsocial.publish.ledger import pinned_in
+
+    pinned = pinned_in(app.ledger_path) if when is None else {}
     previews = [preview.build(c, config, now, result.diagnostics, platforms=platforms,
                               when=when, when_note=when_note) for c in shown]
+    for p in previews:
+        p.pinned.extend(pinned.get(p.checked.post.id, []))
     drawn = {c.post.file for c in shown}
     broken = [d for d in result.errors if d.file not in drawn]
     if html_out is not None:

@@ -72,8 +72,12 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
         if r.next_attempt_at and r.next_attempt_at > r.due:
             note = "  " + _("(retry {when}: {error})").format(
                 when=describe(r.next_attempt_at, tz), error=r.last_error)
+        if r.pinned:
+            note += "  " + _("(time given with --at: it holds until the file's schedule "
+                             "changes)")
         when = describe(r.due, tz, aligned=True)
         click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}{note}")
+
 
 
 @click.command(help=_(

@@ -80,6 +80,19 @@ class Schedule:
             return "cron"
         return "slot" if self.slot else "none"
 
+    @property
+    def signature(self) -> str:
+        """What the file says about when, as text: a time given with --at holds until this
+        changes (the file's schedule was edited after it)."""
+        if self.at:
+            return f"at {self.at.isoformat()}"
+        if self.cron:
+            bounds = [f"{name} {value.isoformat() if isinstance(value, datetime) else value}"
+                      for name, value in (("start", self.start), ("until", self.until),
+                                          ("count", self.count)) if value is not None]
+            return " ".join(["cron", self.cron.expression, *bounds])
+        return "slot next" if self.slot else "none"
+
 
 @dataclass(frozen=True, slots=True)
 class Event:

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS publications (
     misfire TEXT,
     pinned INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
+    pinned_schedule TEXT,
     updated_at TEXT NOT NULL,
     UNIQUE (post_id, platform, occurrence)
 );
@@ -138,6 +139,9 @@ class Row:
     updated_at: datetime
     misfire: str | None = None
     pinned: bool = False  # its time was given on the command line: syncs keep it
+    # The file's schedule when the time was given (Schedule.signature): the time holds until
+    # the file says something else.
+    pinned_schedule: str | None = None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> Row:
@@ -154,7 +158,7 @@ class Row:
             published_at=parse_stamp(r["published_at"]),
             created_at=datetime.fromisoformat(r["created_at"]),
             updated_at=datetime.fromisoformat(r["updated_at"]), misfire=r["misfire"],
-            pinned=bool(r["pinned"]))
+            pinned=bool(r["pinned"]), pinned_schedule=r["pinned_schedule"])
 
     def to_json(self, tz: Any = None) -> dict[str, Any]:
         def iso(d: datetime | None) -> str | None:
@@ -167,13 +171,13 @@ class Row:
             "url": self.url, "platform_post_id": self.platform_post_id,
             "published_at": iso(self.published_at), "error": self.last_error,
             "error_kind": self.error_kind, "source_file": self.source_file,
-            "changed_at": iso(self.updated_at),
+            "changed_at": iso(self.updated_at), "pinned": self.pinned,
         }
 
 
 #: The columns of a RowState, in its fields' order.
 STATE_COLUMNS = ("id, post_id, platform, occurrence, due, status, error_kind, content_hash, "
-                 "misfire, pinned, source_file")
+                 "misfire, pinned, source_file, pinned_schedule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +196,17 @@ class RowState:
     misfire: str | None
     pinned: bool
     source_file: str
+    pinned_schedule: str | None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row | tuple[Any, ...]) -> RowState:
         return cls(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), Status(r[5]), r[6],
-                   r[7], r[8], bool(r[9]), r[10])
+                   r[7], r[8], bool(r[9]), r[10], r[11])
+
+    def holds_pin(self, schedule: str) -> bool:
+        """Its time was given on the command line and the file's schedule is still the one
+        it was given against (a row pinned before bmnsocial recorded that keeps its time)."""
+        return self.pinned and self.pinned_schedule in (None, schedule)
 
     @property
     def withdrawn(self) -> bool:
@@ -216,20 +226,22 @@ class Wanted:
     content_hash: str
     source_file: str
     misfire: str | None = None
+    schedule: str = ""  # the file's Schedule.signature
 
 
-def upsert_change(row: RowState, want: Wanted, now: datetime, *,
-                  pin: bool = False) -> tuple[str, datetime]:
+def upsert_change(row: RowState, want: Wanted, now: datetime, *, pin: bool = False,
+                  follow: bool = False) -> tuple[str, datetime]:
     """What ``upsert`` does with an existing row (see there), and the due time it keeps. A
     pure decision on the row as read, so that a sync can tell from rows it read in bulk which
     ones need no write at all; the write itself decides again on the row as it is then."""
-    due = row.due if row.pinned and not pin else want.due
+    held = not pin and not follow and row.holds_pin(want.schedule)
+    due = row.due if held else want.due
     if row.withdrawn:
         return ("late" if due <= now and not pin else "new"), due
     if row.status is not Status.QUEUED:
         return "kept", due
     if (row.content_hash != want.content_hash or row.due != due
-            or row.misfire != want.misfire):
+            or row.misfire != want.misfire or (row.pinned and not held and not pin)):
         return "updated", due
     return "unchanged", due
 
@@ -269,6 +281,26 @@ def x_published_in(path: Path) -> dict[str, datetime]:
             db.close()
     except sqlite3.Error:
         return {}
+
+
+def pinned_in(path: Path) -> dict[str, list[tuple[str, datetime]]]:
+    """Post id -> (platform, due) of its queued rows whose time was given with --at, read
+    without creating or changing anything (preview)."""
+    if not path.exists():
+        return {}
+    found: dict[str, list[tuple[str, datetime]]] = {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            for post_id, platform, due in db.execute(
+                    "SELECT post_id, platform, due FROM publications WHERE pinned = 1 AND "
+                    "status = 'queued' ORDER BY due, platform"):
+                found.setdefault(post_id, []).append((platform, datetime.fromisoformat(due)))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return found
 
 
 def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
@@ -521,18 +553,21 @@ class Ledger:
 
     def upsert(self, *, post_id: str, platform: str, occurrence: str, due: datetime,
                payload: str, content_hash: str, source_file: str, now: datetime,
-               misfire: str | None = None, pin: bool = False) -> tuple[Row, str]:
+               misfire: str | None = None, pin: bool = False, follow: bool = False,
+               schedule: str = "") -> tuple[Row, str]:
         """Queue an occurrence, or refresh what a still-queued one will send. Rows already
         being sent or finished are left exactly as they are. Also says what it did: "new",
         "updated", "unchanged", "kept" (not queued any more, left alone) or "late" (a sync had
         withdrawn it and its time has passed since: not revived behind a person's back).
 
-        ``pin``: the time comes from the command line (--at, --now). A pinned row keeps its
-        time when the post file is synced again; only another --at/--now moves it."""
+        ``pin``: the time comes from the command line (--at, --now). A pinned row keeps that
+        time when the post file is synced again, until the file's schedule (``schedule``, its
+        signature) changes: then the file wins. ``follow``: a person queued the post by its
+        file (``post FILE``): a time given earlier on the command line gives way."""
         want = Wanted(post_id, platform, occurrence, due, payload, content_hash, source_file,
-                      misfire)
+                      misfire, schedule)
         with self._durable(), self.transaction() as db:
-            row_id, change = self._upsert(db, want, now, pin)
+            row_id, change = self._upsert(db, want, now, pin, follow)
         return self.get(row_id), change
 
     def upsert_many(self, wanted: list[Wanted], now: datetime, *,
@@ -545,7 +580,7 @@ class Ledger:
             return [self._upsert(db, want, now, pin) for want in wanted]
 
     def _upsert(self, db: sqlite3.Connection, want: Wanted, now: datetime,
-                pin: bool) -> tuple[int, str]:
+                pin: bool, follow: bool = False) -> tuple[int, str]:
         """Inside a write transaction: the row is read and changed with no other writer
         between, so a row claimed meanwhile is never refreshed behind its sender's back."""
         t = stamp(now)
@@ -556,30 +591,35 @@ class Ledger:
             cur = db.execute(
                 "INSERT INTO publications (post_id, platform, occurrence, due, status, "
                 "payload, content_hash, source_file, created_at, updated_at, misfire, "
-                "pinned) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "pinned, pinned_schedule) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (want.post_id, want.platform, want.occurrence, stamp(want.due),
                  Status.QUEUED.value, want.payload, want.content_hash, want.source_file, t, t,
-                 want.misfire, int(pin)))
+                 want.misfire, int(pin), want.schedule if pin else None))
             row_id = int(cur.lastrowid or 0)
             self.record(row_id, "queued", f"due {want.due.isoformat()}", now)
             return row_id, "new"
         row = RowState.from_sql(existing)
-        change, due = upsert_change(row, want, now, pin=pin)
-        pinned = int(pin or row.pinned)
+        change, due = upsert_change(row, want, now, pin=pin, follow=follow)
+        still = pin or (not follow and row.holds_pin(want.schedule))
+        pinned = int(still)
+        pinned_schedule = (want.schedule if pin else row.pinned_schedule) if still else None
         if change == "new":  # a sync had withdrawn it; asked for again (a file restored...)
             db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
                        "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
-                       "last_error = NULL, error_kind = NULL, next_attempt_at = NULL, "
-                       "claimed_by = NULL, updated_at = ? WHERE id = ?",
+                       "pinned_schedule = ?, last_error = NULL, error_kind = NULL, "
+                       "next_attempt_at = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?",
                        (stamp(due), want.payload, want.content_hash, want.source_file,
-                        want.misfire, pinned, t, row.id))
+                        want.misfire, pinned, pinned_schedule, t, row.id))
             self.record(row.id, "queued", f"asked for again; due {due.isoformat()}", now)
         elif change == "updated":
             db.execute("UPDATE publications SET due = ?, payload = ?, content_hash = ?, "
-                       "source_file = ?, misfire = ?, pinned = ?, updated_at = ? WHERE id = ?",
+                       "source_file = ?, misfire = ?, pinned = ?, pinned_schedule = ?, "
+                       "updated_at = ? WHERE id = ?",
                        (stamp(due), want.payload, want.content_hash, want.source_file,
-                        want.misfire, pinned, t, row.id))
-            self.record(row.id, "updated", f"due {due.isoformat()}", now)
+                        want.misfire, pinned, pinned_schedule, t, row.id))
+            released = row.pinned and not still
+            self.record(row.id, "updated", f"due {due.isoformat()}"
+                        + ("; follows its file again" if released else ""), now)
         else:  # kept, unchanged, late (a person's --now or --at revives a late one: they asked)
             # Where the post lives now (a file moved or renamed back): what retry re-reads,
             # and what tells a deleted post from one kept elsewhere. Not while it is being

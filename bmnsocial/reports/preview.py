@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,8 @@ class Preview:
     checked: CheckedPost
     occurrences: list[Occurrence]
     diagnostics: list[Diagnostic]
+    # (platform, due) of queued rows whose time was given with --at, not by the file
+    pinned: list[tuple[str, datetime]] = field(default_factory=list)
 
 
 def build(checked: CheckedPost, config: Config, now: datetime, diagnostics: list[Diagnostic],
@@ -75,6 +77,10 @@ def format_text(preview: Preview, config: Config) -> str:
             lines.append(f"    {describe(occ.due, config.timezone, aligned=True)}{note}")
     elif post.schedule.kind != "none":
         lines.append("  " + _("Next occurrences: none ahead"))
+    for platform, due in preview.pinned:
+        lines.append("  " + _("Queued for {platform} at {when}: a time given with --at, which "
+                              "holds until the file's schedule changes.").format(
+                                  platform=platform, when=describe(due, config.timezone)))
     for rendered in preview.checked.rendered:
         lines.append("")
         lines.extend(_platform_lines(rendered))
@@ -118,6 +124,8 @@ def to_json(preview: Preview, config: Config) -> dict[str, Any]:
         "platforms": [rendered_json(r) for r in preview.checked.rendered],
         "diagnostics": [d.to_json() for d in preview.diagnostics],
         "valid": not any(d.is_error for d in preview.diagnostics),
+        "pinned": [{"platform": platform, "due": due.astimezone(config.timezone).isoformat()}
+                   for platform, due in preview.pinned],
     }
 
 

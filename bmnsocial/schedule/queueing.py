@@ -84,18 +84,22 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
 
 
 def enqueue(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
-            now: datetime, *, pin: bool = False) -> list[Row]:
-    return [row for row, _change in upsert(ledger, checked, planned, now, pin=pin)]
+            now: datetime, *, pin: bool = False, follow: bool = False) -> list[Row]:
+    """``pin``: the time comes from the command line; ``follow``: a person queued the post by
+    its file, so a time given earlier on the command line gives way."""
+    return [row for row, _change in upsert(ledger, checked, planned, now, pin=pin,
+                                           follow=follow)]
 
 
 def upsert(ledger: Ledger, checked: CheckedPost, planned: list[Planned],
-           now: datetime, *, pin: bool = False) -> list[tuple[Row, str]]:
+           now: datetime, *, pin: bool = False, follow: bool = False) -> list[tuple[Row, str]]:
     out = []
     for want in wanted(checked, planned, str(Path(checked.post.file).resolve())):
         out.append(ledger.upsert(post_id=want.post_id, platform=want.platform,
                                  occurrence=want.occurrence, due=want.due, payload=want.payload,
                                  content_hash=want.content_hash, source_file=want.source_file,
-                                 now=now, misfire=want.misfire, pin=pin))
+                                 now=now, misfire=want.misfire, pin=pin, follow=follow,
+                                 schedule=want.schedule))
     return out
 
 
@@ -110,7 +114,8 @@ def wanted(checked: CheckedPost, planned: list[Planned], source: str) -> list[Wa
             frozen[id(p.rendered)] = payload, content_hash(payload)
         payload, digest = frozen[id(p.rendered)]
         out.append(Wanted(checked.post.id, p.rendered.platform, p.occurrence, p.due, payload,
-                          digest, source, checked.post.schedule.misfire))
+                          digest, source, checked.post.schedule.misfire,
+                          checked.post.schedule.signature))
     return out
 
 

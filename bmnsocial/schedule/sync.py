@@ -224,6 +224,13 @@ class _Sync:
         held = {(r.platform, r.occurrence): r for r in rows}
         for want in wanted(checked, planned, self._source(checked.post.file)):
             row = held.get((want.platform, want.occurrence))
+            if (row is not None and row.pinned and row.status is Status.QUEUED
+                    and not row.holds_pin(want.schedule)):
+                self.report.notes.append(_(
+                    "{file}: {platform} follows its file again: the time given with --at "
+                    "({old}) gives way to the file's schedule, which changed since.").format(
+                        file=checked.post.file, platform=want.platform,
+                        old=f"{row.due.astimezone(self.config.timezone):%Y-%m-%d %H:%M}"))
             if row is not None and row.source_file == want.source_file:
                 change, _due = upsert_change(row, want, self.now)
                 if change in UNWRITTEN:
@@ -257,10 +264,11 @@ class _Sync:
         wanted_keys = {(p.rendered.platform, p.occurrence) for p in planned}
         horizon = self.now + timedelta(days=self.config.horizon_days)
         gone = []
+        signature = post.schedule.signature
         for row in rows:
             if (row.status is not Status.QUEUED or (row.platform, row.occurrence) in wanted_keys
-                    or row.due <= self.now):
-                continue
+                    or row.due <= self.now or row.holds_pin(signature)):
+                continue  # (a time given with --at holds while the file's schedule does)
             original = occurrence_time(row.occurrence)
             if original is not None and not self.now < original <= horizon:
                 # Not the schedule's to judge: its own time has passed (the misfire policy

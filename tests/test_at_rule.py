@@ -1,0 +1,75 @@
+"""One rule for times given on the command line: a time given with --at holds until the
+file's own schedule changes; then the file wins, and sync says so. `post FILE` without --at
+queues by the file. A post without a schedule queued with --at is never cancelled by sync."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bmnsocial.cli.exitcodes import ExitCode
+from bmnsocial.cli.root import cli
+from tests.helpers import WritePost
+
+AT = "2027-01-05 10:30"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--sandbox", *args])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def queued(post_id: str = "aviso") -> set[str]:
+    rows = json.loads(run("queue", "--json")[1])
+    return {r["due"][:16] for r in rows if r["post_id"] == post_id}
+
+
+def test_an_unscheduled_post_queued_with_at_survives_every_sync(workspace: Path,
+                                                                write_post: WritePost) -> None:
+    write_post("aviso.yaml", "category: 9\ntext: Hola.\n")
+    assert run("post", "posts/aviso.yaml", "--at", AT, "--yes")[0] == ExitCode.OK
+    for command in (["sync"], ["run-due"], ["sync"]):
+        assert run(*command)[0] == ExitCode.OK
+    assert queued() == {"2027-01-05T10:30"}
+
+
+def test_the_at_time_holds_until_the_file_schedule_changes(workspace: Path,
+                                                           write_post: WritePost) -> None:
+    path = write_post("aviso.yaml", "category: 9\ntext: Hola.\n"
+                                    "schedule: {at: 2027-01-10 09:00}\n")
+    assert run("post", "posts/aviso.yaml", "--at", AT, "--yes")[0] == ExitCode.OK
+    assert run("sync")[0] == ExitCode.OK
+    assert queued() == {"2027-01-05T10:30"}, "the --at time holds while the file is unchanged"
+    path.write_text(path.read_text().replace("2027-01-10 09:00", "2027-01-12 09:00"))
+    code, out = run("sync")
+    assert code == ExitCode.OK and "follows its file again" in out
+    assert queued() == {"2027-01-12T09:00"}
+    assert run("sync")[0] == ExitCode.OK
+    assert queued() == {"2027-01-12T09:00"}
+
+
+def test_post_without_at_queues_by_the_file_again(workspace: Path,
+                                                   write_post: WritePost) -> None:
+    write_post("aviso.yaml", "category: 9\ntext: Hola.\nschedule: {at: 2027-01-10 09:00}\n")
+    assert run("post", "posts/aviso.yaml", "--at", AT, "--yes")[0] == ExitCode.OK
+    assert queued() == {"2027-01-05T10:30"}
+    assert run("post", "posts/aviso.yaml", "--yes")[0] == ExitCode.OK
+    assert queued() == {"2027-01-10T09:00"}
+    assert run("sync")[0] == ExitCode.OK
+    assert queued() == {"2027-01-10T09:00"}
+
+
+def test_queue_preview_and_status_say_the_time_came_from_at(workspace: Path,
+                                                            write_post: WritePost) -> None:
+    write_post("aviso.yaml", "category: 9\ntext: Hola.\nschedule: {at: 2027-01-10 09:00}\n")
+    assert run("post", "posts/aviso.yaml", "--at", AT, "--yes")[0] == ExitCode.OK
+    assert "(time given with --at" in run("queue")[1]
+    assert "(time given with --at)" in run("status")[1]
+    shown = run("preview", "posts/aviso.yaml")[1]
+    assert "a time given with --at" in shown and "2027-01-05 10:30" in shown
+    (post,) = json.loads(run("preview", "--json", "posts/aviso.yaml")[1])["posts"]
+    assert [p["due"][:16] for p in post["pinned"]] == ["2027-01-05T10:30"] * 2
+    assert {r["pinned"] for r in json.loads(run("queue", "--json")[1])} == {True}
