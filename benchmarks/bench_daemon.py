@@ -418,7 +418,8 @@ def during_sync(site: Site, n: int, start: datetime) -> bool:
     finally:
         stop.set()
         toucher.join()
-    syncs = watcher.stop()
+    began = datetime.fromisoformat(first["started_at"])
+    syncs = [(b, e) for b, e in watcher.stop() if b != began]  # (that one ended before)
     durations = [(end - begin).total_seconds() for begin, end in syncs]
     during = [x for due, x in result.by_due if any(b <= due <= e for b, e in syncs)]
     outside = [x for due, x in result.by_due if not any(b <= due <= e for b, e in syncs)]
