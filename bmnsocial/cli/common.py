@@ -27,7 +27,8 @@ from bmnsocial.i18n import _
 from bmnsocial.timeutil import now
 
 if TYPE_CHECKING:
-    from bmnsocial.publish.runtime import Connections, Runtime
+    from bmnsocial.publish.connections import Connections
+    from bmnsocial.publish.runtime import Runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,7 +49,7 @@ class AppContext:
 
     def connections(self) -> Connections:
         """The edge is where ``--sandbox`` is wired in: the library never imports it."""
-        from bmnsocial.publish.runtime import PlatformConnections
+        from bmnsocial.publish.connections import PlatformConnections
 
         if not self.sandbox:
             return PlatformConnections()
@@ -75,6 +76,16 @@ class AppContext:
     @property
     def ledger_path(self) -> Path:
         return self.connections().state_dir(self.config.state_dir) / "ledger.sqlite3"
+
+    def x_published(self) -> dict[str, datetime]:
+        """Post id -> when it last went out on X, read-only (duplicate checks); no sqlite3 to
+        import when there is no ledger (a fresh checkout in CI)."""
+        path = self.ledger_path
+        if not path.exists():
+            return {}
+        from bmnsocial.publish.ledger import x_published_in
+
+        return x_published_in(path)
 
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""

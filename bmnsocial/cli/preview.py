@@ -15,10 +15,8 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool,
                   html_out: Path | None = None) -> bool:
     """Print what each platform would receive, and when. Touches neither network nor state
     (except the HTML page written to ``html_out``, when given)."""
-    from bmnsocial.publish.ledger import x_published_in
-
     result = validate_paths(files, app.config, app.now(), drafts=True,
-                            published=x_published_in(app.ledger_path))
+                            published=app.x_published())
     return print_previews(app, result, as_json, html_out)
 
 
@@ -33,9 +31,11 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
     now = app.now()
     order = {name: i for i, name in enumerate(result.files)}
     shown = sorted([*result.posts, *result.drafts], key=lambda c: order.get(c.post.file, 0))
-    from bmnsocial.publish.ledger import pinned_in
+    pinned: dict[str, list[tuple[str, datetime]]] = {}
+    if when is None and app.ledger_path.exists():
+        from bmnsocial.publish.ledger import pinned_in
 
-    pinned = pinned_in(app.ledger_path) if when is None else {}
+        pinned = pinned_in(app.ledger_path)
     previews = [preview.build(c, config, now, result.diagnostics, platforms=platforms,
                               when=when, when_note=when_note) for c in shown]
     for p in previews:

@@ -34,11 +34,9 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
 
     config = app.config
     changed = changed_since(changed_ref) if changed_ref else None
-    from bmnsocial.publish.ledger import x_published_in
-
     with progress_bar(_("Validating")) as step:
         result = validate_paths(default_paths(app, paths), config, app.now(), step,
-                                published=x_published_in(app.ledger_path))
+                                published=app.x_published())
     known = app.known_posts()
     result.forgive_history(known)
     judge_past_times(result, config, app.now(), has_ledger=app.ledger_path.exists(),

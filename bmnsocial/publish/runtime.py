@@ -9,13 +9,12 @@ so nothing here knows the sandbox exists.
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bmnsocial import secrets
 from bmnsocial.config import Config
+from bmnsocial.publish.connections import Connections, PlatformConnections
 from bmnsocial.publish.ledger import Ledger
 
 if TYPE_CHECKING:
@@ -23,49 +22,6 @@ if TYPE_CHECKING:
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
-
-
-class Connections(ABC):
-    """Where the adapters' requests go, with which credentials, and where state is kept."""
-
-    #: Shown in the daemon's start line; empty for the real platforms.
-    label: str = ""
-
-    @abstractmethod
-    def state_dir(self, base: Path) -> Path:
-        """The state directory (ledger, locks) under the configured ``base``."""
-
-    @abstractmethod
-    def credentials(self, config: Config) -> dict[str, str]:
-        """Environment-variable names (as the config names them) -> their values."""
-
-    @abstractmethod
-    def routes(self, config: Config) -> Mapping[str, str] | None:
-        """Public origin -> local URL for every request, or ``None`` for the real network."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release what :meth:`routes` started."""
-
-
-class PlatformConnections(Connections):
-    """The real platforms, with the credentials from the environment or the secrets file."""
-
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self._environ = environ
-
-    def state_dir(self, base: Path) -> Path:
-        return base
-
-    def credentials(self, config: Config) -> dict[str, str]:
-        return secrets.resolve([c.env_var for c in config.credentials()], self._environ,
-                               config.secrets_file)
-
-    def routes(self, config: Config) -> Mapping[str, str] | None:
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 class Runtime:

@@ -7,13 +7,16 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bmnsocial import secrets
 from bmnsocial.config import Config
-from bmnsocial.publish.runtime import Connections, Runtime
+from bmnsocial.publish.connections import Connections
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.platforms import Sandbox, load_routes
+
+if TYPE_CHECKING:
+    from bmnsocial.publish.runtime import Runtime
 
 
 class SandboxConnections(Connections):
@@ -84,4 +87,6 @@ class SandboxConnections(Connections):
 
 def sandbox_runtime(config: Config) -> Runtime:
     """A runtime whose adapters publish to the local fakes."""
+    from bmnsocial.publish.runtime import Runtime
+
     return Runtime(config, SandboxConnections(config))
