@@ -73,3 +73,32 @@ def test_queue_preview_and_status_say_the_time_came_from_at(workspace: Path,
     (post,) = json.loads(run("preview", "--json", "posts/aviso.yaml")[1])["posts"]
     assert [p["due"][:16] for p in post["pinned"]] == ["2027-01-05T10:30"] * 2
     assert {r["pinned"] for r in json.loads(run("queue", "--json")[1])} == {True}
+
+
+def test_an_id_is_owned_by_the_file_the_ledger_holds_it_from(workspace: Path,
+                                                             write_post: WritePost) -> None:
+    write_post("aviso.yaml", "category: 9\ntext: Hola.\nschedule: {at: 2027-01-10 09:00}\n")
+    assert run("sync")[0] == ExitCode.OK
+    write_post("copia.yaml", "id: aviso\ncategory: 9\ntext: Otra cosa.\n"
+                             "schedule: {at: 2027-02-01 09:00}\n")
+    code, out = run("sync")
+    assert code == ExitCode.INVALID
+    (line,) = [line for line in out.splitlines() if "ID-DUPLICATE" in line]
+    assert line.startswith("posts/copia.yaml:1:") and "belongs to posts/aviso.yaml:" in line
+    assert queued() == {"2027-01-10T09:00"}, "the owner's queue is untouched"
+    code, out = run("validate")
+    assert [line.split(":")[0] for line in out.splitlines() if "ID-DUPLICATE" in line] == [
+        "posts/copia.yaml"]
+
+
+def test_without_a_ledger_both_files_of_an_id_are_named(workspace: Path,
+                                                        write_post: WritePost) -> None:
+    write_post("aviso.yaml", "category: 9\ntext: Hola.\n")
+    write_post("copia.yaml", "id: aviso\ncategory: 9\ntext: Otra cosa.\n")
+    code, out = run("validate")
+    lines = [line for line in out.splitlines() if "ID-DUPLICATE" in line]
+    assert code == ExitCode.INVALID and len(lines) == 2
+    assert any(line.startswith("posts/aviso.yaml") and "posts/copia.yaml" in line
+               for line in lines)
+    assert any(line.startswith("posts/copia.yaml") and "posts/aviso.yaml" in line
+               for line in lines)

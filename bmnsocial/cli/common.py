@@ -87,6 +87,15 @@ class AppContext:
 
         return x_published_in(path)
 
+    def owners(self) -> dict[str, str]:
+        """Post id -> the file the ledger holds it from, read-only (duplicate ids)."""
+        path = self.ledger_path
+        if not path.exists():
+            return {}
+        from bmnsocial.publish.ledger import owners_in
+
+        return owners_in(path)
+
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""
         path = self.ledger_path

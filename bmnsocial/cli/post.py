@@ -59,7 +59,8 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
     now = app.now()
     if at is not None and at <= now:
         raise UsageError(_("--at {time} is in the past.").format(time=at_text))
-    result = validate_paths(paths, config, now, published=app.x_published())
+    result = validate_paths(paths, config, now, published=app.x_published(),
+                            owners=app.owners())
     if immediately or at is not None:
         # The command line gives the time: a past time in the file is beside the point.
         result.forgive_history({c.post.id for c in result.posts})

@@ -16,7 +16,7 @@ def show_previews(app: AppContext, files: list[Path], as_json: bool,
     """Print what each platform would receive, and when. Touches neither network nor state
     (except the HTML page written to ``html_out``, when given)."""
     result = validate_paths(files, app.config, app.now(), drafts=True,
-                            published=app.x_published())
+                            published=app.x_published(), owners=app.owners())
     return print_previews(app, result, as_json, html_out)
 
 

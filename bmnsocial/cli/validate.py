@@ -36,7 +36,7 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
     changed = changed_since(changed_ref) if changed_ref else None
     with progress_bar(_("Validating")) as step:
         result = validate_paths(default_paths(app, paths), config, app.now(), step,
-                                published=app.x_published())
+                                published=app.x_published(), owners=app.owners())
     known = app.known_posts()
     result.forgive_history(known)
     judge_past_times(result, config, app.now(), has_ledger=app.ledger_path.exists(),

@@ -264,6 +264,26 @@ def post_ids_in(path: Path) -> set[str]:
         return set()
 
 
+# The file each post id was last queued from, by the row most recently created for it.
+_OWNERS = ("SELECT post_id, source_file FROM publications p WHERE source_file != '' AND id = "
+           "(SELECT MAX(id) FROM publications q WHERE q.post_id = p.post_id "
+           "AND q.source_file != '')")
+
+
+def owners_in(path: Path) -> dict[str, str]:
+    """Post id -> the file it is held from, read without creating or changing anything."""
+    if not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return {r[0]: r[1] for r in db.execute(_OWNERS)}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+
+
 _X_PUBLISHED = ("SELECT post_id, MAX(published_at) FROM publications WHERE platform = 'twitter' "
     "AND status = 'published' AND published_at IS NOT NULL GROUP BY post_id")
 
@@ -457,6 +477,10 @@ class Ledger:
         return [Row.from_sql(r) for r in self.db.execute(
             "SELECT * FROM publications WHERE status = 'queued' AND next_attempt_at > ? "
             "ORDER BY next_attempt_at, id", (stamp(now),))]
+
+    def owners(self) -> dict[str, str]:
+        """Post id -> the file it is held from."""
+        return {r[0]: r[1] for r in self.db.execute(_OWNERS)}
 
     def x_published(self) -> dict[str, datetime]:
         """Post id -> when it last went out on X."""

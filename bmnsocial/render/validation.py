@@ -184,17 +184,20 @@ Progress = Callable[[int, int], None]
 
 def validate_paths(paths: Iterable[Path], config: Config, now: datetime,
                    progress: Progress | None = None, *, drafts: bool = False,
-                   published: Mapping[str, datetime] | None = None) -> ValidationResult:
+                   published: Mapping[str, datetime] | None = None,
+                   owners: Mapping[str, str] | None = None) -> ValidationResult:
     """``progress(done, total)`` is called after each file, for a progress bar. ``drafts``:
     also read what can be read of posts with field errors (``ValidationResult.drafts``).
-    ``published``: post id -> when the ledger says it went out on X (duplicate checks)."""
+    ``published``: post id -> when the ledger says it went out on X (duplicate checks);
+    ``owners``: post id -> the file the ledger holds it from (duplicate ids)."""
     with cyclic_gc_paused():
-        return _validate_paths(paths, config, now, progress, drafts, published)
+        return _validate_paths(paths, config, now, progress, drafts, published, owners)
 
 
 def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
                     progress: Progress | None, drafts: bool,
-                    published: Mapping[str, datetime] | None) -> ValidationResult:
+                    published: Mapping[str, datetime] | None,
+                    owners: Mapping[str, str] | None) -> ValidationResult:
     result = ValidationResult()
     media = MediaCache(config)
     cwd = os.getcwd()
@@ -238,7 +241,7 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
         result.diagnostics.extend(more)
         result.posts.append(checked)
     result.diagnostics.extend(cross_checks(
-        result.posts, published, timedelta(days=config.publish.duplicate_window_days)))
+        result.posts, published, timedelta(days=config.publish.duplicate_window_days), owners))
     result.diagnostics.sort(key=sort_key)
     return result
 
@@ -345,6 +348,34 @@ def _schedule_rules(post: Post, config: Config, now: datetime) -> Iterator[Diagn
                        severity=Severity.ERROR if late else Severity.WARNING)
 
 
+def _id_duplicates(posts: list[CheckedPost], owners: Mapping[str, str]) -> Iterator[Diagnostic]:
+    """Two files with one id. An id is owned: when the ledger names the file that holds it,
+    only the other files are refused (each on its own line, naming the owner) and the
+    owner's queue is untouched; without a ledger every file of the id is refused, each
+    naming the others."""
+    by_id: dict[str, list[Post]] = defaultdict(list)
+    for c in posts:
+        by_id[c.post.id].append(c.post)
+    for post_id, same in by_id.items():
+        if len(same) < 2:
+            continue
+        owner_file = owners.get(post_id)
+        owner = next((p for p in same if str(Path(p.file).resolve()) == owner_file), None)
+        for post in same:
+            if post is owner:
+                continue
+            others = [owner] if owner is not None else [p for p in same if p is not post]
+            places = ", ".join(f"{o.file}:{o.doc.position(('id',))[0]}" for o in others)
+            message = (_("the id '{id}' belongs to {place}, which the ledger has queued or "
+                         "published under it.").format(id=post_id, place=places)
+                       if owner is not None else
+                       _("the id '{id}' is already used by {place}.").format(
+                           id=post_id, place=places))
+            yield post.doc.diag(("id",), "ID-DUPLICATE", message,
+                                _("Give each post its own id (by default the file name)."),
+                                key=True)
+
+
 def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
                   window: timedelta) -> Iterator[Diagnostic]:
     """The same tweet text in two posts. The one that goes out later is reported, never the
@@ -388,18 +419,11 @@ def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
 
 
 def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | None = None,
-                 window: timedelta = timedelta(days=30)) -> Iterator[Diagnostic]:
-    """``published``: post id -> when its X publication went out (from the ledger)."""
-    first_by_id: dict[str, Post] = {}
-    for c in posts:
-        post = c.post
-        other = first_by_id.setdefault(post.id, post)
-        if other is not post:
-            line = other.doc.position(("id",))[0]
-            yield post.doc.diag(("id",), "ID-DUPLICATE", _(
-                "the id '{id}' is already used by {place}.").format(
-                    id=post.id, place=f"{other.file}:{line}"),
-                _("Give each post its own id (by default the file name)."), key=True)
+                 window: timedelta = timedelta(days=30),
+                 owners: Mapping[str, str] | None = None) -> Iterator[Diagnostic]:
+    """``published``: post id -> when its X publication went out (from the ledger).
+    ``owners``: post id -> the file (resolved) whose post the ledger holds under that id."""
+    yield from _id_duplicates(posts, owners or {})
     yield from _x_duplicates(posts, published or {}, window)
     for c in posts:
         for r in c.rendered:

@@ -86,7 +86,8 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
         for folder in paths:
             _check_folder(folder, ledger, now)
     with cyclic_gc_paused():  # (as in validation: the posts read stay alive to the end)
-        scan = _read_folder(paths, config, now, progress, ledger.x_published())
+        scan = _read_folder(paths, config, now, progress, ledger.x_published(),
+                            ledger.owners())
         run = _Sync(config, ledger, now, scan, ledger.states(scan.ids, queued=full))
         for checked in scan.result.posts:
             run.sync_post(checked)
@@ -115,8 +116,9 @@ class _Scan:
 
 
 def _read_folder(paths: list[Path], config: Config, now: datetime,
-                 progress: Progress | None, published: dict[str, datetime]) -> _Scan:
-    result = validate_paths(paths, config, now, progress, published=published)
+                 progress: Progress | None, published: dict[str, datetime],
+                 owners: dict[str, str]) -> _Scan:
+    result = validate_paths(paths, config, now, progress, published=published, owners=owners)
     errors: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.errors:
         errors[d.file].append(d)
