@@ -65,3 +65,37 @@ def test_status_says_so_in_both_languages(workspace: Path, write_post: WritePost
     assert "2027-01-14 09:05 (-05:00): X answered 503" in english
     spanish = CliRunner().invoke(cli, ["--lang", "es", "--sandbox", "status"]).output
     assert "ESPERANDO UN NUEVO INTENTO: twitter aviso" in spanish
+
+
+def test_a_platform_without_credentials_holds_its_posts_until_they_appear(
+        tmp_path: Path) -> None:
+    from bmnsocial.publish.ledger import Status
+    from tests.test_publisher import make_secrets
+
+    with world(tmp_path) as w:
+        secrets: dict[str, str] = {}  # the server came back without its secrets file
+        factory = w.publisher._factory
+
+        def adapters(platform: str):  # type: ignore[no-untyped-def]
+            from bmnsocial.platforms.registry import build_adapter
+
+            if not secrets:
+                return build_adapter(platform, w.config, secrets, None)  # type: ignore[arg-type]
+            return factory(platform)
+
+        w.publisher._factory = adapters
+        row = w.queue("Aviso sin credenciales", platform="twitter", post_id="aviso",
+                      occurrence=ONCE)
+        w.publisher.run_ready()
+        held = w.ledger.get(row.id)
+        assert held.status is Status.QUEUED and held.attempts == 0, "held, not failed"
+        assert held.next_attempt_at is not None and "missing" in (held.last_error or "")
+        runtime = sandbox_runtime(w.config)
+        runtime._ledger = w.ledger
+        health = check_health(runtime, now=w.clock.now(), stale_after=300)
+        assert [r.post_id for r in health.no_credentials] == ["aviso"]
+        assert "no-credentials" in health.codes and health.retrying == []
+        assert w.published("twitter") == []
+        secrets.update(make_secrets())  # the credentials are back
+        (final,) = w.drain()
+        assert final.status is Status.PUBLISHED and len(w.published("twitter")) == 1

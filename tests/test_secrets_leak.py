@@ -146,7 +146,7 @@ def test_no_secret_leaks_through_any_fault(platform: str, tmp_path: Path,
         assert secrets.MASK in logged  # the OAuth lines were there, and masked
     assert len(errors) >= 9 * 3
     assert {type(e).__name__ for e in errors} == {"Transient", "RateLimited", "Rejected",
-                                                  "AuthError"}
+                                                  "AuthError", "CredentialsMissing"}
     assert leaks(logged) == []
     assert leaks(log_file.read_text(encoding="utf-8")) == []
     for exc in errors:

@@ -94,6 +94,10 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
                          "{attempt}: {error}").format(
                 platform=r.platform, post=r.post_id, when=describe(r.due, tz),
                 attempt=describe(r.next_attempt_at or r.due, tz), error=r.last_error))
+        for r in health.no_credentials:
+            click.echo(_("HELD, NO CREDENTIALS: {platform} {post}, due {when}: {reason}").format(
+                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
+                reason=r.last_error))
         for r in health.held:
             click.echo(_("HELD BACK: {platform} {post}, due {when}; goes out {attempt}: "
                          "{reason}").format(

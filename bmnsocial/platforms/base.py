@@ -67,6 +67,14 @@ class AuthError(PublishError):
     """Expired, revoked or wrong credentials: a person must act; never retried."""
 
 
+class CredentialsMissing(AuthError):
+    """The credentials are not set on this machine at all: the post is held, not failed, and
+    goes out when they appear (a server restarted without its secrets file)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
+
+
 class Rejected(PublishError):
     """The platform refused this content (duplicate, too long, bad media); never retried."""
 

@@ -11,6 +11,7 @@ from bmnsocial.i18n import N_, _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
+    CredentialsMissing,
     Identity,
     PlatformSpec,
     Progress,
@@ -265,9 +266,9 @@ class FacebookAdapter(Adapter):
                  clock: Callable[[], datetime] = _now) -> None:
         token = secrets.get(account.token_env, "")
         if not token:
-            raise AuthError(_("the Facebook Page access token is missing: set the environment "
-                              "variable {variable} (see docs/configuration.md).").format(
-                                  variable=account.token_env), sent=False)
+            raise CredentialsMissing(_(
+                "the Facebook Page access token is missing: set the environment variable "
+                "{variable} (see docs/configuration.md).").format(variable=account.token_env))
         register(token)
         import facebook
 

@@ -11,6 +11,7 @@ from bmnsocial.i18n import _, ngettext, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
+    CredentialsMissing,
     Identity,
     PlatformSpec,
     Progress,
@@ -154,12 +155,11 @@ class TwitterAdapter(Adapter):
                 missing.append(env)
             values[role] = value
         if missing:
-            raise AuthError(ngettext(
+            raise CredentialsMissing(ngettext(
                 "X credentials are missing: set the environment variable {names} "
                 "(see docs/configuration.md).",
                 "X credentials are missing: set the environment variables {names} "
-                "(see docs/configuration.md).", len(missing)).format(names=", ".join(missing)),
-                sent=False)
+                "(see docs/configuration.md).", len(missing)).format(names=", ".join(missing)))
         register(*values.values())
         import tweepy
 

@@ -28,6 +28,7 @@ SCHEMA_VERSION = 1
 _RETURNING = sqlite3.sqlite_version_info >= (3, 35)  # UPDATE ... RETURNING
 ONCE = "once"
 DEFERRED = "deferred"  # error_kind of a queued row the catch-up cap holds back
+NO_CREDENTIALS = "no-credentials"  # error_kind of a queued row held until credentials appear
 WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
 
 _SCHEMA = """
@@ -776,6 +777,18 @@ class Ledger:
                             f"{kind}: {error}; next attempt {retry_at.isoformat()}",
                             next_attempt_at=stamp(retry_at), last_error=error, error_kind=kind,
                             claimed_by=None)
+
+    def hold_without_credentials(self, row: Row, retry_at: datetime, error: str,
+                                 now: datetime) -> Row:
+        """Claimed, but this machine has no credentials for the platform: back to the queue
+        as if never tried (the attempt is given back, so the misfire policy still judges a
+        late one), held until ``retry_at`` and said in `status`. Nothing was sent."""
+        return self._finish(row.id, Status.QUEUED, now, "held", error,
+                            only_if=Status.SENDING, next_attempt_at=stamp(retry_at),
+                            last_error=error, error_kind=NO_CREDENTIALS, claimed_by=None,
+                            attempts=max(row.attempts - 1, 0),
+                            first_attempt_at=None if row.attempts <= 1 else stamp(
+                                row.first_attempt_at or now))
 
     def hold_for_reconcile(self, row_id: int, retry_at: datetime, error: str, kind: str,
                            now: datetime) -> Row:

@@ -25,6 +25,7 @@ from bmnsocial.i18n import _
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
+    CredentialsMissing,
     Progress,
     PublishError,
     RateLimited,
@@ -65,6 +66,8 @@ class RetryPolicy:
     deadline: timedelta = timedelta(hours=12)
     # A look sooner than this after a possible send would race the platform's own indexing.
     reconcile_delay_seconds: float = 30.0
+    # How often a post held for missing credentials looks for them again.
+    credentials_check_seconds: float = 60.0
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         raw = min(self.cap_seconds, self.base_seconds * 2.0 ** max(0, attempts - 1))
@@ -188,6 +191,12 @@ class Publisher:
         if isinstance(exc, Rejected) and exc.duplicate:
             # Often our own earlier attempt that did go out: look before calling it a failure.
             return self.reconcile(current, duplicate_refused=exc.message)
+        if isinstance(exc, CredentialsMissing):
+            # Not this post's fault, and nothing was sent: it waits for the credentials.
+            log.error(_("%s on %s held: %s"), row.post_id, row.platform, exc.message)
+            return self.ledger.hold_without_credentials(
+                row, now + timedelta(seconds=self.policy.credentials_check_seconds),
+                exc.message, now)
         if isinstance(exc, AuthError | Rejected):
             log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
             return self.ledger.mark_failed(row.id, exc.message, kind, now)

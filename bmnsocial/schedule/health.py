@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.publish.ledger import DEFERRED, Row, Status
+from bmnsocial.publish.ledger import DEFERRED, NO_CREDENTIALS, Row, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.schedule.daemon import daemon_running, read_heartbeat
 from bmnsocial.schedule.sync import Refused, last_refused
@@ -30,6 +30,7 @@ class Health:
     upcoming: list[Row]
     retrying: list[Row]  # queued, failed before, waiting for the next attempt
     held: list[Row]  # queued, held back by the catch-up cap until a later time
+    no_credentials: list[Row]  # queued, held until this machine has the platform's credentials
     attention: list[Row]
     skipped: list[Row]
     refused: Refused | None
@@ -57,6 +58,7 @@ class Health:
             "next": [r.to_json(tz) for r in self.upcoming],
             "retrying": [r.to_json(tz) for r in self.retrying],
             "held": [r.to_json(tz) for r in self.held],
+            "no_credentials": [r.to_json(tz) for r in self.no_credentials],
             "attention": [r.to_json(tz) for r in self.attention],
             "last_published": {p: at.isoformat() if at else None
                                for p, at in self.last_published.items()},
@@ -107,9 +109,15 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
         ).format(count=len(attention))))
     waiting = ledger.waiting(now)
     held = [r for r in waiting if r.error_kind == DEFERRED]
-    retrying = [r for r in waiting if r.error_kind != DEFERRED]
+    no_credentials = [r for r in waiting if r.error_kind == NO_CREDENTIALS]
+    retrying = [r for r in waiting if r.error_kind not in (DEFERRED, NO_CREDENTIALS)]
+    if no_credentials:
+        found.append(("no-credentials", ngettext(
+            "{count} publication is held: this machine has no credentials for its platform",
+            "{count} publications are held: this machine has no credentials for their platform",
+            len(no_credentials)).format(count=len(no_credentials))))
     waiting_ids = {r.id for r in waiting}
     upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
                 if r.id not in waiting_ids][:5]
-    return Health(found, alive, beat, age, upcoming, retrying, held, attention, skipped,
-                  refused, last)
+    return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
+                  skipped, refused, last)
