@@ -224,3 +224,29 @@ def test_a_live_claimer_is_left_alone(tmp_path: Path) -> None:
             assert w.ledger.get(row.id).status is Status.SENDING
         finally:
             other.close()
+
+
+def test_a_stop_sends_no_further_part_and_the_thread_resumes_after(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        row = w.queue("1/3 Primera parte.", "2/3 Segunda parte.", "3/3 Tercera parte.",
+                      platform="twitter")
+        sent: list[str] = []
+        real_save = w.ledger.save_progress
+
+        def save_then_stop(row_id: int, ids: list[str], now):  # type: ignore[no-untyped-def]
+            real_save(row_id, ids, now)
+            sent.extend(ids)
+            w.publisher.stopping.set()  # SIGTERM right after the first tweet went out
+
+        w.ledger.save_progress = save_then_stop  # type: ignore[method-assign]
+        w.publisher.run_ready()
+        stopped = w.ledger.get(row.id)
+        assert stopped.status is Status.QUEUED and stopped.part_ids == sent[:1]
+        assert len(w.published("twitter")) == 1, "no further part after the stop"
+        w.ledger.save_progress = real_save  # type: ignore[method-assign]
+        w.publisher.stopping.clear()  # the restart
+        (final,) = w.drain()
+        tweets = w.published("twitter")
+        assert final.status is Status.PUBLISHED and len(tweets) == 3
+        assert tweets[1]["reply_to"] == tweets[0]["id"] and tweets[2]["reply_to"] == tweets[1]["id"]
+        assert final.part_ids == [t["id"] for t in tweets]

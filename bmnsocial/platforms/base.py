@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from bmnsocial.i18n import _
 from bmnsocial.posts.model import Content
 from bmnsocial.yamlsafe import PathKey
 
@@ -53,6 +54,14 @@ class PublishError(Exception):
 
 class Transient(PublishError):
     """Network error, timeout, 5xx: try again later."""
+
+
+class Stopped(PublishError):
+    """The process is stopping: the next part was not sent. Not a failure: the row goes back
+    to the queue with the parts already sent, and the thread resumes after the restart."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
 
 
 class RateLimited(PublishError):
@@ -121,6 +130,18 @@ class Progress:
 
     part_ids: list[str] = field(default_factory=list)
     save: Callable[[list[str]], None] = lambda ids: None
+    # True once the process is asked to stop: an adapter sends no further part of a thread
+    # (``stop_before_next``), so a stop waits for one request at most, never a whole thread.
+    stopping: Callable[[], bool] = lambda: False
+
+    def stop_before_next(self, index: int, count: int) -> None:
+        """Raise ``Stopped`` instead of sending part ``index`` (0-based) when a stop was asked
+        for: the parts already sent are saved, and the rest follows after the restart, as a
+        reply to the last one sent."""
+        if index > 0 and self.stopping():
+            raise Stopped(_("stopped after part {done} of {count}: the rest follows after the "
+                            "restart, as a reply to the last part sent").format(
+                                done=index, count=count))
 
     def done(self, part_id: str, *, last: bool = False) -> None:
         """Record a confirmed part. The last one needs no separate save: the publication's

@@ -229,6 +229,7 @@ class TwitterAdapter(Adapter):
         for index, part in enumerate(parts):
             if index < len(ids):
                 continue
+            progress.stop_before_next(index, len(parts))
             where = which_tweet(index, len(parts))
             media_ids = self._upload(part.media) if part.media else None
             response = self._call(_("X: publishing {tweet}").format(tweet=where),

@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from bmnsocial.platforms.base import (
     RateLimited,
     Rejected,
     RemotePost,
+    Stopped,
     Transient,
     Unconfirmed,
 )
@@ -95,6 +97,9 @@ class Publisher:
         self.rng = rng or random.Random()
         self._factory = adapters
         self._adapters: dict[str, Adapter] = {}
+        # Set when the process is asked to stop: no further row is claimed, and no further
+        # part of a thread is sent (the daemon shares its own event).
+        self.stopping = threading.Event()
         self.lock = ProcessLock(state_dir)
 
     def close(self) -> None:
@@ -119,6 +124,8 @@ class Publisher:
         done: list[Row] = []
         for start in range(0, len(rows), batch):
             ids = [r.id for r in rows[start:start + batch]]
+            if self.stopping.is_set():
+                break
             for row in self.ledger.claim_batch(ids, self.lock.id, self.clock.now()):
                 done.append(self._send(row))
         return done
@@ -168,7 +175,7 @@ class Publisher:
                   row.occurrence, row.attempts)
         rendered = from_payload_json(row.payload)
         progress = Progress(list(row.part_ids), lambda ids: self.ledger.save_progress(
-            row.id, ids, self.clock.now()))
+            row.id, ids, self.clock.now()), self.stopping.is_set)
         try:
             adapter = self.adapter(row.platform)
             published = adapter.publish(rendered, progress)
@@ -191,6 +198,9 @@ class Publisher:
         if isinstance(exc, Rejected) and exc.duplicate:
             # Often our own earlier attempt that did go out: look before calling it a failure.
             return self.reconcile(current, duplicate_refused=exc.message)
+        if isinstance(exc, Stopped):
+            log.info(_("%s on %s: %s"), row.post_id, row.platform, exc.message)
+            return self.ledger.requeue(row.id, now, exc.message, kind, now)
         if isinstance(exc, CredentialsMissing):
             # Not this post's fault, and nothing was sent: it waits for the credentials.
             log.error(_("%s on %s held: %s"), row.post_id, row.platform, exc.message)

@@ -190,7 +190,9 @@ class Daemon:
         self._last_sync: dict[str, Any] | None = None
         self._guard = threading.Lock()
         self.scheduler: Any = None
-        self.stopping = threading.Event()
+        # Shared with the publisher: a stop sends no further part of a thread, so it waits
+        # for one request at most (publish.timeout_seconds), never for a whole thread.
+        self.stopping = self.publisher.stopping
         self._shutdown: threading.Thread | None = None
 
     def _build_scheduler(self) -> Any:
