@@ -13,13 +13,13 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.i18n import N_, _
@@ -251,18 +251,30 @@ def upsert_change(row: RowState, want: Wanted, now: datetime, *, pin: bool = Fal
 UNWRITTEN = frozenset({"kept", "unchanged", "late"})
 
 
-def post_ids_in(path: Path) -> set[str]:
-    """The posts a ledger knows, read without creating or changing anything (for validate)."""
+T = TypeVar("T")
+
+
+def _read_only(path: Path, read: Callable[[sqlite3.Connection], T], empty: T) -> T:
+    """``read`` on the ledger at ``path`` opened read-only: nothing is created or changed
+    (validate and preview run on editors' machines and on the server alike); ``empty`` when
+    there is no ledger or it cannot be read."""
     if not path.exists():
-        return set()
+        return empty
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        db.row_factory = sqlite3.Row
         try:
-            return {r[0] for r in db.execute("SELECT DISTINCT post_id FROM publications")}
+            return read(db)
         finally:
             db.close()
     except sqlite3.Error:
-        return set()
+        return empty
+
+
+def post_ids_in(path: Path) -> set[str]:
+    """The posts a ledger knows (validate)."""
+    return _read_only(path, lambda db: {r[0] for r in db.execute(
+        "SELECT DISTINCT post_id FROM publications")}, set())
 
 
 # The file each post id was last queued from, by the row most recently created for it.
@@ -272,74 +284,39 @@ _OWNERS = ("SELECT post_id, source_file FROM publications p WHERE source_file !=
 
 
 def owners_in(path: Path) -> dict[str, str]:
-    """Post id -> the file it is held from, read without creating or changing anything."""
-    if not path.exists():
-        return {}
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            return {r[0]: r[1] for r in db.execute(_OWNERS)}
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return {}
+    """Post id -> the file it is held from (validate's duplicate ids)."""
+    return _read_only(path, lambda db: {r[0]: r[1] for r in db.execute(_OWNERS)}, {})
 
 
 _X_PUBLISHED = ("SELECT post_id, MAX(published_at) FROM publications WHERE platform = 'twitter' "
-    "AND status = 'published' AND published_at IS NOT NULL GROUP BY post_id")
+                "AND status = 'published' AND published_at IS NOT NULL GROUP BY post_id")
 
 
 def x_published_in(path: Path) -> dict[str, datetime]:
-    """Post id -> when it last went out on X, read without creating or changing anything
-    (validate's duplicate check)."""
-    if not path.exists():
-        return {}
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            return {r[0]: datetime.fromisoformat(r[1]) for r in db.execute(_X_PUBLISHED)}
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return {}
+    """Post id -> when it last went out on X (validate's duplicate tweets)."""
+    return _read_only(path, lambda db: {r[0]: datetime.fromisoformat(r[1])
+                                        for r in db.execute(_X_PUBLISHED)}, {})
 
 
 def pinned_in(path: Path) -> dict[str, list[tuple[str, datetime]]]:
-    """Post id -> (platform, due) of its queued rows whose time was given with --at, read
-    without creating or changing anything (preview)."""
-    if not path.exists():
-        return {}
-    found: dict[str, list[tuple[str, datetime]]] = {}
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            for post_id, platform, due in db.execute(
-                    "SELECT post_id, platform, due FROM publications WHERE pinned = 1 AND "
-                    "status = 'queued' ORDER BY due, platform"):
-                found.setdefault(post_id, []).append((platform, datetime.fromisoformat(due)))
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return {}
-    return found
+    """Post id -> (platform, due) of its queued rows whose time was given with --at
+    (preview)."""
+    def read(db: sqlite3.Connection) -> dict[str, list[tuple[str, datetime]]]:
+        found: dict[str, list[tuple[str, datetime]]] = {}
+        for post_id, platform, due in db.execute(
+                "SELECT post_id, platform, due FROM publications WHERE pinned = 1 AND "
+                "status = 'queued' ORDER BY due, platform"):
+            found.setdefault(post_id, []).append((platform, datetime.fromisoformat(due)))
+        return found
+
+    return _read_only(path, read, {})
 
 
 def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
-    """The latest published (or being sent) rows, read without creating or changing anything
-    (validate's rename check)."""
-    if not path.exists():
-        return []
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        db.row_factory = sqlite3.Row
-        try:
-            return [Row.from_sql(r) for r in db.execute(
-                "SELECT * FROM publications WHERE status IN ('published', 'sending') "
-                "ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return []
+    """The latest published (or being sent) rows (validate's rename check)."""
+    return _read_only(path, lambda db: [Row.from_sql(r) for r in db.execute(
+        "SELECT * FROM publications WHERE status IN ('published', 'sending') "
+        "ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))], [])
 
 
 def _enter_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
