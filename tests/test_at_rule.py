@@ -102,3 +102,22 @@ def test_without_a_ledger_both_files_of_an_id_are_named(workspace: Path,
                for line in lines)
     assert any(line.startswith("posts/copia.yaml") and "posts/aviso.yaml" in line
                for line in lines)
+
+
+def test_preview_of_a_slot_post_shows_the_slot_the_queue_gives(workspace: Path,
+                                                               write_post: WritePost) -> None:
+    write_post("primero.yaml", "category: 9\ntext: El primero.\nschedule: {slot: next}\n")
+    write_post("segundo.yaml", "category: 9\ntext: El segundo.\nschedule: {slot: next}\n")
+    shown = run("preview", "--json", "posts/segundo.yaml")[1]
+    (alone,) = json.loads(shown)["posts"]
+    assert "no ledger here" in alone["occurrences"][0]["note"]
+    assert run("post", "posts/primero.yaml", "--yes")[0] == ExitCode.OK  # takes that slot
+    (before,) = json.loads(run("preview", "--json", "posts/segundo.yaml")[1])["posts"]
+    promised = before["occurrences"][0]["due"]
+    assert promised != alone["occurrences"][0]["due"], "the first free slot is taken now"
+    assert "no ledger" not in before["occurrences"][0]["note"]
+    assert run("post", "posts/segundo.yaml", "--yes")[0] == ExitCode.OK
+    assert queued("segundo") == {promised[:16]}, "the queue gives the slot preview showed"
+    (after,) = json.loads(run("preview", "--json", "posts/segundo.yaml")[1])["posts"]
+    assert after["occurrences"][0]["due"] == promised
+    assert after["occurrences"][0]["note"] == "its slot in the queue"

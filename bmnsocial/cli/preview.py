@@ -36,8 +36,15 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
         from bmnsocial.publish.ledger import pinned_in
 
         pinned = pinned_in(app.ledger_path)
+    slots = preview.SlotView(known=False)
+    if when is None and app.ledger_path.exists() and any(c.post.schedule.slot for c in shown):
+        from bmnsocial.publish.ledger import slots_in
+
+        seen = slots_in(app.ledger_path)
+        if seen is not None:
+            slots = preview.SlotView(frozenset(seen[0]), seen[1])
     previews = [preview.build(c, config, now, result.diagnostics, platforms=platforms,
-                              when=when, when_note=when_note) for c in shown]
+                              when=when, when_note=when_note, slots=slots) for c in shown]
     for p in previews:
         p.pinned.extend(pinned.get(p.checked.post.id, []))
     drawn = {c.post.file for c in shown}

@@ -312,6 +312,27 @@ def pinned_in(path: Path) -> dict[str, list[tuple[str, datetime]]]:
     return _read_only(path, read, {})
 
 
+def slots_in(path: Path) -> tuple[set[datetime], dict[str, datetime]] | None:
+    """The times taken by queued, sending or published rows, and each post's earliest queued
+    time (preview of ``slot: next``); None when there is no ledger to ask."""
+    def read(db: sqlite3.Connection) -> tuple[set[datetime], dict[str, datetime]]:
+        taken: set[datetime] = set()
+        queued: dict[str, datetime] = {}
+        for post_id, due, status in db.execute(
+                "SELECT post_id, due, status FROM publications WHERE status IN "
+                "('queued', 'sending', 'published') ORDER BY due"):
+            moment = datetime.fromisoformat(due)
+            taken.add(moment)
+            if status == "queued":
+                queued.setdefault(post_id, moment)
+        return taken, queued
+
+    if not path.exists():
+        return None
+    empty: tuple[set[datetime], dict[str, datetime]] = (set(), {})
+    return _read_only(path, read, empty)
+
+
 def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
     """The latest published (or being sent) rows (validate's rename check)."""
     return _read_only(path, lambda db: [Row.from_sql(r) for r in db.execute(

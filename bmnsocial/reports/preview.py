@@ -32,15 +32,45 @@ class Preview:
 
 def build(checked: CheckedPost, config: Config, now: datetime, diagnostics: list[Diagnostic],
           *, platforms: tuple[str, ...] = (), when: datetime | None = None,
-          when_note: str = "") -> Preview:
+          when_note: str = "", slots: SlotView | None = None) -> Preview:
     """``platforms``: only these renderings; ``when``: this one time instead of the post's
     schedule (a command line's --now or --at)."""
     if platforms:
         checked = CheckedPost(checked.post,
                               [r for r in checked.rendered if r.platform in platforms])
-    occ = (occurrences(checked.post, config, now, limit=NEXT_OCCURRENCES) if when is None
-           else [Occurrence(checked.post.id, when, when_note)])
+    if when is not None:
+        occ = [Occurrence(checked.post.id, when, when_note)]
+    elif checked.post.schedule.slot and slots is not None:
+        occ = _slot(checked, config, now, slots)
+    else:
+        occ = occurrences(checked.post, config, now, limit=NEXT_OCCURRENCES)
     return Preview(checked, occ, [d for d in diagnostics if d.file == checked.post.file])
+
+
+@dataclass(frozen=True, slots=True)
+class SlotView:
+    """What the ledger says about posting slots: the times taken, and the slot each queued
+    ``slot: next`` post already has. ``known`` is False where there is no ledger to ask."""
+
+    taken: frozenset[datetime] = frozenset()
+    queued: dict[str, datetime] = field(default_factory=dict)
+    known: bool = True
+
+
+def _slot(checked: CheckedPost, config: Config, now: datetime,
+          slots: SlotView) -> list[Occurrence]:
+    """The slot the queue gives a ``slot: next`` post: the one it holds, else the next free
+    one, as the ledger sees them."""
+    post = checked.post
+    if post.id in slots.queued:
+        return [Occurrence(post.id, slots.queued[post.id].astimezone(config.timezone),
+                           _("its slot in the queue"))]
+    found = occurrences(post, config, now, taken=slots.taken)
+    if slots.known:
+        return found
+    return [Occurrence(o.post_id, o.due, _("next free posting slot; no ledger here to see "
+                                          "which slots are taken: the server may give a "
+                                          "later one")) for o in found]
 
 
 def schedule_text(preview: Preview) -> str:
