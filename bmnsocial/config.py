@@ -426,13 +426,25 @@ def _env_name(r: Reader, value: Any, path: PathKey) -> str:
 def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAccount | None]:
     if value is None:
         return None, None
-    data = r.mapping(value, ("accounts",), PLATFORMS)
+    data = r.mapping(value, ("accounts",), (*PLATFORMS, *PLATFORM_ALIASES))
     if data is None:
         return None, None
     facebook = twitter = None
+    # accounts.x is accounts.twitter: one section per platform, under either name.
+    section = {name: name for name in PLATFORMS}
+    for alias, name in PLATFORM_ALIASES.items():
+        if data.get(alias) is None:
+            continue
+        if data.get(name) is not None:
+            r.error(("accounts", alias), "CONFIG-VALUE", _(
+                "accounts.{alias} and accounts.{name} are the same platform.").format(
+                    alias=alias, name=name), _("Keep one of the two sections."), key=True)
+            continue
+        section[name] = alias
+        data = {**data, name: data[alias]}
     fb = data.get("facebook")
     if fb is not None:
-        path: PathKey = ("accounts", "facebook")
+        path: PathKey = ("accounts", section["facebook"])
         m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env"),
                       required=("page_id",))
         if m is not None:
@@ -451,7 +463,7 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                                     (*path, "token_env")))
     tw = data.get("twitter")
     if tw is not None:
-        path = ("accounts", "twitter")
+        path = ("accounts", section["twitter"])
         keys = ("consumer_key_env", "consumer_secret_env", "access_token_env",
                 "access_token_secret_env")
         m = r.mapping(tw, path, ("username", *keys), required=("username",))

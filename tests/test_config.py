@@ -206,3 +206,19 @@ def test_a_token_pasted_into_the_config_is_not_repeated_back(tmp_path: Path) -> 
             result = CliRunner().invoke(cli, ["--config", str(path), *args])
             assert result.exit_code == 2 and SECRET not in result.output
             assert result.output.count(SECRET[:4] + "…") == shown, result.output
+
+
+def test_accounts_x_is_accounts_twitter(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, "accounts:\n  x:\n    username: '@BMN_Cuba'\n"
+                                                "defaults: {platforms: [x]}\n"))
+    assert config.twitter is not None and config.twitter.username == "BMN_Cuba"
+    with pytest.raises(ConfigError) as both:
+        load_config(write_config(tmp_path, "accounts:\n  x: {username: a}\n"
+                                           "  twitter: {username: b}\n"
+                                           "defaults: {platforms: [twitter]}\n"))
+    (d,) = both.value.diagnostics
+    assert d.line == 2 and "same platform" in d.message
+    with pytest.raises(ConfigError) as missing:
+        load_config(write_config(tmp_path, "accounts:\n  x: {consumer_key_env: X_KEY}\n"
+                                           "defaults: {platforms: [x]}\n"))
+    assert [d.line for d in missing.value.diagnostics] == [2]  # points into accounts.x
