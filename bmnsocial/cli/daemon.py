@@ -6,7 +6,7 @@ import click
 
 from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import Exit, ExitCode
-from bmnsocial.i18n import _
+from bmnsocial.i18n import N_, _
 from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.timeutil import describe
 
@@ -63,6 +63,17 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
         raise Exit(ExitCode.USAGE)
 
 
+# One line per publication that waits, is held or needs a person, in this order; every line
+# gets the same fields (each message uses those it names).
+STATUS_LINES = (
+    N_("WAITING FOR A RETRY: {platform} {post}, due {when}; next attempt {attempt}: {error}"),
+    N_("HELD, NO CREDENTIALS: {platform} {post}, due {when}: {reason}"),
+    N_("HELD BACK: {platform} {post}, due {when}; goes out {attempt}: {reason}"),
+    N_("NEEDS A PERSON: {status} {platform} {post}: {error}"),
+    N_("SKIPPED (last 7 days): {platform} {post}, due {when}: {reason}"),
+)
+
+
 @click.command(help=_(
     "Health: daemon alive and heartbeat age, next publications, rows that need a person, post "
     "files the last sync could not queue, publications skipped in the last 7 days.\n\n"
@@ -93,28 +104,16 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
             note = "  " + _("(time given with --at)") if r.pinned else ""
             click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} {r.post_id}"
                        f"{note}")
-        for r in health.retrying:
-            click.echo(_("WAITING FOR A RETRY: {platform} {post}, due {when}; next attempt "
-                         "{attempt}: {error}").format(
-                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
-                attempt=describe(r.next_attempt_at or r.due, tz), error=r.last_error))
-        for r in health.no_credentials:
-            click.echo(_("HELD, NO CREDENTIALS: {platform} {post}, due {when}: {reason}").format(
-                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
-                reason=r.last_error))
-        for r in health.held:
-            click.echo(_("HELD BACK: {platform} {post}, due {when}; goes out {attempt}: "
-                         "{reason}").format(
-                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
-                attempt=describe(r.next_attempt_at or r.due, tz), reason=r.last_error))
-        for r in health.attention:
-            click.echo(_("NEEDS A PERSON: {status} {platform} {post}: {error}").format(
-                status=status_name(r.status), platform=r.platform, post=r.post_id,
-                error=r.last_error))
-        for r in health.skipped:
-            click.echo(_("SKIPPED (last 7 days): {platform} {post}, due {when}: {reason}").format(
-                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
-                reason=r.last_error))
+        for rows, message in ((health.retrying, STATUS_LINES[0]),
+                              (health.no_credentials, STATUS_LINES[1]),
+                              (health.held, STATUS_LINES[2]),
+                              (health.attention, STATUS_LINES[3]),
+                              (health.skipped, STATUS_LINES[4])):
+            for r in rows:
+                click.echo(_(message).format(
+                    platform=r.platform, post=r.post_id, status=status_name(r.status),
+                    when=describe(r.due, tz), attempt=describe(r.next_attempt_at or r.due, tz),
+                    error=r.last_error, reason=r.last_error))
         if health.refused and health.refused.problems:
             click.echo(_("NOT QUEUED (posts folder read {when}):").format(
                 when=describe(health.refused.at, tz)))
