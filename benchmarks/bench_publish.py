@@ -8,8 +8,10 @@ One in-process ``Sandbox`` serves every side. Side A ("direct"): ``tweepy.Client
 and ``facebook.GraphAPI.put_object(page, "feed")`` on sessions routed with ``mount_routes``.
 Side D ("daemon"): the same number of distinct texts of the same lengths, queued in a fresh
 ``Ledger`` (as ``bmnsocial post`` queues them), then each row run the way the daemon's job for
-it runs it: ``Daemon.run_row`` (read the row, the misfire policy, one claim per row flushed to
-disk, the real adapter from ``build_adapter`` on a ``build_session`` session, the outcome).
+it runs it: ``Daemon.run_row`` (read the row, the misfire policy, the claim flushed to disk
+before anything is sent — a job claims, in that one flush, the other rows of its platform that
+are ready too, up to 20 — the real adapter from ``build_adapter`` on a ``build_session``
+session, the outcome).
 Side R ("run-due"): the same, sent by ``Publisher.run_ready`` (claims in batches of 20, one
 flush per batch: what ``run-due`` and ``post`` do). Queueing is timed apart, because in
 production it happens long before the publication. Rounds alternate A, D, R, A, D, R...; the
@@ -409,9 +411,9 @@ def main() -> int:
     print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, D, R alternating); "
           f"text lengths: X {LENGTHS['twitter']}, Facebook {LENGTHS['facebook']} characters; "
           f"logging: {options.logging}")
-    print("A = direct library calls; D = bmnsocial as the daemon sends (Daemon.run_row per row, "
-          "one flushed claim each); R = Publisher.run_ready (run-due: claims flushed 20 at a "
-          "time)")
+    print("A = direct library calls; D = bmnsocial as the daemon sends (Daemon.run_row per row: "
+          "a job's flushed claim takes its platform's ready rows, up to 20); "
+          "R = Publisher.run_ready (run-due: claims flushed 20 at a time)")
     print(f"{'µs per post':<12}{'median A':>10}{'median D':>10}{'D/A':>7}{'median R':>10}"
           f"{'R/A':>7}   {'best A':>7}{'best D':>8}{'D/A':>7}{'D queueing':>12}")
     for p in PLATFORMS:

@@ -284,3 +284,23 @@ def test_a_job_that_fires_after_a_sync_moved_its_post_later_sends_nothing_early(
     w.publish_due()
     assert {r.status for r in w.rows()} == {Status.PUBLISHED}
     assert texts(w) == ["Aviso de la sala 4"] * 2  # at its new time, as the file says
+
+
+def test_a_job_takes_the_ready_rows_of_its_platform_and_no_other(world: World) -> None:
+    w = world
+    (w.posts / "segundo.yaml").write_text(AVISO.replace("sala 3", "sala 5"), encoding="utf-8")
+    w.daemon._signature = None
+    w.daemon.refresh()
+    w.clock.current = DUE
+    by = {(r.post_id, r.platform): r.id for p in ("aviso", "segundo") for r in w.rows(p)}
+    # The first Facebook job fires: the other Facebook row, ready too, goes in the same claim
+    # (one disk flush); the X rows wait for their own jobs, open to a sync meanwhile.
+    w.daemon.run_row(by["aviso", "facebook"])
+    status = {key: w.ledger.get(row_id).status for key, row_id in by.items()}
+    assert status == {("aviso", "facebook"): Status.PUBLISHED,
+                      ("segundo", "facebook"): Status.PUBLISHED,
+                      ("aviso", "twitter"): Status.QUEUED, ("segundo", "twitter"): Status.QUEUED}
+    w.daemon.run_row(by["segundo", "facebook"])  # its own job, later: nothing more to do
+    w.daemon.run_row(by["segundo", "twitter"])
+    assert {w.ledger.get(row_id).status for row_id in by.values()} == {Status.PUBLISHED}
+    assert texts(w) == ["Aviso de la sala 3"] * 2 + ["Aviso de la sala 5"] * 2

@@ -250,3 +250,31 @@ def test_a_stop_sends_no_further_part_and_the_thread_resumes_after(tmp_path: Pat
         assert final.status is Status.PUBLISHED and len(tweets) == 3
         assert tweets[1]["reply_to"] == tweets[0]["id"] and tweets[2]["reply_to"] == tweets[1]["id"]
         assert final.part_ids == [t["id"] for t in tweets]
+
+
+def test_a_stop_gives_back_the_claims_of_a_batch_not_yet_sent(tmp_path: Path) -> None:
+    # run-due and a daemon job claim the ready rows together: a stop after the first request
+    # must not send the others (each could take a whole timeout), nor leave them 'sending'
+    # for reconciliation to look up on the platform.
+    with world(tmp_path) as w:
+        rows = [w.queue(f"Aviso número {i}.", platform="facebook", post_id=f"p{i}")
+                for i in range(3)]
+        real_mark = w.ledger.mark_published
+
+        def mark_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+            done = real_mark(*args, **kwargs)
+            w.publisher.stopping.set()  # SIGTERM while the first post's request was in flight
+            return done
+
+        w.ledger.mark_published = mark_then_stop  # type: ignore[method-assign]
+        w.publisher.run_ready()
+        first, *rest = (w.ledger.get(r.id) for r in rows)
+        assert first.status is Status.PUBLISHED and len(w.published("facebook")) == 1
+        for row in rest:
+            assert row.status is Status.QUEUED and row.attempts == 0
+            assert row.claimed_by is None and row.first_attempt_at is None
+        w.ledger.mark_published = real_mark  # type: ignore[method-assign]
+        w.publisher.stopping.clear()  # the restart
+        assert {r.status for r in w.drain()} == {Status.PUBLISHED}
+        assert sorted(p["text"] for p in w.published("facebook")) == [
+            f"Aviso número {i}." for i in range(3)]

@@ -536,12 +536,17 @@ class Ledger:
             "'queued' AND due > ? AND due <= ? LIMIT 1",
             (row.post_id, row.platform, stamp(row.due), stamp(now))).fetchone() is not None
 
-    def ready(self, now: datetime) -> list[Row]:
-        """Queued rows that are due and not waiting for a retry time."""
+    def ready(self, now: datetime, *, platform: str | None = None,
+              limit: int | None = None) -> list[Row]:
+        """Queued rows that are due and not waiting for a retry time, in due order."""
         t = stamp(now)
+        only = " AND platform = ?" if platform is not None else ""
         return [Row.from_sql(r) for r in self.db.execute(
             "SELECT * FROM publications WHERE status = 'queued' AND due <= ? "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY due, id", (t, t))]
+            f"AND (next_attempt_at IS NULL OR next_attempt_at <= ?){only} ORDER BY due, id"
+            + (" LIMIT ?" if limit is not None else ""),
+            (t, t, *((platform,) if platform is not None else ()),
+             *((limit,) if limit is not None else ())))]
 
     def events(self, publication_id: int | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM events"
@@ -694,6 +699,21 @@ class Ledger:
                 "AND claimed_by = ? AND claimed_at = ? ORDER BY due, id",
                 (*row_ids, claimer, t))]
         return got
+
+    def release(self, row_ids: list[int], claimer: str, now: datetime) -> None:
+        """Give back claims this process will not use (it is stopping): nothing of those rows
+        was sent, so they are queued again as if never claimed, not left for reconciliation."""
+        if not row_ids:
+            return
+        t = stamp(now)
+        marks = ",".join("?" * len(row_ids))
+        self.db.execute(
+            "UPDATE publications SET status = 'queued', attempts = attempts - 1, "
+            "claimed_by = NULL, claimed_at = NULL, "
+            "sent_at = CASE WHEN attempts = 1 THEN NULL ELSE sent_at END, "
+            "first_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE first_attempt_at END, "
+            f"updated_at = ? WHERE id IN ({marks}) AND status = 'sending' AND claimed_by = ? "
+            "AND part_ids = '[]'", (t, *row_ids, claimer))
 
     def claim_for_reconcile(self, row_id: int, claimer: str, previous: str | None,
                             now: datetime) -> Row | None:

@@ -126,7 +126,12 @@ class Publisher:
             ids = [r.id for r in rows[start:start + batch]]
             if self.stopping.is_set():
                 break
-            for row in self.ledger.claim_batch(ids, self.lock.id, self.clock.now()):
+            claimed = self.ledger.claim_batch(ids, self.lock.id, self.clock.now())
+            for index, row in enumerate(claimed):
+                if self.stopping.is_set():  # a stop waits for the request in flight, no more
+                    self.ledger.release([r.id for r in claimed[index:]], self.lock.id,
+                                        self.clock.now())
+                    return done
                 done.append(self._send(row))
         return done
 
