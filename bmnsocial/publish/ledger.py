@@ -788,6 +788,15 @@ class Ledger:
                             first_attempt_at=None if row.attempts <= 1 else stamp(
                                 row.first_attempt_at or now))
 
+    def give_back(self, row: Row, now: datetime) -> Row:
+        """Claimed but not sent (the clock turned out untrustworthy): queued again as it was,
+        its attempt given back. Nothing was sent."""
+        return self._finish(row.id, Status.QUEUED, now, "released", "",
+                            only_if=Status.SENDING, claimed_by=None,
+                            attempts=max(row.attempts - 1, 0),
+                            first_attempt_at=None if row.attempts <= 1 else stamp(
+                                row.first_attempt_at or now))
+
     def hold_for_reconcile(self, row_id: int, retry_at: datetime, error: str, kind: str,
                            now: datetime) -> Row:
         """The request may have gone out: stay 'sending', released, to be looked up first."""
