@@ -20,7 +20,7 @@ from bmnsocial.publish.clocktrust import BEHIND, META_KEY, SKEW, STEP, ClockTrus
 from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.sandbox.connections import sandbox_runtime
-from bmnsocial.schedule.daemon import Daemon
+from bmnsocial.schedule.daemon import Daemon, run_due
 from bmnsocial.schedule.health import check_health
 from tests.helpers import ANSWER_TIMEOUT, WritePost
 from tests.sitehelp import Site
@@ -135,6 +135,22 @@ def test_a_day_ahead_for_a_while_sends_nothing_early_and_skips_nothing(
         assert runtime.ledger.rows(post_id="en22h")[0].status is Status.QUEUED
     finally:
         daemon.watch_ledger.close()
+
+
+def test_nothing_more_is_sent_once_an_answer_shows_the_clock_is_wrong(
+        clocked: tuple[Runtime, SteppingClock], write_post: WritePost) -> None:
+    runtime, clock = clocked
+    for name in ("uno", "dos", "tres"):
+        post_at(write_post, name, clock.now().replace(second=0) - timedelta(minutes=1))
+    runtime.clock_trust().saw_date("twitter", clock.now())  # all was well a moment ago
+    runtime.connections.start().x.date_skew = -2 * 3600.0  # type: ignore[attr-defined]
+    report = run_due(runtime)
+    assert report.clock is not None and report.clock.code == SKEW
+    assert len(published(runtime)) == 1  # the answer to the first says the clock is 2 h ahead
+    rows = runtime.ledger.rows()
+    assert sorted(r.status for r in rows) == [Status.PUBLISHED, Status.QUEUED, Status.QUEUED]
+    assert all(r.attempts == 0 and r.claimed_by is None
+               for r in rows if r.status is Status.QUEUED)  # given back, as never tried
 
 
 class Waits(threading.Event):

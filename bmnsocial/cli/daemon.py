@@ -23,12 +23,6 @@ def daemon(app: AppContext) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    if root.level >= logging.INFO:
-        # APScheduler's own lines only at -vv: they are in English, and what they say is
-        # about its job table ("skipped: maximum number of running instances reached" when a
-        # poll overlaps a long sync), never about a post: the ledger says what happened to
-        # each, in the reader's language.
-        logging.getLogger("apscheduler").setLevel(logging.ERROR)
     Daemon(app.runtime).start()
 
 

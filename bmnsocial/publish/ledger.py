@@ -791,7 +791,7 @@ class Ledger:
     def give_back(self, row: Row, now: datetime) -> Row:
         """Claimed but not sent (the clock turned out untrustworthy): queued again as it was,
         its attempt given back. Nothing was sent."""
-        return self._finish(row.id, Status.QUEUED, now, "released", "",
+        return self._finish(row.id, Status.QUEUED, now, "released", "clock-untrusted",
                             only_if=Status.SENDING, claimed_by=None,
                             attempts=max(row.attempts - 1, 0),
                             first_attempt_at=None if row.attempts <= 1 else stamp(

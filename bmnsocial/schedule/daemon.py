@@ -144,7 +144,7 @@ def trusted_clock(runtime: Runtime) -> Verdict:
 def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
     """Misfire policy first, then send (or reconcile) through the publisher; nothing at all
     while the clock is not trusted (no claim, and no misfire decision on a wrong clock)."""
-    if not runtime.clock_trust().check().trusted:
+    if not trusted_clock(runtime).trusted:
         return row
     if row.status is Status.QUEUED:
         done = decide_misfire(row, runtime, ledger)
