@@ -111,6 +111,7 @@ class ClockTrust:
         self._unverified = True
         self._logged = ""
         self._probed_at: float | None = None
+        self._saved: tuple[float, _Witness | None] | None = None  # when, and with which answer
         self._load(ledger)
 
     def _load(self, ledger: Ledger) -> None:
@@ -136,8 +137,17 @@ class ClockTrust:
         except (KeyError, TypeError, ValueError):
             return
 
-    def save(self, ledger: Ledger) -> None:
+    def save(self, ledger: Ledger, *, unless_within: float = 0.0) -> None:
+        """Keep the state in the ledger for `status`, run-due and the next start;
+        ``unless_within``: not again so soon after the last time (seconds), unless a platform
+        has answered since (the daemon calls this every poll)."""
         with self._lock:
+            mono = self.clocks.monotonic()
+            witness = self._witness
+            if (self._saved is not None and mono - self._saved[0] < unless_within
+                    and witness is self._saved[1]):
+                return
+            self._saved = (mono, witness)
             state: dict[str, Any] = {"boot": self._boot,
                                      "latest": self._latest.isoformat() if self._latest else None}
             if self._anchor is not None:

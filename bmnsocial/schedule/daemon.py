@@ -49,6 +49,9 @@ WINDOW = timedelta(hours=24)
 RESYNC_EVERY = timedelta(hours=1)
 # While the clock is not trusted, the platforms are asked for their time at most this often.
 PROBE_EVERY_SECONDS = 60.0
+# What the daemon knows of the clock goes to the ledger this often (sooner when a platform
+# answered): a write every poll would be a disk write every 3 s for nothing.
+SAVE_CLOCK_EVERY_SECONDS = 60.0
 
 
 class AlreadyRunning(BmnError):
@@ -286,7 +289,7 @@ class Daemon:
         try:
             if trusted_clock(self.runtime).trusted:
                 self._sync_if_changed()
-            self.trust.save(self.watch_ledger)
+            self.trust.save(self.watch_ledger, unless_within=SAVE_CLOCK_EVERY_SECONDS)
             self._schedule_rows()
             write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
                             self.watch_ledger, self.started, self._last_sync)
