@@ -23,7 +23,7 @@ from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.schedule.daemon import Daemon, run_due
 from bmnsocial.schedule.health import check_health
 from tests.helpers import ANSWER_TIMEOUT, WritePost
-from tests.sitehelp import Site
+from tests.sitehelp import Site, wait_for
 
 DAY = 24 * 3600.0
 
@@ -314,3 +314,24 @@ def test_status_reports_a_heartbeat_from_the_future(site: Site) -> None:
     status = site.run("status", "--json")
     assert status.returncode == ExitCode.UNHEALTHY, status.stdout
     assert "future-heartbeat" in json.loads(status.stdout)["problem_codes"]
+
+
+def test_the_daemon_pauses_while_the_platforms_disagree_and_resumes_by_itself(
+        site: Site) -> None:
+    skew_dates(site, 2 * 3600)  # the platforms say it is 2 h later: our clock runs behind
+    site.write_post("aviso.yaml", "Aviso de la BMN", platforms="[twitter]",
+                    at=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1))
+    daemon = site.spawn("daemon")
+
+    def clock_problem() -> Any:
+        status = site.run("status", "--json")
+        return json.loads(status.stdout)["clock"]["problem"] if status.stdout else None
+
+    wait_for(lambda: clock_problem() == "clock-skew", "status to name the skew")
+    assert site.published("twitter") == []
+    skew_dates(site, 0)
+    wait_for(lambda: site.published("twitter"), "the tweet, once the clock is right")
+    assert daemon.stop() == 0, daemon.stderr
+    assert daemon.stderr.count("behind twitter's") == 1, daemon.stderr  # said once
+    assert "the clock is trustworthy again" in daemon.stderr
+    assert [r["status"] for r in site.rows()] == ["published"]

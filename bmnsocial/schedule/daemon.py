@@ -48,7 +48,7 @@ WINDOW = timedelta(hours=24)
 # moves with time, and a recurring post's later occurrences must be queued as it reaches them.
 RESYNC_EVERY = timedelta(hours=1)
 # While the clock is not trusted, the platforms are asked for their time at most this often.
-PROBE_EVERY_SECONDS = 60.0
+PROBE_EVERY_SECONDS = 30.0
 # What the daemon knows of the clock goes to the ledger this often (sooner when a platform
 # answered): a write every poll would be a disk write every 3 s for nothing.
 SAVE_CLOCK_EVERY_SECONDS = 60.0
