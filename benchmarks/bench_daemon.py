@@ -158,9 +158,8 @@ class Site:
         return ready, daemon.line_at("daemon started")
 
     def wait_polling(self) -> None:
-        """Until the scheduler's own first poll rewrites the heartbeat. A SIGTERM that comes
-        before the scheduler runs is not acted on (Daemon._on_signal only shuts down a running
-        scheduler), and the daemon then needs SIGKILL."""
+        """Until the daemon's second poll rewrites the heartbeat: it is then in its poll
+        loop, past its start-up work."""
         first = self.heartbeat.read_text(encoding="utf-8")
         wait_for(lambda: self.heartbeat.read_text(encoding="utf-8") != first, 30,
                  f"{self.name}: the daemon's first poll", step=0.01)
@@ -487,7 +486,7 @@ def main() -> int:
             ok &= summary["loaded"] <= READY_TARGET_S
 
             print(f"\n== 2. idle: both daemons over {options.idle_seconds:g} s")
-            time.sleep(2)  # past the scheduler's start and its immediate first poll
+            time.sleep(2)  # past the daemon's start and its first polls
             sites = (empty, loaded)
             pids = {s.name: s.daemon.pid for s in sites if s.daemon is not None}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}

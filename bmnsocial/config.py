@@ -105,6 +105,7 @@ class DaemonSettings:
     late_after_minutes: int = 5  # later than this counts as late
     grace_minutes: int = 180  # 'publish' publishes late only within this window
     max_catchup_per_hour: int = 3  # late publications per platform per hour, at most
+    max_clock_skew_minutes: int = 5  # the local clock against the platforms' Date, at most
 
     def fate(self, late: timedelta, policy: str | None = None) -> str:
         """The one rule for how late a post may still go out, that the daemon, run-due and
@@ -285,7 +286,7 @@ def _daemon(r: Reader, value: Any) -> DaemonSettings:
     if value is None:
         return DaemonSettings()
     keys = ("poll_seconds", "misfire", "late_after_minutes", "grace_minutes",
-            "max_catchup_per_hour")
+            "max_catchup_per_hour", "max_clock_skew_minutes")
     data = r.mapping(value, ("daemon",), keys)
     if data is None:
         return DaemonSettings()
@@ -299,11 +300,14 @@ def _daemon(r: Reader, value: Any) -> DaemonSettings:
                       minimum=0, maximum=14 * 24 * 60)
     cap = r.integer(data.get("max_catchup_per_hour", d.max_catchup_per_hour),
                     ("daemon", "max_catchup_per_hour"), minimum=1, maximum=100)
+    skew = r.integer(data.get("max_clock_skew_minutes", d.max_clock_skew_minutes),
+                     ("daemon", "max_clock_skew_minutes"), minimum=1, maximum=24 * 60)
     return DaemonSettings(
         poll_seconds=float(poll or d.poll_seconds), misfire=misfire or d.misfire,
         late_after_minutes=d.late_after_minutes if late is None else late,
         grace_minutes=d.grace_minutes if grace is None else grace,
-        max_catchup_per_hour=cap or d.max_catchup_per_hour)
+        max_catchup_per_hour=cap or d.max_catchup_per_hour,
+        max_clock_skew_minutes=skew or d.max_clock_skew_minutes)
 
 
 def _mix(r: Reader, value: Any) -> MixSettings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,9 @@ def test_next_slot_policy_moves_to_free_slots(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         w.config = dataclasses.replace(w.config, slots={d: (time(9, 0), time(15, 0))
                                                         for d in range(7)})
+        # A morning, whatever the time the suite runs: the three passes (3, 4 and 5 h after)
+        # all come before the 15:00 slot, which a later pass would find late in its turn.
+        w.clock.current = datetime(2026, 12, 1, 9, 10, tzinfo=w.config.timezone)
         rows = outage(w, "next_slot", hours=3, posts=2)
         moved = [e for r in rows for e in w.ledger.events(r.id) if e["kind"] == "moved"
                  and "next free slot" in e["detail"]]

@@ -57,20 +57,6 @@ class Pause:
         assert self.reached.wait(HANG), "the paused side never got there"
 
 
-class Jobs:
-    """The scheduler's job list, as far as Daemon._schedule_rows uses it (no thread runs
-    the jobs: the test calls Daemon.run_row as the publishing thread would)."""
-
-    def __init__(self) -> None:
-        self.jobs: dict[str, dict[str, Any]] = {}
-
-    def add_job(self, func: str, trigger: str, **job: Any) -> None:
-        self.jobs[job["id"]] = job
-
-    def remove_job(self, job_id: str) -> None:
-        self.jobs.pop(job_id, None)
-
-
 class HeldAdapter(Adapter):
     """The real adapter, stopped after the row was claimed and before its request goes."""
 
@@ -143,7 +129,6 @@ def world(config: Config, write_post: WritePost, monkeypatch: pytest.MonkeyPatch
     runtime = sandbox_runtime(config)
     runtime.publisher(clock=clock)
     daemon = Daemon(runtime)
-    daemon.scheduler = Jobs()
     w = World(config, runtime, daemon, clock, config.posts_dir)
     try:
         daemon.refresh()  # the aviso queued on both platforms, its jobs placed

@@ -23,12 +23,6 @@ def daemon(app: AppContext) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    if root.level >= logging.INFO:
-        # APScheduler's own lines only at -vv: they are in English, and what they say is
-        # about its job table ("skipped: maximum number of running instances reached" when a
-        # poll overlaps a long sync), never about a post: the ledger says what happened to
-        # each, in the reader's language.
-        logging.getLogger("apscheduler").setLevel(logging.ERROR)
     Daemon(app.runtime).start()
 
 
@@ -36,7 +30,8 @@ def daemon(app: AppContext) -> None:
     "Publish everything due now, then exit (for cron).\n\n"
     "Syncs the posts folder first, applies the same misfire policy as the daemon, and is safe "
     "beside a running daemon or another run-due: an occurrence is never sent twice. Exit 0, or "
-    "3 if a publication failed or could not be confirmed in this run."))
+    "3 if a publication failed or could not be confirmed in this run, or 4 if nothing was "
+    "published because the system clock cannot be trusted (see 'bmnsocial status')."))
 @click.option("--no-sync", is_flag=True, help=_("Do not re-read the posts folder first."))
 @json_option
 @pass_app
@@ -57,10 +52,14 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
             click.echo(f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}")
     if report.sync_error:
         click.echo(_("Error: {message}").format(message=report.sync_error), err=True)
+    if report.clock is not None:
+        click.echo(_("Error: {message}").format(message=report.clock.message), err=True)
     if report.failed:
         raise Exit(ExitCode.PUBLISH_FAILED)
     if report.sync_error:
         raise Exit(ExitCode.USAGE)
+    if report.clock is not None:
+        raise Exit(ExitCode.PENDING)
 
 
 # One line per publication that waits, is held or needs a person, in this order; every line

@@ -23,10 +23,10 @@ DESCRIPTIONS = {
     ExitCode.USAGE: N_("wrong command line, or the configuration file cannot be used"),
     ExitCode.PUBLISH_FAILED: N_("a publication failed or could not be confirmed: see "
                                 "`bmnsocial history`"),
-    ExitCode.PENDING: N_("not published yet, waiting for a retry: the daemon or `run-due` "
-                         "finishes it"),
-    ExitCode.UNHEALTHY: N_("`status`: stale heartbeat, daemon down, or publications that need "
-                           "a person"),
+    ExitCode.PENDING: N_("not published yet, waiting for a retry or for the server's clock "
+                         "to be right: the daemon or `run-due` finishes it"),
+    ExitCode.UNHEALTHY: N_("`status`: stale heartbeat, daemon down, a clock that cannot be "
+                           "trusted, or publications that need a person"),
     ExitCode.ALREADY_RUNNING: N_("`daemon`: another daemon already runs on this state "
                                  "directory"),
     ExitCode.STATE_UNUSABLE: N_("the ledger in the state directory cannot be opened "

@@ -7,7 +7,9 @@ tweepy and facebook-sdk pass no timeout to requests, so every session gets a def
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -38,15 +40,19 @@ class TimeoutAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def build_session(*, timeout: float, routes: Mapping[str, str] | None = None) -> requests.Session:
+def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
+                  on_date: Callable[[datetime], None] | None = None) -> requests.Session:
     """A session whose requests time out after ``timeout`` seconds unless told otherwise.
 
     Without ``routes`` it reaches the real platforms and honours the environment's proxy
     settings (``trust_env``), which BMN's network may need. With ``routes`` (the sandbox's
     public origin -> local URL map) every request goes to the local fakes, nothing unrouted
-    leaves the machine, and the environment is ignored.
+    leaves the machine, and the environment is ignored. ``on_date`` hears the ``Date`` of
+    every answer: the platform's clock, against which ours is judged.
     """
     session = requests.Session()
+    if on_date is not None:
+        session.hooks["response"].append(_date_hook(on_date))
     if routes is not None:
         from bmnsocial.platforms.routing import mount_routes
 
@@ -57,6 +63,18 @@ def build_session(*, timeout: float, routes: Mapping[str, str] | None = None) ->
         session.mount("http://", adapter)
         session.trust_env = True
     return session
+
+
+def _date_hook(on_date: Callable[[datetime], None]) -> Callable[..., None]:
+    def hook(response: Response, *args: Any, **kwargs: Any) -> None:
+        try:
+            date = parsedate_to_datetime(response.headers["Date"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            return
+        if date.tzinfo is not None:  # an RFC 7231 date is always GMT; anything else is noise
+            on_date(date)
+
+    return hook
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -700,21 +700,6 @@ class Ledger:
                 (*row_ids, claimer, t))]
         return got
 
-    def release(self, row_ids: list[int], claimer: str, now: datetime) -> None:
-        """Give back claims this process will not use (it is stopping): nothing of those rows
-        was sent, so they are queued again as if never claimed, not left for reconciliation."""
-        if not row_ids:
-            return
-        t = stamp(now)
-        marks = ",".join("?" * len(row_ids))
-        self.db.execute(
-            "UPDATE publications SET status = 'queued', attempts = attempts - 1, "
-            "claimed_by = NULL, claimed_at = NULL, "
-            "sent_at = CASE WHEN attempts = 1 THEN NULL ELSE sent_at END, "
-            "first_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE first_attempt_at END, "
-            f"updated_at = ? WHERE id IN ({marks}) AND status = 'sending' AND claimed_by = ? "
-            "AND part_ids = '[]'", (t, *row_ids, claimer))
-
     def claim_for_reconcile(self, row_id: int, claimer: str, previous: str | None,
                             now: datetime) -> Row | None:
         """Take a row left in 'sending' (its claimer is gone) to find out what happened."""
@@ -804,6 +789,15 @@ class Ledger:
         return self._finish(row.id, Status.QUEUED, now, "held", error,
                             only_if=Status.SENDING, next_attempt_at=stamp(retry_at),
                             last_error=error, error_kind=NO_CREDENTIALS, claimed_by=None,
+                            attempts=max(row.attempts - 1, 0),
+                            first_attempt_at=None if row.attempts <= 1 else stamp(
+                                row.first_attempt_at or now))
+
+    def give_back(self, row: Row, now: datetime, why: str = "clock-untrusted") -> Row:
+        """Claimed but not sent (the clock turned out untrustworthy, the process is stopping):
+        queued again as it was, its attempt given back. Nothing was sent."""
+        return self._finish(row.id, Status.QUEUED, now, "released", why,
+                            only_if=Status.SENDING, claimed_by=None,
                             attempts=max(row.attempts - 1, 0),
                             first_attempt_at=None if row.attempts <= 1 else stamp(
                                 row.first_attempt_at or now))

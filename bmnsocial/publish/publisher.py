@@ -118,19 +118,26 @@ class Publisher:
         changed.extend(self.publish_rows(self.ledger.ready(self.clock.now())))
         return changed
 
-    def publish_rows(self, rows: list[Row], batch: int = 20) -> list[Row]:
+    def publish_rows(self, rows: list[Row], batch: int = 20, *,
+                     allowed: Callable[[], bool] | None = None) -> list[Row]:
         """Send several ready rows, claimed a batch at a time: one disk flush per batch
-        instead of one per row. Rows another process claimed first are left to it."""
+        instead of one per row. Rows another process claimed first are left to it.
+        ``allowed``: asked before each claim and each send (the clock may turn out wrong
+        from a platform's answer); a row claimed but not allowed goes back, as never tried."""
         done: list[Row] = []
         for start in range(0, len(rows), batch):
             ids = [r.id for r in rows[start:start + batch]]
-            if self.stopping.is_set():
+            if self.stopping.is_set() or (allowed is not None and not allowed()):
                 break
             claimed = self.ledger.claim_batch(ids, self.lock.id, self.clock.now())
             for index, row in enumerate(claimed):
-                if self.stopping.is_set():  # a stop waits for the request in flight, no more
-                    self.ledger.release([r.id for r in claimed[index:]], self.lock.id,
-                                        self.clock.now())
+                # A stop waits for the request in flight, no more; a clock found wrong sends
+                # nothing more. Either way the rest was not sent: queued again as it was.
+                stopping = self.stopping.is_set()
+                if stopping or (allowed is not None and not allowed()):
+                    for unsent in claimed[index:]:
+                        self.ledger.give_back(unsent, self.clock.now(),
+                                              "stopping" if stopping else "clock-untrusted")
                     return done
                 done.append(self._send(row))
         return done

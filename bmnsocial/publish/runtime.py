@@ -9,6 +9,7 @@ so nothing here knows the sandbox exists.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from bmnsocial.publish.ledger import Ledger
 
 if TYPE_CHECKING:
     from bmnsocial.platforms.base import Adapter
+    from bmnsocial.publish.clocktrust import Clocks, ClockTrust
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
@@ -30,6 +32,7 @@ class Runtime:
         self.connections = connections or PlatformConnections()
         self._ledger: Ledger | None = None
         self._publisher: Publisher | None = None
+        self._clock_trust: ClockTrust | None = None
         secrets.install_log_redaction()
 
     @property
@@ -54,8 +57,26 @@ class Runtime:
         from bmnsocial.platforms.registry import build_adapter
 
         session = build_session(timeout=self.config.publish.timeout_seconds,
-                                routes=self.connections.routes(self.config))
+                                routes=self.connections.routes(self.config),
+                                on_date=lambda date: self._saw_date(platform, date))
         return build_adapter(platform, self.config, self.credentials(), session)
+
+    def _saw_date(self, platform: str, date: datetime) -> None:
+        if self._clock_trust is not None:  # only what judges the clock (daemon, run-due) asks
+            self._clock_trust.saw_date(platform, date)
+
+    def clock_trust(self, clocks: Clocks | None = None) -> ClockTrust:
+        """The judge of this machine's clock (publish/clocktrust.py); ``clocks``: the wall and
+        monotonic clocks it reads (tests step one without the other)."""
+        if self._clock_trust is None:
+            from datetime import timedelta
+
+            from bmnsocial.publish.clocktrust import ClockTrust
+
+            self._clock_trust = ClockTrust(
+                self.ledger, timedelta(minutes=self.config.daemon.max_clock_skew_minutes),
+                clocks)
+        return self._clock_trust
 
     def publisher(self, clock: Clock | None = None) -> Publisher:
         if self._publisher is None:

@@ -61,7 +61,9 @@ Admin API on each fake (JSON): ``POST /__sandbox__/faults`` with
 ``{kind, times, path, method, delay}``, ``GET``/``DELETE /__sandbox__/faults``,
 ``GET /__sandbox__/published``, ``GET /__sandbox__/requests`` (method, path,
 status, fault only), ``POST /__sandbox__/reset``,
-``POST /__sandbox__/auth`` with ``{"state": ...}``.
+``POST /__sandbox__/auth`` with ``{"state": ...}``, ``POST /__sandbox__/date`` with
+``{"skew_seconds": n}`` (the skewed ``Date`` fault: ``fake.date_skew``, seconds added
+to the ``Date`` header of every answer; cleared by ``reset``).
 
 Store: ``load_published(store_path, platform=None) -> list[dict]`` with keys
 ``platform`` (``"x"``/``"facebook"``), ``kind`` (``"tweet"``/``"post"``), ``id``,

@@ -200,6 +200,11 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server.fake.server_header
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        fake = self.server.fake
+        return super().date_time_string(fake.clock() + fake.date_skew
+                                        if timestamp is None else timestamp)
+
     def handle(self) -> None:
         try:
             super().handle()
@@ -351,6 +356,9 @@ class FakeServer:
         self.clock = clock
         self.store = Store(store_path)
         self.faults = FaultPlan()
+        # Seconds added to the Date header of every answer (the "skewed Date" fault): a
+        # platform whose clock disagrees with ours, as a wrong local clock looks from here.
+        self.date_skew = 0.0
         self.lock = threading.RLock()
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
@@ -433,6 +441,7 @@ class FakeServer:
     def reset(self) -> None:
         """Forget faults, recorded requests, published items and per-run state."""
         self.faults.clear()
+        self.date_skew = 0.0
         self.clear_requests()
         with self.lock:
             self.store.clear(self.platform)
@@ -541,6 +550,13 @@ class FakeServer:
                     delay=spec.get("delay", 0.0),
                 )
                 return ApiResponse.json(201, {"data": fault.to_dict()})
+            if action == "date" and method == "POST":
+                spec = request.json()
+                skew = spec.get("skew_seconds") if isinstance(spec, dict) else None
+                if not isinstance(skew, (int, float)) or isinstance(skew, bool):
+                    raise ValueError("expected {\"skew_seconds\": <number>}")
+                self.date_skew = float(skew)
+                return ApiResponse.json(200, {"data": {"skew_seconds": self.date_skew}})
             if action == "reset" and method == "POST":
                 self.reset()
                 return ApiResponse.json(200, {"data": {"reset": True}})

@@ -1,15 +1,20 @@
-"""The scheduling daemon (APScheduler 3, BlockingScheduler) and the cron-driven one-shot run.
+"""The scheduling daemon and the cron-driven one-shot run.
 
-The ledger is the queue and the only shared state: APScheduler cannot share a job store
-between processes, so each daemon keeps its jobs in memory and rebuilds them from the ledger
-every few seconds (which also picks up work queued by the CLI or by a `git pull`). A job only
-says "look at row N now"; claiming the row in the ledger decides who sends it, so a daemon, a
-`run-due` from cron and a `post --now` can run side by side without ever sending twice.
+The ledger is the queue and the only shared state: each daemon keeps its jobs in memory and
+rebuilds them from the ledger every few seconds (which also picks up work queued by the CLI or
+by a `git pull`). A job only says "look at row N at time T"; claiming the row in the ledger
+decides who sends it, so a daemon, a `run-due` from cron and a `post --now` can run side by
+side without ever sending twice.
+
+The daemon never sleeps on the wall clock: every wait is on an event (monotonic), at most a poll
+long, and when a job is due is judged on the daemon's clock each time it wakes. APScheduler 3's
+schedulers cannot do this: they compare jobs with ``datetime.now()`` and sleep until the next
+one's wall-clock time, so a clock set back by a day froze its BlockingScheduler for a day.
+Whether the clock may be believed at all is publish/clocktrust.py's to say, before every claim.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -24,6 +29,8 @@ from typing import Any
 from bmnsocial import __version__
 from bmnsocial.errors import BmnError, ExitCode
 from bmnsocial.i18n import _
+from bmnsocial.platforms.base import CredentialsMissing
+from bmnsocial.publish.clocktrust import ClockTrust, Verdict
 from bmnsocial.publish.ledger import Ledger, Row, Status
 from bmnsocial.publish.locks import SingleInstance, claimer_alive
 from bmnsocial.publish.runtime import Runtime
@@ -43,6 +50,11 @@ RESYNC_EVERY = timedelta(hours=1)
 # Ready rows claimed together, in one disk flush: a claim must be on disk before its request
 # goes, and that flush costs more than the rest of the ledger's work for a row.
 CLAIM_BATCH = 20
+# While the clock is not trusted, the platforms are asked for their time at most this often.
+PROBE_EVERY_SECONDS = 30.0
+# What the daemon knows of the clock goes to the ledger this often (sooner when a platform
+# answered): a write every poll would be a disk write every 3 s for nothing.
+SAVE_CLOCK_EVERY_SECONDS = 60.0
 
 
 class AlreadyRunning(BmnError):
@@ -111,8 +123,35 @@ def decide_misfire(row: Row, runtime: Runtime, ledger: Ledger) -> Row | None:
     return done
 
 
+def trusted_clock(runtime: Runtime) -> Verdict:
+    """The clock's verdict; when it is not trusted, the platforms are asked for their time
+    (at most every PROBE_EVERY_SECONDS) and the verdict given again."""
+    trust = runtime.clock_trust()
+    verdict = trust.check()
+    if verdict.trusted or not trust.may_probe(PROBE_EVERY_SECONDS):
+        return verdict
+    asked = False
+    for platform in runtime.config.platforms_configured:
+        try:  # any answer carries the platform's Date; a refusal is fine for that too
+            runtime.adapter(platform).whoami()
+            asked = True
+        except CredentialsMissing:
+            continue
+        except Exception as exc:
+            asked = True
+            log.debug("clock probe on %s: %s", platform, type(exc).__name__)
+    if not asked:
+        # No credentials anywhere: nothing can be sent, and the rows must be held and said
+        # so in `status` (no-credentials), not left waiting for a witness that cannot come.
+        trust.waive_confirmation()
+    return trust.check()
+
+
 def dispatch(row: Row, runtime: Runtime, ledger: Ledger) -> Row:
-    """Misfire policy first, then send (or reconcile) through the publisher."""
+    """Misfire policy first, then send (or reconcile) through the publisher; nothing at all
+    while the clock is not trusted (no claim, and no misfire decision on a wrong clock)."""
+    if not trusted_clock(runtime).trusted:
+        return row
     if row.status is Status.QUEUED:
         done = decide_misfire(row, runtime, ledger)
         if done is not None:
@@ -132,7 +171,9 @@ def send_ready(rows: list[Row], runtime: Runtime, ledger: Ledger) -> list[Row]:
             to_send.append(row)
         else:
             changed.append(decided)
-    changed.extend(runtime.publisher().publish_rows(to_send, batch=CLAIM_BATCH))
+    trust = runtime.clock_trust()
+    changed.extend(runtime.publisher().publish_rows(
+        to_send, batch=CLAIM_BATCH, allowed=lambda: trust.check().trusted))
     return changed
 
 
@@ -141,6 +182,7 @@ class RunReport:
     sync: SyncReport | None
     rows: list[Row]
     sync_error: str | None = None  # the posts folder could not be read (queued rows still ran)
+    clock: Verdict | None = None  # set when nothing ran because the clock is not trusted
 
     @property
     def failed(self) -> list[Row]:
@@ -152,6 +194,12 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
     publisher = runtime.publisher()
     ledger = runtime.ledger
     now = publisher.clock.now()
+    trust = runtime.clock_trust()
+    verdict = trusted_clock(runtime)
+    if not verdict.trusted:  # no sync either: slots and occurrences are placed by the clock
+        trust.save(ledger)
+        write_heartbeat(runtime.state_dir, "run-due", now, ledger, now)
+        return RunReport(None, [], clock=verdict)
     report = None
     sync_error = None
     if do_sync:
@@ -161,25 +209,10 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
             sync_error = str(exc)
     changed = publisher.reconcile_pending()
     changed.extend(send_ready(ledger.ready(publisher.clock.now()), runtime, ledger))
+    trust.save(ledger)
     write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)
-    return RunReport(report, changed, sync_error)
-
-
-_current: Daemon | None = None
-
-
-def run_occurrence(row_id: int) -> None:
-    """APScheduler job, referenced by text: look at one ledger row now."""
-    daemon = _current
-    if daemon is not None:
-        daemon.run_row(row_id)
-
-
-def poll() -> None:
-    """APScheduler job, referenced by text: follow the ledger and the posts folder."""
-    daemon = _current
-    if daemon is not None:
-        daemon.refresh()
+    final = trust.check()
+    return RunReport(report, changed, sync_error, clock=None if final.trusted else final)
 
 
 class Daemon:
@@ -188,12 +221,13 @@ class Daemon:
         self.config = runtime.config
         self.publisher = runtime.publisher()
         self.clock = self.publisher.clock
+        self.trust: ClockTrust = runtime.clock_trust()
         self.started = self.clock.now()
         # The poll thread has its own connection: one SQLite connection is not shared
         # between threads that may both be inside a transaction.
         self.watch_ledger = Ledger(runtime.ledger.path)
         self.lock = SingleInstance(runtime.state_dir / LOCK)
-        # The jobs this daemon has placed (row id -> when), shared by the poll thread and the
+        # The jobs (row id -> when, on the daemon's clock), shared by the poll thread and the
         # publishing thread; _guard is held only while it is read or changed, never across a
         # sync or a publication.
         self._scheduled: dict[int, datetime] = {}
@@ -201,48 +235,32 @@ class Daemon:
         self._synced_at: datetime | None = None
         self._last_sync: dict[str, Any] | None = None
         self._guard = threading.Lock()
-        self.scheduler: Any = None
+        self._wake = threading.Event()  # a job was placed: the publishing thread looks again
         # Shared with the publisher: a stop sends no further part of a thread, so it waits
         # for one request at most (publish.timeout_seconds), never for a whole thread.
         self.stopping = self.publisher.stopping
-        self._shutdown: threading.Thread | None = None
-
-    def _build_scheduler(self) -> Any:
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.schedulers.blocking import BlockingScheduler
-
-        return BlockingScheduler(
-            timezone=UTC,
-            executors={"default": ThreadPoolExecutor(1), "publish": ThreadPoolExecutor(1)},
-            # None: an occurrence found late is still run, and our misfire policy decides
-            # (APScheduler's default 1 s grace would silently drop it). coalesce: one run of
-            # the poll, however many were missed.
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
 
     def start(self) -> None:
-        global _current
         if not self.lock.acquire():
             raise AlreadyRunning(_("another bmnsocial daemon is running on {folder} (see "
                                    "'bmnsocial status'); not starting a second one.").format(
                                        folder=self.runtime.state_dir))
-        _current = self
+        publishing = threading.Thread(target=self.publish_loop, name="bmnsocial-publishing",
+                                      daemon=True)
         try:
-            self.scheduler = self._build_scheduler()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
             log.info(_("daemon started (pid %d, state %s%s)"), os.getpid(),
                      self.runtime.state_dir, ", SANDBOX" if self.runtime.sandbox_mode else "")
             self.refresh()
-            if self.stopping.is_set():  # stopped during the first refresh
-                return
-            self.scheduler.add_job("bmnsocial.schedule.daemon:poll", "interval", id="poll",
-                                   seconds=self.config.daemon.poll_seconds,
-                                   next_run_time=datetime.now(UTC), replace_existing=True)
-            self.scheduler.start()
+            publishing.start()
+            while not self.stopping.wait(self.config.daemon.poll_seconds):
+                self.refresh()
         finally:
-            if self._shutdown is not None:
-                self._shutdown.join()
-            _current = None
+            self.stopping.set()
+            self._wake.set()
+            if publishing.is_alive():
+                publishing.join()  # the request in flight has a timeout
             self.watch_ledger.close()
             self.lock.release()
             log.info(_("daemon stopped"))
@@ -250,24 +268,41 @@ class Daemon:
     def _on_signal(self, signum: int, _frame: object) -> None:
         log.info(_("signal %d: finishing the request in flight, then stopping"), signum)
         self.stopping.set()
-        if self.scheduler is not None and self.scheduler.running:
-            # wait=True lets the job in flight finish (its requests have timeouts).
-            self._shutdown = threading.Thread(target=self.scheduler.shutdown,
-                                              kwargs={"wait": True}, daemon=True)
-            self._shutdown.start()
+        self._wake.set()
+
+    def publish_loop(self) -> None:
+        """The publishing thread: run each job when the daemon's clock reaches its time,
+        looking at least every poll, and waiting on nothing but events."""
+        poll = self.config.daemon.poll_seconds
+        while not self.stopping.is_set():
+            self._wake.clear()
+            now = self.clock.now()
+            with self._guard:
+                due = sorted((when, row_id) for row_id, when in self._scheduled.items()
+                             if when <= now)
+                later = [when for when in self._scheduled.values() if when > now]
+            for _when, row_id in due:
+                if self.stopping.is_set():
+                    return
+                self.run_row(row_id)
+            if not due:
+                wait = min([poll, *((when - now).total_seconds() for when in later)])
+                self._wake.wait(max(wait, 0.0))
 
     def refresh(self) -> None:
         """Follow the posts folder and the ledger; keep one job per occurrence due soon.
 
-        Runs in the poll thread (and once before the scheduler starts). It holds no lock that
-        publishing needs: a post that falls due while the folder is synced goes out on time,
-        and the ledger's conditional updates keep the sync off a row being sent."""
+        Runs in the poll thread (and once before the publishing thread starts). It holds no
+        lock that publishing needs: a post that falls due while the folder is synced goes out
+        on time, and the ledger's conditional updates keep the sync off a row being sent.
+        While the clock is not trusted the folder is not synced either: a slot or an
+        occurrence placed by a wrong clock would be wrong."""
         if self.stopping.is_set():
-            if self.scheduler is not None and self.scheduler.running and self._shutdown is None:
-                self._on_signal(signal.SIGTERM, None)  # a signal came before the scheduler ran
             return
         try:
-            self._sync_if_changed()
+            if trusted_clock(self.runtime).trusted:
+                self._sync_if_changed()
+            self.trust.save(self.watch_ledger, unless_within=SAVE_CLOCK_EVERY_SECONDS)
             self._schedule_rows()
             write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
                             self.watch_ledger, self.started, self._last_sync)
@@ -306,10 +341,6 @@ class Daemon:
 
     def _schedule_rows(self) -> None:
         now = self.clock.now()
-        # APScheduler waits on the system clock; ours may be set (BMNSOCIAL_NOW rehearsals,
-        # tests), so jobs are placed at the same distance from the system's "now" — taken at
-        # the same moment, or every job would be late by the time the ledger read takes.
-        offset = datetime.now(UTC) - now
         horizon = now + WINDOW
         wanted: dict[int, datetime] = {}
         for row in self.watch_ledger.due_before(horizon):
@@ -324,21 +355,12 @@ class Daemon:
         # then finds the row sent (or not ready) and does nothing; claiming decides, not jobs.
         with self._guard:
             for row_id in set(self._scheduled) - set(wanted):
-                self._remove(row_id)
-            for row_id, when in wanted.items():
-                if self._scheduled.get(row_id) != when:
-                    self.scheduler.add_job("bmnsocial.schedule.daemon:run_occurrence", "date",
-                                           id=f"occurrence-{row_id}", args=[row_id],
-                                           run_date=max(when, now) + offset,
-                                           executor="publish", replace_existing=True)
-                    self._scheduled[row_id] = when
-
-    def _remove(self, row_id: int) -> None:
-        from apscheduler.jobstores.base import JobLookupError
-
-        self._scheduled.pop(row_id, None)
-        with contextlib.suppress(JobLookupError):  # it already ran
-            self.scheduler.remove_job(f"occurrence-{row_id}")
+                del self._scheduled[row_id]
+            placed = {row_id: when for row_id, when in wanted.items()
+                      if self._scheduled.get(row_id) != when}
+            self._scheduled.update(placed)
+        if placed:
+            self._wake.set()
 
     def run_row(self, row_id: int) -> None:
         if self.stopping.is_set():
@@ -349,6 +371,8 @@ class Daemon:
             ledger = self.runtime.ledger
             row = ledger.get(row_id)
             if row.status is Status.QUEUED:
+                if not trusted_clock(self.runtime).trusted:
+                    return  # no claim, and no misfire decision on a wrong clock
                 # The rows of the same platform that are ready too go with it, claimed in the
                 # same flush; each other platform's rows wait for their own job, so a sync
                 # still has its say on them meanwhile.

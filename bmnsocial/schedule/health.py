@@ -13,12 +13,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.publish.clocktrust import TRUSTED, UNVERIFIED, Verdict
 from bmnsocial.publish.ledger import DEFERRED, NO_CREDENTIALS, Row, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.schedule.daemon import daemon_running, read_heartbeat
 from bmnsocial.schedule.sync import Refused, last_refused
 
 RECENT_SKIPS = timedelta(days=7)
+# The daemon and run-due write heartbeats with this machine's clock: one from further ahead
+# than this means the clock went back.
+FUTURE_HEARTBEAT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class Health:
     skipped: list[Row]
     refused: Refused | None
     last_published: dict[str, datetime | None]
+    clock: Verdict = TRUSTED
 
     @property
     def problems(self) -> list[str]:
@@ -55,6 +60,8 @@ class Health:
             "healthy": self.healthy, "problems": self.problems, "problem_codes": self.codes,
             "daemon": {"running": self.daemon_alive, "heartbeat_age_seconds": self.heartbeat_age,
                        "mode": beat.get("mode"), "pid": beat.get("pid")},
+            "clock": {"trusted": self.clock.trusted, "problem": self.clock.code or None,
+                      "seconds": round(self.clock.seconds, 1)},
             "next": [r.to_json(tz) for r in self.upcoming],
             "retrying": [r.to_json(tz) for r in self.retrying],
             "held": [r.to_json(tz) for r in self.held],
@@ -94,6 +101,13 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     elif age is not None and age > stale_after:
         found.append(("stale-heartbeat", _("heartbeat is {seconds} s old ({mode})").format(
             seconds=int(age), mode=beat.get("mode"))))
+    elif age is not None and age < -FUTURE_HEARTBEAT_SECONDS:
+        found.append(("future-heartbeat", _(
+            "the heartbeat is from {seconds} s in the future ({mode}): the system clock went "
+            "back since it was written").format(seconds=int(-age), mode=beat.get("mode"))))
+    clock = runtime.clock_trust().check(say=False)
+    if not clock.trusted and clock.code != UNVERIFIED:  # run-due and the daemon ask first
+        found.append((clock.code, clock.message))
     if refused_files:
         found.append(("not-queued", ngettext(
             "{count} post file could not be queued (fix it; the next sync takes it)",
@@ -120,4 +134,4 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
                 if r.id not in waiting_ids][:5]
     return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
-                  skipped, refused, last)
+                  skipped, refused, last, clock)
