@@ -73,7 +73,7 @@ class LedgerUnavailable(BmnError):
     """The ledger cannot be used: not writable, a full disk, damaged, missing where the state
     directory says one existed, or held by another process for longer than we wait. ``code``
     names which, for `status` and scripts (``ledger-unusable``, ``ledger-damaged``,
-    ``ledger-missing``, ``ledger-full``)."""
+    ``ledger-missing``, ``ledger-replaced``, ``ledger-full``)."""
 
     exit_code = ExitCode.STATE_UNUSABLE
 

@@ -175,12 +175,25 @@ def test_a_log_deleted_under_the_daemon_then_a_power_cut_is_exit_7(setup: Setup)
                                                 "2000-01-01T00:00:00+00:00") > seen,
                  "a poll after the publication")
         setup.ledger.with_name("ledger.sqlite3-wal").unlink()
+        problem = wait_for(lambda: setup.heartbeat().get("problem") or daemon.poll() is not None,
+                           "the daemon to notice")
+        assert problem["code"] == "ledger-replaced", problem
     finally:
         daemon.kill()  # the power cut: what only the deleted log held is gone
-        daemon.communicate(timeout=PATIENCE)
+        _out, err = daemon.communicate(timeout=PATIENCE)
+    assert "was deleted or replaced while bmnsocial had it open" in err
     assert len(setup.tweets()) == 1
     again = setup.run("run-due")
     assert again.returncode == 7, again.stdout + again.stderr
     assert "was deleted or lost in a power cut" in again.stderr
     assert "bmnsocial ledger recover" in again.stderr
     assert len(setup.tweets()) == 1, "nothing sent again"
+
+    # The daemon saved what it saw as today's backup: recovery starts from it.
+    recovered = setup.run("ledger", "recover")
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert "Started from the backup" in recovered.stdout
+    (row,) = setup.rows()
+    assert row["status"] == "published"
+    assert setup.run("run-due").returncode == 0
+    assert len(setup.tweets()) == 1

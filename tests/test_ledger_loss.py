@@ -93,6 +93,8 @@ def test_a_missing_ledger_is_exit_7_until_a_person_starts_afresh(published: Path
     assert_every_command_refuses("is missing, but this state directory had one")
     _code, out = run("--sandbox", "history")
     assert f"delete {published.parent / 'ledger.expected'}" in out
+    code, out = run("--sandbox", "validate")  # its checks against the ledger cannot be made
+    assert code == ExitCode.STATE_UNUSABLE and "is missing" in out, out
     (published.parent / "ledger.expected").unlink()
     assert run("--sandbox", "history") == (ExitCode.OK, "No publications yet.\n")
 

@@ -565,6 +565,7 @@ class Ledger:
         except (OSError, sqlite3.Error) as exc:
             raise LedgerUnavailable(_cannot_open(path, exc)) from None
         self.db.ledger_path = path
+        self._files: tuple[int, int] | None = None
         try:
             self._set_up()
             self._noted = self._check_count(expected)
@@ -623,6 +624,27 @@ class Ledger:
         have = self._events_recorded()
         if have > self._noted:
             self._note(have)
+
+    def check_files(self) -> None:
+        """The ledger and its write-ahead log are still the files this connection writes to
+        (the daemon, every poll): deleted or replaced under it, what only the old log holds
+        is lost at the next power cut or restart."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        files: tuple[int, int] | None = None
+        try:
+            files = (self.path.stat().st_ino, wal.stat().st_ino)
+        except FileNotFoundError as exc:
+            gone = Path(str(exc.filename))
+        else:
+            gone = self.path
+        if files is not None and self._files in (None, files):
+            self._files = files
+            return
+        raise LedgerUnavailable(" ".join([_(
+            "the ledger's file {path} was deleted or replaced while bmnsocial had it open: what "
+            "was recorded since its last checkpoint is lost at the next restart or power "
+            "cut.").format(path=gone),
+            recover_hint(self.path)]), "ledger-replaced")
 
     def check(self) -> None:
         """SQLite's own check of every page (a few ms for a year of posts), at every open:

@@ -281,6 +281,7 @@ class Daemon:
             self._beat()
             return
         try:
+            self.watch_ledger.check_files()
             self._sync_if_changed()
             self._schedule_rows()
             self.watch_ledger.keep_count()
@@ -315,7 +316,21 @@ class Daemon:
         if first:
             log.critical(_("%s The daemon publishes nothing more until then; it keeps running "
                            "so that 'bmnsocial status' can say why."), exc)
+            if exc.code == "ledger-replaced":
+                self._rescue()
             self._beat()
+
+    def _rescue(self) -> None:
+        """This process still sees the deleted log: its view becomes today's backup, the one
+        `ledger recover` starts from."""
+        try:
+            saved = backup.take(self.watch_ledger, self.runtime.state_dir,
+                                self.config.ledger.backup_days)
+        except (OSError, LedgerUnavailable) as exc:
+            log.error(_("could not back up the ledger: %s"), exc)
+        else:
+            log.critical(_("what the daemon knew is saved in %s: 'bmnsocial ledger recover' "
+                           "starts from it"), saved)
 
     def _sync_if_changed(self) -> None:
         signature = posts_signature(self.config.posts_dir)
