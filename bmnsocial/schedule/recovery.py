@@ -147,6 +147,9 @@ def _swap(path: Path, work: Path, done: Recovered, now: datetime) -> None:
             os.replace(old, kept)
             done.kept_as.append(kept)
     os.replace(work / LEDGER, path)
-    os.replace(work / MARKER, marker_of(path))
+    if (work / MARKER).exists():
+        os.replace(work / MARKER, marker_of(path))
+    else:  # the old one's count is not this ledger's: the next open notes the new count
+        marker_of(path).unlink(missing_ok=True)
     fsync_dir(path.parent)
     shutil.rmtree(work, ignore_errors=True)
