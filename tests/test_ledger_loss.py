@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.root import cli
+from bmnsocial.config import load_config
+from bmnsocial.errors import ConfigError
 from tests.helpers import REPO
 
 
@@ -162,3 +164,37 @@ def test_backups_are_daily_and_kept_backup_days(published: Path, workspace: Path
         assert db.execute("SELECT COUNT(*) FROM publications").fetchone()[0] > 0
     finally:
         db.close()
+
+
+def test_recover_finds_what_went_out_after_the_backup(published: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("posts/encuesta.yaml").write_text(
+        "category: invitar-comentarios\ntext: ¿Qué libro nos recomienda leer?\n"
+        "schedule:\n  at: 2026-12-18 12:30\n", encoding="utf-8")
+    assert run("--sandbox", "post", "posts/encuesta.yaml", "--yes")[0] == ExitCode.OK
+    assert run("--sandbox", "ledger", "backup")[0] == ExitCode.OK  # it is queued there
+    assert run("--sandbox", "post", "posts/encuesta.yaml", "--now", "--yes")[0] == ExitCode.OK
+    published.unlink()
+    code, out = run("--sandbox", "ledger", "recover")
+    assert code == ExitCode.OK and "Started from the backup" in out, out
+    rows = json.loads(run("--sandbox", "history", "--json", "--post", "encuesta")[1])
+    assert [(r["platform"], r["status"]) for r in sorted(rows, key=lambda r: r["platform"])] \
+        == [("facebook", "published"), ("twitter", "published")]
+    monkeypatch.setenv("BMNSOCIAL_NOW", "2026-12-18T12:31:00-05:00")  # its time has come
+    code, out = run("--sandbox", "run-due")
+    assert code == ExitCode.OK, out
+    shown = json.loads(run("sandbox", "show", "--json")[1])
+    assert sum("recomienda" in json.dumps(r, ensure_ascii=False) for r in shown) == 2, \
+        "once on each platform"
+
+
+def test_the_commented_ledger_example_in_config_yaml_is_valid(tmp_path: Path) -> None:
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    example = "# ledger:\n#   backup_days: 14"
+    assert example in text
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace(example, "ledger:\n  backup_days: 30"), encoding="utf-8")
+    assert load_config(path).ledger.backup_days == 30
+    path.write_text(text.replace(example, "ledger:\n  backup_days: 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="backup_days"):
+        load_config(path)
