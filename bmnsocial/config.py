@@ -121,6 +121,11 @@ class DaemonSettings:
         return "late" if late <= timedelta(minutes=self.grace_minutes) else "skipped"
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerSettings:
+    backup_days: int = 14  # daily backups in STATE_DIR/backups are kept this many days
+
+
 DEFAULT_MIX_TOLERANCE = 0.5
 
 
@@ -154,6 +159,7 @@ class Config:
     publish: PublishSettings = field(default_factory=lambda: PublishSettings())
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
     mix: MixSettings = field(default_factory=lambda: MixSettings())
+    ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
@@ -216,7 +222,8 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
-             "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix")
+             "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix",
+             "ledger")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -264,6 +271,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     publish = _publish(r, data.get("publish"))
     daemon = _daemon(r, data.get("daemon"))
     mix = _mix(r, data.get("mix"))
+    ledger = _ledger(r, data.get("ledger"))
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -279,7 +287,19 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         posts_dir=posts_dir, media_root=media_root, state_dir=state_dir,
         facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
-        secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix)
+        secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger)
+
+
+def _ledger(r: Reader, value: Any) -> LedgerSettings:
+    if value is None:
+        return LedgerSettings()
+    data = r.mapping(value, ("ledger",), ("backup_days",))
+    if data is None:
+        return LedgerSettings()
+    d = LedgerSettings()
+    days = r.integer(data.get("backup_days", d.backup_days), ("ledger", "backup_days"),
+                     minimum=1, maximum=3660)
+    return LedgerSettings(backup_days=days or d.backup_days)
 
 
 def _daemon(r: Reader, value: Any) -> DaemonSettings:

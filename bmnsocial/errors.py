@@ -70,7 +70,13 @@ class UsageError(BmnError):
 
 
 class LedgerUnavailable(BmnError):
-    """The ledger file cannot be opened or set up (permissions, a full disk, not a database,
-    or held by another process for longer than we wait)."""
+    """The ledger cannot be used: not writable, a full disk, damaged, missing where the state
+    directory says one existed, or held by another process for longer than we wait. ``code``
+    names which, for `status` and scripts (``ledger-unusable``, ``ledger-damaged``,
+    ``ledger-missing``, ``ledger-replaced``, ``ledger-full``)."""
 
     exit_code = ExitCode.STATE_UNUSABLE
+
+    def __init__(self, message: str, code: str = "ledger-unusable") -> None:
+        super().__init__(message)
+        self.code = code

@@ -189,7 +189,7 @@ def test_processes_opening_a_new_ledger_at_once_all_succeed(tmp_path: Path) -> N
 def test_a_file_that_is_not_a_ledger_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     path.write_bytes(b"not a database, " * 512)
-    with pytest.raises(LedgerUnavailable, match=r"ledger\.sqlite3 cannot be used: file is not a"
-                                                r" database\. Check that the state directory"):
+    with pytest.raises(LedgerUnavailable, match=r"ledger\.sqlite3 is damaged: file is not a "
+                                                r"database\..*'bmnsocial ledger recover'"):
         Ledger(path)
     assert path.read_bytes() == b"not a database, " * 512

@@ -77,11 +77,17 @@ class AppContext:
     def ledger_path(self) -> Path:
         return self.connections().state_dir(self.config.state_dir) / "ledger.sqlite3"
 
+    @staticmethod
+    def ledger_expected(path: Path) -> bool:
+        """A ledger is there, or was (its marker, publish.ledger.MARKER, says so: reading it
+        then says it is missing); without either, no sqlite3 to import (a fresh checkout)."""
+        return path.exists() or path.with_name("ledger.expected").exists()
+
     def x_published(self) -> dict[str, datetime]:
         """Post id -> when it last went out on X, read-only (duplicate checks); no sqlite3 to
         import when there is no ledger (a fresh checkout in CI)."""
         path = self.ledger_path
-        if not path.exists():
+        if not self.ledger_expected(path):
             return {}
         from bmnsocial.publish.ledger import x_published_in
 
@@ -90,7 +96,7 @@ class AppContext:
     def owners(self) -> dict[str, str]:
         """Post id -> the file the ledger holds it from, read-only (duplicate ids)."""
         path = self.ledger_path
-        if not path.exists():
+        if not self.ledger_expected(path):
             return {}
         from bmnsocial.publish.ledger import owners_in
 
@@ -99,7 +105,7 @@ class AppContext:
     def known_posts(self) -> set[str]:
         """Post ids the ledger already has, read-only (validate and preview touch no state)."""
         path = self.ledger_path
-        if not path.exists():  # e.g. validating a fresh checkout in CI: no sqlite3 to import
+        if not self.ledger_expected(path):  # e.g. validating a fresh checkout in CI
             return set()
         from bmnsocial.publish.ledger import post_ids_in
 

@@ -84,9 +84,15 @@ STATUS_LINES = (
 @json_option
 @pass_app
 def status(app: AppContext, stale_after: int, as_json: bool) -> None:
+    from bmnsocial.errors import LedgerUnavailable
     from bmnsocial.schedule.health import check_health
 
-    health = check_health(app.runtime, now=app.now(), stale_after=stale_after)
+    try:
+        health = check_health(app.runtime, now=app.now(), stale_after=stale_after)
+    except LedgerUnavailable as exc:  # said on stderr by the root group; scripts get JSON too
+        if as_json:
+            echo_json({"healthy": False, "problems": [str(exc)], "problem_codes": [exc.code]})
+        raise
     tz = app.config.timezone
     if as_json:
         echo_json(health.to_json(tz))

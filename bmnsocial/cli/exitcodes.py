@@ -29,9 +29,10 @@ DESCRIPTIONS = {
                            "trusted, or publications that need a person"),
     ExitCode.ALREADY_RUNNING: N_("`daemon`: another daemon already runs on this state "
                                  "directory"),
-    ExitCode.STATE_UNUSABLE: N_("the ledger in the state directory cannot be opened "
-                                "(permissions, a full disk, not a database): nothing was "
-                                "queued or sent"),
+    ExitCode.STATE_UNUSABLE: N_("the ledger in the state directory cannot be used "
+                                "(permissions, a full disk, damaged, or missing where one "
+                                "was: 'bmnsocial ledger recover'): nothing more was queued "
+                                "or sent"),
     ExitCode.INTERNAL_ERROR: N_("an unexpected error inside bmnsocial (a bug): one line on "
                                 "stderr, the details with -vv"),
     ExitCode.INTERRUPTED: N_("interrupted (Ctrl-C / SIGINT) during a command"),

@@ -40,6 +40,7 @@ COMMANDS = {
     "status": "bmnsocial.cli.daemon:status",
     "calendar": "bmnsocial.cli.calendar:calendar",
     "report": "bmnsocial.cli.report:report",
+    "ledger": "bmnsocial.cli.ledger:ledger_group",
 }
 
 # Each command's help, as its module passes it to click (the English msgid): `bmnsocial --help`
@@ -111,6 +112,8 @@ HELP = {
                    "{{rank, slug, label_es}}, platforms {{name: status}}, urls {{name: url}}, "
                    "errors {{name: error}}."),
     "report": N_("Reports on what was published and what is queued."),
+    "ledger": N_("The ledger's backups, and rebuilding a lost or damaged ledger "
+                 "(docs/deploy.md)."),
 }
 
 

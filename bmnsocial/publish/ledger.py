@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -259,15 +260,20 @@ def _read_only(path: Path, read: Callable[[sqlite3.Connection], T], empty: T) ->
     (validate and preview run on editors' machines and on the server alike); ``empty`` when
     there is no ledger or it cannot be read."""
     if not path.exists():
+        if marker_of(path).exists():
+            raise _missing(path)
         return empty
     try:
+        _check_file(path)
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         db.row_factory = sqlite3.Row
         try:
             return read(db)
         finally:
             db.close()
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            raise damaged(path, str(exc)) from None
         return empty
 
 
@@ -327,7 +333,7 @@ def slots_in(path: Path) -> tuple[set[datetime], dict[str, datetime]] | None:
                 queued.setdefault(post_id, moment)
         return taken, queued
 
-    if not path.exists():
+    if not path.exists() and not marker_of(path).exists():
         return None
     empty: tuple[set[datetime], dict[str, datetime]] = (set(), {})
     return _read_only(path, read, empty)
@@ -357,19 +363,116 @@ def _enter_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
         pause = min(pause * 2, 0.5)
 
 
-def _secure_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if path.exists():
-        # Never open and close the database file itself here: closing any descriptor of it
-        # drops every POSIX lock this process holds on it, which SQLite relies on (another
-        # process could then delete the WAL under our open connection).
-        os.chmod(path, 0o600)
-        return
+#: Beside the ledger: says a ledger was made here, and how many events it had recorded for
+#: sure, so a ledger gone missing, emptied or rolled back is never taken for a new one.
+MARKER = "ledger.expected"
+
+
+def marker_of(path: Path) -> Path:
+    return path.with_name(MARKER)
+
+
+def _read_marker(marker: Path) -> dict[str, Any] | None:
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}  # there, but unreadable: a ledger existed all the same
+    return data if isinstance(data, dict) else {}
+
+
+def _write_marker(marker: Path, events: int, created_at: str | None = None) -> None:
+    data = {"ledger": marker.with_name("ledger.sqlite3").name, "events": events,
+            "created_at": created_at or datetime.now(UTC).isoformat(timespec="seconds"),
+            "note": "bmnsocial: a ledger exists here; see docs/deploy.md before deleting"}
+    tmp = marker.with_name(f".{marker.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    try:
+        os.write(fd, (json.dumps(data) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, marker)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _create(path: Path) -> None:
+    """A new ledger appears whole: made beside it and linked into place, so the ledger file
+    is never empty or half set up (an empty one is always a damaged one). A ledger another
+    process made meanwhile is kept."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    os.close(os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_RDWR, 0o600))
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")  # kept in the file's header
+            _create_schema(db)
+        finally:
+            db.close()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def _check_file(path: Path) -> None:
+    """SQLite would take an empty file for a new database. (Anything else it judges itself:
+    the file is not opened here, as closing it would drop this process's locks on it.)"""
+    if path.stat().st_size == 0:
+        raise damaged(path, _("the file is empty (0 bytes)"))
+
+
+def recover_hint(path: Path) -> str:
+    return _("Stop the daemon (and cron), then run 'bmnsocial ledger recover': it keeps this "
+             "file aside, starts from the newest backup in {backups} if there is one and asks "
+             "the platforms what was published, so nothing goes out twice. See "
+             "docs/deploy.md.").format(backups=path.parent / "backups")
+
+
+def damaged(path: Path, reason: str) -> LedgerUnavailable:
+    return LedgerUnavailable(" ".join([
+        _("the ledger {path} is damaged: {reason}. Nothing is published from a damaged ledger "
+          "(it could send again what was already published).").format(path=path,
+                                                                       reason=reason),
+        recover_hint(path)]), "ledger-damaged")
+
+
+def _missing(path: Path) -> LedgerUnavailable:
+    return LedgerUnavailable(" ".join([
+        _("the ledger {path} is missing, but this state directory had one ({marker} says "
+          "so). A new empty ledger would send again what was already published.").format(
+              path=path, marker=marker_of(path)),
+        recover_hint(path),
+        _("To start with an empty ledger on purpose, delete {marker}.").format(
+            marker=marker_of(path))]), "ledger-missing")
+
+
+def _rolled_back(path: Path, have: int, had: int) -> LedgerUnavailable:
+    return damaged(path, _("it holds {have} recorded events where it had {had} (its "
+                           "write-ahead log, {wal}, was deleted or lost in a power cut, or an "
+                           "older copy was put in its place)").format(
+                               have=have, had=had, wal=path.name + "-wal"))
 
 
 def _cannot_open(path: Path, exc: Exception) -> str:
@@ -378,20 +481,101 @@ def _cannot_open(path: Path, exc: Exception) -> str:
              "docs/publishing.md.").format(path=path, reason=exc)
 
 
+def unusable(path: Path, exc: sqlite3.Error, *, opening: bool = False) -> LedgerUnavailable | None:
+    """What SQLite's error says about the ledger itself, as the error a person reads; None
+    for an error that is not about the ledger's file (a bug, a busy database in use)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return damaged(path, str(exc))
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return LedgerUnavailable(_(
+            "the ledger {path} cannot record what happens ({reason}): the disk holding {folder} "
+            "is full or failing. Nothing more is published until it can. Free space on that "
+            "disk (df -h {folder}), then restart the daemon (or let the next run-due run): "
+            "whatever was being sent is looked up on the platforms first, never sent "
+            "twice.").format(path=path, reason=exc, folder=path.parent), "ledger-full")
+    if opening or name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        return LedgerUnavailable(_cannot_open(path, exc))
+    return None
+
+
+class _Cursor(sqlite3.Cursor):
+    """Rows are read as they are stepped through: a damaged page can show up at any row."""
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise _translated(self.connection, exc) from None
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise _translated(self.connection, exc) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise _translated(self.connection, exc) from None
+
+
+class _Connection(sqlite3.Connection):
+    """The ledger's connection: an error that says the ledger itself cannot be used (damaged,
+    disk full) becomes LedgerUnavailable wherever it happens, for every command alike."""
+
+    ledger_path: Path
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or _Cursor)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _translated(self, exc) from None
+
+
+def _translated(db: Any, exc: sqlite3.Error) -> Exception:
+    path = getattr(db, "ledger_path", None)
+    found = unusable(path, exc) if path is not None else None
+    return found if found is not None else exc
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.marker = marker_of(path)
         try:
-            _secure_file(path)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            expected = _read_marker(self.marker)
+            if not path.exists():
+                if expected is not None:
+                    raise _missing(path)
+                _create(path)
+            else:
+                _check_file(path)
+            # Never open and close the database file itself after SQLite has: closing any
+            # descriptor of it drops every POSIX lock this process holds on it, which SQLite
+            # relies on (another process could then delete the WAL under our connection).
+            os.chmod(path, 0o600)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                      check_same_thread=False)
+                                      check_same_thread=False, factory=_Connection)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerUnavailable(_cannot_open(path, exc)) from None
+        self.db.ledger_path = path
+        self._files: tuple[int, int] | None = None
         try:
             self._set_up()
+            self._noted = self._check_count(expected)
+            self.check()
         except sqlite3.Error as exc:
             self.db.close()
-            raise LedgerUnavailable(_cannot_open(path, exc)) from None
+            raise unusable(path, exc, opening=True) or exc from None
+        except LedgerUnavailable:
+            self.db.close()
+            raise
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):  # the last connection removed it
                 os.chmod(path.with_name(path.name + suffix), 0o600)
@@ -403,13 +587,71 @@ class Ledger:
         # NORMAL in WAL mode survives a crashed process but may lose the last commits in a
         # power cut; the writes that must survive that go through _durable() (see there).
         self.db.execute("PRAGMA synchronous = NORMAL")
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'publications'").fetchone() is None:
+            # Every ledger is made with its tables (_create): without them it was emptied.
+            raise damaged(self.path, _("it holds no bmnsocial tables (an empty database)"))
         with self.transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                            (str(SCHEMA_VERSION),))
+            _create_schema(self.db)
             self._add_missing_columns()
+
+    def _events_recorded(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
+
+    def _check_count(self, expected: dict[str, Any] | None) -> int:
+        """A ledger never records fewer events than it once had for sure."""
+        have = self._events_recorded()
+        had = expected.get("events") if expected else None
+        if isinstance(had, int) and had > have:
+            raise _rolled_back(self.path, have, had)
+        if expected is None:
+            with contextlib.suppress(OSError):
+                self._note(have)
+                return have
+        return had if isinstance(had, int) else 0
+
+    def _note(self, events: int) -> None:
+        # Everything up to here reaches the disk first (a FULL commit flushes the whole
+        # write-ahead log), so a power cut never leaves the ledger behind what was noted.
+        with self._durable():
+            self.set_meta("events_noted", str(events))
+        _write_marker(self.marker, events, (_read_marker(self.marker) or {}).get("created_at"))
+        self._noted = events
+
+    def keep_count(self) -> None:
+        """Note beside the ledger how many events it has recorded for sure (the daemon after
+        each poll, every command when it closes the ledger)."""
+        have = self._events_recorded()
+        if have > self._noted:
+            self._note(have)
+
+    def check_files(self) -> None:
+        """The ledger and its write-ahead log are still the files this connection writes to
+        (the daemon, every poll): deleted or replaced under it, what only the old log holds
+        is lost at the next power cut or restart."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        files: tuple[int, int] | None = None
+        try:
+            files = (self.path.stat().st_ino, wal.stat().st_ino)
+        except FileNotFoundError as exc:
+            gone = Path(str(exc.filename))
+        else:
+            gone = self.path
+        if files is not None and self._files in (None, files):
+            self._files = files
+            return
+        raise LedgerUnavailable(" ".join([_(
+            "the ledger's file {path} was deleted or replaced while bmnsocial had it open: what "
+            "was recorded since its last checkpoint is lost at the next restart or power "
+            "cut.").format(path=gone),
+            recover_hint(self.path)]), "ledger-replaced")
+
+    def check(self) -> None:
+        """SQLite's own check of every page (a few ms for a year of posts), at every open:
+        a damaged ledger is said before a command reads the damaged part, or misses it."""
+        found = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        if found != ["ok"]:
+            raise damaged(self.path, "; ".join(str(f) for f in found))
 
     def _add_missing_columns(self) -> None:
         """A ledger made by an earlier bmnsocial gains the columns added since, with their
@@ -424,6 +666,9 @@ class Ledger:
                 self.db.execute(f"ALTER TABLE publications ADD COLUMN {definition}")
 
     def close(self) -> None:
+        # A full disk or a damaged ledger was already said by what ran into it.
+        with contextlib.suppress(OSError, LedgerUnavailable, sqlite3.Error):
+            self.keep_count()
         self.db.close()
 
     @contextmanager

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.i18n import _
 from bmnsocial.platforms.base import (
     Adapter,
@@ -193,6 +194,8 @@ class Publisher:
             published = adapter.publish(rendered, progress)
         except PublishError as exc:
             return self._failed(row, exc)
+        except LedgerUnavailable:  # saving a thread's progress: nothing more can be recorded
+            raise
         except Exception as exc:  # a bug must not lose the row: a person looks at it
             log.exception(_("unexpected error publishing %s to %s"), row.post_id, row.platform)
             return self.ledger.mark_unconfirmed(
@@ -269,21 +272,11 @@ class Publisher:
             return self.ledger.mark_unconfirmed(
                 row.id, _("could not check whether it was published: {error}").format(
                     error=exc.message), type(exc).__name__, now)
-        ids = list(row.part_ids)
         by_id = {p.id: p for p in remote}
-        for part in rendered.parts[len(ids):]:
-            want = normalize(part.text)
-            previous = ids[-1] if ids else None
-            matches = [p for p in remote if p.id not in ids and normalize(p.text) == want
-                       and (previous is None or p.reply_to in (previous, None))]
-            if len(matches) > 1:
-                return self.ledger.mark_unconfirmed(
-                    row.id, _("{count} posts on {platform} match this text; check which is ours "
-                              "and remove the extra ones").format(
-                                  count=len(matches), platform=row.platform), "reconcile", now)
-            if not matches:
-                break
-            ids.append(matches[0].id)
+        ids, ambiguous = find_parts(rendered, remote, row.part_ids)
+        if ambiguous:
+            return self.ledger.mark_unconfirmed(row.id, ambiguous_message(ambiguous, row),
+                                                "reconcile", now)
         if ids and len(ids) == len(rendered.parts):
             first: RemotePost | None = by_id.get(ids[0])
             log.info(_("%s on %s was already published: found it on the platform"), row.post_id,
@@ -300,6 +293,31 @@ class Publisher:
         return self.ledger.requeue(row.id, now, _("not found on the platform after an "
                                                   "interrupted attempt; sending again"),
                                    "reconciled", now)
+
+
+def find_parts(rendered: Rendered, remote: list[RemotePost],
+               found: list[str]) -> tuple[list[str], int]:
+    """Which of the platform's posts are this row's parts, beyond those ``found`` already: by
+    their text as both sides agree on it, each part a reply to the one before. Returns the
+    ids, and how many posts matched a part when more than one did (0 otherwise: a person
+    must then tell which one is ours)."""
+    ids = list(found)
+    for part in rendered.parts[len(ids):]:
+        want = normalize(part.text)
+        previous = ids[-1] if ids else None
+        matches = [p for p in remote if p.id not in ids and normalize(p.text) == want
+                   and (previous is None or p.reply_to in (previous, None))]
+        if len(matches) > 1:
+            return ids, len(matches)
+        if not matches:
+            break
+        ids.append(matches[0].id)
+    return ids, 0
+
+
+def ambiguous_message(count: int, row: Row) -> str:
+    return _("{count} posts on {platform} match this text; check which is ours and remove "
+             "the extra ones").format(count=count, platform=row.platform)
 
 
 def from_payload_json(payload: str) -> Rendered:

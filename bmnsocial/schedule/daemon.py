@@ -22,14 +22,15 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bmnsocial import __version__
-from bmnsocial.errors import BmnError, ExitCode
+from bmnsocial.errors import BmnError, ExitCode, LedgerUnavailable
 from bmnsocial.i18n import _
 from bmnsocial.platforms.base import CredentialsMissing
+from bmnsocial.publish import backup
 from bmnsocial.publish.clocktrust import ClockTrust, Verdict
 from bmnsocial.publish.ledger import Ledger, Row, Status
 from bmnsocial.publish.locks import SingleInstance, claimer_alive
@@ -63,17 +64,20 @@ class AlreadyRunning(BmnError):
     exit_code = ExitCode.ALREADY_RUNNING
 
 
-def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger,
-                    started: datetime, last_sync: dict[str, Any] | None = None) -> None:
+def write_heartbeat(state_dir: Path, mode: str, now: datetime, ledger: Ledger | None,
+                    started: datetime, last_sync: dict[str, Any] | None = None,
+                    problem: LedgerUnavailable | None = None) -> None:
     """``last_sync``: when the daemon's latest sync of the posts folder began (system clock)
-    and how many seconds it took."""
-    queued = ledger.rows(statuses=(Status.QUEUED,), limit=1)
+    and how many seconds it took. ``problem``: why the daemon publishes nothing (then the
+    ledger is not read: ``ledger`` may be None)."""
+    queued = ledger.rows(statuses=(Status.QUEUED,), limit=1) if ledger and not problem else []
     # "at" is the system clock's: it measures liveness, whatever clock the run follows.
     data = {"pid": os.getpid(), "mode": mode, "at": datetime.now(UTC).isoformat(),
             "clock": now.astimezone(UTC).isoformat(),
             "started_at": started.astimezone(UTC).isoformat(), "version": __version__,
             "next_due": queued[0].due.isoformat() if queued else None,
-            "last_sync": last_sync}
+            "last_sync": last_sync,
+            "problem": {"code": problem.code, "message": str(problem)} if problem else None}
     target = state_dir / HEARTBEAT
     tmp = target.with_name(f".{HEARTBEAT}.{os.getpid()}.tmp")  # daemon and run-due may race
     tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
@@ -210,9 +214,23 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
     changed = publisher.reconcile_pending()
     changed.extend(send_ready(ledger.ready(publisher.clock.now()), runtime, ledger))
     trust.save(ledger)
+    ledger.keep_count()
     write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)
+    take_daily_backup(runtime, ledger)
     final = trust.check()
     return RunReport(report, changed, sync_error, clock=None if final.trusted else final)
+
+
+def take_daily_backup(runtime: Runtime, ledger: Ledger) -> None:
+    """The day's backup of the ledger, if it has none yet; a failure is said, never fatal
+    (the daemon tries again the next day, cron at its next run)."""
+    try:
+        made = backup.take_if_due(ledger, runtime.state_dir, runtime.config.ledger.backup_days)
+    except OSError as exc:
+        log.error(_("could not back up the ledger: %s"), exc)
+        return
+    if made is not None:
+        log.info(_("ledger backed up to %s"), made)
 
 
 class Daemon:
@@ -239,6 +257,11 @@ class Daemon:
         # Shared with the publisher: a stop sends no further part of a thread, so it waits
         # for one request at most (publish.timeout_seconds), never for a whole thread.
         self.stopping = self.publisher.stopping
+        # Set when the ledger cannot be trusted or cannot record (damaged, disk full): nothing
+        # more is published, and `status` is told through the heartbeat.
+        self.halted: LedgerUnavailable | None = None
+        self._beat_failed = False
+        self._backed_up_on: date | None = None
 
     def start(self) -> None:
         if not self.lock.acquire():
@@ -299,18 +322,62 @@ class Daemon:
         occurrence placed by a wrong clock would be wrong."""
         if self.stopping.is_set():
             return
+        if self.halted is not None:
+            self._beat()
+            return
         try:
+            self.watch_ledger.check_files()
             if trusted_clock(self.runtime).trusted:
                 self._sync_if_changed()
             self.trust.save(self.watch_ledger, unless_within=SAVE_CLOCK_EVERY_SECONDS)
             self._schedule_rows()
-            write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
-                            self.watch_ledger, self.started, self._last_sync)
+            self.watch_ledger.keep_count()
+            self._beat()
+            if self._backed_up_on != datetime.now(UTC).date():  # tried once a day at most
+                self._backed_up_on = datetime.now(UTC).date()
+                take_daily_backup(self.runtime, self.watch_ledger)
+        except LedgerUnavailable as exc:
+            self._halt(exc)
         except BmnError as exc:  # e.g. the posts folder is gone: said, nothing changed
             log.error(_("%s (trying again at the next poll)"), exc)
             self._signature = None
         except Exception:  # one bad pass must not stop the daemon
             log.exception(_("refresh failed; trying again at the next poll"))
+
+    def _beat(self) -> None:
+        try:
+            write_heartbeat(self.runtime.state_dir, "daemon", self.clock.now(),
+                            self.watch_ledger, self.started, self._last_sync, self.halted)
+        except OSError as exc:  # a full disk: said once, not at every poll
+            if not self._beat_failed:
+                log.error(_("cannot write the heartbeat: %s"), exc)
+            self._beat_failed = True
+        else:
+            self._beat_failed = False
+
+    def _halt(self, exc: LedgerUnavailable) -> None:
+        """Publish nothing more; say so once, in the log and to `status`."""
+        with self._guard:
+            first = self.halted is None
+            self.halted = self.halted or exc
+        if first:
+            log.critical(_("%s The daemon publishes nothing more until then; it keeps running "
+                           "so that 'bmnsocial status' can say why."), exc)
+            if exc.code == "ledger-replaced":
+                self._rescue()
+            self._beat()
+
+    def _rescue(self) -> None:
+        """This process still sees the deleted log: its view becomes today's backup, the one
+        `ledger recover` starts from."""
+        try:
+            saved = backup.take(self.watch_ledger, self.runtime.state_dir,
+                                self.config.ledger.backup_days)
+        except (OSError, LedgerUnavailable) as exc:
+            log.error(_("could not back up the ledger: %s"), exc)
+        else:
+            log.critical(_("what the daemon knew is saved in %s: 'bmnsocial ledger recover' "
+                           "starts from it"), saved)
 
     def _sync_if_changed(self) -> None:
         signature = posts_signature(self.config.posts_dir)
@@ -363,7 +430,7 @@ class Daemon:
             self._wake.set()
 
     def run_row(self, row_id: int) -> None:
-        if self.stopping.is_set():
+        if self.stopping.is_set() or self.halted is not None:
             return
         try:
             with self._guard:
@@ -382,5 +449,7 @@ class Daemon:
                            self.runtime, ledger)
             elif row.status is Status.SENDING:
                 dispatch(row, self.runtime, ledger)
+        except LedgerUnavailable as exc:
+            self._halt(exc)
         except Exception:  # recorded, never fatal: the next poll looks at the row again
             log.exception(_("occurrence %d failed unexpectedly"), row_id)

@@ -7,6 +7,7 @@ but are not a fault: they follow the configured misfire policy.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,8 @@ RECENT_SKIPS = timedelta(days=7)
 # The daemon and run-due write heartbeats with this machine's clock: one from further ahead
 # than this means the clock went back.
 FUTURE_HEARTBEAT_SECONDS = 5.0
+# Less free space than this where the ledger lives, and a publication may go out unrecorded.
+LOW_DISK_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,16 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
             len(refused_files)).format(count=len(refused_files))))
     if beat and beat.get("mode") == "daemon" and not alive:
         found.append(("daemon-down", _("the daemon is not running")))
+    stopped = beat.get("problem") if beat and alive else None
+    if isinstance(stopped, dict):
+        found.append((str(stopped.get("code")), _("the daemon publishes nothing: {why}").format(
+            why=stopped.get("message"))))
+    free = shutil.disk_usage(runtime.state_dir).free
+    if free < LOW_DISK_BYTES:
+        found.append(("disk-full", _(
+            "the disk holding {folder} is full ({free} MB free): the ledger cannot record what "
+            "is published. Free space on it (df -h {folder}), then restart the daemon").format(
+                folder=runtime.state_dir, free=round(free / 1e6, 1))))
     if attention:
         # English says "publication(s)" either way; other languages choose by the count.
         found.append(("needs-person", ngettext(
