@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,13 +97,15 @@ def posts_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
-def decide_misfire(row: Row, runtime: Runtime, ledger: Ledger) -> Row | None:
+def decide_misfire(row: Row, runtime: Runtime, ledger: Ledger,
+                   going: Collection[int] = ()) -> Row | None:
     """Apply the misfire policy to a queued row: its new state if it is not to be sent now
-    (skipped, moved, deferred), else None."""
+    (skipped, moved, deferred, or left to wait for an earlier one), else None. ``going``: rows
+    this pass already sends."""
     now = runtime.publisher().clock.now()
-    decision = misfire.decide(row, runtime.config, ledger, now)
+    decision = misfire.decide(row, runtime.config, ledger, now, going)
     done = misfire.apply(decision, row, ledger, now)
-    if done is not None:
+    if done is not None and decision.reason:
         log.warning(_("%s on %s: %s (%s)"), row.post_id, row.platform,
                     _(misfire.ACTIONS.get(decision.action, decision.action)), decision.reason)
     return done
@@ -142,11 +145,13 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
             sync_error = str(exc)
     changed = publisher.reconcile_pending()
     to_send: list[Row] = []
-    for row in ledger.ready(publisher.clock.now()):
-        decided = decide_misfire(row, runtime, ledger)
+    going: set[int] = set()
+    for row in ledger.ready(publisher.clock.now()):  # in due order
+        decided = decide_misfire(row, runtime, ledger, going)
         if decided is None:
             to_send.append(row)
-        else:
+            going.add(row.id)
+        elif decided is not row:  # a row left to wait is looked at by the next run
             changed.append(decided)
     changed.extend(publisher.publish_rows(to_send))
     write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)
