@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from bmnsocial.publish.ledger import Row, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.sandbox.platforms import Sandbox
-from bmnsocial.schedule.daemon import Daemon, run_due
+from bmnsocial.schedule.daemon import Daemon, dispatch, run_due
 from tests.helpers import NOW, WritePost
 from tests.test_publisher import FakeClock
 
@@ -234,3 +235,23 @@ def test_late_after_a_daemon_outage_follows_the_same_rule(config: Config,
         rows = s.settle("daemon")
         assert all(r.attempts <= 1 for r in rows)
         assert_one_catch_up_rule(s, rows)
+
+
+def test_a_failed_attempt_does_not_use_up_the_catch_up_cap(tmp_path: Path) -> None:
+    from tests.test_publisher import world
+
+    with world(tmp_path) as w:
+        w.config = dataclasses.replace(w.config, daemon=DaemonSettings(max_catchup_per_hour=1))
+        runtime = sandbox_runtime(w.config)
+        runtime._publisher, runtime._ledger = w.publisher, w.ledger
+        start = w.clock.now()
+        first = w.queue("Aviso tardío", platform="twitter", post_id="primero")
+        w.clock.current = start + timedelta(hours=1)
+        w.sandbox.x.faults.add("http429", path="/2/tweets")  # refused: nothing went out
+        tried = dispatch(first, runtime, w.ledger)
+        assert tried.status is Status.QUEUED and tried.attempts == 1
+        second = w.queue("Otro aviso tardío", platform="twitter", post_id="segundo")
+        w.ledger.move(second.id, start - timedelta(minutes=10), "test", start)
+        done = dispatch(w.ledger.get(second.id), runtime, w.ledger)
+        assert done.status is Status.PUBLISHED, done.last_error
+        assert [p["text"] for p in w.published("twitter")] == ["Otro aviso tardío"]
