@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX IF NOT EXISTS events_publication ON events (publication_id, id);
 """
 
 
@@ -800,10 +801,23 @@ class Ledger:
             sql, args = sql + " WHERE publication_id = ?", (publication_id,)
         return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
-    def event_times(self, kind: str, detail: str, since: datetime) -> list[datetime]:
+    def late_publication_times(self, platform: str, since: datetime) -> list[datetime]:
+        """When each late publication on this platform after ``since`` was decided, oldest
+        first: those that went out or may have. An attempt the row came back from (put back in
+        the queue, held, failed) is not one: a network outage must not use up the catch-up cap."""
         return [datetime.fromisoformat(r[0]) for r in self.db.execute(
-            "SELECT at FROM events WHERE kind = ? AND detail = ? AND at > ? ORDER BY at",
-            (kind, detail, stamp(since)))]
+            "SELECT at FROM events e WHERE kind = 'late-publish' AND detail = ? AND at > ? "
+            "AND NOT EXISTS (SELECT 1 FROM events f WHERE f.publication_id = e.publication_id "
+            "AND f.id > e.id AND f.kind IN ('retry', 'held', 'failed')) ORDER BY at",
+            (platform, stamp(since)))]
+
+    def still_to_go_before(self, row: Row, since: datetime) -> list[Row]:
+        """Rows not yet gone (queued or being sent) on the same platform, due from ``since``
+        and before ``row`` (by due, then id), earliest first."""
+        return [Row.from_sql(r) for r in self.db.execute(
+            "SELECT * FROM publications WHERE platform = ? AND status IN ('queued', 'sending') "
+            "AND due >= ? AND (due < ? OR (due = ? AND id < ?)) ORDER BY due, id",
+            (row.platform, stamp(since), stamp(row.due), stamp(row.due), row.id))]
 
     # -- writing
     def set_meta(self, key: str, value: str) -> None:

@@ -21,6 +21,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -115,13 +116,15 @@ def posts_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
-def decide_misfire(row: Row, runtime: Runtime, ledger: Ledger) -> Row | None:
+def decide_misfire(row: Row, runtime: Runtime, ledger: Ledger,
+                   going: Collection[int] = ()) -> Row | None:
     """Apply the misfire policy to a queued row: its new state if it is not to be sent now
-    (skipped, moved, deferred), else None."""
+    (skipped, moved, deferred, or left to wait for an earlier one), else None. ``going``: rows
+    this pass already sends."""
     now = runtime.publisher().clock.now()
-    decision = misfire.decide(row, runtime.config, ledger, now)
+    decision = misfire.decide(row, runtime.config, ledger, now, going)
     done = misfire.apply(decision, row, ledger, now)
-    if done is not None:
+    if done is not None and decision.reason:
         log.warning(_("%s on %s: %s (%s)"), row.post_id, row.platform,
                     _(misfire.ACTIONS.get(decision.action, decision.action)), decision.reason)
     return done
@@ -169,11 +172,13 @@ def send_ready(rows: list[Row], runtime: Runtime, ledger: Ledger) -> list[Row]:
     changed."""
     changed: list[Row] = []
     to_send: list[Row] = []
-    for row in rows:
-        decided = decide_misfire(row, runtime, ledger)
+    going: set[int] = set()
+    for row in rows:  # in due order
+        decided = decide_misfire(row, runtime, ledger, going)
         if decided is None:
             to_send.append(row)
-        else:
+            going.add(row.id)
+        elif decided is not row:  # a row left to wait is looked at again later
             changed.append(decided)
     trust = runtime.clock_trust()
     changed.extend(runtime.publisher().publish_rows(
@@ -445,8 +450,8 @@ class Daemon:
                 # still has its say on them meanwhile.
                 now = self.runtime.publisher().clock.now()
                 others = ledger.ready(now, platform=row.platform, limit=CLAIM_BATCH)
-                send_ready([row, *[r for r in others if r.id != row.id][:CLAIM_BATCH - 1]],
-                           self.runtime, ledger)
+                batch = [row, *[r for r in others if r.id != row.id][:CLAIM_BATCH - 1]]
+                send_ready(sorted(batch, key=lambda r: (r.due, r.id)), self.runtime, ledger)
             elif row.status is Status.SENDING:
                 dispatch(row, self.runtime, ledger)
         except LedgerUnavailable as exc:

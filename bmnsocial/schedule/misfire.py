@@ -1,13 +1,15 @@
-"""What to do with an occurrence that comes due late (the daemon was down, the power was out).
+"""What to do with an occurrence that goes out late, whatever made it late: the daemon was
+down, the power or the network was out, its attempts failed and it waits for a retry.
 
 Three policies (config ``daemon.misfire``): ``publish`` it late, within a grace window;
 ``skip`` it; or move it to the ``next_slot``. Whatever the policy, late publications are capped
-per platform per hour so a restart after a long outage never floods a timeline, and every skip
-or move is recorded with its reason.
+per platform per hour so a restart after a long outage never floods a timeline, they go out in
+the order they were due, and every skip or move is recorded with its reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,16 +25,19 @@ ACTIONS = {"publish": N_("publish"), "skip": N_("skip"), "move": N_("move"),
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    action: str  # "publish", "skip", "move", "defer"
+    action: str  # "publish", "skip", "move", "defer", "wait" (left as it is, looked at again)
     reason: str = ""
     until: datetime | None = None
 
 
-def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
+def decide(row: Row, config: Config, ledger: Ledger, now: datetime,
+           going: Collection[int] = ()) -> Decision:
+    """``going``: rows already decided to go out in this pass, in due order (run-due)."""
     settings = config.daemon
     late = now - row.due
-    if row.attempts > 0 or late <= timedelta(minutes=settings.late_after_minutes):
-        return Decision("publish")  # on time, or already being retried: not a misfire
+    if row.part_ids or late <= timedelta(minutes=settings.late_after_minutes):
+        # On time; or a thread partly out already, whose rest must follow whenever it can.
+        return Decision("publish")
     minutes = int(late.total_seconds() // 60)
     if ledger.later_due(row, now):
         # Coalesced like APScheduler's coalesce: after an outage a recurring post goes out
@@ -56,14 +61,39 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime) -> Decision:
     if fate == "skipped":
         return Decision("skip", _("{minutes} min late, beyond the {grace}-min grace window"
                                   ).format(minutes=minutes, grace=settings.grace_minutes))
-    recent = ledger.event_times("late-publish", row.platform, now - timedelta(hours=1))
+    recent = ledger.late_publication_times(row.platform, now - timedelta(hours=1))
     if len(recent) >= settings.max_catchup_per_hour:
         return Decision("defer", _("catch-up limit of {limit} per hour on {platform} reached"
                                    ).format(limit=settings.max_catchup_per_hour,
                                             platform=row.platform),
                         recent[0] + timedelta(hours=1))
+    first = _first_in_line(row, config, ledger, now, going)
+    if first is not None:
+        if first.next_attempt_at is not None and first.next_attempt_at > now:
+            return Decision("defer", _("{minutes} min late; {post}, due earlier on {platform}, "
+                                       "goes out first").format(
+                minutes=minutes, post=first.post_id, platform=row.platform),
+                first.next_attempt_at)
+        return Decision("wait")  # it is going out now: this one is looked at again after it
     return Decision("publish", _("{minutes} min late, within the grace window").format(
         minutes=minutes))
+
+
+def _first_in_line(row: Row, config: Config, ledger: Ledger, now: datetime,
+                   going: Collection[int]) -> Row | None:
+    """The earliest row on the same platform, due before this late one, that is still to go
+    out late (waiting for a retry, held back, being sent or about to be): late rows go out in
+    the order they were due, whatever made each of them late."""
+    settings = config.daemon
+    for earlier in ledger.still_to_go_before(row, now - timedelta(minutes=settings.grace_minutes)):
+        if earlier.id in going or earlier.part_ids:
+            continue  # already on its way, or partly out: it went first
+        if settings.fate(now - earlier.due, earlier.misfire) != "late":
+            continue  # it will be skipped or moved, not published before this one
+        if earlier.post_id == row.post_id or ledger.later_due(earlier, now):
+            continue  # coalesced: only the latest occurrence of a post goes out
+        return earlier
+    return None
 
 
 def apply(decision: Decision, row: Row, ledger: Ledger, now: datetime) -> Row | None:
@@ -75,6 +105,8 @@ def apply(decision: Decision, row: Row, ledger: Ledger, now: datetime) -> Row | 
         return ledger.move(row.id, decision.until, decision.reason, now, due_is=row.due)
     if decision.action == "defer" and decision.until is not None:
         return ledger.defer(row.id, decision.until, decision.reason, now, due_is=row.due)
+    if decision.action == "wait":
+        return row
     if decision.reason:
         ledger.record(row.id, "late-publish", row.platform, now)
     return None
