@@ -6,6 +6,7 @@ event set from the transport while a request is in flight."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tracemalloc
@@ -19,12 +20,16 @@ from urllib.parse import urlsplit
 import pytest
 from requests.adapters import BaseAdapter
 
+from bmnsocial.config import Config
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
-from bmnsocial.posts.media import inspect
-from bmnsocial.publish.ledger import ONCE, Row, Status
-from bmnsocial.render.payload import content_hash, dumps
+from bmnsocial.posts.media import inspect, open_queued
+from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
+from bmnsocial.render.payload import content_hash, dumps, from_payload
 from bmnsocial.sandbox.server import FakeServer
 from bmnsocial.sandbox.testing import sample_mp4, sample_png
+from bmnsocial.schedule.daemon import posts_signature
+from bmnsocial.schedule.sync import sync
+from tests.helpers import NOW, WritePost
 from tests.test_adapters import PLATFORMS
 from tests.test_publisher import World, world
 
@@ -288,3 +293,38 @@ def test_rows_claimed_with_the_stop_make_no_request(tmp_path: Path) -> None:
         w.publisher.stopping.clear()
         assert [r.status for r in w.drain()] == [Status.PUBLISHED] * 3
         assert len(w.published("twitter")) == 3
+
+
+# -- a replaced image before the send: the queue takes it -----------------------------------
+
+
+def test_the_daemon_sees_a_replaced_image(config: Config) -> None:
+    image = config.media_root / "portada.png"
+    image.write_bytes(sample_png())
+    before = posts_signature(config.posts_dir, config.media_root)
+    image.write_bytes(sample_png(width=3))
+    assert posts_signature(config.posts_dir, config.media_root) != before
+
+
+def test_a_sync_after_an_image_is_replaced_queues_the_new_file(
+        config: Config, write_post: WritePost) -> None:
+    image = config.media_root / "portada.png"
+    image.write_bytes(sample_png())
+    write_post("portada.yaml", "category: 9\ntext: Nueva portada\nplatforms: [facebook]\n"
+                               "media: [{path: portada.png, alt: La portada}]\n"
+                               "schedule: {at: 2026-12-01 10:00}\n")
+    ledger = Ledger(config.state_dir / "ledger.sqlite3")
+    try:
+        sync([config.posts_dir], config, ledger, NOW, full=True)
+        (queued,) = ledger.rows()
+        saved = image.stat().st_mtime_ns
+        image.write_bytes(sample_png(width=3))  # exported again (the size may not change)
+        os.utime(image, ns=(saved + 10**9, saved + 10**9))
+        sync([config.posts_dir], config, ledger, NOW, full=True)
+        (refreshed,) = ledger.rows()
+    finally:
+        ledger.close()
+    media = from_payload(json.loads(refreshed.payload)).media[0].info
+    assert refreshed.payload != queued.payload and media.mtime_ns == saved + 10**9
+    with open_queued(media) as opened:  # what the send will find: the file as queued
+        assert opened.read() == image.read_bytes()
