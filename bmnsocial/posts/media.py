@@ -195,8 +195,8 @@ def changed(info: MediaInfo, how: str) -> MediaProblem:
     return MediaProblem("MEDIA-CHANGED", _(
         "the media file '{path}' changed after the post was queued ({how}).").format(
             path=info.relative, how=how),
-        _("Check the file; to send it as it is now, queue the post again (bmnsocial post "
-          "FILE)."))
+        _("Check the file; if it is the one to publish, 'bmnsocial retry' sends it as it is "
+          "now."))
 
 
 @contextmanager
