@@ -22,7 +22,7 @@ from requests.adapters import BaseAdapter
 
 from bmnsocial.config import Config
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
-from bmnsocial.posts.media import inspect, open_queued
+from bmnsocial.posts.media import inspect
 from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
 from bmnsocial.render.payload import content_hash, dumps, from_payload
 from bmnsocial.sandbox.server import FakeServer
@@ -168,20 +168,26 @@ def test_one_bad_photo_of_several_leaves_the_whole_post_unsent(tmp_path: Path,
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_an_unchanged_file_and_an_older_payload_are_sent(tmp_path: Path,
-                                                         platform: str) -> None:
+def test_a_payload_queued_before_times_were_recorded_is_checked_too(tmp_path: Path,
+                                                                   platform: str) -> None:
     with world(tmp_path) as w:
-        (media_dir(w) / "foto.png").write_bytes(sample_png())
-        queue_media(w, platform, "foto.png")
-        # A payload queued before the modification time was recorded is still read.
-        queue_media(w, platform, "foto.png", post_id="antes", texts=("Sala de lectura",))
-        older = w.ledger.db.execute("SELECT payload FROM publications WHERE post_id='antes'"
-                                    ).fetchone()[0].replace('"mtime_ns": ', '"was_mtime_ns": ')
-        w.ledger.db.execute("UPDATE publications SET payload=? WHERE post_id='antes'",
-                            (older,))
-        rows = w.drain()
-        assert [r.status for r in rows] == [Status.PUBLISHED, Status.PUBLISHED]
-        assert len(w.published(platform)) == 2
+        for name in ("igual.png", "enlace.png"):
+            (media_dir(w) / name).write_bytes(sample_png())
+        same = queue_media(w, platform, "igual.png", post_id="igual", texts=("Sala igual",))
+        linked = queue_media(w, platform, "enlace.png", post_id="enlace",
+                             texts=("Sala con enlace",))
+        for row in (same, linked):  # as queued by the version before this check
+            older = row.payload.replace('"mtime_ns": ', '"was_mtime_ns": ')
+            w.ledger.db.execute("UPDATE publications SET payload=? WHERE id=?", (older, row.id))
+        secret = tmp_path / "secretos.png"
+        secret.write_bytes(sample_png())
+        (w.config.media_root / "enlace.png").unlink()
+        (w.config.media_root / "enlace.png").symlink_to(secret)
+        w.drain()
+        assert w.ledger.get(same.id).status is Status.PUBLISHED
+        failed = w.ledger.get(linked.id)
+        assert failed.status is Status.FAILED and failed.error_kind == "MediaUnavailable"
+        assert len(w.published(platform)) == 1
 
 
 # -- issue 9 item 11: a stop between any two requests ---------------------------------------
@@ -325,6 +331,8 @@ def test_a_sync_after_an_image_is_replaced_queues_the_new_file(
     finally:
         ledger.close()
     media = from_payload(json.loads(refreshed.payload)).media[0].info
+    from bmnsocial.posts.media import open_queued
+
     assert refreshed.payload != queued.payload and media.mtime_ns == saved + 10**9
     with open_queued(media) as opened:  # what the send will find: the file as queued
         assert opened.read() == image.read_bytes()
