@@ -76,11 +76,12 @@ class World:
 
 @contextmanager
 def world(tmp_path: Path, *, deadline_hours: float = 12,
-          timeout: float = ANSWER_TIMEOUT) -> Iterator[World]:
+          timeout: float = ANSWER_TIMEOUT,
+          x_options: dict[str, object] | None = None) -> Iterator[World]:
     config = make_config(tmp_path, timeout=timeout)
     clock = FakeClock()
     secrets = make_secrets()
-    with Sandbox(tmp_path / "fakes") as sandbox:
+    with Sandbox(tmp_path / "fakes", x_options=x_options) as sandbox:
         session = give_up_on_held(build_session(timeout=timeout, routes=sandbox.routes), sandbox)
 
         def adapters(platform: str) -> Adapter:

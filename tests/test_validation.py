@@ -8,6 +8,7 @@ import pytest
 
 from bmnsocial.config import Config
 from bmnsocial.render.validation import ValidationResult, validate_paths
+from bmnsocial.sandbox.testing import sample_png
 from tests.helpers import NOW, WritePost
 
 IMG = "jornada-cientifica-cartel.jpg"
@@ -302,6 +303,14 @@ class TestMedia:
         os.symlink(outside, config.media_root / "enlace.jpg")
         write_post("a.yaml", "category: 9\ntext: hola\nmedia: [{path: enlace.jpg, alt: x}]\n")
         assert codes(check(config)) == ["MEDIA-OUTSIDE-ROOT"]
+
+    def test_a_link_inside_the_root_is_not_followed(self, config: Config,
+                                                    write_post: WritePost) -> None:
+        (config.media_root / "real.png").write_bytes(sample_png())
+        os.symlink("real.png", config.media_root / "enlace.png")
+        write_post("a.yaml", "category: 9\ntext: hola\nmedia: [{path: enlace.png, alt: x}]\n")
+        (d,) = check(config).diagnostics
+        assert d.code == "MEDIA-OUTSIDE-ROOT" and "link" in d.message
 
     def test_content_not_matching_extension(self, config: Config, write_post: WritePost) -> None:
         (config.media_root / "falso.jpg").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)

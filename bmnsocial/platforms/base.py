@@ -4,12 +4,14 @@ published (the adapter contract and the error taxonomy)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from bmnsocial.i18n import _
+from bmnsocial.posts.media import MediaInfo, MediaProblem, OpenedMedia, open_queued
 from bmnsocial.posts.model import Content
 from bmnsocial.yamlsafe import PathKey
 
@@ -96,6 +98,37 @@ class Unconfirmed(PublishError):
     """We cannot tell whether the post went out: a person must look."""
 
 
+class MediaUnavailable(PublishError):
+    """A media file is missing, unreadable, not what ``validate`` accepts, or changed since
+    the post was queued: it is not sent, nothing of the post is published, a person must look
+    (never retried)."""
+
+    def __init__(self, problem: MediaProblem) -> None:
+        super().__init__(_("nothing was sent: {reason} {hint}").format(
+            reason=problem.message, hint=problem.hint), sent=False)
+        self.code = problem.code
+
+
+@contextmanager
+def open_for_sending(info: MediaInfo) -> Iterator[OpenedMedia]:
+    """A queued media file, opened and checked by the rules of ``validate`` and compared with
+    what was queued; any problem (also one found while it is read) is ``MediaUnavailable``."""
+    try:
+        with open_queued(info) as opened:
+            yield opened
+    except MediaProblem as problem:
+        raise MediaUnavailable(problem) from None
+
+
+def check_media(rendered: Rendered, first_part: int = 0) -> None:
+    """Every media file of the parts still to send, checked before the first request, so a
+    problem with one of them leaves the whole post unsent (see ``open_for_sending``)."""
+    for part in rendered.parts[first_part:]:
+        for media in part.media:
+            with open_for_sending(media.info):
+                pass
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     platform: str
@@ -130,18 +163,32 @@ class Progress:
 
     part_ids: list[str] = field(default_factory=list)
     save: Callable[[list[str]], None] = lambda ids: None
-    # True once the process is asked to stop: an adapter sends no further part of a thread
-    # (``stop_before_next``), so a stop waits for one request at most, never a whole thread.
+    # True once the process is asked to stop: an adapter makes no further request (each goes
+    # through a ``Checkpoint``), so a stop waits for one request at most, never a whole
+    # thread or a whole chunked upload.
     stopping: Callable[[], bool] = lambda: False
+    # Waits up to the seconds given and says whether a stop was asked for meanwhile (the
+    # publisher's ``Event.wait``); None: the adapter sleeps as it was built to.
+    wait: Callable[[float], bool] | None = None
+
+    def checkpoint(self, index: int, count: int) -> Checkpoint:
+        """What an adapter goes through before each request of part ``index`` (0-based) of
+        ``count``."""
+        return Checkpoint(self, index, count)
 
     def stop_before_next(self, index: int, count: int) -> None:
-        """Raise ``Stopped`` instead of sending part ``index`` (0-based) when a stop was asked
-        for: the parts already sent are saved, and the rest follows after the restart, as a
-        reply to the last one sent."""
-        if index > 0 and self.stopping():
-            raise Stopped(_("stopped after part {done} of {count}: the rest follows after the "
-                            "restart, as a reply to the last part sent").format(
-                                done=index, count=count))
+        """Raise ``Stopped`` instead of making a request for part ``index`` (0-based) when a
+        stop was asked for. Nothing of that part was posted yet (media uploaded for it are
+        uploaded again after the restart); the parts already sent are saved, and the rest
+        follows after the restart, as a reply to the last one sent."""
+        if not self.stopping():
+            return
+        if index == 0:
+            raise Stopped(_("stopped before anything was published: the post goes out after "
+                            "the restart"))
+        raise Stopped(_("stopped after part {done} of {count}: the rest follows after the "
+                        "restart, as a reply to the last part sent").format(
+                            done=index, count=count))
 
     def done(self, part_id: str, *, last: bool = False) -> None:
         """Record a confirmed part. The last one needs no separate save: the publication's
@@ -149,6 +196,26 @@ class Progress:
         self.part_ids.append(part_id)
         if not last:
             self.save(list(self.part_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Between two requests of one part: where a stop is obeyed."""
+
+    progress: Progress
+    index: int
+    count: int
+
+    def check(self) -> None:
+        self.progress.stop_before_next(self.index, self.count)
+
+    def pause(self, seconds: float, sleep: Callable[[float], None]) -> None:
+        """Wait as a platform asked (``seconds``), unless a stop comes first."""
+        if self.progress.wait is None:
+            sleep(seconds)
+        else:
+            self.progress.wait(seconds)
+        self.check()
 
 
 class Adapter(ABC):

@@ -11,6 +11,7 @@ from bmnsocial.i18n import N_, _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
+    Checkpoint,
     CredentialsMissing,
     Identity,
     PlatformSpec,
@@ -22,6 +23,7 @@ from bmnsocial.platforms.base import (
     RemotePost,
     Transient,
     Unconfirmed,
+    open_for_sending,
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.posts.model import Content
@@ -308,17 +310,19 @@ class FacebookAdapter(Adapter):
                                   expected=self.account.page_id), sent=False)
         return identity
 
-    def _photo(self, media: RenderedMedia, action: str, *, published: bool,
-               message: str = "") -> dict[str, Any]:
+    def _photo(self, media: RenderedMedia, action: str, checkpoint: Checkpoint, *,
+               published: bool, message: str = "") -> dict[str, Any]:
         fields = {"published": "true" if published else "false"}
         if message:
             fields["message"] = message
         if media.alt:
             fields["alt_text_custom"] = media.alt
-        info = media.info
-        with info.path.open("rb") as fh:
+        checkpoint.check()
+        # A photo is under 4 MB (checked when queued, and the size again on opening): requests
+        # reads it into the body through ``opened.read``, never past that size.
+        with open_for_sending(media.info) as opened:
             result: dict[str, Any] = self._call(
-                action, self.graph.put_photo, (info.path.name, fh, info.mime),
+                action, self.graph.put_photo, (opened.name, opened, opened.info.mime),
                 album_path=f"{self.account.page_id}/photos", **fields)
         return result
 
@@ -334,8 +338,9 @@ class FacebookAdapter(Adapter):
         if any(m.info.kind == "video" for m in media):
             raise Rejected(_("Facebook: bmnsocial does not publish videos to Facebook yet."))
         page = self.account.page_id
+        checkpoint = progress.checkpoint(0, 1)
         if len(media) == 1:
-            result = self._photo(media[0], _("Facebook: publishing the photo post"),
+            result = self._photo(media[0], _("Facebook: publishing the photo post"), checkpoint,
                                  published=True, message=part.text)
             post_id = str(result.get("post_id") or "")
             if not post_id:
@@ -349,12 +354,13 @@ class FacebookAdapter(Adapter):
                 for i, m in enumerate(media):
                     photo = self._photo(m, _("Facebook: uploading photo {number} of {count}"
                                              ).format(number=i + 1, count=len(media)),
-                                        published=False)
+                                        checkpoint, published=False)
                     fields[f"attached_media[{i}]"] = json.dumps({"media_fbid": str(photo["id"])})
             except Transient as exc:
                 # Unpublished photos are not a post: nothing can have been published yet.
                 exc.sent = False
                 raise
+            checkpoint.check()
             result = self._call(_("Facebook: publishing the post"), self.graph.put_object,
                                 page, "feed", **fields)
             post_id = str(result["id"])

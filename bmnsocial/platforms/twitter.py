@@ -11,6 +11,7 @@ from bmnsocial.i18n import _, ngettext, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
+    Checkpoint,
     CredentialsMissing,
     Identity,
     PlatformSpec,
@@ -20,6 +21,7 @@ from bmnsocial.platforms.base import (
     RemotePost,
     Transient,
     Unconfirmed,
+    open_for_sending,
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.posts.model import Content
@@ -207,13 +209,14 @@ class TwitterAdapter(Adapter):
                             sent=False)
         return Identity(self.name, str(user.id), user.username)
 
-    def _upload(self, media: tuple[RenderedMedia, ...]) -> list[str]:
+    def _upload(self, media: tuple[RenderedMedia, ...], checkpoint: Checkpoint) -> list[str]:
         ids: list[str] = []
         try:
             for m in media:
-                media_id = self.media.upload(m.info.path, m.info.mime, m.info.kind)
+                with open_for_sending(m.info) as opened:
+                    media_id = self.media.upload(opened, m.info.kind, checkpoint)
                 if m.alt:
-                    self.media.set_alt_text(media_id, m.alt, m.info.path.name)
+                    self.media.set_alt_text(media_id, m.alt, m.info.path.name, checkpoint)
                 ids.append(media_id)
         except Transient as exc:
             # No tweet can come out of a media call, whatever happened to the request.
@@ -229,9 +232,11 @@ class TwitterAdapter(Adapter):
         for index, part in enumerate(parts):
             if index < len(ids):
                 continue
-            progress.stop_before_next(index, len(parts))
+            checkpoint = progress.checkpoint(index, len(parts))
+            checkpoint.check()
             where = which_tweet(index, len(parts))
-            media_ids = self._upload(part.media) if part.media else None
+            media_ids = self._upload(part.media, checkpoint) if part.media else None
+            checkpoint.check()
             response = self._call(_("X: publishing {tweet}").format(tweet=where),
                                   self.client.create_tweet,
                                   text=part.text or None, media_ids=media_ids,

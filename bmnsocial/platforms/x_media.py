@@ -23,8 +23,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -32,6 +31,10 @@ from bmnsocial.i18n import _
 from bmnsocial.platforms.base import AuthError, PublishError, RateLimited, Rejected, Transient
 from bmnsocial.platforms.http import transient_from
 from bmnsocial.secrets import redact
+
+if TYPE_CHECKING:
+    from bmnsocial.platforms.base import Checkpoint
+    from bmnsocial.posts.media import OpenedMedia
 
 __all__ = ["CATEGORIES", "XMediaUploader", "error_from_response", "retry_at_from_headers"]
 
@@ -151,44 +154,50 @@ class XMediaUploader:
         return data
 
     # -- uploads ----------------------------------------------------------------------------
-    def upload(self, path: Path, mime: str, kind: str) -> str:
-        """Upload one file; images in one request, GIFs and videos in chunks. Returns its
-        media id once X has finished processing it."""
+    def upload(self, media: OpenedMedia, kind: str, checkpoint: Checkpoint) -> str:
+        """Upload one opened file; images in one request, GIFs and videos in chunks read from
+        it one at a time. Returns its media id once X has finished processing it. A stop is
+        obeyed before every request (``checkpoint``)."""
         category = CATEGORIES[kind]
+        name = media.name
+        checkpoint.check()
         if kind == "image":
+            # An image is at most 5 MB (checked when queued, and the size again on opening):
+            # requests reads it into the body through ``media.read``, never past that size.
             data = self._call(
-                "POST", "/2/media/upload", _("X: uploading {file}").format(file=path.name),
-                files={"media": (path.name, path.read_bytes(), mime)},
+                "POST", "/2/media/upload", _("X: uploading {file}").format(file=name),
+                files={"media": (name, media, media.info.mime)},
                 data={"media_category": category})
         else:
-            data = self._chunked(path, mime, category)
+            data = self._chunked(media, category, checkpoint)
         media_id = str(data["id"])
-        self._wait_for_processing(media_id, data, path.name)
+        self._wait_for_processing(media_id, data, name, checkpoint)
         return media_id
 
-    def _chunked(self, path: Path, mime: str, category: str) -> dict[str, Any]:
-        size = path.stat().st_size
+    def _chunked(self, media: OpenedMedia, category: str,
+                 checkpoint: Checkpoint) -> dict[str, Any]:
+        size, name = media.info.size, media.name
         if -(-size // self.chunk_bytes) > MAX_SEGMENTS:
             raise Rejected(_("X: {file} needs more than {limit} upload segments.").format(
-                file=path.name, limit=MAX_SEGMENTS))
+                file=name, limit=MAX_SEGMENTS))
         started = self._call("POST", "/2/media/upload/initialize",
-                             _("X: starting the upload of {file}").format(file=path.name),
-                             json={"media_type": mime, "total_bytes": size,
+                             _("X: starting the upload of {file}").format(file=name),
+                             json={"media_type": media.info.mime, "total_bytes": size,
                                    "media_category": category})
         media_id = str(started["id"])
-        with path.open("rb") as fh:
-            index = 0
-            while chunk := fh.read(self.chunk_bytes):
-                self._call("POST", f"/2/media/upload/{media_id}/append",
-                           _("X: uploading part {number} of {file}").format(
-                               number=index + 1, file=path.name),
-                           files={"media": (path.name, chunk, "application/octet-stream")},
-                           data={"segment_index": str(index)})
-                index += 1
+        for index, chunk in enumerate(media.chunks(self.chunk_bytes)):
+            checkpoint.check()
+            self._call("POST", f"/2/media/upload/{media_id}/append",
+                       _("X: uploading part {number} of {file}").format(
+                           number=index + 1, file=name),
+                       files={"media": (name, chunk, "application/octet-stream")},
+                       data={"segment_index": str(index)})
+        checkpoint.check()
         return self._call("POST", f"/2/media/upload/{media_id}/finalize",
-                          _("X: finishing the upload of {file}").format(file=path.name))
+                          _("X: finishing the upload of {file}").format(file=name))
 
-    def _wait_for_processing(self, media_id: str, data: dict[str, Any], name: str) -> None:
+    def _wait_for_processing(self, media_id: str, data: dict[str, Any], name: str,
+                             checkpoint: Checkpoint) -> None:
         waited = 0.0
         polls = 0
         info = data.get("processing_info")
@@ -198,7 +207,7 @@ class XMediaUploader:
             if waited + delay > self.max_wait or polls >= self.max_polls:
                 raise Transient(_("X: {file} was still being processed after {seconds} s."
                                   ).format(file=name, seconds=f"{waited:.0f}"), sent=False)
-            self.sleep(delay)
+            checkpoint.pause(delay, self.sleep)
             waited += delay
             polls += 1
             data = self._call("GET", "/2/media/upload",
@@ -211,7 +220,8 @@ class XMediaUploader:
             raise Rejected(_("X could not process {file}: {reason}").format(
                 file=name, reason=redact(reason)[:300]))
 
-    def set_alt_text(self, media_id: str, text: str, name: str) -> None:
+    def set_alt_text(self, media_id: str, text: str, name: str, checkpoint: Checkpoint) -> None:
+        checkpoint.check()
         self._call("POST", "/2/media/metadata",
                    _("X: setting the alt text of {file}").format(file=name),
                    json={"id": media_id, "metadata": {"alt_text": {"text": text}}})

@@ -1,7 +1,17 @@
-"""Media files: where they may live, and what they really are (by their first bytes)."""
+"""Media files: where they may live, and what they really are (by their first bytes).
+
+One function, :func:`open_media`, applies every rule, for ``validate`` and again at send time:
+the file is opened without following links (no component under the media folder may be a
+link), then checked on what was opened (a regular file, its size, its type by content), and
+read through :class:`OpenedMedia` in bounded pieces, never beyond the size checked."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -27,10 +37,19 @@ class MediaInfo:
     relative: str
     mime: str
     size: int
+    # When it was last changed, as queued: a file changed after queueing is not sent (None in
+    # payloads queued before this was recorded: the size and type are compared then).
+    mtime_ns: int | None = None
 
     @property
     def kind(self) -> str:
         return KIND_BY_TYPE[self.mime]
+
+    @property
+    def root(self) -> Path:
+        """The media folder the file was found in (``path`` is that folder + ``relative``)."""
+        depth = len(_parts(self.relative))
+        return self.path.parents[depth - 1] if depth else self.path
 
 
 def sniff(head: bytes) -> str | None:
@@ -48,8 +67,12 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def resolve(media_root: Path, relative: str) -> Path:
-    """The file ``relative`` names inside ``media_root``; refuses anything that leaves it."""
+def _parts(relative: str) -> tuple[str, ...]:
+    return tuple(p for p in PurePosixPath(relative.replace("\\", "/")).parts if p != ".")
+
+
+def _outside(media_root: Path, relative: str) -> tuple[str, ...]:
+    """The path's components, or MEDIA-OUTSIDE-ROOT for a path written to leave the folder."""
     pure = PurePosixPath(relative.replace("\\", "/"))
     if pure.is_absolute() or relative.startswith("~"):
         raise MediaProblem("MEDIA-OUTSIDE-ROOT",
@@ -62,46 +85,172 @@ def resolve(media_root: Path, relative: str) -> Path:
                                path=relative),
                            _("Put the file inside {folder} and name it from there.").format(
                                folder=media_root))
-    root = media_root.resolve()
-    candidate = root.joinpath(*pure.parts)
-    real = candidate.resolve()
-    if not real.is_relative_to(root):
-        raise MediaProblem("MEDIA-OUTSIDE-ROOT",
-                           _("'{path}' is a link that points outside the media folder.").format(
-                               path=relative),
-                           _("Copy the file into {folder} instead of linking to it.").format(
-                               folder=media_root))
-    return real
+    parts = _parts(relative)
+    if not parts:
+        raise _missing(media_root, relative)
+    return parts
 
 
-def inspect(media_root: Path, relative: str) -> MediaInfo:
-    path = resolve(media_root, relative)
+def _missing(media_root: Path, relative: str) -> MediaProblem:
+    return MediaProblem("MEDIA-MISSING", _(
+        "the media file '{path}' does not exist in {folder}.").format(
+            path=relative, folder=media_root),
+        _("Check the name (capitals count) and that the file is committed."))
+
+
+def _link(media_root: Path, relative: str) -> MediaProblem:
+    return MediaProblem("MEDIA-OUTSIDE-ROOT",
+                        _("'{path}' is or goes through a link; bmnsocial sends only files kept "
+                          "in the media folder itself, never what a link points to.").format(
+                              path=relative),
+                        _("Copy the file into {folder} instead of linking to it.").format(
+                            folder=media_root))
+
+
+def _open_error(exc: OSError, media_root: Path, relative: str, name: str,
+                folder_fd: int) -> MediaProblem:
+    """What an open of ``name`` (in the folder ``folder_fd``) that failed means to a person."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-            size = fh.seek(0, 2)
-            fh.seek(max(0, size - _TAIL))
-            tail = fh.read(_TAIL)
-    except FileNotFoundError:
-        raise MediaProblem("MEDIA-MISSING", _(
-            "the media file '{path}' does not exist in {folder}.").format(
-                path=relative, folder=media_root),
-            _("Check the name (capitals count) and that the file is committed.")) from None
-    except IsADirectoryError:
+        mode = os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):
+        return _link(media_root, relative)
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return _missing(media_root, relative)
+    return MediaProblem("MEDIA-UNREADABLE", _("cannot read '{path}': {reason}.").format(
+        path=relative, reason=exc.strerror or exc), _("Check the file's permissions."))
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: a FIFO named like an image must not hang the open.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _open_inside(media_root: Path, relative: str) -> tuple[int, Path]:
+    """A descriptor of the file ``relative`` names inside ``media_root``, reached one folder
+    at a time from the media folder with no link followed, and its path."""
+    parts = _outside(media_root, relative)
+    root = media_root.resolve()
+    try:
+        folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        raise _missing(media_root, relative) from None
+    try:
+        for name in parts[:-1]:
+            try:
+                inner = os.open(name, _DIR_FLAGS, dir_fd=folder)
+            except OSError as exc:
+                raise _open_error(exc, media_root, relative, name, folder) from None
+            os.close(folder)
+            folder = inner
+        try:
+            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=folder)
+        except OSError as exc:
+            raise _open_error(exc, media_root, relative, parts[-1], folder) from None
+    finally:
+        os.close(folder)
+    return fd, root.joinpath(*parts)
+
+
+class OpenedMedia:
+    """A checked media file, open: ``info`` says what it was when opened. Reads never go past
+    the size checked; reaching it, the file is looked at again, and one that changed while it
+    was read raises MEDIA-CHANGED (what was read is then not used)."""
+
+    def __init__(self, fd: int, info: MediaInfo) -> None:
+        self.fd = fd
+        self.info = info
+        self.name = info.path.name
+        self._offset = 0
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.info.size - self._offset
+        want = left if size is None or size < 0 else min(size, left)
+        if want <= 0:
+            return b""
+        data = os.pread(self.fd, want, self._offset)
+        self._offset += len(data)
+        if len(data) < want or self._offset == self.info.size:
+            self._check_unchanged()
+        return data
+
+    def chunks(self, size: int) -> Iterator[bytes]:
+        while chunk := self.read(size):
+            yield chunk
+
+    def _check_unchanged(self) -> None:
+        st = os.fstat(self.fd)
+        if (self._offset != self.info.size or st.st_size != self.info.size
+                or st.st_mtime_ns != self.info.mtime_ns):
+            raise changed(self.info, _("it changed while it was being read"))
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def changed(info: MediaInfo, how: str) -> MediaProblem:
+    return MediaProblem("MEDIA-CHANGED", _(
+        "the media file '{path}' changed after the post was queued ({how}).").format(
+            path=info.relative, how=how),
+        _("Check the file; if it is the one to publish, 'bmnsocial retry' sends it as it is "
+          "now."))
+
+
+@contextmanager
+def open_media(media_root: Path, relative: str,
+               queued: MediaInfo | None = None) -> Iterator[OpenedMedia]:
+    """The file ``relative`` names inside ``media_root``, opened and checked by every rule:
+    inside the folder with no link on the way, a regular file, its type by content, whole.
+    With ``queued``: also still the file that was queued (same size, type, and modification
+    time when known), compared before a byte of it is read."""
+    fd, path = _open_inside(media_root, relative)
+    opened = OpenedMedia(fd, MediaInfo(path, relative, "", 0))
+    try:
+        opened.info = _check(fd, path, media_root, relative, queued)
+        yield opened
+    finally:
+        opened.close()
+
+
+def _check(fd: int, path: Path, media_root: Path, relative: str,
+           queued: MediaInfo | None) -> MediaInfo:
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode):
         raise MediaProblem("MEDIA-MISSING",
                            _("'{path}' is a folder, not a file.").format(path=relative),
-                           _("Name the image file itself.")) from None
-    except OSError as exc:
-        raise MediaProblem("MEDIA-UNREADABLE", _("cannot read '{path}': {reason}.").format(
-            path=relative, reason=exc.strerror or exc),
-            _("Check the file's permissions.")) from None
+                           _("Name the image file itself."))
+    if not stat.S_ISREG(st.st_mode):
+        raise MediaProblem("MEDIA-UNREADABLE",
+                           _("'{path}' is not a regular file (a pipe, a device or a socket)."
+                             ).format(path=relative),
+                           _("Name an image or video file kept in {folder}.").format(
+                               folder=media_root))
+    size = st.st_size
+    if queued is not None and size != queued.size:
+        raise changed(queued, _("it was {before}, it is {after}").format(
+            before=human_size(queued.size), after=human_size(size)))
+    if queued is not None and queued.mtime_ns not in (None, st.st_mtime_ns):
+        raise changed(queued, _("it was saved again"))
     declared = EXTENSION_TYPES.get(path.suffix.lower())
     if declared is None:
         raise MediaProblem("MEDIA-TYPE",
                            _("'{path}' has an extension we cannot publish.").format(
                                path=relative),
                            _("Use .jpg, .png, .gif, .webp, .mp4 or .mov."))
+    try:
+        head = os.pread(fd, 16, 0)
+        tail = os.pread(fd, _TAIL, max(0, size - _TAIL))
+    except OSError as exc:
+        raise MediaProblem("MEDIA-UNREADABLE", _("cannot read '{path}': {reason}.").format(
+            path=relative, reason=exc.strerror or exc),
+            _("Check the file's permissions.")) from None
     actual = sniff(head)
+    if queued is not None and actual != queued.mime:
+        raise changed(queued, _("it was {before}, it is {after}").format(
+            before=queued.mime, after=actual or _("not an image or video we know")))
     if actual is None or KIND_BY_TYPE[actual] != KIND_BY_TYPE[declared] or (
             actual != declared and KIND_BY_TYPE[actual] != "video"):
         what = actual or _("not an image or video we know")
@@ -117,7 +266,18 @@ def inspect(media_root: Path, relative: str) -> MediaInfo:
                                path=relative, kind=actual, size=human_size(size)),
                            _("Copy or export the file again; open it first to check that it "
                              "shows whole."))
-    return MediaInfo(path, relative, actual, size)
+    return MediaInfo(path, relative, actual, size, st.st_mtime_ns)
+
+
+def inspect(media_root: Path, relative: str) -> MediaInfo:
+    with open_media(media_root, relative) as opened:
+        return opened.info
+
+
+def open_queued(queued: MediaInfo) -> AbstractContextManager[OpenedMedia]:
+    """A queued file, opened for sending by the rules of ``validate``, and only if it is still
+    the file that was queued."""
+    return open_media(queued.root, queued.relative, queued)
 
 
 _TAIL = 64 * 1024

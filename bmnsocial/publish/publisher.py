@@ -28,6 +28,7 @@ from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
     CredentialsMissing,
+    MediaUnavailable,
     Progress,
     PublishError,
     RateLimited,
@@ -36,6 +37,7 @@ from bmnsocial.platforms.base import (
     Stopped,
     Transient,
     Unconfirmed,
+    check_media,
 )
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.publish.ledger import Ledger, Row, Status
@@ -188,8 +190,9 @@ class Publisher:
                   row.occurrence, row.attempts)
         rendered = from_payload_json(row.payload)
         progress = Progress(list(row.part_ids), lambda ids: self.ledger.save_progress(
-            row.id, ids, self.clock.now()), self.stopping.is_set)
+            row.id, ids, self.clock.now()), self.stopping.is_set, self.stopping.wait)
         try:
+            check_media(rendered, len(row.part_ids))
             adapter = self.adapter(row.platform)
             published = adapter.publish(rendered, progress)
         except PublishError as exc:
@@ -222,7 +225,7 @@ class Publisher:
             return self.ledger.hold_without_credentials(
                 row, now + timedelta(seconds=self.policy.credentials_check_seconds),
                 exc.message, now)
-        if isinstance(exc, AuthError | Rejected):
+        if isinstance(exc, AuthError | Rejected | MediaUnavailable):
             log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
             return self.ledger.mark_failed(row.id, exc.message, kind, now)
         if isinstance(exc, Unconfirmed):

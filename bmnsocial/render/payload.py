@@ -19,7 +19,8 @@ def to_payload(rendered: Rendered) -> dict[str, Any]:
         "parts": [{
             "text": p.text, "length": p.length, "limit": p.limit,
             "media": [{"path": str(m.info.path), "relative": m.info.relative, "mime": m.info.mime,
-                       "size": m.info.size, "alt": m.alt} for m in p.media],
+                       "size": m.info.size, "mtime_ns": m.info.mtime_ns, "alt": m.alt}
+                      for m in p.media],
         } for p in rendered.parts],
     }
 
@@ -27,8 +28,8 @@ def to_payload(rendered: Rendered) -> dict[str, Any]:
 def from_payload(data: dict[str, Any]) -> Rendered:
     parts = tuple(
         Part(p["text"], (), p["length"], p["limit"], tuple(
-            RenderedMedia(MediaInfo(Path(m["path"]), m["relative"], m["mime"], m["size"]),
-                          m["alt"], ()) for m in p["media"]))
+            RenderedMedia(MediaInfo(Path(m["path"]), m["relative"], m["mime"], m["size"],
+                                    m.get("mtime_ns")), m["alt"], ()) for m in p["media"]))
         for p in data["parts"])
     return Rendered(data["post_id"], data["platform"], parts, data["link"])
 

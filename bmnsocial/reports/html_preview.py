@@ -33,7 +33,7 @@ from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, current, ngettext, number
 from bmnsocial.platforms.registry import LABELS
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
-from bmnsocial.posts.media import human_size
+from bmnsocial.posts.media import MediaProblem, human_size, open_queued
 from bmnsocial.posts.twitter_text import extract_urls_with_indices
 from bmnsocial.reports.preview import Preview, schedule_text
 from bmnsocial.timeutil import describe
@@ -145,8 +145,9 @@ class _Embedder:
         if info.path not in self._uris:
             self._uris[info.path] = None
             if info.kind != "video" and info.size <= MAX_EMBED_BYTES:
-                with contextlib.suppress(OSError):
-                    data = base64.b64encode(info.path.read_bytes()).decode("ascii")
+                # Read as it would be sent: no link followed, only the file that was checked.
+                with contextlib.suppress(OSError, MediaProblem), open_queued(info) as opened:
+                    data = base64.b64encode(opened.read()).decode("ascii")
                     self._uris[info.path] = f"data:{info.mime};base64,{data}"
         return self._uris[info.path]
 

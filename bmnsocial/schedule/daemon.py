@@ -31,6 +31,7 @@ from bmnsocial import __version__
 from bmnsocial.errors import BmnError, ExitCode, LedgerUnavailable
 from bmnsocial.i18n import _
 from bmnsocial.platforms.base import CredentialsMissing
+from bmnsocial.posts.media import EXTENSION_TYPES
 from bmnsocial.publish import backup
 from bmnsocial.publish.clocktrust import ClockTrust, Verdict
 from bmnsocial.publish.ledger import Ledger, Row, Status
@@ -101,18 +102,22 @@ def daemon_running(state_dir: Path) -> bool:
     return True
 
 
-def posts_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the post files: a cheap 'did anything change'."""
-    found: list[tuple[str, int, int]] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if is_post_file(name) or near_miss(name):
-                try:
-                    st = os.stat(os.path.join(root, name))
-                except OSError:
-                    continue
-                found.append((os.path.join(root, name), st.st_mtime_ns, st.st_size))
+def posts_signature(*folders: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the post and media files: a cheap 'did anything
+    change'. Media count too: a queued post takes a replaced image at once, instead of
+    failing at send time because its file changed after it was queued."""
+    found: set[tuple[str, int, int]] = set()
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if (is_post_file(name) or near_miss(name)
+                        or os.path.splitext(name)[1].lower() in EXTENSION_TYPES):
+                    try:
+                        st = os.stat(os.path.join(root, name))
+                    except OSError:
+                        continue
+                    found.add((os.path.join(root, name), st.st_mtime_ns, st.st_size))
     return tuple(sorted(found))
 
 
@@ -385,7 +390,7 @@ class Daemon:
                            "starts from it"), saved)
 
     def _sync_if_changed(self) -> None:
-        signature = posts_signature(self.config.posts_dir)
+        signature = posts_signature(self.config.posts_dir, self.config.media_root)
         now = self.clock.now()
         horizon_moved = self._synced_at is not None and now - self._synced_at >= RESYNC_EVERY
         if signature == self._signature and not horizon_moved:
