@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from bmnsocial.i18n import _
 from bmnsocial.posts.model import Content
+from bmnsocial.reasons import Reason
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
@@ -139,9 +139,7 @@ class Progress:
         for: the parts already sent are saved, and the rest follows after the restart, as a
         reply to the last one sent."""
         if index > 0 and self.stopping():
-            raise Stopped(_("stopped after part {done} of {count}: the rest follows after the "
-                            "restart, as a reply to the last part sent").format(
-                                done=index, count=count))
+            raise Stopped(Reason("stopped-mid-thread", done=index, count=count))
 
     def done(self, part_id: str, *, last: bool = False) -> None:
         """Record a confirmed part. The last one needs no separate save: the publication's

@@ -28,9 +28,9 @@ from typing import Any
 
 import requests
 
-from bmnsocial.i18n import _
 from bmnsocial.platforms.base import AuthError, PublishError, RateLimited, Rejected, Transient
 from bmnsocial.platforms.http import transient_from
+from bmnsocial.reasons import Reason, Said
 from bmnsocial.secrets import redact
 
 __all__ = ["CATEGORIES", "XMediaUploader", "error_from_response", "retry_at_from_headers"]
@@ -94,15 +94,13 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
     body = _json(response)
     said = redact(_problem_text(body))[:500]
     # X's own words (said) stay as X wrote them.
-    text = _("{action}: X answered {status}").format(
-        action=action, status=f"{status} {response.reason or ''}".rstrip())
-    if said:
-        text += f": {said}"
+    answered = f"{status} {response.reason or ''}".rstrip()
+    text = (Reason("x-answered-said", action=action, status=answered, said=Said(said)) if said
+            else Reason("x-answered", action=action, status=answered))
     if status == 429:
         return RateLimited(text, retry_at_from_headers(response.headers))
     if status == 401:
-        return AuthError(text + ". " + _("X refused the credentials: renew the access token "
-                                         "and secret (see docs/configuration.md)."), sent=False)
+        return AuthError(Reason("x-credentials-refused", error=text), sent=False)
     if status == 403:
         lowered = said.lower()
         if DUPLICATE_MARK in lowered:
@@ -110,9 +108,7 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
         problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
         if (problem_type.endswith(_PERMISSION_TYPES)
                 or any(word in lowered for word in _PERMISSION_WORDS)):
-            return AuthError(text + ". " + _("The X app or its access token lacks a permission "
-                                             "(it needs 'Read and write'; see "
-                                             "docs/configuration.md)."), sent=False)
+            return AuthError(Reason("x-permission-missing", error=text), sent=False)
         return Rejected(text)
     if status >= 500 or status == 408:
         return Transient(text, sent=True)
@@ -146,8 +142,8 @@ class XMediaUploader:
             body = _json(response)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise Transient(_("{action}: X answered {status} without the expected data").format(
-                action=action, status=response.status_code), sent=True)
+            raise Transient(Reason("x-no-data", action=action, status=str(response.status_code)),
+                            sent=True)
         return data
 
     # -- uploads ----------------------------------------------------------------------------
@@ -157,7 +153,7 @@ class XMediaUploader:
         category = CATEGORIES[kind]
         if kind == "image":
             data = self._call(
-                "POST", "/2/media/upload", _("X: uploading {file}").format(file=path.name),
+                "POST", "/2/media/upload", Reason("x-uploading", file=path.name),
                 files={"media": (path.name, path.read_bytes(), mime)},
                 data={"media_category": category})
         else:
@@ -169,10 +165,9 @@ class XMediaUploader:
     def _chunked(self, path: Path, mime: str, category: str) -> dict[str, Any]:
         size = path.stat().st_size
         if -(-size // self.chunk_bytes) > MAX_SEGMENTS:
-            raise Rejected(_("X: {file} needs more than {limit} upload segments.").format(
-                file=path.name, limit=MAX_SEGMENTS))
+            raise Rejected(Reason("x-too-many-segments", file=path.name, limit=MAX_SEGMENTS))
         started = self._call("POST", "/2/media/upload/initialize",
-                             _("X: starting the upload of {file}").format(file=path.name),
+                             Reason("x-upload-starting", file=path.name),
                              json={"media_type": mime, "total_bytes": size,
                                    "media_category": category})
         media_id = str(started["id"])
@@ -180,13 +175,12 @@ class XMediaUploader:
             index = 0
             while chunk := fh.read(self.chunk_bytes):
                 self._call("POST", f"/2/media/upload/{media_id}/append",
-                           _("X: uploading part {number} of {file}").format(
-                               number=index + 1, file=path.name),
+                           Reason("x-uploading-part", number=index + 1, file=path.name),
                            files={"media": (path.name, chunk, "application/octet-stream")},
                            data={"segment_index": str(index)})
                 index += 1
         return self._call("POST", f"/2/media/upload/{media_id}/finalize",
-                          _("X: finishing the upload of {file}").format(file=path.name))
+                          Reason("x-upload-finishing", file=path.name))
 
     def _wait_for_processing(self, media_id: str, data: dict[str, Any], name: str) -> None:
         waited = 0.0
@@ -196,22 +190,23 @@ class XMediaUploader:
             asked = info.get("check_after_secs")
             delay = max(0.0, float(asked)) if isinstance(asked, int | float) else 1.0
             if waited + delay > self.max_wait or polls >= self.max_polls:
-                raise Transient(_("X: {file} was still being processed after {seconds} s."
-                                  ).format(file=name, seconds=f"{waited:.0f}"), sent=False)
+                raise Transient(Reason("x-still-processing", file=name, seconds=round(waited)),
+                                sent=False)
             self.sleep(delay)
             waited += delay
             polls += 1
             data = self._call("GET", "/2/media/upload",
-                              _("X: checking the processing of {file}").format(file=name),
+                              Reason("x-checking-processing", file=name),
                               params={"command": "STATUS", "media_id": media_id})
             info = data.get("processing_info")
         if isinstance(info, dict) and info.get("state") == "failed":
             error = info.get("error")
-            reason = json.dumps(error, ensure_ascii=False) if error else _("no reason given")
-            raise Rejected(_("X could not process {file}: {reason}").format(
-                file=name, reason=redact(reason)[:300]))
+            if error:
+                raise Rejected(Reason("x-could-not-process", file=name, reason=Said(redact(
+                    json.dumps(error, ensure_ascii=False))[:300])))
+            raise Rejected(Reason("x-could-not-process-unsaid", file=name))
 
     def set_alt_text(self, media_id: str, text: str, name: str) -> None:
         self._call("POST", "/2/media/metadata",
-                   _("X: setting the alt text of {file}").format(file=name),
+                   Reason("x-setting-alt-text", file=name),
                    json={"id": media_id, "metadata": {"alt_text": {"text": text}}})

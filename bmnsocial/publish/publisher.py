@@ -39,6 +39,7 @@ from bmnsocial.platforms.base import (
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.publish.ledger import Ledger, Row, Status
 from bmnsocial.publish.locks import ProcessLock, claimer_alive
+from bmnsocial.reasons import Reason
 from bmnsocial.render.payload import from_payload
 from bmnsocial.timeutil import now as clock_now
 
@@ -184,8 +185,8 @@ class Publisher:
         except Exception as exc:  # a bug must not lose the row: a person looks at it
             log.exception(_("unexpected error publishing %s to %s"), row.post_id, row.platform)
             return self.ledger.mark_unconfirmed(
-                row.id, _("internal error ({error}); check the platform before retrying").format(
-                    error=type(exc).__name__), "internal", self.clock.now())
+                row.id, Reason("internal-error", error=type(exc).__name__), "internal",
+                self.clock.now())
         log.info(_("published %s on %s: %s"), row.post_id, row.platform, published.url)
         return self.ledger.mark_published(row.id, published.id, published.url,
                                           list(published.part_ids) or [published.id],
@@ -215,8 +216,7 @@ class Publisher:
         started = row.first_attempt_at or now
         if now - started > self.policy.deadline:
             hours = self.policy.deadline.total_seconds() / 3600
-            message = _("gave up after {attempts} attempts over {hours} h: {error}").format(
-                attempts=row.attempts, hours=f"{hours:g}", error=exc.message)
+            message = Reason("gave-up", attempts=row.attempts, hours=hours, error=exc.message)
             if exc.sent:
                 return self.ledger.mark_unconfirmed(row.id, message, kind, now)
             return self.ledger.mark_failed(row.id, message, kind, now)
@@ -244,19 +244,18 @@ class Publisher:
             started = row.first_attempt_at or now
             if now - started > self.policy.deadline:
                 return self.ledger.mark_unconfirmed(
-                    row.id, _("could not check {platform} before the deadline: {error}").format(
-                        platform=row.platform, error=exc.message), "reconcile", now)
+                    row.id, Reason("check-deadline", platform=row.platform, error=exc.message),
+                    "reconcile", now)
             # Looking again grows with the time already spent (doubling, like the sends).
             waited = (now - started).total_seconds()
             wait = min(self.policy.cap_seconds, max(self.policy.base_seconds, waited))
             retry_at = now + timedelta(seconds=wait * (0.5 + self.rng.random() / 2))
             return self.ledger.hold_for_reconcile(
-                row.id, retry_at, _("cannot check the platform yet: {error}").format(
-                    error=exc.message), type(exc).__name__, now)
+                row.id, retry_at, Reason("check-later", error=exc.message), type(exc).__name__,
+                now)
         except PublishError as exc:
             return self.ledger.mark_unconfirmed(
-                row.id, _("could not check whether it was published: {error}").format(
-                    error=exc.message), type(exc).__name__, now)
+                row.id, Reason("check-failed", error=exc.message), type(exc).__name__, now)
         ids = list(row.part_ids)
         by_id = {p.id: p for p in remote}
         for part in rendered.parts[len(ids):]:
@@ -266,9 +265,8 @@ class Publisher:
                        and (previous is None or p.reply_to in (previous, None))]
             if len(matches) > 1:
                 return self.ledger.mark_unconfirmed(
-                    row.id, _("{count} posts on {platform} match this text; check which is ours "
-                              "and remove the extra ones").format(
-                                  count=len(matches), platform=row.platform), "reconcile", now)
+                    row.id, Reason("several-match", count=len(matches), platform=row.platform),
+                    "reconcile", now)
             if not matches:
                 break
             ids.append(matches[0].id)
@@ -280,14 +278,11 @@ class Publisher:
                                               now, how="reconciled")
         if duplicate_refused is not None:
             return self.ledger.mark_failed(
-                row.id, _("{error} (the platform already has an identical recent post, not from "
-                          "this attempt — perhaps an earlier occurrence of the same post: vary "
-                          "the text)").format(error=duplicate_refused), "Rejected", now)
+                row.id, Reason("duplicate-refused", error=duplicate_refused), "Rejected", now)
         self.ledger.save_progress(row.id, ids, now)
         # Confirmed absent (or partly present, the rest absent): sending the rest is safe.
-        return self.ledger.requeue(row.id, now, _("not found on the platform after an "
-                                                  "interrupted attempt; sending again"),
-                                   "reconciled", now)
+        return self.ledger.requeue(row.id, now, Reason("not-found-resending"), "reconciled",
+                                   now)
 
 
 def from_payload_json(payload: str) -> Rendered:

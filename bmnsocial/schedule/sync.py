@@ -33,6 +33,7 @@ from bmnsocial.publish.ledger import (
     Wanted,
     upsert_change,
 )
+from bmnsocial.reasons import Reason
 from bmnsocial.render.validation import (
     CheckedPost,
     Progress,
@@ -278,7 +279,7 @@ class _Sync:
                 # horizon_days), where the plan does not look.
                 continue
             gone.append(row.id)
-        self._withdraw(gone, _("no longer in the post's schedule or platforms"))
+        self._withdraw(gone, Reason("withdrawn-unplanned"))
 
     def _end_series(self, post: Post, rows: list[RowState]) -> None:
         """A recurring post whose 'until' has passed: its occurrences still queued are
@@ -292,7 +293,7 @@ class _Sync:
             # By its own date: one the misfire policy moved past 'until' still belongs.
             if row.status is Status.QUEUED and original is not None and original > until:
                 gone.append(row.id)
-        self._withdraw(gone, _("the series has ended ('until' has passed)"))
+        self._withdraw(gone, Reason("withdrawn-series-ended"))
 
     def report_unreadable(self) -> None:
         """Files that did not even give a post (YAML errors, misnamed files…)."""
@@ -329,7 +330,7 @@ class _Sync:
                 if not (row.post_id in self.present or row.source_file in protected
                         or row.post_id in protected_ids
                         or (row.pinned and _kept_outside(Path(row.source_file), folders)))]
-        self._withdraw(gone, _("the post no longer exists (file deleted or id changed)"))
+        self._withdraw(gone, Reason("withdrawn-deleted"))
 
     def _withdraw(self, row_ids: list[int], reason: str, batch: int = 100) -> None:
         # In commits of a hundred: a publication waiting to claim its row never waits long.
