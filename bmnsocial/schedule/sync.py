@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
@@ -44,6 +45,7 @@ from bmnsocial.render.validation import (
     validate_paths,
 )
 from bmnsocial.schedule.queueing import Planned, occurrence_time, plan, wanted
+from bmnsocial.timeutil import short_time
 
 
 @dataclass(slots=True)
@@ -148,7 +150,8 @@ class _Sync:
         for row in held:
             self.rows[row.post_id].append(row)
         self.queued = [row for row in held if row.status is Status.QUEUED]
-        self.renames = RenameCheck.on(ledger, lambda row: row.post_id not in scan.ids, now)
+        self.renames = RenameCheck.on(ledger, lambda row: row.post_id not in scan.ids,
+                                      now.astimezone(config.timezone))  # (the zone it speaks in)
         self._folders: dict[str, str] = {}
         self._writes: list[tuple[Post, Wanted]] = []  # waiting for ``flush``
         self._late: set[str] = set()  # posts reported back too late
@@ -372,6 +375,7 @@ class RenameCheck:
         """``published``: the latest published (or being sent) rows; ``gone``: whether a
         row's post id is no longer in the posts folder."""
         self._published, self._gone, self._now = published, gone, now
+        self._zone: Any = now.tzinfo  # the times it names are said in the caller's zone
         self._orphans: list[tuple[Row, str]] | None = None
 
     @classmethod
@@ -426,8 +430,7 @@ class RenameCheck:
                       "{file}, under an id the posts folder no longer has: it is not queued, so "
                       "that it does not go out twice.").format(
                           old=row.post_id, platform=row.platform,
-                          when=(row.published_at or row.updated_at).isoformat(
-                              timespec="minutes"),
+                          when=short_time(row.published_at or row.updated_at, self._zone),
                           file=row.source_file),
                     _("If it is the same post, add 'id: {old}' to it. If it is a new one, give "
                       "it a different text or time.").format(old=row.post_id))
