@@ -89,6 +89,10 @@ TEMPLATES: dict[str, str] = {
     "x-still-processing": N_("X: {file} was still being processed after {seconds} s."),
     "x-could-not-process": N_("X could not process {file}: {reason}"),
     "x-could-not-process-unsaid": N_("X could not process {file}: no reason given"),
+    "x-nothing-to-publish": N_("X: nothing to publish (the rendered post has no parts)."),
+    "x-no-account": N_("X: the credentials were accepted but X named no account."),
+    "x-other-account": N_("the X credentials belong to @{actual}; config says @{expected} "
+                          "(accounts.twitter.username)."),
     # Facebook (platforms/facebook.py)
     "fb-checking-token": N_("Facebook: checking the Page token"),
     "fb-publishing-photo": N_("Facebook: publishing the photo post"),
@@ -108,6 +112,14 @@ TEMPLATES: dict[str, str] = {
     "fb-permission-missing": N_("{error}. The Page token lacks a permission (it needs "
                                 "pages_manage_posts and pages_read_engagement): see "
                                 "docs/configuration.md."),
+    "fb-graph-error": N_("{action}: {said}"),
+    "fb-other-page": N_("the token belongs to Page {name} ({id}); config says {expected} "
+                        "(accounts.facebook.page_id). Use a Page access token of the configured "
+                        "Page (docs/configuration.md)."),
+    "fb-one-message": N_("Facebook: a post is one message, not {count}."),
+    "fb-no-videos": N_("Facebook: bmnsocial does not publish videos to Facebook yet."),
+    "fb-photo-no-id": N_("Facebook published the photo but returned no post id; look at the "
+                         "Page before retrying."),
     "fb-token-missing": N_("the Facebook Page access token is missing: set the environment "
                            "variable {variable} (see docs/configuration.md)."),
     "fb-token-app-removed": N_("the app was removed from the account"),

@@ -284,18 +284,16 @@ class FacebookAdapter(Adapter):
         try:
             return method(*args, **kwargs)
         except facebook.GraphAPIError as exc:  # only if an answer slipped past the transport
-            raise Transient(redact(f"{action}: {exc}"), sent=True) from None
+            raise Transient(Reason("fb-graph-error", action=action, said=Said(redact(str(exc)))),
+                            sent=True) from None
 
     def whoami(self) -> Identity:
         me = self._call(Reason("fb-checking-token"), self.graph.get_object, "me",
                         fields="id,name")
         identity = Identity(self.name, str(me.get("id", "")), str(me.get("name", "")))
         if identity.id != self.account.page_id:
-            raise AuthError(_("the token belongs to Page {name} ({id}); config says {expected} "
-                              "(accounts.facebook.page_id). Use a Page access token of the "
-                              "configured Page (docs/configuration.md).").format(
-                                  name=repr(identity.name), id=identity.id,
-                                  expected=self.account.page_id), sent=False)
+            raise AuthError(Reason("fb-other-page", name=repr(identity.name), id=identity.id,
+                                   expected=self.account.page_id), sent=False)
         return identity
 
     def _photo(self, media: RenderedMedia, action: str, *, published: bool,
@@ -317,20 +315,18 @@ class FacebookAdapter(Adapter):
             post_id = progress.part_ids[0]
             return Published(post_id, self.post_url(post_id), (post_id,))
         if len(rendered.parts) != 1:
-            raise Rejected(_("Facebook: a post is one message, not {count}.").format(
-                count=len(rendered.parts)))
+            raise Rejected(Reason("fb-one-message", count=len(rendered.parts)))
         part = rendered.parts[0]
         media = part.media
         if any(m.info.kind == "video" for m in media):
-            raise Rejected(_("Facebook: bmnsocial does not publish videos to Facebook yet."))
+            raise Rejected(Reason("fb-no-videos"))
         page = self.account.page_id
         if len(media) == 1:
             result = self._photo(media[0], Reason("fb-publishing-photo"),
                                  published=True, message=part.text)
             post_id = str(result.get("post_id") or "")
             if not post_id:
-                raise Unconfirmed(_("Facebook published the photo but returned no post id; "
-                                    "look at the Page before retrying."))
+                raise Unconfirmed(Reason("fb-photo-no-id"))
         else:
             fields: dict[str, str] = {"message": part.text} if part.text else {}
             if not media and rendered.link:

@@ -196,14 +196,11 @@ class TwitterAdapter(Adapter):
                               user_auth=True)
         user = response.data
         if user is None:
-            raise AuthError(_("X: the credentials were accepted but X named no account."),
-                            sent=False)
+            raise AuthError(Reason("x-no-account"), sent=False)
         self._user_id = str(user.id)
         if user.username.casefold() != self.account.username.casefold():
-            raise AuthError(_("the X credentials belong to @{actual}; config says @{expected} "
-                              "(accounts.twitter.username).").format(
-                                  actual=user.username, expected=self.account.username),
-                            sent=False)
+            raise AuthError(Reason("x-other-account", actual=user.username,
+                                   expected=self.account.username), sent=False)
         return Identity(self.name, str(user.id), user.username)
 
     def _upload(self, media: tuple[RenderedMedia, ...]) -> list[str]:
@@ -223,7 +220,7 @@ class TwitterAdapter(Adapter):
     def publish(self, rendered: Rendered, progress: Progress) -> Published:
         parts = rendered.parts
         if not parts:
-            raise Rejected(_("X: nothing to publish (the rendered post has no parts)."))
+            raise Rejected(Reason("x-nothing-to-publish"))
         ids = list(progress.part_ids)
         for index, part in enumerate(parts):
             if index < len(ids):
