@@ -159,3 +159,17 @@ def test_times_are_stored_in_utc_and_shown_in_the_readers_zone() -> None:
     i18n.install("es")
     shown = describe(reason.code, reason.stored(), HAVANA)
     assert shown is not None and "jueves 2027-01-14 09:00 (-05:00)" in shown
+
+
+def test_the_retry_log_line_gives_no_utc_time(tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    from tests.test_publisher import world
+
+    with world(tmp_path) as w:
+        w.sandbox.x.faults.add("http503", times=1)
+        w.queue("Un tuit que sale al segundo intento", platform="twitter", post_id="p",
+                occurrence=ONCE)
+        i18n.install("es")
+        w.publisher.run_ready()
+    (line,) = [r.getMessage() for r in caplog.records if "se reintentará" in r.getMessage()]
+    assert "se reintentará dentro de " in line and "+00:00" not in line

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from bmnsocial.i18n import _
+from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -224,8 +224,9 @@ class Publisher:
         retry_at = now + timedelta(seconds=wait)
         if isinstance(exc, RateLimited) and exc.retry_at is not None:
             retry_at = max(retry_at, exc.retry_at)
-        log.warning(_("%s on %s: %s; retrying at %s"), row.post_id, row.platform, exc.message,
-                    retry_at.isoformat(timespec="seconds"))
+        # (in seconds from now: a time here would be in UTC, whatever the reader's zone)
+        log.warning(_("%s on %s: %s; retrying in %s s"), row.post_id, row.platform, exc.message,
+                    number((retry_at - now).total_seconds()))
         if exc.sent:
             retry_at = max(retry_at, now + timedelta(seconds=self.policy.reconcile_delay_seconds))
             return self.ledger.hold_for_reconcile(row.id, retry_at, exc.message, kind, now)
