@@ -73,7 +73,9 @@ def test_next_slot_policy_moves_to_free_slots(tmp_path: Path) -> None:
         rows = outage(w, "next_slot", hours=3, posts=2)
         moved = [e for r in rows for e in w.ledger.events(r.id) if e["kind"] == "moved"
                  and "next free slot" in e["detail"]]
-        assert len(moved) == 2
+        # (each once, or again when a later pass comes after its new slot: the test's clock is
+        # the real one, so which happens depends on the hour the suite runs)
+        assert {e["publication_id"] for e in moved} == {r.id for r in rows}
         dues = sorted(r.due for r in rows)
         assert dues[0] != dues[1], "two late posts never share a slot"
         for r in rows:
