@@ -4,6 +4,8 @@ in English, a librarian reading `--lang es status` (and the other way round)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -111,22 +113,29 @@ def test_a_held_back_row_gives_its_reason_in_the_readers_language(
     assert held.endswith(": se alcanzó el límite de recuperación de 1 por hora en facebook")
 
 
-def test_a_failure_recorded_in_english_is_read_in_spanish(tmp_path: Path) -> None:
+def test_a_failure_recorded_in_english_is_read_in_spanish(workspace: Path,
+                                                          tmp_path: Path) -> None:
     from tests.test_publisher import world
 
-    with world(tmp_path, deadline_hours=0.1) as w:
-        w.sandbox.x.faults.add("http503", times=50)
-        row = w.queue("Un tuit que no sale", platform="twitter", post_id="fallo",
-                      occurrence=ONCE)
+    with world(tmp_path / "daemon", deadline_hours=0.1) as w:  # a daemon in English
+        w.sandbox.x.faults.add("http429", times=50, path="/2/tweets", delay=600)
+        w.queue("Un tuit que no sale", platform="twitter", post_id="fallo", occurrence=ONCE)
         (final,) = w.drain()
-        assert final.status in (Status.FAILED, Status.UNCONFIRMED), final
-        assert final.reason_code is not None and "X answered 503" in (final.last_error or "")
-        i18n.install("es")
-        shown = w.ledger.get(row.id).reason(HAVANA)
-        # Our words in Spanish, nested as they were; X's own words quoted as X wrote them.
-        assert shown is not None and shown.startswith("no se pudo revisar twitter antes del "
-                                                      "plazo: X: ")
-        assert shown.endswith("X respondió 503 Service Unavailable: «Service Unavailable»")
+        assert final.status is Status.FAILED and final.reason_code == "gave-up"
+        assert "gave up after" in (final.last_error or "")
+    # ... and a librarian reading its ledger in Spanish.
+    ledger = Path(os.environ["BMNSOCIAL_HOME"]) / "sandbox" / "ledger.sqlite3"
+    ledger.parent.mkdir(parents=True)
+    shutil.copy(tmp_path / "daemon" / "state" / "ledger.sqlite3", ledger)
+    status = run("status", lang="es")[1]
+    (line,) = [x for x in status.splitlines() if x.startswith("NECESITA A UNA PERSONA")]
+    history = run("history", lang="es")[1]
+    for shown in (line, history):
+        # Our words in Spanish (0,1 h: a decimal comma), nested as they were; X's own words
+        # quoted as X wrote them.
+        assert ("se abandonó tras 2 intentos en 0,1 h: X: publicando el tuit: X respondió 429 "
+                "Too Many Requests: «Too Many Requests»") in shown, shown
+        assert "gave up" not in shown and "publishing" not in shown
 
 
 def test_old_rows_and_unknown_codes_show_the_stored_sentence(tmp_path: Path) -> None:
