@@ -182,3 +182,22 @@ def test_the_retry_log_line_gives_no_utc_time(tmp_path: Path,
         w.publisher.run_ready()
     (line,) = [r.getMessage() for r in caplog.records if "se reintentará" in r.getMessage()]
     assert "se reintentará dentro de " in line and "+00:00" not in line
+
+
+def test_files_a_daemon_in_english_refused_are_listed_in_spanish(
+        workspace: Path, write_post: WritePost) -> None:
+    write_post("roto.yaml", "category: 9\ntext: Hola.\ntwiter: {text: x}\n")
+    write_post("bien.yaml", NOTICE.format(text="Aviso.", at="2026-12-10 09:00"))
+    assert run("run-due", lang="en")[0] == ExitCode.OK  # the daemon's sync refuses roto.yaml
+    out = run("status", lang="es")[1]
+    (line,) = [x for x in out.splitlines() if "error[SCHEMA-UNKNOWN-KEY]" in x]
+    assert "clave desconocida 'twiter'" in line and "Sugerencia: ¿quiso decir 'twitter'?" in line
+    assert "unknown key" not in line and "did you mean" not in line
+    data = json.loads(run("status", "--json", lang="es")[1])
+    (problem,) = data["not_queued"]["problems"]
+    assert problem["message"].startswith("clave desconocida")
+    # Fixed since: nothing to say again; what was recorded is shown as it was.
+    write_post("roto.yaml", "category: 9\ntext: Hola.\n")
+    (line,) = [x for x in run("status", lang="es")[1].splitlines()
+               if "error[SCHEMA-UNKNOWN-KEY]" in x]
+    assert "unknown key 'twiter'" in line

@@ -21,7 +21,7 @@ from typing import Any
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
-from bmnsocial.i18n import _
+from bmnsocial.i18n import _, current
 from bmnsocial.posts.model import Post
 from bmnsocial.publish.ledger import (
     ONCE,
@@ -540,7 +540,7 @@ def remember_refused(ledger: Ledger, report: SyncReport, now: datetime) -> None:
     """What the last sync of the whole folder could not queue, kept where `status` reads it: a
     post refused by the daemon on the server must not wait there unnoticed."""
     ledger.set_meta(REFUSED_KEY, json.dumps({
-        "at": now.astimezone(UTC).isoformat(),
+        "at": now.astimezone(UTC).isoformat(), "language": current(),
         "problems": [d.to_json() for d in report.problems]}, ensure_ascii=False))
 
 
@@ -548,6 +548,7 @@ def remember_refused(ledger: Ledger, report: SyncReport, now: datetime) -> None:
 class Refused:
     at: datetime
     problems: list[Diagnostic]
+    language: str | None = None  # of the process that synced (None: recorded before it was)
 
 
 def last_refused(ledger: Ledger) -> Refused | None:
@@ -557,4 +558,22 @@ def last_refused(ledger: Ledger) -> Refused | None:
         return None
     data = json.loads(raw)
     return Refused(datetime.fromisoformat(data["at"]),
-                   [Diagnostic.from_json(d) for d in data["problems"]])
+                   [Diagnostic.from_json(d) for d in data["problems"]], data.get("language"))
+
+
+def in_reader_language(refused: Refused | None, config: Config, ledger: Ledger,
+                       now: datetime) -> Refused | None:
+    """``refused`` as the reader reads it: it was recorded in the language of the process that
+    synced (a daemon in English), so the files are read again here and each problem they
+    still have is said in the reader's language; one they no longer have (or that only the
+    whole folder shows) keeps the words it was recorded with."""
+    if refused is None or not refused.problems or refused.language == current():
+        return refused
+    files = sorted({d.file for d in refused.problems if Path(d.file).is_file()})
+    if not files:
+        return refused
+    again = validate_paths([Path(f) for f in files], config, now,
+                           published=ledger.x_published(), owners=ledger.owners())
+    said = {(d.file, d.line, d.column, d.code): d for d in again.diagnostics}
+    return Refused(refused.at, [said.get((d.file, d.line, d.column, d.code), d)
+                                for d in refused.problems], refused.language)
