@@ -217,8 +217,7 @@ def test_a_failed_attempt_does_not_use_up_the_catch_up_cap(tmp_path: Path) -> No
 
     with world(tmp_path) as w:
         w.config = dataclasses.replace(w.config, daemon=DaemonSettings(max_catchup_per_hour=1))
-        runtime = sandbox_runtime(w.config)
-        runtime._publisher, runtime._ledger = w.publisher, w.ledger
+        runtime = w.runtime()
         start = w.clock.now()
         first = w.queue("Aviso tardío", platform="twitter", post_id="primero")
         w.clock.current = start + timedelta(hours=1)

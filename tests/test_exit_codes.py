@@ -133,7 +133,7 @@ def test_interrupted(site: Site) -> None:
         child = site.spawn("-v", "post", "posts/a.yaml", "--now", "--yes", "--wait", "120")
     finally:
         signal.signal(signal.SIGINT, previous)
-    wait_for(lambda: "retrying at" in child.stderr, "the first retry")
+    wait_for(lambda: "retrying in" in child.stderr, "the first retry")
     assert child.stop(signal.SIGINT) == ExitCode.INTERRUPTED
     assert "Interrupted." in child.stderr and "Traceback" not in child.stderr
 

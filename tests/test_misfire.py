@@ -10,7 +10,6 @@ import pytest
 
 from bmnsocial.config import DaemonSettings
 from bmnsocial.publish.ledger import ONCE, Row, Status
-from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.schedule.daemon import dispatch
 from tests.test_publisher import World, world
 
@@ -24,9 +23,7 @@ def outage(w: World, policy: str, hours: float = 5, posts: int = 6,
         row = w.queue(f"Aviso {i}", platform="twitter", post_id=f"p{i}", occurrence=ONCE)
         w.ledger.move(row.id, start + timedelta(minutes=30 * i), "test", start)
     w.clock.current = start + timedelta(hours=hours)
-    runtime = sandbox_runtime(w.config)
-    runtime._publisher = w.publisher
-    runtime._ledger = w.ledger
+    runtime = w.runtime()
     for _ in range(3):  # three passes of run-due, an hour apart
         for row in w.ledger.ready(w.clock.now()):
             dispatch(row, runtime, w.ledger)
@@ -76,7 +73,9 @@ def test_next_slot_policy_moves_to_free_slots(tmp_path: Path) -> None:
         rows = outage(w, "next_slot", hours=3, posts=2)
         moved = [e for r in rows for e in w.ledger.events(r.id) if e["kind"] == "moved"
                  and "next free slot" in e["detail"]]
-        assert len(moved) == 2
+        # (each once, or again when a later pass comes after its new slot: the test's clock is
+        # the real one, so which happens depends on the hour the suite runs)
+        assert {e["publication_id"] for e in moved} == {r.id for r in rows}
         dues = sorted(r.due for r in rows)
         assert dues[0] != dues[1], "two late posts never share a slot"
         for r in rows:
@@ -99,8 +98,7 @@ def test_a_post_can_override_the_policy(tmp_path: Path) -> None:
                         payload=row.payload, content_hash=row.content_hash,
                         source_file=row.source_file, now=start, misfire="skip")
         w.clock.current = start + timedelta(hours=1)
-        runtime = sandbox_runtime(w.config)
-        runtime._publisher, runtime._ledger = w.publisher, w.ledger
+        runtime = w.runtime()
         (ready,) = w.ledger.ready(w.clock.now())
         done = dispatch(ready, runtime, w.ledger)
         assert done.status is Status.SKIPPED and "'skip'" in (done.last_error or "")
@@ -129,8 +127,7 @@ def test_missed_occurrences_of_a_recurring_post_coalesce(tmp_path: Path) -> None
                           occurrence=f"w{week}")
             w.ledger.move(row.id, start + timedelta(days=7 * week), "test", start)
         w.clock.current = start + timedelta(days=14, hours=1)
-        runtime = sandbox_runtime(w.config)
-        runtime._publisher, runtime._ledger = w.publisher, w.ledger
+        runtime = w.runtime()
         for row in w.ledger.ready(w.clock.now()):
             dispatch(row, runtime, w.ledger)
         states = {r.occurrence: r.status for r in w.ledger.rows()}

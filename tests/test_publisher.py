@@ -4,9 +4,9 @@ crashes, with the clock under the test's control."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +19,9 @@ from bmnsocial.platforms.registry import build_adapter
 from bmnsocial.platforms.rendered import Part, Rendered
 from bmnsocial.publish.ledger import ONCE, Ledger, Row, Status
 from bmnsocial.publish.publisher import Publisher, RetryPolicy
+from bmnsocial.publish.runtime import Runtime
 from bmnsocial.render.payload import content_hash, dumps
+from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.sandbox.platforms import Sandbox
 from tests.helpers import ANSWER_TIMEOUT, HOLD, give_up_on_held
 from tests.test_adapters import PLATFORMS, make_config, make_secrets
@@ -44,6 +46,16 @@ class World:
     clock: FakeClock
     publisher: Publisher
     tmp: Path
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+    def runtime(self) -> Runtime:
+        """A runtime around this world's publisher and ledger, for the misfire policy and the
+        clock's check; the fakes of its own that the clock's check may start stop with the
+        world."""
+        runtime = sandbox_runtime(self.config)
+        runtime._publisher, runtime._ledger = self.publisher, self.ledger
+        self.cleanup.append(runtime.connections.close)
+        return runtime
 
     def fake(self, platform: str):  # type: ignore[no-untyped-def]
         return self.sandbox.graph if platform == "facebook" else self.sandbox.x
@@ -91,9 +103,12 @@ def world(tmp_path: Path, *, deadline_hours: float = 12,
         publisher = Publisher(ledger, adapters, tmp_path / "state",
                               policy=RetryPolicy(deadline=timedelta(hours=deadline_hours)),
                               clock=clock, rng=random.Random(7))
+        w = World(sandbox, config, ledger, clock, publisher, tmp_path)
         try:
-            yield World(sandbox, config, ledger, clock, publisher, tmp_path)
+            yield w
         finally:
+            for close in w.cleanup:
+                close()
             publisher.close()
             ledger.close()
 

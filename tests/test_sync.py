@@ -4,7 +4,7 @@ import difflib
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -320,9 +320,11 @@ def test_a_published_post_renamed_is_not_queued_again(config: Config,
         ledger.mark_published(row.id, f"id-{row.platform}", "https://x", [], sent_at)
     path.unlink()  # renamed, and a typo fixed, in the same commit
     write_post("charla-evidencia.yaml", body.replace("evidenca", "evidencia"))
-    report = run(config, ledger, now=sent_at + timedelta(minutes=30))
+    # (the daemon's clock speaks UTC; the message speaks the config's zone)
+    report = run(config, ledger, now=(sent_at + timedelta(minutes=30)).astimezone(UTC))
     assert [d.code for d in report.problems] == ["POST-RENAMED"]
     assert "add 'id: charla'" in report.problems[0].hint
+    assert " at 2026-12-01 10:00 from " in report.problems[0].message
     assert ledger.rows(post_id="charla-evidencia") == []
     write_post("charla-evidencia.yaml", "id: charla\n" + body.replace("evidenca", "evidencia"))
     report = run(config, ledger, now=sent_at + timedelta(minutes=31))

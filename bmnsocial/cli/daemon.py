@@ -48,7 +48,7 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
                 click.echo(d.format(), err=True)
         width = status_width(Status, 11)
         for r in report.rows:
-            detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
+            detail = r.url if r.status is Status.PUBLISHED else (r.reason(tz) or "")
             click.echo(f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}")
     if report.sync_error:
         click.echo(_("Error: {message}").format(message=report.sync_error), err=True)
@@ -118,7 +118,7 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
                 click.echo(_(message).format(
                     platform=r.platform, post=r.post_id, status=status_name(r.status),
                     when=describe(r.due, tz), attempt=describe(r.next_attempt_at or r.due, tz),
-                    error=r.last_error, reason=r.last_error))
+                    error=r.reason(tz), reason=r.reason(tz)))
         if health.refused and health.refused.problems:
             click.echo(_("NOT QUEUED (posts folder read {when}):").format(
                 when=describe(health.refused.at, tz)))

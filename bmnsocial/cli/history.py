@@ -29,8 +29,8 @@ SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, St
 @click.command(help=_(
     "List publications, newest change first: published, failed, unconfirmed, skipped, "
     "cancelled. Each line shows the occurrence's own time, then when its status changed.\n\n"
-    "JSON fields: post_id, platform, status, due, changed_at, url, published_at, error (and "
-    "more)."))
+    "JSON fields: post_id, platform, status, due, changed_at, url, published_at, error, "
+    "reason_code (and more)."))
 @click.option("--post", "post_id", help=_("Only this post id."))
 @click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
 @click.option("--since", "since_day", metavar=_("DATE"),
@@ -68,7 +68,7 @@ def history(app: AppContext, post_id: str | None, platform: str | None,
     width = status_width(SHOWN, 11)
     for r in rows:
         when = describe(r.due, tz, aligned=True)
-        detail = r.url if r.status is Status.PUBLISHED else (r.last_error or "")
+        detail = r.url if r.status is Status.PUBLISHED else (r.reason(tz) or "")
         changed = r.published_at if r.status is Status.PUBLISHED and r.published_at \
             else r.updated_at
         click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  "
@@ -112,7 +112,7 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
         tz = app.config.timezone
         for r in rows:
             click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
-                       f"{r.post_id}  {r.last_error or ''}")
+                       f"{r.post_id}  {r.reason(tz) or ''}")
         click.echo(_("Those whose time has passed go out at once. If some are no longer "
                      "timely, answer no and retry the others one by one (bmnsocial retry "
                      "POST_ID)."))

@@ -155,6 +155,10 @@ def _local(moment: datetime, app: AppContext) -> str:
     return describe(moment, app.config.timezone)
 
 
+def _reason(row: Row, app: AppContext) -> str | None:
+    return row.reason(app.config.timezone)
+
+
 def _describe(row: Row, app: AppContext, earlier: bool) -> str:
     """``earlier``: the row had its outcome before this command ran."""
     head = f"{row.platform:<9} {row.post_id}"
@@ -164,15 +168,15 @@ def _describe(row: Row, app: AppContext, earlier: bool) -> str:
     if earlier and row.status in (Status.CANCELLED, Status.SKIPPED):
         return f"{head}: " + _("{status} earlier ({reason}); to queue it again: bmnsocial "
                                "retry {post_id}").format(
-            status=status_name(row.status), reason=row.last_error or _("cancelled by a person"),
+            status=status_name(row.status), reason=_reason(row, app) or _("cancelled by a person"),
             post_id=row.post_id)
     if row.status is Status.QUEUED and row.attempts == 0:
         return f"{head}: " + _("queued for {when}").format(when=_local(row.due, app))
     if row.status in (Status.QUEUED, Status.SENDING):
         when = _local(row.next_attempt_at, app) if row.next_attempt_at else _("soon")
         return f"{head}: " + _("not yet published ({error}); retrying {when}").format(
-            error=row.last_error, when=when)
-    return f"{head}: {status_name(row.status).upper()}: {row.last_error or ''}"
+            error=_reason(row, app), when=when)
+    return f"{head}: {status_name(row.status).upper()}: {_reason(row, app) or ''}"
 
 
 def _outside_posts_folder(files: list[str], folder: Path) -> list[str]:

@@ -14,6 +14,7 @@ from bmnsocial.cli.common import (
 from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import Status, status_name, status_width
+from bmnsocial.reasons import Reason
 from bmnsocial.timeutil import describe
 
 
@@ -71,7 +72,7 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
         note = ""
         if r.next_attempt_at and r.next_attempt_at > r.due:
             note = "  " + _("(retry {when}: {error})").format(
-                when=describe(r.next_attempt_at, tz), error=r.last_error)
+                when=describe(r.next_attempt_at, tz), error=r.reason(tz))
         if r.pinned:
             note += "  " + _("(time given with --at: it holds until the file's schedule "
                              "changes)")
@@ -94,7 +95,7 @@ def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
         click.echo(_("Nothing queued for '{post}'.").format(post=post_id), err=True)
         raise Exit(ExitCode.INVALID)
     for r in rows:
-        ledger.mark_cancelled(r.id, _("cancelled by a person"), app.now())
+        ledger.mark_cancelled(r.id, Reason("cancelled-by-person"), app.now())
     # English says "occurrence(s)" either way; other languages choose by the count.
     click.echo(ngettext("Cancelled {count} queued occurrence(s) of '{post}'.",
                         "Cancelled {count} queued occurrence(s) of '{post}'.", len(rows)

@@ -66,7 +66,7 @@ HELP = {
                   "skipped, cancelled. Each line shows the occurrence's own time, then when its "
                   "status changed.\n\n"
                   "JSON fields: post_id, platform, status, due, changed_at, url, published_at, "
-                  "error (and more)."),
+                  "error, reason_code (and more)."),
     "retry": N_("Queue a failed, unconfirmed, cancelled or skipped publication again (once a "
                 "person has fixed the cause); it goes out at its time, or at once if that has "
                 "passed.\n\n"

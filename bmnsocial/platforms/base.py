@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from bmnsocial.i18n import _
 from bmnsocial.posts.media import MediaInfo, MediaProblem, OpenedMedia, open_queued
 from bmnsocial.posts.model import Content
+from bmnsocial.reasons import Reason
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
@@ -184,11 +185,8 @@ class Progress:
         if not self.stopping():
             return
         if index == 0:
-            raise Stopped(_("stopped before anything was published: the post goes out after "
-                            "the restart"))
-        raise Stopped(_("stopped after part {done} of {count}: the rest follows after the "
-                        "restart, as a reply to the last part sent").format(
-                            done=index, count=count))
+            raise Stopped(Reason("stopped-before-anything"))
+        raise Stopped(Reason("stopped-mid-thread", done=index, count=count))
 
     def done(self, part_id: str, *, last: bool = False) -> None:
         """Record a confirmed part. The last one needs no separate save: the publication's

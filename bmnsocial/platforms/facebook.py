@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bmnsocial.i18n import N_, _, number
+from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -27,6 +27,7 @@ from bmnsocial.platforms.base import (
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.posts.model import Content
+from bmnsocial.reasons import Reason, Said
 from bmnsocial.secrets import redact, register
 from bmnsocial.yamlsafe import PathKey
 
@@ -98,16 +99,12 @@ class FacebookSpec(PlatformSpec):
 THROTTLING_CODES = frozenset({4, 17, 32, 613, 80001})
 TOKEN_CODES = frozenset({190, 102})
 DUPLICATE_SUBCODES = frozenset({1455006})
-_TOKEN_SUBCODES = {
-    458: N_("the app was removed from the account"),
-    459: N_("the account is checkpointed"),
-    460: N_("the password was changed"),
-    463: N_("the token expired"),
-    464: N_("the account is unconfirmed"),
-    467: N_("the token is no longer valid"),
-    492: N_("the session is invalid (is the person still an admin of the Page?)"),
+_TOKEN_SUBCODES = {  # why a token was refused, as reasons' codes (bmnsocial.reasons)
+    458: "fb-token-app-removed", 459: "fb-token-checkpointed", 460: "fb-token-password-changed",
+    463: "fb-token-expired", 464: "fb-token-unconfirmed", 467: "fb-token-invalid",
+    492: "fb-token-session-invalid",
 }
-_TOKEN_REFUSED = N_("the token was refused")
+_TOKEN_REFUSED = "fb-token-refused"
 _POST_FIELDS = "id,message,created_time,permalink_url"
 _MAX_PAGES = 10
 
@@ -162,25 +159,21 @@ def error_from_graph(status: int, error: Mapping[str, Any], headers: Mapping[str
     subcode = _number(error.get("error_subcode"))
     c = int(code) if code is not None else 0
     sub = int(subcode) if subcode is not None else None
-    label = _("code {code}").format(code=f"{c}/{sub}" if sub is not None else c)
-    said = str(error.get("message") or _("no message"))
+    label = f"{c}/{sub}" if sub is not None else str(c)
+    said = str(error.get("message") or "")
     if error.get("error_user_msg"):
         said += f" {error['error_user_msg']}"
     # Graph's own words (said) stay as Graph wrote them.
-    text = redact(_("{action}: Facebook answered {status} ({code}): {said}").format(
-        action=action, status=status, code=label, said=said))
+    text = Reason("fb-answered" if said.strip() else "fb-answered-nothing", action=action,
+                  status=str(status), code=label, said=Said(redact(said.strip())))
     if c in THROTTLING_CODES:
         return RateLimited(text, retry_at_from_usage(headers, now))
     if c in TOKEN_CODES:
-        why = _(_TOKEN_SUBCODES.get(sub or 0, _TOKEN_REFUSED))
-        return AuthError(_("{error}. The Page access token must be renewed ({why}): generate a "
-                           "new one and put it in {variable}, as docs/configuration.md "
-                           "explains.").format(error=text, why=why, variable=token_env),
+        return AuthError(Reason("fb-token-renew", error=text, variable=token_env,
+                                why=Reason(_TOKEN_SUBCODES.get(sub or 0, _TOKEN_REFUSED))),
                          sent=False)
     if c == 10 or 200 <= c <= 299:
-        return AuthError(_("{error}. The Page token lacks a permission (it needs "
-                           "pages_manage_posts and pages_read_engagement): see "
-                           "docs/configuration.md.").format(error=text), sent=False)
+        return AuthError(Reason("fb-permission-missing", error=text), sent=False)
     if c == 506 or (sub is not None and sub in DUPLICATE_SUBCODES):
         return Rejected(text, duplicate=True)
     if c == 368:
@@ -243,13 +236,12 @@ class _GraphTransport:
             raise error_from_graph(status, body["error"], response.headers, self.clock(),
                                    self.action, self.token_env)
         if status == 429:
-            raise RateLimited(_("{action}: Facebook answered 429").format(action=self.action),
+            raise RateLimited(Reason("fb-answered-429", action=self.action),
                               retry_at_from_usage(response.headers, self.clock()))
         if not 200 <= status < 300 or body is None:
-            raise Transient(_("{action}: Facebook answered {status} with {content_type}, not a "
-                              "Graph API answer.").format(
-                                  action=self.action, status=f"{status} {response.reason or ''}",
-                                  content_type=content_type or _("no content type")),
+            raise Transient(Reason("fb-not-graph" if content_type else "fb-not-graph-untyped",
+                                   action=self.action, content_type=content_type,
+                                   status=f"{status} {response.reason or ''}".rstrip()),
                             sent=True)
 
 
@@ -268,9 +260,7 @@ class FacebookAdapter(Adapter):
                  clock: Callable[[], datetime] = _now) -> None:
         token = secrets.get(account.token_env, "")
         if not token:
-            raise CredentialsMissing(_(
-                "the Facebook Page access token is missing: set the environment variable "
-                "{variable} (see docs/configuration.md).").format(variable=account.token_env))
+            raise CredentialsMissing(Reason("fb-token-missing", variable=account.token_env))
         register(token)
         import facebook
 
@@ -296,18 +286,16 @@ class FacebookAdapter(Adapter):
         try:
             return method(*args, **kwargs)
         except facebook.GraphAPIError as exc:  # only if an answer slipped past the transport
-            raise Transient(redact(f"{action}: {exc}"), sent=True) from None
+            raise Transient(Reason("fb-graph-error", action=action, said=Said(redact(str(exc)))),
+                            sent=True) from None
 
     def whoami(self) -> Identity:
-        me = self._call(_("Facebook: checking the Page token"), self.graph.get_object, "me",
+        me = self._call(Reason("fb-checking-token"), self.graph.get_object, "me",
                         fields="id,name")
         identity = Identity(self.name, str(me.get("id", "")), str(me.get("name", "")))
         if identity.id != self.account.page_id:
-            raise AuthError(_("the token belongs to Page {name} ({id}); config says {expected} "
-                              "(accounts.facebook.page_id). Use a Page access token of the "
-                              "configured Page (docs/configuration.md).").format(
-                                  name=repr(identity.name), id=identity.id,
-                                  expected=self.account.page_id), sent=False)
+            raise AuthError(Reason("fb-other-page", name=repr(identity.name), id=identity.id,
+                                   expected=self.account.page_id), sent=False)
         return identity
 
     def _photo(self, media: RenderedMedia, action: str, checkpoint: Checkpoint, *,
@@ -331,29 +319,27 @@ class FacebookAdapter(Adapter):
             post_id = progress.part_ids[0]
             return Published(post_id, self.post_url(post_id), (post_id,))
         if len(rendered.parts) != 1:
-            raise Rejected(_("Facebook: a post is one message, not {count}.").format(
-                count=len(rendered.parts)))
+            raise Rejected(Reason("fb-one-message", count=len(rendered.parts)))
         part = rendered.parts[0]
         media = part.media
         if any(m.info.kind == "video" for m in media):
-            raise Rejected(_("Facebook: bmnsocial does not publish videos to Facebook yet."))
+            raise Rejected(Reason("fb-no-videos"))
         page = self.account.page_id
         checkpoint = progress.checkpoint(0, 1)
         if len(media) == 1:
-            result = self._photo(media[0], _("Facebook: publishing the photo post"), checkpoint,
+            result = self._photo(media[0], Reason("fb-publishing-photo"), checkpoint,
                                  published=True, message=part.text)
             post_id = str(result.get("post_id") or "")
             if not post_id:
-                raise Unconfirmed(_("Facebook published the photo but returned no post id; "
-                                    "look at the Page before retrying."))
+                raise Unconfirmed(Reason("fb-photo-no-id"))
         else:
             fields: dict[str, str] = {"message": part.text} if part.text else {}
             if not media and rendered.link:
                 fields["link"] = rendered.link
             try:
                 for i, m in enumerate(media):
-                    photo = self._photo(m, _("Facebook: uploading photo {number} of {count}"
-                                             ).format(number=i + 1, count=len(media)),
+                    photo = self._photo(m, Reason("fb-uploading-photo", number=i + 1,
+                                                  count=len(media)),
                                         checkpoint, published=False)
                     fields[f"attached_media[{i}]"] = json.dumps({"media_fbid": str(photo["id"])})
             except Transient as exc:
@@ -361,7 +347,7 @@ class FacebookAdapter(Adapter):
                 exc.sent = False
                 raise
             checkpoint.check()
-            result = self._call(_("Facebook: publishing the post"), self.graph.put_object,
+            result = self._call(Reason("fb-publishing"), self.graph.put_object,
                                 page, "feed", **fields)
             post_id = str(result["id"])
         progress.done(post_id, last=True)
@@ -371,7 +357,7 @@ class FacebookAdapter(Adapter):
         args = {"fields": _POST_FIELDS, "since": str(int(since.timestamp())), "limit": "100"}
         posts: list[RemotePost] = []
         for _page in range(_MAX_PAGES):
-            page = self._call(_("Facebook: reading recent posts"), self.graph.get_connections,
+            page = self._call(Reason("fb-reading-recent"), self.graph.get_connections,
                               self.account.page_id, "published_posts", **args)
             for item in page.get("data") or []:
                 post_id = str(item["id"])

@@ -17,8 +17,8 @@ from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest, Response
 from urllib3.exceptions import ConnectTimeoutError
 
-from bmnsocial.i18n import _
 from bmnsocial.platforms.base import Transient
+from bmnsocial.reasons import Reason
 from bmnsocial.secrets import redact
 
 __all__ = ["TimeoutAdapter", "build_session", "request_was_sent", "transient_from"]
@@ -112,19 +112,19 @@ def request_was_sent(exc: requests.RequestException) -> bool:
     return True
 
 
-def _describe(exc: requests.RequestException) -> str:
+def _describe(exc: requests.RequestException) -> Reason:
     if isinstance(exc, requests.ConnectTimeout):
-        return _("could not connect in time")
+        return Reason("net-connect-timeout")
     if isinstance(exc, requests.ReadTimeout):
-        return _("no answer in time (read timeout)")
+        return Reason("net-read-timeout")
     if isinstance(exc, requests.exceptions.JSONDecodeError):
-        return _("the answer was not valid JSON")
+        return Reason("net-not-json")
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return _("the answer was cut off")
+        return Reason("net-cut-off")
     if isinstance(exc, requests.ConnectionError):
-        return _("could not connect") if not request_was_sent(exc) else _(
-            "the connection was lost")
-    return _("the request failed")
+        return Reason("net-not-connected") if not request_was_sent(exc) else Reason(
+            "net-connection-lost")
+    return Reason("net-failed")
 
 
 def transient_from(exc: requests.RequestException, action: str) -> Transient:
@@ -136,5 +136,5 @@ def transient_from(exc: requests.RequestException, action: str) -> Transient:
     detail = type(exc).__name__ if quotes_its_input else redact(f"{type(exc).__name__}: {exc}")
     if len(detail) > _MAX_DETAIL:
         detail = detail[:_MAX_DETAIL] + "…"
-    return Transient(redact(f"{action}: {_describe(exc)} ({detail})"),
-                     sent=request_was_sent(exc))
+    return Transient(Reason("network-failure", action=action, problem=_describe(exc),
+                            detail=detail), sent=request_was_sent(exc))

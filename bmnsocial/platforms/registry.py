@@ -46,16 +46,15 @@ def build_adapter(name: str, config: Config, secrets: Mapping[str, str],
     default timeouts, and the sandbox routes when there are any). A missing account or credential
     raises ``AuthError`` naming what to set, never a value.
     """
-    from bmnsocial.i18n import _
     from bmnsocial.platforms.base import AuthError
+    from bmnsocial.reasons import Reason
 
     if name not in ADAPTERS:
         raise KeyError(f"unknown platform {name!r}")
     account = getattr(config, name)
     if account is None:
-        raise AuthError(_("{platform}: there is no accounts.{name} section in {file} (see "
-                          "docs/configuration.md).").format(
-                              platform=LABELS[name], name=name, file=config.source), sent=False)
+        raise AuthError(Reason("no-account-section", platform=LABELS[name], name=name,
+                               file=str(config.source)), sent=False)
     adapter: Adapter = _load(ADAPTERS[name])(account, secrets, session,
                                              timeout=config.publish.timeout_seconds)
     return adapter

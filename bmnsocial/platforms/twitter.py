@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bmnsocial.i18n import _, ngettext, number
+from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -26,6 +26,7 @@ from bmnsocial.platforms.base import (
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.posts.model import Content
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
+from bmnsocial.reasons import Reason
 from bmnsocial.secrets import register
 from bmnsocial.yamlsafe import PathKey
 
@@ -120,8 +121,8 @@ class TwitterSpec(PlatformSpec):
 def which_tweet(index: int, count: int) -> str:
     """'tweet 2 of 3', or 'the tweet' when there is only one."""
     if count > 1:
-        return _("tweet {number} of {count}").format(number=index + 1, count=count)
-    return _("the tweet")
+        return Reason("x-tweet-of", number=index + 1, count=count)
+    return Reason("x-the-tweet")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,11 +158,9 @@ class TwitterAdapter(Adapter):
                 missing.append(env)
             values[role] = value
         if missing:
-            raise CredentialsMissing(ngettext(
-                "X credentials are missing: set the environment variable {names} "
-                "(see docs/configuration.md).",
-                "X credentials are missing: set the environment variables {names} "
-                "(see docs/configuration.md).", len(missing)).format(names=", ".join(missing)))
+            raise CredentialsMissing(Reason("x-credentials-missing" if len(missing) == 1 else
+                                            "x-credentials-missing-several",
+                                            names=", ".join(missing)))
         register(*values.values())
         import tweepy
 
@@ -195,18 +194,15 @@ class TwitterAdapter(Adapter):
             raise transient_from(exc, action) from None
 
     def whoami(self) -> Identity:
-        response = self._call(_("X: checking the account"), self.client.get_me,
+        response = self._call(Reason("x-checking-account"), self.client.get_me,
                               user_auth=True)
         user = response.data
         if user is None:
-            raise AuthError(_("X: the credentials were accepted but X named no account."),
-                            sent=False)
+            raise AuthError(Reason("x-no-account"), sent=False)
         self._user_id = str(user.id)
         if user.username.casefold() != self.account.username.casefold():
-            raise AuthError(_("the X credentials belong to @{actual}; config says @{expected} "
-                              "(accounts.twitter.username).").format(
-                                  actual=user.username, expected=self.account.username),
-                            sent=False)
+            raise AuthError(Reason("x-other-account", actual=user.username,
+                                   expected=self.account.username), sent=False)
         return Identity(self.name, str(user.id), user.username)
 
     def _upload(self, media: tuple[RenderedMedia, ...], checkpoint: Checkpoint) -> list[str]:
@@ -227,7 +223,7 @@ class TwitterAdapter(Adapter):
     def publish(self, rendered: Rendered, progress: Progress) -> Published:
         parts = rendered.parts
         if not parts:
-            raise Rejected(_("X: nothing to publish (the rendered post has no parts)."))
+            raise Rejected(Reason("x-nothing-to-publish"))
         ids = list(progress.part_ids)
         for index, part in enumerate(parts):
             if index < len(ids):
@@ -237,16 +233,15 @@ class TwitterAdapter(Adapter):
             where = which_tweet(index, len(parts))
             media_ids = self._upload(part.media, checkpoint) if part.media else None
             checkpoint.check()
-            response = self._call(_("X: publishing {tweet}").format(tweet=where),
+            response = self._call(Reason("x-publishing", tweet=where),
                                   self.client.create_tweet,
                                   text=part.text or None, media_ids=media_ids,
                                   in_reply_to_tweet_id=ids[-1] if ids else None,
                                   user_auth=True)
             data = response.data
             if not isinstance(data, dict) or not data.get("id"):
-                raise Unconfirmed(_("X: {tweet} was accepted but X returned no id; look at "
-                                    "{url} before retrying.").format(
-                                        tweet=where, url=f"https://x.com/{self.account.username}"))
+                raise Unconfirmed(Reason("x-no-id", tweet=where,
+                                         url=f"https://x.com/{self.account.username}"))
             tweet_id = str(data["id"])
             progress.done(tweet_id, last=index == len(parts) - 1)
             ids.append(tweet_id)
@@ -257,7 +252,7 @@ class TwitterAdapter(Adapter):
         posts: list[RemotePost] = []
         token: str | None = None
         for _page in range(_MAX_PAGES):
-            response = self._call(_("X: reading recent tweets"), self.client.get_users_tweets,
+            response = self._call(Reason("x-reading-recent"), self.client.get_users_tweets,
                                   user_id, start_time=since, max_results=100,
                                   tweet_fields=_TWEET_FIELDS, pagination_token=token,
                                   user_auth=True)

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from bmnsocial.i18n import _
 from bmnsocial.platforms.base import AuthError, PublishError, RateLimited, Rejected, Transient
 from bmnsocial.platforms.http import transient_from
+from bmnsocial.reasons import Reason, Said
 from bmnsocial.secrets import redact
 
 if TYPE_CHECKING:
@@ -97,15 +97,13 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
     body = _json(response)
     said = redact(_problem_text(body))[:500]
     # X's own words (said) stay as X wrote them.
-    text = _("{action}: X answered {status}").format(
-        action=action, status=f"{status} {response.reason or ''}".rstrip())
-    if said:
-        text += f": {said}"
+    answered = f"{status} {response.reason or ''}".rstrip()
+    text = (Reason("x-answered-said", action=action, status=answered, said=Said(said)) if said
+            else Reason("x-answered", action=action, status=answered))
     if status == 429:
         return RateLimited(text, retry_at_from_headers(response.headers))
     if status == 401:
-        return AuthError(text + ". " + _("X refused the credentials: renew the access token "
-                                         "and secret (see docs/configuration.md)."), sent=False)
+        return AuthError(Reason("x-credentials-refused", error=text), sent=False)
     if status == 403:
         lowered = said.lower()
         if DUPLICATE_MARK in lowered:
@@ -113,9 +111,7 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
         problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
         if (problem_type.endswith(_PERMISSION_TYPES)
                 or any(word in lowered for word in _PERMISSION_WORDS)):
-            return AuthError(text + ". " + _("The X app or its access token lacks a permission "
-                                             "(it needs 'Read and write'; see "
-                                             "docs/configuration.md)."), sent=False)
+            return AuthError(Reason("x-permission-missing", error=text), sent=False)
         return Rejected(text)
     if status >= 500 or status == 408:
         return Transient(text, sent=True)
@@ -149,8 +145,8 @@ class XMediaUploader:
             body = _json(response)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise Transient(_("{action}: X answered {status} without the expected data").format(
-                action=action, status=response.status_code), sent=True)
+            raise Transient(Reason("x-no-data", action=action, status=str(response.status_code)),
+                            sent=True)
         return data
 
     # -- uploads ----------------------------------------------------------------------------
@@ -165,7 +161,7 @@ class XMediaUploader:
             # An image is at most 5 MB (checked when queued, and the size again on opening):
             # requests reads it into the body through ``media.read``, never past that size.
             data = self._call(
-                "POST", "/2/media/upload", _("X: uploading {file}").format(file=name),
+                "POST", "/2/media/upload", Reason("x-uploading", file=name),
                 files={"media": (name, media, media.info.mime)},
                 data={"media_category": category})
         else:
@@ -178,23 +174,21 @@ class XMediaUploader:
                  checkpoint: Checkpoint) -> dict[str, Any]:
         size, name = media.info.size, media.name
         if -(-size // self.chunk_bytes) > MAX_SEGMENTS:
-            raise Rejected(_("X: {file} needs more than {limit} upload segments.").format(
-                file=name, limit=MAX_SEGMENTS))
+            raise Rejected(Reason("x-too-many-segments", file=name, limit=MAX_SEGMENTS))
         started = self._call("POST", "/2/media/upload/initialize",
-                             _("X: starting the upload of {file}").format(file=name),
+                             Reason("x-upload-starting", file=name),
                              json={"media_type": media.info.mime, "total_bytes": size,
                                    "media_category": category})
         media_id = str(started["id"])
         for index, chunk in enumerate(media.chunks(self.chunk_bytes)):
             checkpoint.check()
             self._call("POST", f"/2/media/upload/{media_id}/append",
-                       _("X: uploading part {number} of {file}").format(
-                           number=index + 1, file=name),
+                       Reason("x-uploading-part", number=index + 1, file=name),
                        files={"media": (name, chunk, "application/octet-stream")},
                        data={"segment_index": str(index)})
         checkpoint.check()
         return self._call("POST", f"/2/media/upload/{media_id}/finalize",
-                          _("X: finishing the upload of {file}").format(file=name))
+                          Reason("x-upload-finishing", file=name))
 
     def _wait_for_processing(self, media_id: str, data: dict[str, Any], name: str,
                              checkpoint: Checkpoint) -> None:
@@ -205,23 +199,24 @@ class XMediaUploader:
             asked = info.get("check_after_secs")
             delay = max(0.0, float(asked)) if isinstance(asked, int | float) else 1.0
             if waited + delay > self.max_wait or polls >= self.max_polls:
-                raise Transient(_("X: {file} was still being processed after {seconds} s."
-                                  ).format(file=name, seconds=f"{waited:.0f}"), sent=False)
+                raise Transient(Reason("x-still-processing", file=name, seconds=round(waited)),
+                                sent=False)
             checkpoint.pause(delay, self.sleep)
             waited += delay
             polls += 1
             data = self._call("GET", "/2/media/upload",
-                              _("X: checking the processing of {file}").format(file=name),
+                              Reason("x-checking-processing", file=name),
                               params={"command": "STATUS", "media_id": media_id})
             info = data.get("processing_info")
         if isinstance(info, dict) and info.get("state") == "failed":
             error = info.get("error")
-            reason = json.dumps(error, ensure_ascii=False) if error else _("no reason given")
-            raise Rejected(_("X could not process {file}: {reason}").format(
-                file=name, reason=redact(reason)[:300]))
+            if error:
+                raise Rejected(Reason("x-could-not-process", file=name, reason=Said(redact(
+                    json.dumps(error, ensure_ascii=False))[:300])))
+            raise Rejected(Reason("x-could-not-process-unsaid", file=name))
 
     def set_alt_text(self, media_id: str, text: str, name: str, checkpoint: Checkpoint) -> None:
         checkpoint.check()
         self._call("POST", "/2/media/metadata",
-                   _("X: setting the alt text of {file}").format(file=name),
+                   Reason("x-setting-alt-text", file=name),
                    json={"id": media_id, "metadata": {"alt_text": {"text": text}}})

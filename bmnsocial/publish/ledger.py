@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 
 from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.i18n import N_, _
+from bmnsocial.reasons import Reason
+from bmnsocial.reasons import describe as describe_reason
 
 SCHEMA_VERSION = 1
 _RETURNING = sqlite3.sqlite_version_info >= (3, 35)  # UPDATE ... RETURNING
@@ -60,6 +62,8 @@ CREATE TABLE IF NOT EXISTS publications (
     pinned INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     pinned_schedule TEXT,
+    reason_code TEXT,
+    reason_params TEXT,
     updated_at TEXT NOT NULL,
     UNIQUE (post_id, platform, occurrence)
 );
@@ -145,6 +149,10 @@ class Row:
     # The file's schedule when the time was given (Schedule.signature): the time holds until
     # the file says something else.
     pinned_schedule: str | None = None
+    # last_error as a code and its parameters (bmnsocial.reasons): said in the reader's
+    # language; rows written before them have only last_error.
+    reason_code: str | None = None
+    reason_params: str | None = None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> Row:
@@ -161,7 +169,13 @@ class Row:
             published_at=parse_stamp(r["published_at"]),
             created_at=datetime.fromisoformat(r["created_at"]),
             updated_at=datetime.fromisoformat(r["updated_at"]), misfire=r["misfire"],
-            pinned=bool(r["pinned"]), pinned_schedule=r["pinned_schedule"])
+            pinned=bool(r["pinned"]), pinned_schedule=r["pinned_schedule"],
+            reason_code=_optional(r, "reason_code"), reason_params=_optional(r, "reason_params"))
+
+    def reason(self, tz: Any = None) -> str | None:
+        """Why it failed, was skipped, held or cancelled, in the reader's language (its
+        times in ``tz``); the stored sentence when it has no code this version knows."""
+        return describe_reason(self.reason_code, self.reason_params, tz) or self.last_error
 
     def to_json(self, tz: Any = None) -> dict[str, Any]:
         def iso(d: datetime | None) -> str | None:
@@ -172,10 +186,27 @@ class Row:
             "occurrence": self.occurrence, "due": iso(self.due), "status": self.status.value,
             "attempts": self.attempts, "next_attempt_at": iso(self.next_attempt_at),
             "url": self.url, "platform_post_id": self.platform_post_id,
-            "published_at": iso(self.published_at), "error": self.last_error,
-            "error_kind": self.error_kind, "source_file": self.source_file,
+            "published_at": iso(self.published_at), "error": self.reason(tz),
+            "reason_code": self.reason_code, "error_kind": self.error_kind,
+            "source_file": self.source_file,
             "changed_at": iso(self.updated_at), "pinned": self.pinned,
         }
+
+
+def _optional(r: sqlite3.Row, column: str) -> Any:
+    """A column a ledger read without migrating it (read-only) may not have yet."""
+    try:
+        return r[column]
+    except IndexError:
+        return None
+
+
+def _reason_columns(reason: str | None) -> dict[str, Any]:
+    """``last_error`` and, for a coded reason, its code and parameters."""
+    if isinstance(reason, Reason):
+        return {"last_error": reason, "reason_code": reason.code,
+                "reason_params": reason.stored()}
+    return {"last_error": reason, "reason_code": None, "reason_params": None}
 
 
 #: The columns of a RowState, in its fields' order.
@@ -775,12 +806,14 @@ class Ledger:
             "SELECT * FROM publications WHERE (status = 'queued' AND due <= ?) "
             "OR status = 'sending' ORDER BY due, id", (stamp(horizon),))]
 
-    def later_due(self, row: Row, now: datetime) -> bool:
-        """Is a later occurrence of the same post on the same platform also due by now?"""
-        return self.db.execute(
-            "SELECT 1 FROM publications WHERE post_id = ? AND platform = ? AND status = "
-            "'queued' AND due > ? AND due <= ? LIMIT 1",
-            (row.post_id, row.platform, stamp(row.due), stamp(now))).fetchone() is not None
+    def later_due(self, row: Row, now: datetime) -> datetime | None:
+        """The latest occurrence of the same post on the same platform also due by now, if
+        there is one after this row's."""
+        found = self.db.execute(
+            "SELECT MAX(due) FROM publications WHERE post_id = ? AND platform = ? AND status = "
+            "'queued' AND due > ? AND due <= ?",
+            (row.post_id, row.platform, stamp(row.due), stamp(now))).fetchone()
+        return parse_stamp(found[0]) if found else None
 
     def ready(self, now: datetime, *, platform: str | None = None,
               limit: int | None = None) -> list[Row]:
@@ -894,7 +927,8 @@ class Ledger:
             db.execute("UPDATE publications SET status = 'queued', due = ?, payload = ?, "
                        "content_hash = ?, source_file = ?, misfire = ?, pinned = ?, "
                        "pinned_schedule = ?, last_error = NULL, error_kind = NULL, "
-                       "next_attempt_at = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?",
+                       "reason_code = NULL, reason_params = NULL, next_attempt_at = NULL, "
+                       "claimed_by = NULL, updated_at = ? WHERE id = ?",
                        (stamp(due), want.payload, want.content_hash, want.source_file,
                         want.misfire, pinned, pinned_schedule, t, row.id))
             self.record(row.id, "queued", f"asked for again; due {due.isoformat()}", now)
@@ -1025,20 +1059,22 @@ class Ledger:
         """``current``: the row as this process holds it, so it need not be read back."""
         self._write(row_id, Status.PUBLISHED, now, how, url, platform_post_id=platform_post_id,
                     url=url, part_ids=json.dumps(part_ids), published_at=stamp(now),
-                    last_error=None, error_kind=None, claimed_by=None, next_attempt_at=None)
+                    error_kind=None, claimed_by=None, next_attempt_at=None,
+                    **_reason_columns(None))
         if current is None:
             return self.get(row_id)
         return dataclasses.replace(
             current, status=Status.PUBLISHED, platform_post_id=platform_post_id, url=url,
             part_ids=list(part_ids), published_at=now, last_error=None, error_kind=None,
-            claimed_by=None, next_attempt_at=None, updated_at=now)
+            claimed_by=None, next_attempt_at=None, updated_at=now, reason_code=None,
+            reason_params=None)
 
     def requeue(self, row_id: int, retry_at: datetime, error: str, kind: str,
                 now: datetime) -> Row:
         return self._finish(row_id, Status.QUEUED, now, "retry",
                             f"{kind}: {error}; next attempt {retry_at.isoformat()}",
-                            next_attempt_at=stamp(retry_at), last_error=error, error_kind=kind,
-                            claimed_by=None)
+                            next_attempt_at=stamp(retry_at), error_kind=kind,
+                            claimed_by=None, **_reason_columns(error))
 
     def hold_without_credentials(self, row: Row, retry_at: datetime, error: str,
                                  now: datetime) -> Row:
@@ -1047,7 +1083,7 @@ class Ledger:
         late one), held until ``retry_at`` and said in `status`. Nothing was sent."""
         return self._finish(row.id, Status.QUEUED, now, "held", error,
                             only_if=Status.SENDING, next_attempt_at=stamp(retry_at),
-                            last_error=error, error_kind=NO_CREDENTIALS, claimed_by=None,
+                            error_kind=NO_CREDENTIALS, claimed_by=None, **_reason_columns(error),
                             attempts=max(row.attempts - 1, 0),
                             first_attempt_at=None if row.attempts <= 1 else stamp(
                                 row.first_attempt_at or now))
@@ -1066,28 +1102,29 @@ class Ledger:
         """The request may have gone out: stay 'sending', released, to be looked up first."""
         return self._finish(row_id, Status.SENDING, now, "uncertain",
                             f"{kind}: {error}; will check the platform before any resend",
-                            next_attempt_at=stamp(retry_at), last_error=error, error_kind=kind,
-                            claimed_by=None)
+                            next_attempt_at=stamp(retry_at), error_kind=kind,
+                            claimed_by=None, **_reason_columns(error))
 
     def mark_failed(self, row_id: int, error: str, kind: str, now: datetime) -> Row:
         return self._finish(row_id, Status.FAILED, now, "failed", f"{kind}: {error}",
-                            last_error=error, error_kind=kind, claimed_by=None)
+                            error_kind=kind, claimed_by=None, **_reason_columns(error))
 
     def mark_unconfirmed(self, row_id: int, error: str, kind: str, now: datetime) -> Row:
         return self._finish(row_id, Status.UNCONFIRMED, now, "unconfirmed", f"{kind}: {error}",
-                            last_error=error, error_kind=kind, claimed_by=None)
+                            error_kind=kind, claimed_by=None, **_reason_columns(error))
 
     def mark_cancelled(self, row_id: int, reason: str, now: datetime) -> Row:
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
-                            last_error=reason, error_kind="cancelled")
+                            error_kind="cancelled", **_reason_columns(reason))
 
     # The misfire policy's decisions: made on a row read a moment ago, applied only if it is
     # still queued (another process may have published it meanwhile) and, given ``due_is``,
     # still due at the time the decision was made on (a sync may have moved it since).
     def mark_skipped(self, row_id: int, reason: str, now: datetime, *,
                      due_is: datetime | None = None) -> Row:
-        return self._finish(row_id, Status.SKIPPED, now, "skipped", reason, last_error=reason,
-                            error_kind="skipped", only_if=Status.QUEUED, due_is=due_is)
+        return self._finish(row_id, Status.SKIPPED, now, "skipped", reason,
+                            error_kind="skipped", only_if=Status.QUEUED, due_is=due_is,
+                            **_reason_columns(reason))
 
     def move(self, row_id: int, due: datetime, reason: str, now: datetime, *,
              due_is: datetime | None = None) -> Row:
@@ -1099,21 +1136,22 @@ class Ledger:
         """Held back until ``until`` (the catch-up cap): still queued, the reason kept for
         `status`."""
         return self._finish(row_id, Status.QUEUED, now, "deferred", reason,
-                            next_attempt_at=stamp(until), last_error=reason,
-                            error_kind=DEFERRED, only_if=Status.QUEUED, due_is=due_is)
+                            next_attempt_at=stamp(until), error_kind=DEFERRED,
+                            only_if=Status.QUEUED, due_is=due_is, **_reason_columns(reason))
 
     def withdraw(self, row_id: int, reason: str, now: datetime) -> Row:
         """Cancelled by a sync, not by a person: the post file no longer asks for this
         occurrence. Unlike a person's cancel, a later sync that asks again revives it."""
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
-                            last_error=reason, error_kind=WITHDRAWN, only_if=Status.QUEUED)
+                            error_kind=WITHDRAWN, only_if=Status.QUEUED,
+                            **_reason_columns(reason))
 
     def withdraw_many(self, row_ids: list[int], reason: str, now: datetime) -> list[int]:
         """``withdraw`` for several rows in one durable commit; returns the ids it withdrew. A
         row claimed (or finished) since it was read is left exactly as it is."""
         if not row_ids:
             return []
-        fields = {"last_error": reason, "error_kind": WITHDRAWN}
+        fields = {"error_kind": WITHDRAWN, **_reason_columns(reason)}
         with self._durable(), self.transaction() as db:
             return [row_id for row_id in row_ids
                     if self._update(db, row_id, Status.CANCELLED, now, "cancelled", reason,
@@ -1128,6 +1166,6 @@ class Ledger:
         content: dict[str, Any] = ({"payload": payload[0], "content_hash": payload[1]}
                                    if payload else {})
         return self._finish(row_id, Status.QUEUED, now, "retry-requested",
-                            _("requeued by a person"), durable=True, next_attempt_at=None,
+                            Reason("requeued-by-person"), durable=True, next_attempt_at=None,
                             claimed_by=None, first_attempt_at=None, due=stamp(due),
                             error_kind=None, **content)

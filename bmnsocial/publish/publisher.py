@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bmnsocial.errors import LedgerUnavailable
-from bmnsocial.i18n import _
+from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -42,6 +42,7 @@ from bmnsocial.platforms.base import (
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.publish.ledger import Ledger, Row, Status
 from bmnsocial.publish.locks import ProcessLock, claimer_alive
+from bmnsocial.reasons import Reason
 from bmnsocial.render.payload import from_payload
 from bmnsocial.timeutil import now as clock_now
 
@@ -202,8 +203,8 @@ class Publisher:
         except Exception as exc:  # a bug must not lose the row: a person looks at it
             log.exception(_("unexpected error publishing %s to %s"), row.post_id, row.platform)
             return self.ledger.mark_unconfirmed(
-                row.id, _("internal error ({error}); check the platform before retrying").format(
-                    error=type(exc).__name__), "internal", self.clock.now())
+                row.id, Reason("internal-error", error=type(exc).__name__), "internal",
+                self.clock.now())
         log.info(_("published %s on %s: %s"), row.post_id, row.platform, published.url)
         return self.ledger.mark_published(row.id, published.id, published.url,
                                           list(published.part_ids) or [published.id],
@@ -233,8 +234,7 @@ class Publisher:
         started = row.first_attempt_at or now
         if now - started > self.policy.deadline:
             hours = self.policy.deadline.total_seconds() / 3600
-            message = _("gave up after {attempts} attempts over {hours} h: {error}").format(
-                attempts=row.attempts, hours=f"{hours:g}", error=exc.message)
+            message = Reason("gave-up", attempts=row.attempts, hours=hours, error=exc.message)
             if exc.sent:
                 return self.ledger.mark_unconfirmed(row.id, message, kind, now)
             return self.ledger.mark_failed(row.id, message, kind, now)
@@ -242,8 +242,9 @@ class Publisher:
         retry_at = now + timedelta(seconds=wait)
         if isinstance(exc, RateLimited) and exc.retry_at is not None:
             retry_at = max(retry_at, exc.retry_at)
-        log.warning(_("%s on %s: %s; retrying at %s"), row.post_id, row.platform, exc.message,
-                    retry_at.isoformat(timespec="seconds"))
+        # (in seconds from now: a time here would be in UTC, whatever the reader's zone)
+        log.warning(_("%s on %s: %s; retrying in %s s"), row.post_id, row.platform, exc.message,
+                    number((retry_at - now).total_seconds()))
         if exc.sent:
             retry_at = max(retry_at, now + timedelta(seconds=self.policy.reconcile_delay_seconds))
             return self.ledger.hold_for_reconcile(row.id, retry_at, exc.message, kind, now)
@@ -262,23 +263,22 @@ class Publisher:
             started = row.first_attempt_at or now
             if now - started > self.policy.deadline:
                 return self.ledger.mark_unconfirmed(
-                    row.id, _("could not check {platform} before the deadline: {error}").format(
-                        platform=row.platform, error=exc.message), "reconcile", now)
+                    row.id, Reason("check-deadline", platform=row.platform, error=exc.message),
+                    "reconcile", now)
             # Looking again grows with the time already spent (doubling, like the sends).
             waited = (now - started).total_seconds()
             wait = min(self.policy.cap_seconds, max(self.policy.base_seconds, waited))
             retry_at = now + timedelta(seconds=wait * (0.5 + self.rng.random() / 2))
             return self.ledger.hold_for_reconcile(
-                row.id, retry_at, _("cannot check the platform yet: {error}").format(
-                    error=exc.message), type(exc).__name__, now)
+                row.id, retry_at, Reason("check-later", error=exc.message), type(exc).__name__,
+                now)
         except PublishError as exc:
             return self.ledger.mark_unconfirmed(
-                row.id, _("could not check whether it was published: {error}").format(
-                    error=exc.message), type(exc).__name__, now)
+                row.id, Reason("check-failed", error=exc.message), type(exc).__name__, now)
         by_id = {p.id: p for p in remote}
         ids, ambiguous = find_parts(rendered, remote, row.part_ids)
         if ambiguous:
-            return self.ledger.mark_unconfirmed(row.id, ambiguous_message(ambiguous, row),
+            return self.ledger.mark_unconfirmed(row.id, ambiguous_reason(ambiguous, row),
                                                 "reconcile", now)
         if ids and len(ids) == len(rendered.parts):
             first: RemotePost | None = by_id.get(ids[0])
@@ -288,14 +288,11 @@ class Publisher:
                                               now, how="reconciled")
         if duplicate_refused is not None:
             return self.ledger.mark_failed(
-                row.id, _("{error} (the platform already has an identical recent post, not from "
-                          "this attempt — perhaps an earlier occurrence of the same post: vary "
-                          "the text)").format(error=duplicate_refused), "Rejected", now)
+                row.id, Reason("duplicate-refused", error=duplicate_refused), "Rejected", now)
         self.ledger.save_progress(row.id, ids, now)
         # Confirmed absent (or partly present, the rest absent): sending the rest is safe.
-        return self.ledger.requeue(row.id, now, _("not found on the platform after an "
-                                                  "interrupted attempt; sending again"),
-                                   "reconciled", now)
+        return self.ledger.requeue(row.id, now, Reason("not-found-resending"), "reconciled",
+                                   now)
 
 
 def find_parts(rendered: Rendered, remote: list[RemotePost],
@@ -318,9 +315,8 @@ def find_parts(rendered: Rendered, remote: list[RemotePost],
     return ids, 0
 
 
-def ambiguous_message(count: int, row: Row) -> str:
-    return _("{count} posts on {platform} match this text; check which is ours and remove "
-             "the extra ones").format(count=count, platform=row.platform)
+def ambiguous_reason(count: int, row: Row) -> Reason:
+    return Reason("several-match", count=count, platform=row.platform)
 
 
 def from_payload_json(payload: str) -> Rendered:

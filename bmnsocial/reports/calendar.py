@@ -201,7 +201,7 @@ def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo,
     entries = []
     for (post_id, occurrence, due), members in groups.items():
         members.sort(key=lambda r: _platform_order(r.platform))
-        states = tuple(PlatformState(r.platform, r.status, r.url, r.last_error) for r in members)
+        states = tuple(PlatformState(r.platform, r.status, r.url, r.reason(tz)) for r in members)
         uid = f"{post_id}-{occurrence}"
         if dues_per_occurrence[(post_id, occurrence)] > 1:
             uid += "-" + "+".join(s.platform for s in states)

@@ -18,7 +18,7 @@ from bmnsocial.publish.clocktrust import TRUSTED, UNVERIFIED, Verdict
 from bmnsocial.publish.ledger import DEFERRED, NO_CREDENTIALS, Row, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.schedule.daemon import daemon_running, read_heartbeat
-from bmnsocial.schedule.sync import Refused, last_refused
+from bmnsocial.schedule.sync import Refused, in_reader_language, last_refused
 
 RECENT_SKIPS = timedelta(days=7)
 # The daemon and run-due write heartbeats with this machine's clock: one from further ahead
@@ -95,7 +95,7 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
         rows = ledger.rows(statuses=(Status.PUBLISHED,), platform=platform, order="updated",
                            limit=1)
         last[platform] = rows[0].published_at if rows else None
-    refused = last_refused(ledger)
+    refused = in_reader_language(last_refused(ledger), runtime.config, ledger, now)
     refused_files = {d.file for d in refused.problems} if refused else set()
     found: list[tuple[str, str]] = []
     if beat is None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bmnsocial.config import Config
-from bmnsocial.i18n import N_, _
+from bmnsocial.i18n import N_
 from bmnsocial.publish.ledger import Ledger, Row
+from bmnsocial.reasons import Reason
 from bmnsocial.schedule.planning import next_free_slot
 
 # The actions as the daemon's log names them.
@@ -39,44 +40,38 @@ def decide(row: Row, config: Config, ledger: Ledger, now: datetime,
         # On time; or a thread partly out already, whose rest must follow whenever it can.
         return Decision("publish")
     minutes = int(late.total_seconds() // 60)
-    if ledger.later_due(row, now):
+    later = ledger.later_due(row, now)
+    if later is not None:
         # Coalesced like APScheduler's coalesce: after an outage a recurring post goes out
         # once, for its latest missed occurrence, not once per missed week in a row.
-        return Decision("skip", _("{minutes} min late, and a later occurrence of the same "
-                                  "post is due too: only the latest goes out").format(
-            minutes=minutes))
+        return Decision("skip", Reason("late-coalesced", minutes=minutes,
+                                       later=later.astimezone(config.timezone)))
     policy = row.misfire or settings.misfire
     fate = settings.fate(late, row.misfire)
     if fate == "skipped" and policy == "skip":
-        return Decision("skip", _("{minutes} min late and the misfire policy is 'skip'").format(
-            minutes=minutes))
+        return Decision("skip", Reason("late-skip-policy", minutes=minutes))
     if fate == "moved":
         taken = {r.due for r in ledger.rows() if r.id != row.id}
         slot = next_free_slot(config, now, taken)
         if slot is None:
-            return Decision("skip", _("{minutes} min late and no free slot ahead").format(
-                minutes=minutes))
-        return Decision("move", _("{minutes} min late: moved to the next free slot").format(
-            minutes=minutes), slot)
+            return Decision("skip", Reason("late-no-free-slot", minutes=minutes))
+        return Decision("move", Reason("late-moved", minutes=minutes), slot)
     if fate == "skipped":
-        return Decision("skip", _("{minutes} min late, beyond the {grace}-min grace window"
-                                  ).format(minutes=minutes, grace=settings.grace_minutes))
+        return Decision("skip", Reason("late-beyond-grace", minutes=minutes,
+                                       grace=settings.grace_minutes))
     recent = ledger.late_publication_times(row.platform, now - timedelta(hours=1))
     if len(recent) >= settings.max_catchup_per_hour:
-        return Decision("defer", _("catch-up limit of {limit} per hour on {platform} reached"
-                                   ).format(limit=settings.max_catchup_per_hour,
-                                            platform=row.platform),
+        return Decision("defer", Reason("catch-up-limit", limit=settings.max_catchup_per_hour,
+                                        platform=row.platform),
                         recent[0] + timedelta(hours=1))
     first = _first_in_line(row, config, ledger, now, going)
     if first is not None:
         if first.next_attempt_at is not None and first.next_attempt_at > now:
-            return Decision("defer", _("{minutes} min late; {post}, due earlier on {platform}, "
-                                       "goes out first").format(
-                minutes=minutes, post=first.post_id, platform=row.platform),
-                first.next_attempt_at)
+            return Decision("defer", Reason("late-behind-earlier", minutes=minutes,
+                                            post=first.post_id, platform=row.platform),
+                            first.next_attempt_at)
         return Decision("wait")  # it is going out now: this one is looked at again after it
-    return Decision("publish", _("{minutes} min late, within the grace window").format(
-        minutes=minutes))
+    return Decision("publish", Reason("late-within-grace", minutes=minutes))
 
 
 def _first_in_line(row: Row, config: Config, ledger: Ledger, now: datetime,

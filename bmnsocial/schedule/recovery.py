@@ -23,7 +23,7 @@ from bmnsocial.platforms.base import PublishError, RemotePost
 from bmnsocial.publish import backup
 from bmnsocial.publish.ledger import MARKER, Ledger, Row, Status, fsync_dir, marker_of
 from bmnsocial.publish.locks import SingleInstance
-from bmnsocial.publish.publisher import ambiguous_message, find_parts, from_payload_json
+from bmnsocial.publish.publisher import ambiguous_reason, find_parts, from_payload_json
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.schedule.daemon import LOCK
 from bmnsocial.schedule.sync import sync
@@ -125,7 +125,7 @@ def _rebuild(runtime: Runtime, fresh: Ledger, now: datetime, since: datetime,
         ids, ambiguous = find_parts(rendered, pool, [])
         if ambiguous:
             done.unsure.append(fresh.mark_unconfirmed(
-                row.id, ambiguous_message(ambiguous, row), "recovered", now))
+                row.id, ambiguous_reason(ambiguous, row), "recovered", now))
         elif ids and len(ids) == len(rendered.parts):
             first = next(p for p in pool if p.id == ids[0])
             done.found.append(fresh.mark_published(row.id, ids[0], first.url, ids, now,

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.errors import UsageError
-from bmnsocial.i18n import _
+from bmnsocial.i18n import _, current
 from bmnsocial.posts.model import Post
 from bmnsocial.publish.ledger import (
     ONCE,
@@ -33,6 +34,7 @@ from bmnsocial.publish.ledger import (
     Wanted,
     upsert_change,
 )
+from bmnsocial.reasons import Reason
 from bmnsocial.render.validation import (
     CheckedPost,
     Progress,
@@ -43,6 +45,7 @@ from bmnsocial.render.validation import (
     validate_paths,
 )
 from bmnsocial.schedule.queueing import Planned, occurrence_time, plan, wanted
+from bmnsocial.timeutil import short_time
 
 
 @dataclass(slots=True)
@@ -147,7 +150,8 @@ class _Sync:
         for row in held:
             self.rows[row.post_id].append(row)
         self.queued = [row for row in held if row.status is Status.QUEUED]
-        self.renames = RenameCheck.on(ledger, lambda row: row.post_id not in scan.ids, now)
+        self.renames = RenameCheck.on(ledger, lambda row: row.post_id not in scan.ids,
+                                      now.astimezone(config.timezone))  # (the zone it speaks in)
         self._folders: dict[str, str] = {}
         self._writes: list[tuple[Post, Wanted]] = []  # waiting for ``flush``
         self._late: set[str] = set()  # posts reported back too late
@@ -278,7 +282,7 @@ class _Sync:
                 # horizon_days), where the plan does not look.
                 continue
             gone.append(row.id)
-        self._withdraw(gone, _("no longer in the post's schedule or platforms"))
+        self._withdraw(gone, Reason("withdrawn-unplanned"))
 
     def _end_series(self, post: Post, rows: list[RowState]) -> None:
         """A recurring post whose 'until' has passed: its occurrences still queued are
@@ -292,7 +296,7 @@ class _Sync:
             # By its own date: one the misfire policy moved past 'until' still belongs.
             if row.status is Status.QUEUED and original is not None and original > until:
                 gone.append(row.id)
-        self._withdraw(gone, _("the series has ended ('until' has passed)"))
+        self._withdraw(gone, Reason("withdrawn-series-ended"))
 
     def report_unreadable(self) -> None:
         """Files that did not even give a post (YAML errors, misnamed files…)."""
@@ -329,7 +333,7 @@ class _Sync:
                 if not (row.post_id in self.present or row.source_file in protected
                         or row.post_id in protected_ids
                         or (row.pinned and _kept_outside(Path(row.source_file), folders)))]
-        self._withdraw(gone, _("the post no longer exists (file deleted or id changed)"))
+        self._withdraw(gone, Reason("withdrawn-deleted"))
 
     def _withdraw(self, row_ids: list[int], reason: str, batch: int = 100) -> None:
         # In commits of a hundred: a publication waiting to claim its row never waits long.
@@ -371,6 +375,7 @@ class RenameCheck:
         """``published``: the latest published (or being sent) rows; ``gone``: whether a
         row's post id is no longer in the posts folder."""
         self._published, self._gone, self._now = published, gone, now
+        self._zone: Any = now.tzinfo  # the times it names are said in the caller's zone
         self._orphans: list[tuple[Row, str]] | None = None
 
     @classmethod
@@ -425,8 +430,7 @@ class RenameCheck:
                       "{file}, under an id the posts folder no longer has: it is not queued, so "
                       "that it does not go out twice.").format(
                           old=row.post_id, platform=row.platform,
-                          when=(row.published_at or row.updated_at).isoformat(
-                              timespec="minutes"),
+                          when=short_time(row.published_at or row.updated_at, self._zone),
                           file=row.source_file),
                     _("If it is the same post, add 'id: {old}' to it. If it is a new one, give "
                       "it a different text or time.").format(old=row.post_id))
@@ -536,7 +540,7 @@ def remember_refused(ledger: Ledger, report: SyncReport, now: datetime) -> None:
     """What the last sync of the whole folder could not queue, kept where `status` reads it: a
     post refused by the daemon on the server must not wait there unnoticed."""
     ledger.set_meta(REFUSED_KEY, json.dumps({
-        "at": now.astimezone(UTC).isoformat(),
+        "at": now.astimezone(UTC).isoformat(), "language": current(),
         "problems": [d.to_json() for d in report.problems]}, ensure_ascii=False))
 
 
@@ -544,6 +548,7 @@ def remember_refused(ledger: Ledger, report: SyncReport, now: datetime) -> None:
 class Refused:
     at: datetime
     problems: list[Diagnostic]
+    language: str | None = None  # of the process that synced (None: recorded before it was)
 
 
 def last_refused(ledger: Ledger) -> Refused | None:
@@ -553,4 +558,22 @@ def last_refused(ledger: Ledger) -> Refused | None:
         return None
     data = json.loads(raw)
     return Refused(datetime.fromisoformat(data["at"]),
-                   [Diagnostic.from_json(d) for d in data["problems"]])
+                   [Diagnostic.from_json(d) for d in data["problems"]], data.get("language"))
+
+
+def in_reader_language(refused: Refused | None, config: Config, ledger: Ledger,
+                       now: datetime) -> Refused | None:
+    """``refused`` as the reader reads it: it was recorded in the language of the process that
+    synced (a daemon in English), so the files are read again here and each problem they
+    still have is said in the reader's language; one they no longer have (or that only the
+    whole folder shows) keeps the words it was recorded with."""
+    if refused is None or not refused.problems or refused.language == current():
+        return refused
+    files = sorted({d.file for d in refused.problems if Path(d.file).is_file()})
+    if not files:
+        return refused
+    again = validate_paths([Path(f) for f in files], config, now,
+                           published=ledger.x_published(), owners=ledger.owners())
+    said = {(d.file, d.line, d.column, d.code): d for d in again.diagnostics}
+    return Refused(refused.at, [said.get((d.file, d.line, d.column, d.code), d)
+                                for d in refused.problems], refused.language)

@@ -1,0 +1,221 @@
+"""Why a publication failed, was skipped, held, moved or cancelled, in the reader's language.
+
+The ledger is written by one process (a daemon in English, say) and read by others (a
+librarian's `--lang es status`). So a reason is kept as a stable code with its parameters and
+turned into a sentence only when shown: in the reader's language, its times in the config
+zone, its numbers as the reader writes them. A platform's own words are a parameter and are
+shown as the platform wrote them, quoted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bmnsocial.i18n import N_, _, current, number
+from bmnsocial.timeutil import describe as describe_time
+
+#: Each code with its sentence. A code is never reused for another meaning: rows keep it.
+TEMPLATES: dict[str, str] = {
+    # the misfire policy (schedule/misfire.py)
+    "late-coalesced": N_("{minutes} min late, and a later occurrence of the same post is due "
+                         "too ({later}): only the latest goes out"),
+    "late-skip-policy": N_("{minutes} min late and the misfire policy is 'skip'"),
+    "late-no-free-slot": N_("{minutes} min late and no free slot ahead"),
+    "late-moved": N_("{minutes} min late: moved to the next free slot"),
+    "late-beyond-grace": N_("{minutes} min late, beyond the {grace}-min grace window"),
+    "late-within-grace": N_("{minutes} min late, within the grace window"),
+    "catch-up-limit": N_("catch-up limit of {limit} per hour on {platform} reached"),
+    "late-behind-earlier": N_("{minutes} min late; {post}, due earlier on {platform}, goes "
+                              "out first"),
+    # a sync (schedule/sync.py) and a person (cancel, retry)
+    "withdrawn-unplanned": N_("no longer in the post's schedule or platforms"),
+    "withdrawn-series-ended": N_("the series has ended ('until' has passed)"),
+    "withdrawn-deleted": N_("the post no longer exists (file deleted or id changed)"),
+    "cancelled-by-person": N_("cancelled by a person"),
+    "requeued-by-person": N_("requeued by a person"),
+    # the publisher (publish/publisher.py)
+    "internal-error": N_("internal error ({error}); check the platform before retrying"),
+    "gave-up": N_("gave up after {attempts} attempts over {hours} h: {error}"),
+    "check-deadline": N_("could not check {platform} before the deadline: {error}"),
+    "check-later": N_("cannot check the platform yet: {error}"),
+    "check-failed": N_("could not check whether it was published: {error}"),
+    "several-match": N_("{count} posts on {platform} match this text; check which is ours and "
+                        "remove the extra ones"),
+    "duplicate-refused": N_("{error} (the platform already has an identical recent post, not "
+                            "from this attempt — perhaps an earlier occurrence of the same "
+                            "post: vary the text)"),
+    "not-found-resending": N_("not found on the platform after an interrupted attempt; sending "
+                              "again"),
+    "stopped-before-anything": N_("stopped before anything was published: the post goes out "
+                                  "after the restart"),
+    "stopped-mid-thread": N_("stopped after part {done} of {count}: the rest follows after the "
+                             "restart, as a reply to the last part sent"),
+    "no-account-section": N_("{platform}: there is no accounts.{name} section in {file} (see "
+                             "docs/configuration.md)."),
+    # the network (platforms/http.py)
+    "network-failure": N_("{action}: {problem} ({detail})"),
+    "net-connect-timeout": N_("could not connect in time"),
+    "net-read-timeout": N_("no answer in time (read timeout)"),
+    "net-not-json": N_("the answer was not valid JSON"),
+    "net-cut-off": N_("the answer was cut off"),
+    "net-not-connected": N_("could not connect"),
+    "net-connection-lost": N_("the connection was lost"),
+    "net-failed": N_("the request failed"),
+    # X (platforms/twitter.py, platforms/x_media.py)
+    "x-the-tweet": N_("the tweet"),
+    "x-tweet-of": N_("tweet {number} of {count}"),
+    "x-checking-account": N_("X: checking the account"),
+    "x-publishing": N_("X: publishing {tweet}"),
+    "x-reading-recent": N_("X: reading recent tweets"),
+    "x-uploading": N_("X: uploading {file}"),
+    "x-upload-starting": N_("X: starting the upload of {file}"),
+    "x-uploading-part": N_("X: uploading part {number} of {file}"),
+    "x-upload-finishing": N_("X: finishing the upload of {file}"),
+    "x-checking-processing": N_("X: checking the processing of {file}"),
+    "x-setting-alt-text": N_("X: setting the alt text of {file}"),
+    "x-answered": N_("{action}: X answered {status}"),
+    "x-answered-said": N_("{action}: X answered {status}: {said}"),
+    "x-no-data": N_("{action}: X answered {status} without the expected data"),
+    "x-credentials-refused": N_("{error}. X refused the credentials: renew the access token and "
+                                "secret (see docs/configuration.md)."),
+    "x-permission-missing": N_("{error}. The X app or its access token lacks a permission (it "
+                               "needs 'Read and write'; see docs/configuration.md)."),
+    "x-credentials-missing": N_("X credentials are missing: set the environment variable "
+                                "{names} (see docs/configuration.md)."),
+    "x-credentials-missing-several": N_("X credentials are missing: set the environment "
+                                        "variables {names} (see docs/configuration.md)."),
+    "x-no-id": N_("X: {tweet} was accepted but X returned no id; look at {url} before "
+                  "retrying."),
+    "x-too-many-segments": N_("X: {file} needs more than {limit} upload segments."),
+    "x-still-processing": N_("X: {file} was still being processed after {seconds} s."),
+    "x-could-not-process": N_("X could not process {file}: {reason}"),
+    "x-could-not-process-unsaid": N_("X could not process {file}: no reason given"),
+    "x-nothing-to-publish": N_("X: nothing to publish (the rendered post has no parts)."),
+    "x-no-account": N_("X: the credentials were accepted but X named no account."),
+    "x-other-account": N_("the X credentials belong to @{actual}; config says @{expected} "
+                          "(accounts.twitter.username)."),
+    # Facebook (platforms/facebook.py)
+    "fb-checking-token": N_("Facebook: checking the Page token"),
+    "fb-publishing-photo": N_("Facebook: publishing the photo post"),
+    "fb-uploading-photo": N_("Facebook: uploading photo {number} of {count}"),
+    "fb-publishing": N_("Facebook: publishing the post"),
+    "fb-reading-recent": N_("Facebook: reading recent posts"),
+    "fb-answered": N_("{action}: Facebook answered {status} (code {code}): {said}"),
+    "fb-answered-nothing": N_("{action}: Facebook answered {status} (code {code}) with no "
+                              "message"),
+    "fb-answered-429": N_("{action}: Facebook answered 429"),
+    "fb-not-graph": N_("{action}: Facebook answered {status} with {content_type}, not a Graph "
+                       "API answer."),
+    "fb-not-graph-untyped": N_("{action}: Facebook answered {status} with no content type, not "
+                               "a Graph API answer."),
+    "fb-token-renew": N_("{error}. The Page access token must be renewed ({why}): generate a "
+                         "new one and put it in {variable}, as docs/configuration.md explains."),
+    "fb-permission-missing": N_("{error}. The Page token lacks a permission (it needs "
+                                "pages_manage_posts and pages_read_engagement): see "
+                                "docs/configuration.md."),
+    "fb-graph-error": N_("{action}: {said}"),
+    "fb-other-page": N_("the token belongs to Page {name} ({id}); config says {expected} "
+                        "(accounts.facebook.page_id). Use a Page access token of the configured "
+                        "Page (docs/configuration.md)."),
+    "fb-one-message": N_("Facebook: a post is one message, not {count}."),
+    "fb-no-videos": N_("Facebook: bmnsocial does not publish videos to Facebook yet."),
+    "fb-photo-no-id": N_("Facebook published the photo but returned no post id; look at the "
+                         "Page before retrying."),
+    "fb-token-missing": N_("the Facebook Page access token is missing: set the environment "
+                           "variable {variable} (see docs/configuration.md)."),
+    "fb-token-app-removed": N_("the app was removed from the account"),
+    "fb-token-checkpointed": N_("the account is checkpointed"),
+    "fb-token-password-changed": N_("the password was changed"),
+    "fb-token-expired": N_("the token expired"),
+    "fb-token-unconfirmed": N_("the account is unconfirmed"),
+    "fb-token-invalid": N_("the token is no longer valid"),
+    "fb-token-session-invalid": N_("the session is invalid (is the person still an admin of "
+                                   "the Page?)"),
+    "fb-token-refused": N_("the token was refused"),
+}
+
+
+class Said(str):
+    """A platform's own words: kept and shown as the platform wrote them, quoted."""
+
+
+class Reason(str):
+    """A reason as a sentence in the writer's language (for its log and older readers) that
+    also carries its code and parameters, which the ledger keeps for other readers."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, /, **params: Any) -> Reason:
+        made = super().__new__(cls, _render(code, params, None) or code)
+        made.code = code
+        made.params = params
+        return made
+
+    def stored(self) -> str:
+        """The parameters as the ledger keeps them (JSON; times as UTC ISO 8601)."""
+        return json.dumps(_encode(self.params), ensure_ascii=False, sort_keys=True)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return {"reason": value.code, "params": _encode(value.params)}
+    if isinstance(value, Said):
+        return {"said": str(value)}
+    if isinstance(value, datetime):
+        return {"time": value.astimezone(UTC).isoformat()}
+    if isinstance(value, dict):
+        return {key: _encode(item) for key, item in value.items()}
+    return value
+
+
+def _quote(text: str) -> str:
+    return f"«{text}»" if current() == "es" else f"“{text}”"
+
+
+def _show(value: Any, tz: ZoneInfo | None) -> str:
+    """A parameter, raw or as stored, as the reader reads it."""
+    if isinstance(value, Reason | Said):
+        value = _encode(value)
+    if isinstance(value, dict):
+        if "reason" in value:
+            return _render(str(value["reason"]), value.get("params") or {}, tz) or ""
+        if "said" in value:
+            return _quote(str(value["said"]))
+        if "time" in value:
+            value = datetime.fromisoformat(str(value["time"]))
+    if isinstance(value, datetime):
+        zone: Any = tz or value.tzinfo or UTC
+        return describe_time(value, zone)
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, float):
+        return number(value, 0 if value.is_integer() else 1)
+    return str(value)
+
+
+def _render(code: str, params: dict[str, Any], tz: ZoneInfo | None) -> str | None:
+    template = TEMPLATES.get(code)
+    if template is None:
+        return None
+    try:
+        return _(template).format(**{key: _show(v, tz) for key, v in params.items()})
+    except (KeyError, IndexError, ValueError):
+        return None  # a parameter this version does not know: the stored sentence is shown
+
+
+def describe(code: str | None, params: str | None, tz: ZoneInfo | None) -> str | None:
+    """The stored reason in the reader's language, its times in ``tz``; None when there is
+    no code, or one this version does not know (then the stored sentence is shown)."""
+    if not code:
+        return None
+    try:
+        decoded = json.loads(params) if params else {}
+    except ValueError:
+        return None
+    return _render(code, decoded if isinstance(decoded, dict) else {}, tz)
