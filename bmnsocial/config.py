@@ -315,7 +315,7 @@ def _daemon(r: Reader, value: Any) -> DaemonSettings:
                      maximum=300)
     misfire = r.choice(data.get("misfire", d.misfire), ("daemon", "misfire"), MISFIRE_POLICIES)
     late = r.integer(data.get("late_after_minutes", d.late_after_minutes),
-                     ("daemon", "late_after_minutes"), minimum=0, maximum=24 * 60)
+                     ("daemon", "late_after_minutes"), minimum=1, maximum=24 * 60)
     grace = r.integer(data.get("grace_minutes", d.grace_minutes), ("daemon", "grace_minutes"),
                       minimum=0, maximum=14 * 24 * 60)
     cap = r.integer(data.get("max_catchup_per_hour", d.max_catchup_per_hour),

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from bmnsocial.i18n import _
+from bmnsocial.terminal import visible
 
 
 class Severity(StrEnum):
@@ -29,11 +30,12 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
     def format(self) -> str:
+        """One line for a terminal: a file name or a post's words are shown, never obeyed."""
         text = f"{self.file}:{self.line}:{self.column}: {self.severity.value}[{self.code}]: "
         text += self.message
         if self.hint:
             text += " " + _("Hint: {hint}").format(hint=self.hint)
-        return text
+        return visible(text)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Diagnostic:

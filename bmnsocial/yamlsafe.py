@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -18,6 +19,7 @@ import yaml
 
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.i18n import _
+from bmnsocial.terminal import escape_char, first_control
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 16
@@ -128,7 +130,16 @@ def load_file(path: Path | str, display: str | None = None, *,
     """Read and parse ``path``; a problem comes back as one diagnostic, never as an exception."""
     name = display or str(path)
     try:
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-NOT-REGULAR",
+                              _("this is not a regular file (a pipe, a device or a socket), so "
+                                "it is not read."),
+                              _("Remove it from the posts folder, or give it a name that does "
+                                "not end in .yaml."))
+        with open(fd, "rb") as fh:
             # Ask for what the file holds (+1 to see its end), not for max_bytes + 1: a
             # buffer of 256 KiB per file cost more than reading the post did.
             want = min(os.fstat(fh.fileno()).st_size, max_bytes) + 1
@@ -165,6 +176,14 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
                        _("the file is not valid UTF-8 (byte {byte}).").format(byte=exc.start),
                        _("Save it as UTF-8 (in most editors: 'Save with encoding' → UTF-8)."),
                        line, col)
+    # Raw controls (a CR on its own too: terminals return to the line's start) are found here,
+    # where their position is exact; those written as escapes ("\e", "\u202e") by _Converter.
+    flat = text.replace("\r\n", "\n") if "\r" in text else text
+    raw_control = first_control(flat)
+    if raw_control >= 0:
+        line = flat.count("\n", 0, raw_control) + 1
+        col = raw_control - (flat.rfind("\n", 0, raw_control) + 1) + 1
+        return problem("TEXT-CONTROL", *_control_words(flat[raw_control]), line, col)
     if not text.strip():
         return problem("FILE-EMPTY", _("the file is empty."),
                        _("Write a post (see docs/post-format.md) or delete the file."))
@@ -217,6 +236,12 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
     except YamlProblem as p:
         return problem(p.code, p.message, p.hint, p.line, p.column)
     return doc
+
+
+def _control_words(char: str) -> tuple[str, str]:
+    return (_("a control character ({char}) is here: it changes what a terminal shows, or how "
+              "the text reads, without being seen.").format(char=escape_char(char)),
+            _("Delete it (retype the text around it); only line breaks and tabs are kept."))
 
 
 _HASHTAG_COMMENT = re.compile(r"\s+(#\w[^\n]*)")
@@ -275,6 +300,8 @@ class _Converter:
         self.doc.value_pos[path] = (line, col)
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
+            if (at := first_control(node.value)) >= 0:
+                raise YamlProblem(line, col, "TEXT-CONTROL", *_control_words(node.value[at]))
             if self.lines is not None and not node.style:  # plain: neither quoted nor a block
                 end = node.end_mark
                 found = _HASHTAG_COMMENT.match(self.lines[end.line], end.column) \
@@ -310,6 +337,8 @@ class _Converter:
                         raise YamlProblem(kline, kcol, "YAML-KEY", _("a key must be plain text."),
                                           _("Write keys like 'text:' or 'media:'."))
                 key = str(key_node.value)
+                if (at := first_control(key)) >= 0:
+                    raise YamlProblem(kline, kcol, "TEXT-CONTROL", *_control_words(key[at]))
                 if key in result:
                     raise YamlProblem(kline, kcol, "YAML-DUPLICATE-KEY",
                                       _("the key '{key}' appears twice in the same mapping."

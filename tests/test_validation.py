@@ -117,28 +117,6 @@ def test_the_size_limit_reads_no_more_than_it_needs(tmp_path: Path) -> None:
     assert not isinstance(over, Document) and over.code == "FILE-TOO-LARGE"
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
-def test_a_file_without_a_size_is_read_to_its_end(tmp_path: Path) -> None:
-    # A named pipe says st_size 0: what it holds is read all the same, within the limit.
-    import threading
-
-    from bmnsocial.yamlsafe import Document, load_file
-
-    fifo = tmp_path / "pipe.yaml"
-    os.mkfifo(fifo)
-    body = b"category: 9\ntext: " + b"x" * 20_000 + b"\n"
-
-    def write() -> None:
-        with open(fifo, "wb") as fh:
-            fh.write(body)
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    loaded = load_file(fifo)
-    writer.join()
-    assert isinstance(loaded, Document) and loaded.data["text"] == "x" * 20_000
-
-
 @pytest.mark.parametrize("body, code", [
     (b"", "FILE-EMPTY"),
     (b"# only a comment\n", "FILE-EMPTY"),

@@ -24,6 +24,7 @@ from bmnsocial.config import (
 )
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
+from bmnsocial.terminal import json_visible
 from bmnsocial.timeutil import now
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_visible(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def default_paths(app: AppContext, paths: tuple[str, ...]) -> list[Path]:

@@ -8,6 +8,7 @@ from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import N_, _
 from bmnsocial.publish.ledger import Status, status_name, status_width
+from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe
 
 
@@ -49,7 +50,8 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
         width = status_width(Status, 11)
         for r in report.rows:
             detail = r.url if r.status is Status.PUBLISHED else (r.reason(tz) or "")
-            click.echo(f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}")
+            click.echo(visible(
+                f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}"))
     if report.sync_error:
         click.echo(_("Error: {message}").format(message=report.sync_error), err=True)
     if report.clock is not None:
@@ -107,18 +109,18 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
                    _("Next publications: none queued."))
         for r in health.upcoming:
             note = "  " + _("(time given with --at)") if r.pinned else ""
-            click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} {r.post_id}"
-                       f"{note}")
+            click.echo(visible(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
+                               f"{r.post_id}{note}"))
         for rows, message in ((health.retrying, STATUS_LINES[0]),
                               (health.no_credentials, STATUS_LINES[1]),
                               (health.held, STATUS_LINES[2]),
                               (health.attention, STATUS_LINES[3]),
                               (health.skipped, STATUS_LINES[4])):
             for r in rows:
-                click.echo(_(message).format(
+                click.echo(visible(_(message).format(
                     platform=r.platform, post=r.post_id, status=status_name(r.status),
                     when=describe(r.due, tz), attempt=describe(r.next_attempt_at or r.due, tz),
-                    error=r.reason(tz), reason=r.reason(tz)))
+                    error=r.reason(tz), reason=r.reason(tz))))
         if health.refused and health.refused.problems:
             click.echo(_("NOT QUEUED (posts folder read {when}):").format(
                 when=describe(health.refused.at, tz)))

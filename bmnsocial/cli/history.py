@@ -20,6 +20,7 @@ from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import WITHDRAWN, Status, status_name, status_width
 from bmnsocial.schedule.queueing import current_payloads
 from bmnsocial.schema import did_you_mean
+from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe, short_time
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
@@ -71,8 +72,8 @@ def history(app: AppContext, post_id: str | None, platform: str | None,
         detail = r.url if r.status is Status.PUBLISHED else (r.reason(tz) or "")
         changed = r.published_at if r.status is Status.PUBLISHED and r.published_at \
             else r.updated_at
-        click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  "
-                   f"{detail}  ({short_time(changed, tz)})")
+        click.echo(visible(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} "
+                           f"{r.post_id}  {detail}  ({short_time(changed, tz)})"))
 
 
 @click.command(help=_(
@@ -111,8 +112,8 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
     if (all_failed or len({r.occurrence for r in rows}) > 1) and not yes and stdout_is_tty():
         tz = app.config.timezone
         for r in rows:
-            click.echo(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
-                       f"{r.post_id}  {r.reason(tz) or ''}")
+            click.echo(visible(f"  {describe(r.due, tz, aligned=True)}  {r.platform:<8} "
+                               f"{r.post_id}  {r.reason(tz) or ''}"))
         click.echo(_("Those whose time has passed go out at once. If some are no longer "
                      "timely, answer no and retry the others one by one (bmnsocial retry "
                      "POST_ID)."))
@@ -129,4 +130,5 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
         if r.id in dropped:
             continue
         ledger.retry(r.id, app.now(), payloads.get(r.id))
-        click.echo(f"{r.platform:<9} " + _("{post}: queued again.").format(post=r.post_id))
+        click.echo(visible(f"{r.platform:<9} " + _("{post}: queued again.").format(
+            post=r.post_id)))

@@ -19,6 +19,7 @@ from bmnsocial.cli.preview import print_previews
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 from bmnsocial.publish.ledger import Row, Status, status_name
+from bmnsocial.terminal import visible
 from bmnsocial.timeutil import parse_user_time
 
 
@@ -100,7 +101,7 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
         for c, planned in plans:
             for p in planned:
                 when = _("now") if immediately else _local(p.due, app)
-                click.echo(f"  {c.post.id} → {p.rendered.platform}: {when}")
+                click.echo(visible(f"  {c.post.id} → {p.rendered.platform}: {when}"))
         if immediately:
             question = _("Publish these (SANDBOX)?") if app.sandbox else _("Publish these?")
         else:
@@ -123,7 +124,7 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
     else:
         for r in rows:
             earlier = (r.post_id, r.platform, r.occurrence) in finished_before
-            click.echo(_describe(r, app, earlier))
+            click.echo(visible(_describe(r, app, earlier)))
     statuses = {r.status for r in rows}
     if statuses & {Status.FAILED, Status.UNCONFIRMED}:
         raise Exit(ExitCode.PUBLISH_FAILED)

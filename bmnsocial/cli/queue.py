@@ -15,6 +15,7 @@ from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.reasons import Reason
+from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe
 
 
@@ -38,12 +39,13 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
         echo_json({"files": report.files, "new": report.new, "updated": report.updated,
                    "unchanged": report.unchanged, "cancelled": report.cancelled,
                    "invalid_files": report.invalid_files, "notes": report.notes,
+                   "unsettled": report.unsettled,
                    "errors": [d.to_json() for d in report.problems]})
     else:
         for d in report.problems:
             click.echo(d.format())
         for note in report.notes:
-            click.echo(note)
+            click.echo(visible(note))
         click.echo(report.summary())
     if not report.ok:
         raise Exit(ExitCode.INVALID)
@@ -77,7 +79,8 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
             note += "  " + _("(time given with --at: it holds until the file's schedule "
                              "changes)")
         when = describe(r.due, tz, aligned=True)
-        click.echo(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}{note}")
+        click.echo(visible(
+            f"{when}  {status_name(r.status):<{width}} {r.platform:<8} {r.post_id}{note}"))
 
 
 

@@ -7,6 +7,7 @@ import click
 
 from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.config import platform_name
+from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 
 
@@ -50,7 +51,14 @@ def serve(app: AppContext, port: int) -> None:
     from bmnsocial.sandbox.connections import SandboxConnections
 
     connections = SandboxConnections(app.config)
-    box = connections.start(x_port=port, graph_port=port + 1 if port else 0)
+    try:
+        box = connections.start(x_port=port, graph_port=port + 1 if port else 0)
+    except OSError as exc:  # the port is taken (or not ours to open): the command's mistake
+        raise UsageError(_("cannot open port {ports} for the fakes: {reason}.").format(
+            ports=f"{port}/{port + 1}" if port else _("(any free port)"),
+            reason=exc.strerror or exc) + " " + _(
+            "Choose other ports with --port (it uses PORT and PORT+1), or leave --port out "
+            "for free ones.")) from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -60,6 +60,17 @@ def parse(expression: str) -> CronSpec:
     return CronSpec(expression, *out)
 
 
+#: Occurrences a day a recurring post may have (hourly): each is a ledger row per platform
+#: for every day of the horizon, and more would flood the followers too.
+MAX_PER_DAY = 24
+
+
+def fires_per_day(spec: CronSpec) -> int:
+    """How many times a day the schedule fires on the days it fires."""
+    return (len(_values(spec.minute, "minute", 0, 59))
+            * len(_values(spec.hour, "hour", 0, 23)))
+
+
 _LONGEST_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 

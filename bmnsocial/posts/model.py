@@ -33,7 +33,7 @@ OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
                  "twitter": ("text", "link", "hashtags", "media", "thread")}
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
 def plain_id(text: str) -> str:
@@ -434,6 +434,15 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
             r.error(("schedule", "cron"), "SCHED-CRON", f"'{expression}': {exc}.",
                     _("Five fields: minute hour day month weekday, e.g. '0 9 * * mon' for "
                       "Mondays at 09:00."))
+        else:
+            per_day = cronspec.fires_per_day(spec)
+            if per_day > cronspec.MAX_PER_DAY:
+                r.error(("schedule", "cron"), "SCHED-TOO-OFTEN", _(
+                    "'{cron}' publishes {count} times a day; a recurring post publishes at "
+                    "most {most} times a day.").format(cron=expression, count=per_day,
+                                                       most=cronspec.MAX_PER_DAY),
+                        _("Publish less often: '0 * * * *' is every hour, '0 9,13 * * *' at "
+                          "09:00 and 13:00."))
     start = parse_moment(r, m.get("start"), ("schedule", "start"), tz, date_only_time=time(0, 0))
     until = parse_moment(r, m.get("until"), ("schedule", "until"), tz,
                          date_only_time=time(23, 59, 59))

@@ -21,6 +21,7 @@ from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.model import Post, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
 from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render
+from bmnsocial.terminal import first_control
 from bmnsocial.yamlsafe import PathKey, load_file
 
 POST_SUFFIXES = (".yaml", ".yml")
@@ -223,6 +224,13 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
             progress(done, len(found))
         name = _display(file, absolute, cwd)
         result.files.append(name)
+        if first_control(name, keep="") >= 0:
+            result.diagnostics.append(Diagnostic(
+                name, 1, 1, Severity.ERROR, "FILE-NAME-CONTROL",
+                _("the file's name holds a control character, shown here as an escape: a "
+                  "terminal would show another name."),
+                _("Rename the file with letters, digits, '-' and '_' only.")))
+            continue
         loaded = load_file(file, name)
         if isinstance(loaded, Diagnostic):
             result.diagnostics.append(loaded)

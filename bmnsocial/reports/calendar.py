@@ -21,6 +21,7 @@ from bmnsocial.categories import Category
 from bmnsocial.config import PLATFORMS, Config
 from bmnsocial.i18n import N_, _, ngettext
 from bmnsocial.publish.ledger import Row, Status, status_name
+from bmnsocial.terminal import visible
 
 #: What the calendar shows by default; ``--all`` adds the rest.
 SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, Status.FAILED,
@@ -282,9 +283,9 @@ def clip(line: Line, width: int) -> Line:
 
 def paint(line: Line, color: bool) -> str:
     if not color:
-        return "".join(s.text for s in line)
-    return "".join(f"\x1b[{s.sgr}m{s.text}\x1b[0m" if s.sgr and s.text else s.text
-                   for s in line)
+        return visible("".join(s.text for s in line))
+    return "".join(f"\x1b[{s.sgr}m{visible(s.text)}\x1b[0m" if s.sgr and s.text
+                   else visible(s.text) for s in line)
 
 
 def pad(line: Line, width: int) -> Line:

@@ -20,6 +20,7 @@ from bmnsocial import __version__
 from bmnsocial.i18n import _
 from bmnsocial.publish.ledger import Status, status_name
 from bmnsocial.reports.calendar import PLATFORM_NAMES, Entry
+from bmnsocial.terminal import visible
 from bmnsocial.timeutil import LocalTimeKind, classify
 
 #: A post is an instant; its event lasts this long so that calendars draw it as a visible
@@ -59,7 +60,8 @@ def description(entry: Entry) -> str:
                      f"{detail}")
     if entry.text:
         lines += ["", entry.text]
-    return "\n".join(lines)
+    # What a ledger row or a platform's error may carry never reaches a calendar as a control.
+    return visible("\n".join(lines), keep="\n")
 
 
 def ical_time(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -162,7 +164,7 @@ def build_calendar(entries: Sequence[Entry], tz: ZoneInfo, now: datetime) -> byt
     stamp = now.astimezone(UTC).replace(microsecond=0)
     for entry in entries:
         event = Event()
-        event.add("uid", entry.uid)
+        event.add("uid", visible(entry.uid))
         event.add("dtstamp", stamp)
         if entry.updated_at is not None:
             event.add("last-modified", entry.updated_at.astimezone(UTC).replace(microsecond=0))
@@ -170,14 +172,14 @@ def build_calendar(entries: Sequence[Entry], tz: ZoneInfo, now: datetime) -> byt
         event.add("dtstart", ical_time(start, tz))
         event.add("dtend", ical_time(start + EVENT_LENGTH, tz))
         event.add("sequence", entry.sequence)
-        event.add("summary", entry.post_id)
+        event.add("summary", visible(entry.post_id))
         event.add("description", description(entry))
-        event.add("categories", [entry.category_slug])
+        event.add("categories", [visible(entry.category_slug)])
         event.add("status", event_status(entry))
         event.add("transp", "TRANSPARENT")  # a post does not make anyone busy
         url = entry.first_url
         if url:
-            event.add("url", url)
+            event.add("url", visible(url))
         cal.add_component(event)
     data: bytes = cal.to_ical()
     return data

@@ -16,6 +16,7 @@ from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.media import human_size
 from bmnsocial.render.validation import CheckedPost
 from bmnsocial.schedule.planning import Occurrence, occurrences
+from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe
 
 NEXT_OCCURRENCES = 5
@@ -117,7 +118,7 @@ def format_text(preview: Preview, config: Config) -> str:
     if preview.diagnostics:
         lines.append("")
         lines.extend(d.format() for d in preview.diagnostics)
-    return "\n".join(lines)
+    return visible("\n".join(lines), keep="\n\t")
 
 
 def _platform_lines(rendered: Rendered) -> list[str]:
@@ -131,7 +132,8 @@ def _platform_lines(rendered: Rendered) -> list[str]:
         head = f"[{i}/{len(parts)}] " if len(parts) > 1 else ""
         lines.append(f"  {head}" + _("{length}/{limit} characters").format(
             length=part.length, limit=part.limit) + over)
-        for text_line in part.text.splitlines() or [""]:
+        # split("\n"), not splitlines(): a vertical tab or U+2028 in the text stays to be seen
+        for text_line in part.text.removesuffix("\n").split("\n"):
             lines.append(textwrap.indent(text_line, "  │ ") if text_line else "  │")
         for m in part.media:
             alt = (_('alt: "{alt}"').format(alt=m.alt) if m.alt else _("NO ALT TEXT"))

@@ -40,6 +40,7 @@ from bmnsocial.publish.runtime import Runtime
 from bmnsocial.render.validation import is_post_file, near_miss
 from bmnsocial.schedule import misfire
 from bmnsocial.schedule.sync import PostsFolderUnavailable, SyncReport, sync
+from bmnsocial.terminal import visible
 
 log = logging.getLogger("bmnsocial.schedule.daemon")
 
@@ -262,6 +263,7 @@ class Daemon:
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._synced_at: datetime | None = None
         self._last_sync: dict[str, Any] | None = None
+        self._unsettled = False  # the last sync left files still being written: read again
         self._guard = threading.Lock()
         self._wake = threading.Event()  # a job was placed: the publishing thread looks again
         # Shared with the publisher: a stop sends no further part of a thread, so it waits
@@ -393,15 +395,22 @@ class Daemon:
         signature = posts_signature(self.config.posts_dir, self.config.media_root)
         now = self.clock.now()
         horizon_moved = self._synced_at is not None and now - self._synced_at >= RESYNC_EVERY
-        if signature == self._signature and not horizon_moved:
+        if signature == self._signature and not horizon_moved and not self._unsettled:
             return
         first = self._signature is None
         files_changed = signature != self._signature
         self._signature = signature
         self._synced_at = now
         began, began_at = time.monotonic(), datetime.now(UTC)
-        report = sync([self.config.posts_dir], self.config, self.watch_ledger,
-                      self.clock.now(), full=True)
+        try:
+            report = sync([self.config.posts_dir], self.config, self.watch_ledger,
+                          self.clock.now(), full=True)
+        except PostsFolderUnavailable as exc:
+            # Said once (until the folder changes); what is queued still goes out, the
+            # heartbeat goes on, and `status` names the folder.
+            log.error(_("%s (what is queued still goes out)"), exc)
+            return
+        self._unsettled = bool(report.unsettled)
         self._last_sync = {"started_at": began_at.isoformat(),
                            "seconds": round(time.monotonic() - began, 3)}
         if first:
@@ -414,7 +423,7 @@ class Daemon:
         for d in report.problems:
             log.error(_("%s (its queued occurrences are left as they were)"), d.format())
         for note in report.notes:
-            log.warning("%s", note)
+            log.warning("%s", visible(note))
 
     def _schedule_rows(self) -> None:
         now = self.clock.now()

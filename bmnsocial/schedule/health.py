@@ -97,7 +97,13 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
         last[platform] = rows[0].published_at if rows else None
     refused = in_reader_language(last_refused(ledger), runtime.config, ledger, now)
     refused_files = {d.file for d in refused.problems} if refused else set()
+    folder = str(runtime.config.posts_dir)
     found: list[tuple[str, str]] = []
+    if folder in refused_files:
+        refused_files.discard(folder)
+        found.append(("posts-folder-unreadable", _(
+            "the posts folder {folder} cannot be read: nothing new is queued (what was queued "
+            "still goes out)").format(folder=folder)))
     if beat is None:
         found.append(("no-heartbeat",
                       _("no heartbeat: neither the daemon nor run-due has run here")))

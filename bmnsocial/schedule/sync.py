@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class SyncReport:
     invalid_files: list[str] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unsettled: list[str] = field(default_factory=list)  # still changing: read at the next sync
 
     @property
     def ok(self) -> bool:
@@ -85,12 +87,14 @@ def sync(paths: list[Path], config: Config, ledger: Ledger, now: datetime, *,
     no longer in the folder. Nothing here holds a lock while it works: every write is one of
     the ledger's conditional updates, which leave a row claimed for sending meanwhile
     exactly as it is."""
+    began = time.monotonic()
     if full:
         for folder in paths:
             _check_folder(folder, ledger, now)
     with cyclic_gc_paused():  # (as in validation: the posts read stay alive to the end)
         scan = _read_folder(paths, config, now, progress, ledger.x_published(),
                             ledger.owners())
+        scan.unsettled = _unsettled(scan.result.files, now, began)
         run = _Sync(config, ledger, now, scan, ledger.states(scan.ids, queued=full))
         for checked in scan.result.posts:
             run.sync_post(checked)
@@ -112,6 +116,7 @@ class _Scan:
     parsed: set[str]  # the files that gave a post, valid or not
     unparsed_ids: set[str]  # the ids the files that did not would have had
     ids: set[str]  # every post id the folder has
+    unsettled: set[str] = field(default_factory=set)  # files changed too recently to trust
 
     @property
     def unreadable(self) -> list[str]:
@@ -155,12 +160,21 @@ class _Sync:
         self._folders: dict[str, str] = {}
         self._writes: list[tuple[Post, Wanted]] = []  # waiting for ``flush``
         self._late: set[str] = set()  # posts reported back too late
+        for file in sorted(scan.unsettled):
+            self.report.unsettled.append(file)
+            self.report.notes.append(_(
+                "{file}: changed less than {seconds} s ago, perhaps still being written: left "
+                "as it was; the next sync reads it once it has stopped changing.").format(
+                    file=file, seconds=SETTLE_SECONDS))
 
     def sync_post(self, checked: CheckedPost) -> None:
         """Bring one post's rows in step with its file."""
         post = checked.post
         own = self.scan.errors.get(post.file, [])
         rows = self.rows[post.id]
+        if post.file in self.scan.unsettled:
+            self.present.add(post.id)
+            return
         # A post whose every row a sync withdrew (its file was deleted, or it had another
         # id) is as good as new: it may be a rename of a published one, or be back too late.
         known = any(not r.withdrawn for r in rows)
@@ -300,7 +314,7 @@ class _Sync:
 
     def report_unreadable(self) -> None:
         """Files that did not even give a post (YAML errors, misnamed files…)."""
-        unreadable = self.scan.unreadable
+        unreadable = [f for f in self.scan.unreadable if f not in self.scan.unsettled]
         self.report.invalid_files.extend(unreadable)
         self.report.problems.extend(d for f in unreadable for d in self.scan.errors[f])
 
@@ -324,7 +338,7 @@ class _Sync:
             return
         # An invalid file may be a moved one: its rows are found by its file, by its id, or by
         # the id its name gives when it cannot even be read.
-        protected = {self._source(f) for f in self.scan.errors}
+        protected = {self._source(f) for f in (*self.scan.errors, *self.scan.unsettled)}
         invalid = set(report.invalid_files)
         protected_ids = self.scan.unparsed_ids | {c.post.id for c in result.posts
                                                   if c.post.file in invalid}
@@ -352,6 +366,30 @@ class _Sync:
         return os.path.realpath(path) if os.path.islink(path) else path
 
 
+#: A post file changed less than this long ago may be half written (an editor that writes in
+#: two steps, a copy in progress): it is read again once it has stopped changing.
+SETTLE_SECONDS = 5
+# A modification time ahead of the clock by more than the file system's rounding says nothing
+# about a write in progress (a clock set back, a copy that kept another machine's times).
+_AHEAD = 1.0
+
+
+def _unsettled(files: list[str], now: datetime, began: float) -> set[str]:
+    """The files changed within SETTLE_SECONDS before they were read, by the sync's clock:
+    ``now`` plus the time the sync has taken so far (``began``, monotonic). Their stat is
+    taken after reading them, so a write during the read counts too."""
+    moment = now.timestamp() + (time.monotonic() - began)
+    found = set()
+    for file in files:
+        try:
+            changed = os.stat(file).st_mtime
+        except OSError:
+            continue  # gone meanwhile: it was reported as unreadable, or the next sync sees it
+        if -_AHEAD <= moment - changed < SETTLE_SECONDS:
+            found.add(file)
+    return found
+
+
 def _only_past(own: list[Diagnostic]) -> bool:
     """No errors but SCHED-PAST (its time passed: history, or queued late), or none."""
     return all(d.code == "SCHED-PAST" for d in own)
@@ -361,14 +399,18 @@ class RenameCheck:
     """A post new to the ledger that matches one published before under an id the folder no
     longer has is that post renamed (its id defaults to the file name) or given another
     `id:`: queueing it would publish it twice. Matched on the same platform by the same
-    one-off time, or by nearly the same text (a typo fixed on the way). Recurring posts are
-    not checked: only their future occurrences are ever queued."""
+    one-off time with a text still much alike, or by nearly the same text (a typo fixed on
+    the way). Recurring posts are not checked: only their future occurrences are ever
+    queued."""
 
     # Text alone decides only for recent publications (a rename is made soon after): within a
     # week a small edit still matches; up to a month only a near copy (a template reused with
     # a word changed scores about 0.96); older posts may well be published again on purpose.
     CLOSE, CLOSE_WITHIN = 0.90, timedelta(days=7)
     SAME, SAME_WITHIN = 0.98, timedelta(days=30)
+    # The same time alone is no evidence (two posts for 09:00 are common): a rename keeps most
+    # of the words as well, whatever was edited on the way.
+    SAME_TIME = 0.6
 
     def __init__(self, published: Callable[[], list[Row]], gone: Callable[[Row], bool],
                  now: datetime) -> None:
@@ -423,7 +465,12 @@ class RenameCheck:
             if matcher is None:
                 matcher = matchers[row.platform] = difflib.SequenceMatcher(
                     None, "", texts[row.platform])
-            if same_time or self._alike(row, text, matcher, timed=timed):
+            if same_time:
+                matcher.set_seq1(text)
+                alike = similar(matcher, self.SAME_TIME)
+            else:
+                alike = self._alike(row, text, matcher, timed=timed)
+            if alike:
                 return post.doc.diag(
                     (), "POST-RENAMED",
                     _("this looks like post '{old}', published on {platform} at {when} from "
