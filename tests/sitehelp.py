@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from bmnsocial.schedule.sync import SETTLE_SECONDS
 from tests.helpers import ANSWER_TIMEOUT, REPO, default_signals
 
 # A normal answer of the fakes may take as long as a loaded machine needs: a client timeout
@@ -179,6 +180,9 @@ class Site:
         tmp.write_text(f"category: 9\ntext: {json.dumps(text, ensure_ascii=False)}\n"
                        f"platforms: {platforms}\n{schedule}", encoding="utf-8")
         tmp.replace(path)  # like git: the file appears whole
+        # ...and settled: a sync queues a file only once it has not changed for SETTLE_SECONDS
+        settled = time.time() - SETTLE_SECONDS - 1
+        os.utime(path, (settled, settled))
         return path
 
     def close(self) -> None:

@@ -5,7 +5,9 @@ stepped without touching the monotonic one; nothing sleeps."""
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,8 +77,10 @@ def clocked(config: Config) -> Iterator[tuple[Runtime, SteppingClock]]:
 
 def post_at(write_post: WritePost, name: str, due: datetime) -> None:
     local = due.astimezone(load_config(Path("config.yaml")).timezone)
-    write_post(f"{name}.yaml", f"category: 9\ntext: Aviso {name}\nplatforms: [twitter]\n"
-                               f"schedule: {{at: '{local:%Y-%m-%d %H:%M}'}}\n")
+    path = write_post(f"{name}.yaml", f"category: 9\ntext: Aviso {name}\nplatforms: [twitter]\n"
+                                      f"schedule: {{at: '{local:%Y-%m-%d %H:%M}'}}\n")
+    settled = time.time() - 3600  # saved a while ago: a sync reads it at once (SETTLE_SECONDS)
+    os.utime(path, (settled, settled))
 
 
 def run_due_jobs(daemon: Daemon, clock: SteppingClock) -> None:
