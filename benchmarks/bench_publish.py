@@ -52,10 +52,8 @@ import tweepy
 from _common import enqueue_text, median, text_of, verdict
 
 from bmnsocial.config import Config, FacebookAccount, PublishSettings, TwitterAccount
-from bmnsocial.platforms.base import Adapter
-from bmnsocial.platforms.http import build_session
-from bmnsocial.platforms.registry import build_adapter
 from bmnsocial.platforms.routing import mount_routes
+from bmnsocial.publish.connections import Connections
 from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
@@ -144,13 +142,7 @@ class Pipeline:
     def __init__(self, sandbox: Sandbox, folder: Path) -> None:
         self.folder = folder
         self.config = make_config(folder)
-        secrets = make_secrets()
-        # One session per platform, as Runtime.adapter builds them; kept across rounds like
-        # the long-lived clients of side A.
-        self.adapters: dict[str, Adapter] = {
-            p: build_adapter(p, self.config, secrets,
-                             build_session(timeout=TIMEOUT, routes=sandbox.routes))
-            for p in PLATFORMS}
+        self.connections = BenchConnections(sandbox, make_secrets())
         self.rounds = 0
         self.ledger_time: Counter[str] = Counter()
         self._processes: dict[tuple[bool, type[Ledger]], tuple[Runtime, Daemon | None]] = {}
@@ -206,7 +198,9 @@ class Pipeline:
         key = (daemon, ledger_class)
         if key not in self._processes:
             state = self.folder / f"state-{'D' if daemon else 'R'}-{ledger_class.__name__}"
-            runtime = BenchRuntime(replace(self.config, state_dir=state), self.adapters)
+            # The composition root the daemon uses: its adapters, on sessions that hear the
+            # platforms' Date for the clock's check, created once per process and kept.
+            runtime = Runtime(replace(self.config, state_dir=state), self.connections)
             runtime._ledger = ledger_class(state / "ledger.sqlite3")
             runtime.publisher()
             self._processes[key] = runtime, Daemon(runtime) if daemon else None
@@ -219,15 +213,23 @@ class Pipeline:
             runtime.close()
 
 
-class BenchRuntime(Runtime):
-    """The composition root with the benchmark's adapters (routed to its sandbox)."""
+class BenchConnections(Connections):
+    """Requests to the benchmark's in-process sandbox, with its credentials."""
 
-    def __init__(self, config: Config, adapters: dict[str, Adapter]) -> None:
-        super().__init__(config)
-        self._given = adapters
+    def __init__(self, sandbox: Sandbox, secrets: dict[str, str]) -> None:
+        self.sandbox, self.secrets = sandbox, secrets
 
-    def adapter(self, platform: str) -> Adapter:
-        return self._given[platform]
+    def state_dir(self, base: Path) -> Path:
+        return base
+
+    def credentials(self, config: Config) -> dict[str, str]:
+        return self.secrets
+
+    def routes(self, config: Config) -> dict[str, str]:
+        return dict(self.sandbox.routes)
+
+    def close(self) -> None:
+        pass
 
 
 class TimedLedger(Ledger):
