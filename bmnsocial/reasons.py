@@ -55,6 +55,38 @@ TEMPLATES: dict[str, str] = {
                              "restart, as a reply to the last part sent"),
     "no-account-section": N_("{platform}: there is no accounts.{name} section in {file} (see "
                              "docs/configuration.md)."),
+    # media files, checked when queued and again when sent (posts/media.py)
+    "media-nothing-sent": N_("nothing was sent: {reason} {hint}"),
+    "media-absolute": N_("'{path}' is an absolute path."),
+    "media-absolute-fix": N_("Write the path relative to the media folder {folder}."),
+    "media-dotdot": N_("'{path}' uses '..' to leave the media folder."),
+    "media-dotdot-fix": N_("Put the file inside {folder} and name it from there."),
+    "media-missing": N_("the media file '{path}' does not exist in {folder}."),
+    "media-missing-fix": N_("Check the name (capitals count) and that the file is committed."),
+    "media-link": N_("'{path}' is or goes through a link; bmnsocial sends only files kept in the "
+                     "media folder itself, never what a link points to."),
+    "media-link-fix": N_("Copy the file into {folder} instead of linking to it."),
+    "media-unreadable": N_("cannot read '{path}': {reason}."),
+    "media-unreadable-fix": N_("Check the file's permissions."),
+    "media-changed": N_("the media file '{path}' changed after the post was queued ({how})."),
+    "media-changed-fix": N_("Check the file; if it is the one to publish, 'bmnsocial retry' "
+                            "sends it as it is now."),
+    "media-changed-while-read": N_("it changed while it was being read"),
+    "media-was-is": N_("it was {before}, it is {after}"),
+    "media-saved-again": N_("it was saved again"),
+    "media-unknown-content": N_("not an image or video we know"),
+    "media-folder": N_("'{path}' is a folder, not a file."),
+    "media-folder-fix": N_("Name the image file itself."),
+    "media-not-regular": N_("'{path}' is not a regular file (a pipe, a device or a socket)."),
+    "media-not-regular-fix": N_("Name an image or video file kept in {folder}."),
+    "media-extension": N_("'{path}' has an extension we cannot publish."),
+    "media-extension-fix": N_("Use .jpg, .png, .gif, .webp, .mp4 or .mov."),
+    "media-mismatch": N_("'{path}' is named {suffix} but its content is {content}."),
+    "media-mismatch-fix": N_("Export the image again in the format its name says, or rename it."),
+    "media-cut-short": N_("'{path}' is cut short: the {kind} file does not end the way a whole "
+                          "one does ({size})."),
+    "media-cut-short-fix": N_("Copy or export the file again; open it first to check that it "
+                              "shows whole."),
     # the network (platforms/http.py)
     "network-failure": N_("{action}: {problem} ({detail})"),
     "net-connect-timeout": N_("could not connect in time"),

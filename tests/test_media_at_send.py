@@ -336,3 +336,22 @@ def test_a_sync_after_an_image_is_replaced_queues_the_new_file(
     assert refreshed.payload != queued.payload and media.mtime_ns == saved + 10**9
     with open_queued(media) as opened:  # what the send will find: the file as queued
         assert opened.read() == image.read_bytes()
+
+
+def test_why_a_media_file_was_not_sent_is_read_in_the_readers_language(
+        tmp_path: Path) -> None:
+    from bmnsocial import i18n
+
+    with world(tmp_path) as w:
+        image = media_dir(w) / "foto.png"
+        image.write_bytes(sample_png(padding=10))
+        row = queue_media(w, "facebook", "foto.png")
+        image.write_bytes(sample_png(padding=200))  # saved again, larger
+        w.drain()  # a publisher in English
+        failed = w.ledger.get(row.id)
+        assert failed.reason_code == "media-nothing-sent"
+        assert (failed.last_error or "").startswith("nothing was sent: the media file")
+        i18n.install("es")  # a librarian reads it
+        shown = failed.reason(w.config.timezone) or ""
+        assert shown.startswith("no se envió nada") and "foto.png" in shown, shown
+        assert "nothing was sent" not in shown and "changed after" not in shown

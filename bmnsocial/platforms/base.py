@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from bmnsocial.i18n import _
 from bmnsocial.posts.media import MediaInfo, MediaProblem, OpenedMedia, open_queued
 from bmnsocial.posts.model import Content
 from bmnsocial.reasons import Reason
@@ -105,8 +104,8 @@ class MediaUnavailable(PublishError):
     (never retried)."""
 
     def __init__(self, problem: MediaProblem) -> None:
-        super().__init__(_("nothing was sent: {reason} {hint}").format(
-            reason=problem.message, hint=problem.hint), sent=False)
+        super().__init__(Reason("media-nothing-sent", reason=problem.message,
+                                hint=problem.hint), sent=False)
         self.code = problem.code
 
 

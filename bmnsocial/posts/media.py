@@ -15,7 +15,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bmnsocial.i18n import _, number
+from bmnsocial.i18n import number
+from bmnsocial.reasons import Reason, Said
 
 EXTENSION_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
@@ -76,15 +77,12 @@ def _outside(media_root: Path, relative: str) -> tuple[str, ...]:
     pure = PurePosixPath(relative.replace("\\", "/"))
     if pure.is_absolute() or relative.startswith("~"):
         raise MediaProblem("MEDIA-OUTSIDE-ROOT",
-                           _("'{path}' is an absolute path.").format(path=relative),
-                           _("Write the path relative to the media folder {folder}.").format(
-                               folder=media_root))
+                           Reason("media-absolute", path=relative),
+                           Reason("media-absolute-fix", folder=str(media_root)))
     if ".." in pure.parts:
         raise MediaProblem("MEDIA-OUTSIDE-ROOT",
-                           _("'{path}' uses '..' to leave the media folder.").format(
-                               path=relative),
-                           _("Put the file inside {folder} and name it from there.").format(
-                               folder=media_root))
+                           Reason("media-dotdot", path=relative),
+                           Reason("media-dotdot-fix", folder=str(media_root)))
     parts = _parts(relative)
     if not parts:
         raise _missing(media_root, relative)
@@ -92,19 +90,15 @@ def _outside(media_root: Path, relative: str) -> tuple[str, ...]:
 
 
 def _missing(media_root: Path, relative: str) -> MediaProblem:
-    return MediaProblem("MEDIA-MISSING", _(
-        "the media file '{path}' does not exist in {folder}.").format(
-            path=relative, folder=media_root),
-        _("Check the name (capitals count) and that the file is committed."))
+    return MediaProblem("MEDIA-MISSING", Reason(
+        "media-missing", path=relative, folder=str(media_root)),
+        Reason("media-missing-fix"))
 
 
 def _link(media_root: Path, relative: str) -> MediaProblem:
     return MediaProblem("MEDIA-OUTSIDE-ROOT",
-                        _("'{path}' is or goes through a link; bmnsocial sends only files kept "
-                          "in the media folder itself, never what a link points to.").format(
-                              path=relative),
-                        _("Copy the file into {folder} instead of linking to it.").format(
-                            folder=media_root))
+                        Reason("media-link", path=relative),
+                        Reason("media-link-fix", folder=str(media_root)))
 
 
 def _open_error(exc: OSError, media_root: Path, relative: str, name: str,
@@ -118,8 +112,9 @@ def _open_error(exc: OSError, media_root: Path, relative: str, name: str,
         return _link(media_root, relative)
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
         return _missing(media_root, relative)
-    return MediaProblem("MEDIA-UNREADABLE", _("cannot read '{path}': {reason}.").format(
-        path=relative, reason=exc.strerror or exc), _("Check the file's permissions."))
+    return MediaProblem("MEDIA-UNREADABLE", Reason(
+        "media-unreadable", path=relative, reason=Said(str(exc.strerror or exc))),
+        Reason("media-unreadable-fix"))
 
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -183,7 +178,7 @@ class OpenedMedia:
         st = os.fstat(self.fd)
         if (self._offset != self.info.size or st.st_size != self.info.size
                 or st.st_mtime_ns != self.info.mtime_ns):
-            raise changed(self.info, _("it changed while it was being read"))
+            raise changed(self.info, Reason("media-changed-while-read"))
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -192,11 +187,8 @@ class OpenedMedia:
 
 
 def changed(info: MediaInfo, how: str) -> MediaProblem:
-    return MediaProblem("MEDIA-CHANGED", _(
-        "the media file '{path}' changed after the post was queued ({how}).").format(
-            path=info.relative, how=how),
-        _("Check the file; if it is the one to publish, 'bmnsocial retry' sends it as it is "
-          "now."))
+    return MediaProblem("MEDIA-CHANGED", Reason(
+        "media-changed", path=info.relative, how=how), Reason("media-changed-fix"))
 
 
 @contextmanager
@@ -220,52 +212,46 @@ def _check(fd: int, path: Path, media_root: Path, relative: str,
     st = os.fstat(fd)
     if stat.S_ISDIR(st.st_mode):
         raise MediaProblem("MEDIA-MISSING",
-                           _("'{path}' is a folder, not a file.").format(path=relative),
-                           _("Name the image file itself."))
+                           Reason("media-folder", path=relative),
+                           Reason("media-folder-fix"))
     if not stat.S_ISREG(st.st_mode):
         raise MediaProblem("MEDIA-UNREADABLE",
-                           _("'{path}' is not a regular file (a pipe, a device or a socket)."
-                             ).format(path=relative),
-                           _("Name an image or video file kept in {folder}.").format(
-                               folder=media_root))
+                           Reason("media-not-regular", path=relative),
+                           Reason("media-not-regular-fix", folder=str(media_root)))
     size = st.st_size
     if queued is not None and size != queued.size:
-        raise changed(queued, _("it was {before}, it is {after}").format(
-            before=human_size(queued.size), after=human_size(size)))
+        raise changed(queued, Reason("media-was-is", before=human_size(queued.size),
+                                       after=human_size(size)))
     if queued is not None and queued.mtime_ns not in (None, st.st_mtime_ns):
-        raise changed(queued, _("it was saved again"))
+        raise changed(queued, Reason("media-saved-again"))
     declared = EXTENSION_TYPES.get(path.suffix.lower())
     if declared is None:
         raise MediaProblem("MEDIA-TYPE",
-                           _("'{path}' has an extension we cannot publish.").format(
-                               path=relative),
-                           _("Use .jpg, .png, .gif, .webp, .mp4 or .mov."))
+                           Reason("media-extension", path=relative),
+                           Reason("media-extension-fix"))
     try:
         head = os.pread(fd, 16, 0)
         tail = os.pread(fd, _TAIL, max(0, size - _TAIL))
     except OSError as exc:
-        raise MediaProblem("MEDIA-UNREADABLE", _("cannot read '{path}': {reason}.").format(
-            path=relative, reason=exc.strerror or exc),
-            _("Check the file's permissions.")) from None
+        raise MediaProblem("MEDIA-UNREADABLE", Reason(
+            "media-unreadable", path=relative, reason=Said(str(exc.strerror or exc))),
+            Reason("media-unreadable-fix")) from None
     actual = sniff(head)
     if queued is not None and actual != queued.mime:
-        raise changed(queued, _("it was {before}, it is {after}").format(
-            before=queued.mime, after=actual or _("not an image or video we know")))
+        raise changed(queued, Reason("media-was-is", before=queued.mime,
+                                       after=actual or Reason("media-unknown-content")))
     if actual is None or KIND_BY_TYPE[actual] != KIND_BY_TYPE[declared] or (
             actual != declared and KIND_BY_TYPE[actual] != "video"):
-        what = actual or _("not an image or video we know")
+        what = actual or Reason("media-unknown-content")
         raise MediaProblem("MEDIA-TYPE-MISMATCH",
-                           _("'{path}' is named {suffix} but its content is {content}.").format(
-                               path=relative, suffix=path.suffix, content=what),
-                           _("Export the image again in the format its name says, or rename "
-                             "it."))
+                           Reason("media-mismatch", path=relative, suffix=path.suffix,
+                                  content=what),
+                           Reason("media-mismatch-fix"))
     if not complete(actual, head, tail, size):
         raise MediaProblem("MEDIA-CORRUPT",
-                           _("'{path}' is cut short: the {kind} file does not end the way a "
-                             "whole one does ({size}).").format(
-                               path=relative, kind=actual, size=human_size(size)),
-                           _("Copy or export the file again; open it first to check that it "
-                             "shows whole."))
+                           Reason("media-cut-short", path=relative, kind=actual,
+                                  size=human_size(size)),
+                           Reason("media-cut-short-fix"))
     return MediaInfo(path, relative, actual, size, st.st_mtime_ns)
 
 
