@@ -127,6 +127,14 @@ def test_duplicate_message_is_506(graph: Any, fake: FakeGraph, clock: FakeClock)
     assert len(fake.published()) == 2
 
 
+
+def test_duplicate_refusal_can_be_turned_off_for_audits(graph: Any, fake: FakeGraph) -> None:
+    requests.post(f"{fake.base_url}/__sandbox__/duplicates", json={"refuse": False},
+                  timeout=ANSWER_TIMEOUT).raise_for_status()
+    graph.put_object(PAGE_ID, "feed", message="Mismo texto")
+    graph.put_object(PAGE_ID, "feed", message="Mismo texto")
+    assert len(fake.published()) == 2
+
 def test_message_too_long_is_code_100(graph: Any) -> None:
     graph.put_object(PAGE_ID, "feed", message="a" * MAX_MESSAGE_LENGTH)
     with pytest.raises(facebook.GraphAPIError) as info:

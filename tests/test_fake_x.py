@@ -134,6 +134,23 @@ def test_duplicate_text_is_refused_with_exact_403_body(client: Any, fake: FakeX)
     assert len(fake.published()) == 1
 
 
+
+def test_duplicate_refusal_can_be_turned_off_for_audits(client: Any, fake: FakeX) -> None:
+    """scripts/power-cut counts what the fake accepted: a post sent twice must show twice."""
+    answer = requests.post(f"{fake.base_url}/__sandbox__/duplicates", json={"refuse": False},
+                           timeout=ANSWER_TIMEOUT)
+    assert answer.json() == {"data": {"refuse": False}}
+    client.create_tweet(text="Hola")
+    client.create_tweet(text="Hola")
+    assert [t["text"] for t in fake.published()] == ["Hola", "Hola"]
+    requests.post(f"{fake.base_url}/__sandbox__/reset", timeout=ANSWER_TIMEOUT)
+    client.create_tweet(text="Hola")
+    with pytest.raises(tweepy.Forbidden):
+        client.create_tweet(text="Hola")
+    bad = requests.post(f"{fake.base_url}/__sandbox__/duplicates", json={"refuse": "no"},
+                        timeout=ANSWER_TIMEOUT)
+    assert bad.status_code == 400
+
 def test_too_long_text_is_refused(client: Any, fake: FakeX) -> None:
     client.create_tweet(text="a" * 280)
     with pytest.raises(tweepy.BadRequest) as info:

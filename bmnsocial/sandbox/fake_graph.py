@@ -646,7 +646,7 @@ class FakeGraph(FakeServer):
             return
         if len(message) > MAX_MESSAGE_LENGTH:
             raise param_error(f"Param message must be at most {MAX_MESSAGE_LENGTH} characters long")
-        if not message.strip():
+        if not message.strip() or not self.refuse_duplicates:
             return
         now = self.clock()
         for post in self.store.items("facebook", ["post"], self.page_id):

@@ -582,7 +582,7 @@ class FakeX(FakeServer):
         if text and weighted_length(text) > 280:
             return invalid_request([{"parameters": {"text": [text]}, "message": TOO_LONG_MESSAGE}])
         tweets = self._tweets()
-        if text and any(t.text == text for t in tweets):
+        if self.refuse_duplicates and text and any(t.text == text for t in tweets):
             return problem(403, "Forbidden", DUPLICATE_DETAIL)
         media_items = self._usable_media(media_ids)
         if media_items is None:

@@ -359,6 +359,8 @@ class FakeServer:
         # Seconds added to the Date header of every answer (the "skewed Date" fault): a
         # platform whose clock disagrees with ours, as a wrong local clock looks from here.
         self.date_skew = 0.0
+        # Off only for audits (scripts/power-cut): a post sent twice must then show up twice.
+        self.refuse_duplicates = True
         self.lock = threading.RLock()
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
@@ -442,6 +444,7 @@ class FakeServer:
         """Forget faults, recorded requests, published items and per-run state."""
         self.faults.clear()
         self.date_skew = 0.0
+        self.refuse_duplicates = True
         self.clear_requests()
         with self.lock:
             self.store.clear(self.platform)
@@ -557,6 +560,13 @@ class FakeServer:
                     raise ValueError("expected {\"skew_seconds\": <number>}")
                 self.date_skew = float(skew)
                 return ApiResponse.json(200, {"data": {"skew_seconds": self.date_skew}})
+            if action == "duplicates" and method == "POST":
+                spec = request.json()
+                refuse = spec.get("refuse") if isinstance(spec, dict) else None
+                if not isinstance(refuse, bool):
+                    raise ValueError("expected {\"refuse\": true|false}")
+                self.refuse_duplicates = refuse
+                return ApiResponse.json(200, {"data": {"refuse": refuse}})
             if action == "reset" and method == "POST":
                 self.reset()
                 return ApiResponse.json(200, {"data": {"reset": True}})
