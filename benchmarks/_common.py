@@ -126,3 +126,13 @@ def compare(name: str, subject: list[float], reference: list[float], target: flo
 def describe_times(label: str, times: list[float]) -> str:
     return (f"{label}: median {median(times) * 1000:.0f} ms "
             f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
+
+
+def settle(folder: Path, age_seconds: float = 60.0) -> None:
+    """Every file below ``folder`` last changed ``age_seconds`` ago: a posts folder as it is
+    on the server, pulled a while ago (a sync leaves a file changed in the last
+    SETTLE_SECONDS for the next one)."""
+    moment = time.time() - age_seconds
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            os.utime(os.path.join(root, name), (moment, moment))

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _common import REPO, enqueue_text, median, percentile, text_of, verdict
+from _common import REPO, enqueue_text, median, percentile, settle, text_of, verdict
 
 from bmnsocial.config import load_config
 from bmnsocial.publish.ledger import Ledger, Status
@@ -221,6 +221,7 @@ def fill(site: Site, start: datetime) -> tuple[int, float]:
             f"schedule:\n  cron: \"{7 + 11 * i} {HOURS} * * *\"\n"
             f"  start: {start.strftime('%Y-%m-%d %H:%M')}\n"
             f"  count: {OCCURRENCES // RECURRING_FILES // 2}\n", encoding="utf-8")
+    settle(site.root / "posts")
     config = load_config(site.root / "config.yaml", site.env)
     now = datetime.now(UTC)
     result = validate_paths([config.posts_dir], config, now)
@@ -343,6 +344,7 @@ def add_posts(site: Site, n: int, start: datetime) -> Path:
             f"category: servicios-productos\ntext: Aviso número {i} de la Biblioteca Médica "
             f"Nacional sobre sus servicios y colecciones.\n"
             f"schedule:\n  at: {day} {8 + i % 11:02d}:{i % 60:02d}\n", encoding="utf-8")
+    settle(folder)
     return folder
 
 

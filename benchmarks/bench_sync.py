@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from _common import REPO
+from _common import REPO, settle
 
 from bmnsocial.config import Config, load_config
 from bmnsocial.publish.ledger import Ledger, Status
@@ -82,6 +82,7 @@ def generate(folder: Path, n: int, now: datetime) -> None:
             f"link: https://www.bmns.sld.cu/noticias/{i}\n"
             f"hashtags: [SaludCuba, BMN{i}]\n{media}{schedule}",
             encoding="utf-8")
+    settle(posts)
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:

@@ -316,9 +316,10 @@ def post_ids_in(path: Path) -> set[str]:
 
 
 # The file each post id was last queued from, by the row most recently created for it.
-_OWNERS = ("SELECT post_id, source_file FROM publications p WHERE source_file != '' AND id = "
-           "(SELECT MAX(id) FROM publications q WHERE q.post_id = p.post_id "
-           "AND q.source_file != '')")
+# The latest row of each post that names its file: one pass grouped by post (a subquery per
+# row would read every row of its post again, the square of a long series' rows).
+_OWNERS = ("SELECT post_id, source_file FROM publications WHERE id IN (SELECT MAX(id) FROM "
+           "publications WHERE source_file != '' GROUP BY post_id)")
 
 
 def owners_in(path: Path) -> dict[str, str]:
