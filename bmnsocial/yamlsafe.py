@@ -231,8 +231,8 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
                        _("Write a post (see docs/post-format.md) or delete the file."))
     doc = Document(name, None)
     try:
-        doc.data = _Converter(doc, "&" in text,
-                              text.splitlines() if "#" in text else None).convert(node, (), 0)
+        doc.data = _Converter(doc, "&" in text, text.splitlines() if "#" in text else None,
+                              "\\" in text).convert(node, (), 0)
     except YamlProblem as p:
         return problem(p.code, p.message, p.hint, p.line, p.column)
     return doc
@@ -274,9 +274,13 @@ def _in_quotes(line: str, index: int) -> bool:
 
 
 class _Converter:
-    def __init__(self, doc: Document, may_alias: bool, lines: list[str] | None) -> None:
+    def __init__(self, doc: Document, may_alias: bool, lines: list[str] | None,
+                 may_escape: bool) -> None:
         self.doc = doc
         self.lines = lines  # the source, when it has a '#' at all
+        # The raw text has no control (checked before): only an escape ("\e", "\u202e") in a
+        # quoted value can make one, and without a backslash there is none to look for.
+        self.may_escape = may_escape
         # Without an anchor ('&') there can be no alias; skipping the check keeps loading fast.
         self.seen: set[int] | None = set() if may_alias else None
         self.count = 0
@@ -300,7 +304,7 @@ class _Converter:
         self.doc.value_pos[path] = (line, col)
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if (at := first_control(node.value)) >= 0:
+            if self.may_escape and (at := first_control(node.value)) >= 0:
                 raise YamlProblem(line, col, "TEXT-CONTROL", *_control_words(node.value[at]))
             if self.lines is not None and not node.style:  # plain: neither quoted nor a block
                 end = node.end_mark
@@ -337,7 +341,7 @@ class _Converter:
                         raise YamlProblem(kline, kcol, "YAML-KEY", _("a key must be plain text."),
                                           _("Write keys like 'text:' or 'media:'."))
                 key = str(key_node.value)
-                if (at := first_control(key)) >= 0:
+                if self.may_escape and (at := first_control(key)) >= 0:
                     raise YamlProblem(kline, kcol, "TEXT-CONTROL", *_control_words(key[at]))
                 if key in result:
                     raise YamlProblem(kline, kcol, "YAML-DUPLICATE-KEY",
