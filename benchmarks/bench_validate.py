@@ -128,11 +128,18 @@ def as_processes(folder: Path, home: str, rounds: int) -> bool:
     parse = Process("python: parse only (CSafeLoader)",
                     [sys.executable, "-c", PARSE_ONLY, str(folder / "posts")], folder, env)
     validate = Process("bmnsocial validate", [*bmnsocial_command(), "validate"], folder, env)
-    print(f"== whole processes: bmnsocial validate vs parsing only ({rounds} rounds, in turns)")
-    t_parse, t_validate = alternate([parse, validate], rounds)
-    print(describe_times(parse.label, t_parse))
-    print(describe_times(validate.label, t_validate))
-    ok = compare("bmnsocial validate / parse only", t_validate, t_parse, TARGET)
+    return in_turns(f"bmnsocial validate vs parsing only ({rounds} rounds, in turns)",
+                    parse, validate, rounds, "bmnsocial validate / parse only", TARGET)
+
+
+def in_turns(title: str, base: Process, other: Process, rounds: int, label: str,
+             target: float) -> bool:
+    """Both processes in turns; ``other`` against ``base``, judged on their medians."""
+    print(f"== whole processes: {title}")
+    t_base, t_other = alternate([base, other], rounds)
+    print(describe_times(base.label, t_base))
+    print(describe_times(other.label, t_other))
+    ok = compare(label, t_other, t_base, target)
     print()
     return ok
 
@@ -146,14 +153,8 @@ def misspelt(n: int, tmp: Path, home: str, rounds: int) -> bool:
                     right, env)
     slip = Process(f"bmnsocial validate, category: {MISSPELT}",
                    [*bmnsocial_command(), "validate"], wrong, env, exit_code=1)
-    print(f"== whole processes: {n} posts with a misspelt category vs spelt right "
-          f"({rounds} rounds, in turns)")
-    t_spelt, t_slip = alternate([spelt, slip], rounds)
-    print(describe_times(spelt.label, t_spelt))
-    print(describe_times(slip.label, t_slip))
-    ok = compare("misspelt / spelt right", t_slip, t_spelt, MISSPELT_TARGET)
-    print()
-    return ok
+    return in_turns(f"{n} posts with a misspelt category vs spelt right ({rounds} rounds, in "
+                    "turns)", spelt, slip, rounds, "misspelt / spelt right", MISSPELT_TARGET)
 
 
 def main() -> int:

@@ -12,7 +12,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -191,3 +192,14 @@ class Site:
         if self.server is not None:
             self.server.send_signal(signal.SIGTERM)
             self.server.communicate(timeout=PATIENCE)
+
+
+@contextmanager
+def served(root: Path, extra_config: str = EXTRA_CONFIG) -> Iterator[Site]:
+    """A site with its fakes served (``sandbox serve``), closed afterwards."""
+    site = Site.create(root, extra_config)
+    site.serve()
+    try:
+        yield site
+    finally:
+        site.close()

@@ -25,7 +25,7 @@ from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.schedule.daemon import Daemon, run_due
 from bmnsocial.schedule.health import check_health
 from tests.helpers import ANSWER_TIMEOUT, WritePost
-from tests.sitehelp import Site, wait_for
+from tests.sitehelp import Site, served, wait_for
 
 DAY = 24 * 3600.0
 
@@ -270,12 +270,8 @@ def test_max_clock_skew_minutes_is_read_and_checked(workspace: Path) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    s = Site.create(tmp_path)
-    s.serve()
-    try:
+    with served(tmp_path) as s:
         yield s
-    finally:
-        s.close()
 
 
 def skew_dates(site: Site, seconds: float) -> None:

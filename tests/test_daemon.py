@@ -7,6 +7,7 @@ import random
 import signal
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bmnsocial.publish.ledger import Status
 from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.schedule.daemon import Daemon
 from tests.helpers import ANSWER_TIMEOUT, NOW, WritePost
-from tests.sitehelp import EXTRA_CONFIG, Site, wait_for
+from tests.sitehelp import EXTRA_CONFIG, Site, served, wait_for
 from tests.test_publisher import FakeClock
 
 HAVANA_OFFSET = timedelta(hours=-5)
@@ -29,12 +30,24 @@ HAVANA_OFFSET = timedelta(hours=-5)
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    s = Site.create(tmp_path)
-    s.serve()
-    try:
+    with served(tmp_path) as s:
         yield s
+
+
+@contextmanager
+def daemon_at(config: Config, now: datetime = NOW) -> Iterator[tuple[Daemon, FakeClock]]:
+    """A daemon in this process on the sandbox, its clock the test's (no thread runs: the test
+    calls refresh and run_row as the poll and publishing threads would)."""
+    clock = FakeClock()
+    clock.current = now
+    runtime = sandbox_runtime(config)
+    runtime.publisher(clock=clock)
+    daemon = Daemon(runtime)
+    try:
+        yield daemon, clock
     finally:
-        s.close()
+        daemon.watch_ledger.close()
+        runtime.close()
 
 
 def soon(seconds: float) -> datetime:
@@ -70,12 +83,8 @@ def test_queued_while_running_goes_out_not_before_its_time(site: Site) -> None:
 
 def test_an_occurrence_queued_while_running_is_sent_at_its_time(
         config: Config, write_post: WritePost) -> None:
-    clock = FakeClock()
-    clock.current = NOW
-    runtime = sandbox_runtime(config)
-    runtime.publisher(clock=clock)
-    daemon = Daemon(runtime)
-    try:
+    with daemon_at(config) as (daemon, clock):
+        runtime = daemon.runtime
         daemon.refresh()
         assert daemon._scheduled == {}
         due = NOW + timedelta(hours=2)
@@ -95,9 +104,6 @@ def test_an_occurrence_queued_while_running_is_sent_at_its_time(
         assert sent.status is Status.PUBLISHED and sent.published_at == due
         assert "late-publish" not in [e["kind"] for e in runtime.ledger.events(row.id)]
         assert len(runtime.connections.start().published()) == 1  # type: ignore[attr-defined]
-    finally:
-        daemon.watch_ledger.close()
-        runtime.close()
 
 
 def test_files_dropped_into_posts_are_picked_up(site: Site) -> None:
@@ -138,13 +144,9 @@ def test_single_instance_and_status(site: Site) -> None:
 def storm_site(tmp_path: Path) -> Iterator[Site]:
     # Short client timeouts here: a slow answer becomes one more fault, which this test
     # absorbs like the injected ones.
-    s = Site.create(tmp_path, EXTRA_CONFIG.replace(f"timeout_seconds: {int(ANSWER_TIMEOUT)}",
-                                                   "timeout_seconds: 2"))
-    s.serve()
-    try:
+    with served(tmp_path, EXTRA_CONFIG.replace(f"timeout_seconds: {int(ANSWER_TIMEOUT)}",
+                                               "timeout_seconds: 2")) as s:
         yield s
-    finally:
-        s.close()
 
 
 def test_sigkill_storm_during_a_burst_of_100_posts(storm_site: Site) -> None:
@@ -230,12 +232,8 @@ def test_a_long_running_daemon_keeps_queueing_a_recurring_post_as_time_moves_on(
     # 60-day horizon reaches them, or they would silently never go out.
     write_post("semanal.yaml", "category: 9\ntext: semanal\nplatforms: [facebook]\n"
                                "schedule: {cron: '0 9 * * mon'}\n")
-    clock = FakeClock()
-    clock.current = NOW
-    runtime = sandbox_runtime(config)
-    runtime.publisher(clock=clock)
-    daemon = Daemon(runtime)
-    try:
+    with daemon_at(config) as (daemon, clock):
+        runtime = daemon.runtime
         daemon.refresh()
         first = {r.occurrence for r in runtime.ledger.rows(post_id="semanal")}
         assert len(first) == 9
@@ -248,9 +246,6 @@ def test_a_long_running_daemon_keeps_queueing_a_recurring_post_as_time_moves_on(
         assert later > first and len(later) == 13
         horizon = clock.now() + timedelta(days=config.horizon_days)
         assert max(r.due for r in runtime.ledger.rows(post_id="semanal")) <= horizon
-    finally:
-        daemon.watch_ledger.close()
-        runtime.close()
 
 
 def test_retry_failed_after_renewing_the_token(site: Site) -> None:

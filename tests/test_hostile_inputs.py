@@ -23,14 +23,12 @@ from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.render.validation import validate_paths
 from bmnsocial.reports.calendar import Entry, PlatformState
 from bmnsocial.reports.ics import build_calendar
-from bmnsocial.sandbox.connections import sandbox_runtime
-from bmnsocial.schedule.daemon import Daemon
 from bmnsocial.schedule.sync import SETTLE_SECONDS, sync
 from bmnsocial.terminal import visible
 from bmnsocial.yamlsafe import load_file
 from tests.helpers import NOW, WritePost
 from tests.sitehelp import PATIENCE
-from tests.test_publisher import FakeClock
+from tests.test_daemon import daemon_at
 
 # What a terminal obeys: ESC (CSI, OSC), BEL, CR, a C1 CSI and a right-to-left override.
 HOSTILE = ("\x1b", "\x07", "\r", "\x9b", "\u202e")
@@ -225,12 +223,8 @@ def test_the_daemon_starts_without_a_posts_folder_and_still_publishes(
     code, out = invoke("--sandbox", "post", "posts/aviso.yaml", "--yes")
     assert code == 0, out
     shutil.rmtree(config.posts_dir)  # a mount that did not come back after a power cut
-    clock = FakeClock()
-    clock.current = NOW
-    runtime = sandbox_runtime(config)
-    runtime.publisher(clock=clock)
-    daemon = Daemon(runtime)
-    try:
+    with daemon_at(config) as (daemon, clock):
+        runtime = daemon.runtime
         daemon.refresh()
         (row,) = runtime.ledger.rows(post_id="aviso")
         assert row.id in daemon._scheduled  # its job is placed
@@ -238,9 +232,6 @@ def test_the_daemon_starts_without_a_posts_folder_and_still_publishes(
         clock.current = due
         daemon.run_row(row.id)
         assert runtime.ledger.get(row.id).status is Status.PUBLISHED
-    finally:
-        daemon.watch_ledger.close()
-        runtime.close()
     status = CliRunner().invoke(cli, ["--sandbox", "status", "--json"])
     data = json.loads(status.stdout)
     assert "posts-folder-unreadable" in data["problem_codes"]
