@@ -142,7 +142,7 @@ def _processing_failure(name: str, error: Any) -> str:
     if isinstance(error, dict) and any(error.get(k) for k in ("code", "name", "message")):
         return Reason("x-processing-failed", file=name,
                       name=Said(redact(str(error.get("name") or "?"))[:100]),
-                      code=Said(redact(str(error.get("code", "?")))[:20]),
+                      code=redact(str(error.get("code", "?")))[:20],
                       said=Said(redact(str(error.get("message") or ""))[:300]))
     if error:
         return Reason("x-could-not-process", file=name,
