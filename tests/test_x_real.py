@@ -212,18 +212,18 @@ def test_a_read_only_app_cannot_post_and_whoami_says_how_to_fix_it(tmp_path: Pat
 
 
 @pytest.fixture
-def clocked() -> Iterator[tuple[FakeX, Any, list[float]]]:
+def clocked() -> Iterator[tuple[Any, list[float]]]:
     now = [datetime(2026, 12, 3, 15, 0, tzinfo=UTC).timestamp()]
     with FakeX(clock=lambda: now[0]) as fake:
         client = tweepy_client({o: fake.base_url for o in fake_x.X_PUBLIC_ORIGINS},
                                timeout=ANSWER_TIMEOUT)
-        yield fake, client, now
+        yield client, now
         client.session.close()
 
 
 def test_only_recent_duplicates_are_refused_as_json(
-        clocked: tuple[FakeX, Any, list[float]]) -> None:
-    fake, client, now = clocked
+        clocked: tuple[Any, list[float]]) -> None:
+    client, now = clocked
     client.create_tweet(text="Hoy abre la sala de lectura")
     now[0] += 23 * 3600
     with pytest.raises(tweepy.Forbidden) as info:
