@@ -349,3 +349,4 @@ def test_accounts_check_fails_clearly_for_a_read_only_app(workspace: Path) -> No
         [entry] = json.loads(out)
         assert entry["ok"] is False and "solo puede leer" in entry["problem"]
         assert "Lectura y escritura" in entry["problem"]
+
