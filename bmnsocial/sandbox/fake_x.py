@@ -743,7 +743,9 @@ class FakeX(FakeServer):
             )
         )
         return ApiResponse.json(
-            201, {"data": {"id": tweet_id, "text": api_text, "edit_history_tweet_ids": [tweet_id]}}
+            201,
+            {"data": {"id": tweet_id, "text": api_text, "edit_history_tweet_ids": [tweet_id]}},
+            headers={"location": f"https://api.twitter.com/2/tweets/{tweet_id}"},  # recorded
         )
 
     def _recent_duplicate(self, text: str) -> bool:
