@@ -137,22 +137,25 @@ def test_the_fakes_counter_passes_twitter_text_conformance() -> None:
 # -- 24-hour caps, usage cap, enrolment, access level -------------------------------------
 
 
-def test_24_hour_caps_are_announced_and_a_used_up_one_is_waited_for(tmp_path: Path) -> None:
-    options = {"user_daily_limits": {"POST /2/tweets": 1}}
+@pytest.mark.parametrize(("scope", "other", "other_limit"), [("user", "app", "10000"),
+                                                             ("app", "user", "2400")])
+def test_24_hour_caps_are_announced_and_a_used_up_one_is_waited_for(
+        tmp_path: Path, scope: str, other: str, other_limit: str) -> None:
+    options = {f"{scope}_daily_limits": {"POST /2/tweets": 1}}
     with running("twitter", tmp_path, x_options=options) as h:
         adapter = x_adapter(h, lambda _s: None)
         adapter.publish(h.rendered("Primera del día"), Progress())
         headers = h.requests_to("/2/tweets")[0].response_headers or {}
-        assert headers["x-user-limit-24hour-limit"] == "1"
-        assert headers["x-user-limit-24hour-remaining"] == "0"
-        assert headers["x-app-limit-24hour-limit"] == "10000"
-        assert headers["x-app-limit-24hour-remaining"] == "9999"
-        reset = datetime.fromtimestamp(int(headers["x-user-limit-24hour-reset"]), UTC)
+        assert headers[f"x-{scope}-limit-24hour-limit"] == "1"
+        assert headers[f"x-{scope}-limit-24hour-remaining"] == "0"
+        assert headers[f"x-{other}-limit-24hour-limit"] == other_limit
+        assert headers[f"x-{other}-limit-24hour-remaining"] == str(int(other_limit) - 1)
+        reset = datetime.fromtimestamp(int(headers[f"x-{scope}-limit-24hour-reset"]), UTC)
         assert timedelta(hours=23) < reset - datetime.now(UTC) <= timedelta(hours=24)
         with pytest.raises(RateLimited) as info:
             adapter.publish(h.rendered("Segunda del día"), Progress())
         assert info.value.retry_at == reset and info.value.sent is False
-        assert code_of(info.value.message) == "x-daily-cap-user"
+        assert code_of(info.value.message) == f"x-daily-cap-{scope}"
         assert h.requests_to("/2/tweets")[-1].status == 429
         assert len(h.published()) == 1
 
@@ -201,8 +204,9 @@ def test_a_read_only_app_cannot_post_and_whoami_says_how_to_fix_it(tmp_path: Pat
             adapter.whoami()
         assert code_of(info.value.message) == "x-read-only"
         assert "Read and write" in info.value.message
-        with pytest.raises(AuthError):
+        with pytest.raises(AuthError) as info:
             adapter.publish(h.rendered("No debe salir"), Progress())
+        assert code_of(info.value.message) == "x-read-only"
         assert h.requests_to("/2/tweets")[0].response_json()["type"].endswith(
             "/oauth1-permissions")
         assert adapter.recent_posts(datetime.now(UTC) - timedelta(days=1)) == []  # reads work
@@ -309,6 +313,17 @@ def test_api_base_url_keeps_the_environments_proxy(workspace: Path,
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         adapter = Runtime(config, PlatformConnections(_x_environ())).adapter("twitter")
         assert adapter.whoami().name == "BMN_Cuba"
+
+
+def test_the_sandbox_wins_over_api_base_url(workspace: Path) -> None:
+    from bmnsocial.sandbox.connections import sandbox_runtime
+
+    config = load_config(_real_config(workspace, f"http://127.0.0.1:{_closed_port()}"))
+    runtime = sandbox_runtime(config)
+    try:
+        assert runtime.adapter("twitter").whoami().name == "BMN_Cuba"
+    finally:
+        runtime.connections.close()
 
 
 def test_api_base_url_must_be_a_base_url(workspace: Path) -> None:

@@ -127,6 +127,8 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
             return Rejected(text, duplicate=True)
         if isinstance(body, dict) and body.get("reason") == "client-not-enrolled":
             return AuthError(Reason("x-client-not-enrolled", error=text), sent=False)
+        if response.headers.get("x-access-level") == "read":
+            return AuthError(Reason("x-read-only", level="read"), sent=False)
         if (problem_type.endswith(_PERMISSION_TYPES)
                 or any(word in lowered for word in _PERMISSION_WORDS)):
             return AuthError(Reason("x-permission-missing", error=text), sent=False)
