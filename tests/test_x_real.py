@@ -68,8 +68,11 @@ def test_append_answers_204_and_a_gif_is_processed_before_it_is_posted(tmp_path:
 
 
 def test_failed_processing_reports_what_x_said(tmp_path: Path) -> None:
-    with running("twitter", tmp_path, x_options={"processing_steps": ("in_progress", "failed")}
-                 ) as h:
+    with running("twitter", tmp_path) as h:
+        planned = requests.post(f"{h.fake.base_url}/__sandbox__/processing",
+                                json={"steps": ["in_progress", "failed"]},
+                                timeout=ANSWER_TIMEOUT)
+        assert planned.status_code == 200, planned.text
         adapter = x_adapter(h, lambda _s: None)
         gif = h.media("image/gif")
         with pytest.raises(Rejected) as info:
