@@ -236,8 +236,12 @@ class FakeX(FakeServer):
 
     ``credential_state`` (``"valid"``/``"expired"``) makes every call answer 401
     when not valid. ``processing_steps`` are the ``processing_info.state``
-    values successive STATUS polls report for a video (FINALIZE reports
-    ``pending``); ``check_after_secs`` is what they ask the client to wait.
+    values successive STATUS polls report for a GIF or video (FINALIZE reports
+    ``pending``; ``failed`` carries X's error details); ``check_after_secs`` is
+    what they ask the client to wait. ``access_level`` is sent as
+    ``x-access-level`` on every answer (``read`` refuses writes).
+    ``app_daily_limits``/``user_daily_limits`` are the 24-hour caps per route key;
+    ``duplicate_window_secs`` how long an identical text is refused.
     ``rate_limits`` maps route keys (``"POST /2/tweets"``) to calls per
     ``rate_window`` seconds. ``wrap_links`` makes returned texts show URLs as
     ``https://t.co/…`` links (and media as a trailing link) as X does; the
