@@ -368,3 +368,17 @@ def test_accounts_check_fails_clearly_for_a_read_only_app(workspace: Path) -> No
         assert entry["ok"] is False and "solo puede leer" in entry["problem"]
         assert "Lectura y escritura" in entry["problem"]
 
+
+
+def test_both_counters_agree_on_the_sample_posts(config: Config, workspace: Path) -> None:
+    """The fake's counter and bmnsocial's, on every tweet the repository's sample posts make
+    (links, hashtags, accents, emoji): a second opinion on real BMN texts."""
+    from bmnsocial.posts.twitter_text import weighted_length
+    from tests.helpers import REPO
+
+    tweetlength = importlib.import_module("bmnsocial.sandbox.tweetlength")
+    result = validate_paths(sorted((REPO / "posts").glob("*.yaml")), config, NOW)
+    texts = [part.text for checked in result.posts for rendered in checked.rendered
+             if rendered.platform == "twitter" for part in rendered.parts]
+    assert len(texts) >= 5
+    assert [tweetlength.tweet_length(t) for t in texts] == [weighted_length(t) for t in texts]
