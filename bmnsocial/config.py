@@ -16,6 +16,7 @@ from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bmnsocial import categories
@@ -41,6 +42,7 @@ def platform_name(text: str) -> str:
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "America/Havana"
 DEFAULT_GRAPH_VERSION = "v23.0"
+DEFAULT_X_API_BASE_URL = "https://api.x.com"
 EMBEDDED = "<embedded default config>"
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -74,6 +76,8 @@ class TwitterAccount:
     consumer_secret_env: str
     access_token_env: str
     access_token_secret_env: str
+    # Where X's requests go (a compatible stand-in server); the real host by default.
+    api_base_url: str = DEFAULT_X_API_BASE_URL
 
     def credentials(self) -> list[Credential]:
         return [
@@ -490,15 +494,34 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
         path = ("accounts", section["twitter"])
         keys = ("consumer_key_env", "consumer_secret_env", "access_token_env",
                 "access_token_secret_env")
-        m = r.mapping(tw, path, ("username", *keys), required=("username",))
+        m = r.mapping(tw, path, ("username", *keys, "api_base_url"), required=("username",))
         if m is not None:
             defaults = dict(zip(keys, ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
                                        "BMNSOCIAL_X_ACCESS_TOKEN",
                                        "BMNSOCIAL_X_ACCESS_TOKEN_SECRET"), strict=True))
             names = {k: _env_name(r, m.get(k, defaults[k]), (*path, k)) for k in keys}
             username = (r.text(m.get("username"), (*path, "username")) or "").lstrip("@")
-            twitter = TwitterAccount(username=username, **names)
+            base_url = _base_url(r, m.get("api_base_url", DEFAULT_X_API_BASE_URL),
+                                 (*path, "api_base_url"), DEFAULT_X_API_BASE_URL)
+            twitter = TwitterAccount(username=username, **names, api_base_url=base_url)
     return facebook, twitter
+
+
+def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:
+    """An http(s) base URL with a host and nothing after its path."""
+    text = r.text(value, path) or ""
+    parts = urlsplit(text)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
+            or parts.query or parts.fragment or parts.username or parts.password):
+        r.error(path, "CONFIG-VALUE", _("'{url}' is not a base URL.").format(url=text),
+                _("Write it like https://api.x.com (a scheme, a host, an optional port and "
+                  "path; no query or credentials)."))
+        return default
+    return text.rstrip("/")
 
 
 def _slots(r: Reader, value: Any) -> dict[int, tuple[time, ...]]:

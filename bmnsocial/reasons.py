@@ -125,6 +125,24 @@ TEMPLATES: dict[str, str] = {
     "x-still-processing": N_("X: {file} was still being processed after {seconds} s."),
     "x-could-not-process": N_("X could not process {file}: {reason}"),
     "x-could-not-process-unsaid": N_("X could not process {file}: no reason given"),
+    "x-processing-failed": N_("X could not process {file}: {name} (code {code}) {said}. Check "
+                              "the file against X's media rules (docs/post-format.md), export "
+                              "it again, then 'bmnsocial retry'."),
+    "x-daily-cap-user": N_("{error}. The account's 24-hour limit of {limit} posts on X is used "
+                           "up: bmnsocial tries again when it resets ({reset})."),
+    "x-daily-cap-app": N_("{error}. The X app's 24-hour limit of {limit} posts is used up: "
+                          "bmnsocial tries again when it resets ({reset})."),
+    "x-usage-capped": N_("{error}. The X developer account has used up its usage cap or its "
+                         "credits: add credits or raise the cap in X's developer console, "
+                         "then 'bmnsocial retry'."),
+    "x-client-not-enrolled": N_("{error}. The X app is not attached to a Project with API "
+                                "access: in X's developer console add the app to a Project, "
+                                "regenerate its keys and tokens, put them in the secrets file, "
+                                "then 'bmnsocial retry'."),
+    "x-read-only": N_("X: the app can only read (x-access-level: {level}), so it cannot post. "
+                      "In X's developer portal set the app's permissions to 'Read and write', "
+                      "then regenerate the access token and secret (a token keeps the "
+                      "permissions it was made with) and put them in the secrets file."),
     "x-nothing-to-publish": N_("X: nothing to publish (the rendered post has no parts)."),
     "x-no-account": N_("X: the credentials were accepted but X named no account."),
     "x-other-account": N_("the X credentials belong to @{actual}; config says @{expected} "

@@ -381,11 +381,13 @@ def test_x_video_is_uploaded_in_chunks_and_waits_for_processing(tmp_path: Path) 
         assert slept == [3, 3]  # the waits went through the injected sleep
         [entry] = h.published()
         assert entry["media"][0]["media_type"] == "video/mp4"
-        assert entry["media"][0]["alt_text"] == "Visita guiada"
+        # X takes alt text for images and GIFs only: none is sent for a video.
+        assert entry["media"][0]["alt_text"] is None
+        assert not h.requests_to("/2/media/metadata")
         calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in h.sandbox.x.requests]
         assert calls == [("POST", "initialize"), ("POST", "append"), ("POST", "append"),
                          ("POST", "append"), ("POST", "finalize"), ("GET", "upload"),
-                         ("GET", "upload"), ("POST", "metadata"), ("POST", "tweets")]
+                         ("GET", "upload"), ("POST", "tweets")]
         init = h.sandbox.x.requests[0].json()
         assert init == {"media_type": "video/mp4", "total_bytes": 9 * 1024 * 1024,
                         "media_category": "tweet_video"}

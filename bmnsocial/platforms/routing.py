@@ -17,8 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest, Response
+from requests.utils import should_bypass_proxies
 
-__all__ = ["LocalRouteAdapter", "SandboxRoutingError", "mount_routes", "origin_of"]
+__all__ = ["LocalRouteAdapter", "SandboxRoutingError", "mount_routes", "origin_of", "reroute"]
 
 TimeoutArg = float | tuple[float, float] | tuple[float, None] | None
 
@@ -68,9 +69,11 @@ class LocalRouteAdapter(HTTPAdapter):
         *,
         default_timeout: TimeoutArg = None,
         block_unrouted: bool = True,
+        keep_proxies: bool = False,
         **kwargs: Any,
     ) -> None:
         self.routes = _normalise_routes(routes)
+        self.keep_proxies = keep_proxies
         self.default_timeout = default_timeout
         self.block_unrouted = block_unrouted
         self._local_origins = {origin_of(v) for v in self.routes.values()}
@@ -108,9 +111,13 @@ class LocalRouteAdapter(HTTPAdapter):
             local_request.url = local_url
         if timeout is None:
             timeout = self.default_timeout
-        # Proxies are never wanted for 127.0.0.1, whatever the caller or environment says.
+        # The sandbox's 127.0.0.1 never wants a proxy. A stand-in server (``reroute``) gets the
+        # proxies requests chose for the public URL, unless NO_PROXY exempts the new host.
+        if not self.keep_proxies or should_bypass_proxies(local_request.url or "", None):
+            proxies = {}
         response = super().send(
-            local_request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies={}
+            local_request, stream=stream, timeout=timeout, verify=verify, cert=cert,
+            proxies=proxies,
         )
         # Upper layers (redirect handling, error messages) see the URL they asked for.
         response.url = public_url
@@ -144,4 +151,26 @@ def mount_routes(
         session.mount(origin + "/", adapter)
     proxies: MutableMapping[str, str] = session.proxies
     proxies.clear()
+    return adapter
+
+
+def reroute(
+    session: requests.Session,
+    origins: tuple[str, ...],
+    base_url: str,
+    *,
+    default_timeout: TimeoutArg = None,
+) -> LocalRouteAdapter:
+    """Send ``session``'s requests for ``origins`` to ``base_url`` (a compatible server standing
+    in for the platform), path and query kept. Unlike :func:`mount_routes`, other origins and
+    the environment's proxy settings are left as they are. The libraries still sign the
+    public URL: the transport is the only thing that changes."""
+    adapter = LocalRouteAdapter(
+        {origin: base_url for origin in origins},
+        default_timeout=default_timeout,
+        block_unrouted=False,
+        keep_proxies=True,
+    )
+    for origin in adapter.routes:
+        session.mount(origin + "/", adapter)
     return adapter

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bmnsocial.diagnostics import Severity
 from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
     Adapter,
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 MAX_IMAGES = 4
 MAX_THREAD = 25
 MAX_ALT_TEXT = 1000
+# X's metadata call takes alt text for images and GIFs only (docs.x.com, media metadata).
+ALT_TEXT_KINDS = frozenset({"image", "gif"})
 # Decimal megabytes: when a platform says "5 MB", refusing a file it might take is safer than
 # a publication that fails at the last step.
 MAX_BYTES = {"image": 5_000_000, "gif": 15_000_000, "video": 512_000_000}
@@ -111,7 +115,13 @@ class TwitterSpec(PlatformSpec):
                         path=m.info.relative, size=number(m.info.size / 1e6, 1),
                         kind=m.info.kind, limit=limit // 1_000_000),
                     _("Export it smaller (e.g. 2048 px wide, JPEG quality 85)."))
-            if m.alt is not None and len(m.alt) > MAX_ALT_TEXT:
+            if m.alt and m.info.kind not in ALT_TEXT_KINDS:
+                yield Finding((*m.source, "alt"), "X-ALT-VIDEO", _(
+                    "X takes no alt text for videos: '{path}' goes to X without it.").format(
+                        path=m.info.relative),
+                    _("Say what the video shows in the tweet's text, or give X its own "
+                      "'twitter: media:' without 'alt'."), severity=Severity.WARNING)
+            elif m.alt is not None and len(m.alt) > MAX_ALT_TEXT:
                 yield Finding((*m.source, "alt"), "X-ALT-LENGTH", _(
                     "the alt text is {length} characters; X takes up to {limit}.").format(
                         length=len(m.alt), limit=MAX_ALT_TEXT),
@@ -131,6 +141,23 @@ def which_tweet(index: int, count: int) -> str:
 _CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 _TWEET_FIELDS = ["created_at", "in_reply_to_user_id", "referenced_tweets"]
 _MAX_PAGES = 10
+
+
+# Every host tweepy and x_media send to; all of them go to accounts.twitter.api_base_url.
+X_ORIGINS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
+
+
+def _route_to_base_url(session: requests.Session, base_url: str, timeout: float) -> None:
+    """Send X's requests to ``base_url`` when the config names another server, unless the
+    session is already routed (the sandbox's fakes win over any config)."""
+    from bmnsocial.config import DEFAULT_X_API_BASE_URL
+    from bmnsocial.platforms.routing import LocalRouteAdapter, reroute
+
+    if base_url.rstrip("/") == DEFAULT_X_API_BASE_URL:
+        return
+    if any(isinstance(session.get_adapter(o + "/"), LocalRouteAdapter) for o in X_ORIGINS):
+        return
+    reroute(session, X_ORIGINS, base_url, default_timeout=timeout)
 
 
 class TwitterAdapter(Adapter):
@@ -167,6 +194,7 @@ class TwitterAdapter(Adapter):
         from bmnsocial.platforms.x_media import XMediaUploader
 
         self.account = account
+        _route_to_base_url(session, account.api_base_url, timeout)
         # wait_on_rate_limit stays False: tweepy would sleep and retry without any bound.
         self.client = tweepy.Client(**values, wait_on_rate_limit=False)
         self.client.session = session
@@ -175,6 +203,14 @@ class TwitterAdapter(Adapter):
                                         values["access_token_secret"]).apply_auth()
         self.media = XMediaUploader(session, auth, timeout=timeout, sleep=sleep)
         self._user_id: str | None = None
+        self.access_level: str | None = None
+        session.hooks["response"].append(self._note_access_level)
+
+    def _note_access_level(self, response: requests.Response, *args: Any,
+                           **kwargs: Any) -> None:
+        level = response.headers.get("x-access-level")
+        if level:
+            self.access_level = level
 
     def tweet_url(self, tweet_id: str) -> str:
         return f"https://x.com/{self.account.username}/status/{tweet_id}"
@@ -194,6 +230,13 @@ class TwitterAdapter(Adapter):
             raise transient_from(exc, action) from None
 
     def whoami(self) -> Identity:
+        """The account, refused (AuthError) when X says the app may only read."""
+        identity = self._identify()
+        if self.access_level == "read":
+            raise AuthError(Reason("x-read-only", level=self.access_level), sent=False)
+        return identity
+
+    def _identify(self) -> Identity:
         response = self._call(Reason("x-checking-account"), self.client.get_me,
                               user_auth=True)
         user = response.data
@@ -211,7 +254,7 @@ class TwitterAdapter(Adapter):
             for m in media:
                 with open_for_sending(m.info) as opened:
                     media_id = self.media.upload(opened, m.info.kind, checkpoint)
-                if m.alt:
+                if m.alt and m.info.kind in ALT_TEXT_KINDS:
                     self.media.set_alt_text(media_id, m.alt, m.info.path.name, checkpoint)
                 ids.append(media_id)
         except Transient as exc:
@@ -248,7 +291,7 @@ class TwitterAdapter(Adapter):
         return Published(ids[0], self.tweet_url(ids[0]), tuple(ids))
 
     def recent_posts(self, since: datetime) -> list[RemotePost]:
-        user_id = self._user_id or self.whoami().id
+        user_id = self._user_id or self._identify().id
         posts: list[RemotePost] = []
         token: str | None = None
         for _page in range(_MAX_PAGES):
@@ -259,7 +302,9 @@ class TwitterAdapter(Adapter):
             for tweet in response.data or []:
                 reply_to = next((str(r.id) for r in tweet.referenced_tweets or []
                                  if r.type == "replied_to"), None)
-                posts.append(RemotePost(str(tweet.id), tweet.text, tweet.created_at,
+                # X returns &, < and > as HTML entities (recorded traffic).
+                posts.append(RemotePost(str(tweet.id), html.unescape(tweet.text),
+                                        tweet.created_at,
                                         self.tweet_url(str(tweet.id)), reply_to))
             token = (response.meta or {}).get("next_token")
             if not token:

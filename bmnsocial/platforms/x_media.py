@@ -91,6 +91,19 @@ def retry_at_from_headers(headers: Mapping[str, str]) -> datetime | None:
     return datetime.fromtimestamp(max(candidates), UTC) if candidates else None
 
 
+def _daily_cap(headers: Mapping[str, str], error: str = "") -> Reason | None:
+    """Which 24-hour cap (the account's or the app's) is used up, and when it resets."""
+    for scope in ("user", "app"):
+        prefix = f"x-{scope}-limit-24hour-"
+        reset = headers.get(prefix + "reset", "").strip()
+        if headers.get(prefix + "remaining", "").strip() == "0" and reset.isdigit():
+            limit = headers.get(prefix + "limit", "").strip()
+            return Reason(f"x-daily-cap-{scope}", error=error,
+                          limit=int(limit) if limit.isdigit() else "?",
+                          reset=datetime.fromtimestamp(int(reset), UTC))
+    return None
+
+
 def error_from_response(response: requests.Response, action: str) -> PublishError:
     """The taxonomy error for an X answer that is not a success."""
     status = response.status_code
@@ -100,15 +113,22 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
     answered = f"{status} {response.reason or ''}".rstrip()
     text = (Reason("x-answered-said", action=action, status=answered, said=Said(said)) if said
             else Reason("x-answered", action=action, status=answered))
+    problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
     if status == 429:
-        return RateLimited(text, retry_at_from_headers(response.headers))
+        if problem_type.endswith("/usage-capped"):
+            return AuthError(Reason("x-usage-capped", error=text), sent=False)
+        return RateLimited(_daily_cap(response.headers, text) or text,
+                           retry_at_from_headers(response.headers))
     if status == 401:
         return AuthError(Reason("x-credentials-refused", error=text), sent=False)
     if status == 403:
         lowered = said.lower()
         if DUPLICATE_MARK in lowered:
             return Rejected(text, duplicate=True)
-        problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
+        if isinstance(body, dict) and body.get("reason") == "client-not-enrolled":
+            return AuthError(Reason("x-client-not-enrolled", error=text), sent=False)
+        if response.headers.get("x-access-level") == "read":
+            return AuthError(Reason("x-read-only", level="read"), sent=False)
         if (problem_type.endswith(_PERMISSION_TYPES)
                 or any(word in lowered for word in _PERMISSION_WORDS)):
             return AuthError(Reason("x-permission-missing", error=text), sent=False)
@@ -116,6 +136,20 @@ def error_from_response(response: requests.Response, action: str) -> PublishErro
     if status >= 500 or status == 408:
         return Transient(text, sent=True)
     return Rejected(text)
+
+
+def _processing_failure(name: str, error: Any) -> str:
+    """Why X could not process a file, with what X said: ``processing_info.error`` holds
+    ``code``, ``name`` and ``message`` (X's media-upload-status docs)."""
+    if isinstance(error, dict) and any(error.get(k) for k in ("code", "name", "message")):
+        return Reason("x-processing-failed", file=name,
+                      name=Said(redact(str(error.get("name") or "?"))[:100]),
+                      code=redact(str(error.get("code", "?")))[:20],
+                      said=Said(redact(str(error.get("message") or ""))[:300]))
+    if error:
+        return Reason("x-could-not-process", file=name,
+                      reason=Said(redact(json.dumps(error, ensure_ascii=False))[:300]))
+    return Reason("x-could-not-process-unsaid", file=name)
 
 
 class XMediaUploader:
@@ -133,7 +167,10 @@ class XMediaUploader:
         self.chunk_bytes = chunk_bytes
 
     # -- one call ---------------------------------------------------------------------------
-    def _call(self, method: str, path: str, action: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, path: str, action: str, *, answers: bool = True,
+              **kwargs: Any) -> dict[str, Any]:
+        """One signed call; its ``data``. ``answers=False``: any 2xx will do, with or without
+        a body (X answers APPEND with 204 and nothing else)."""
         try:
             response = self.session.request(method, API + path, auth=self.auth,
                                             timeout=self.timeout, **kwargs)
@@ -142,6 +179,8 @@ class XMediaUploader:
         with response:
             if not 200 <= response.status_code < 300:
                 raise error_from_response(response, action)
+            if not answers:
+                return {}
             body = _json(response)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
@@ -184,6 +223,7 @@ class XMediaUploader:
             checkpoint.check()
             self._call("POST", f"/2/media/upload/{media_id}/append",
                        Reason("x-uploading-part", number=index + 1, file=name),
+                       answers=False,
                        files={"media": (name, chunk, "application/octet-stream")},
                        data={"segment_index": str(index)})
         checkpoint.check()
@@ -209,11 +249,7 @@ class XMediaUploader:
                               params={"command": "STATUS", "media_id": media_id})
             info = data.get("processing_info")
         if isinstance(info, dict) and info.get("state") == "failed":
-            error = info.get("error")
-            if error:
-                raise Rejected(Reason("x-could-not-process", file=name, reason=Said(redact(
-                    json.dumps(error, ensure_ascii=False))[:300])))
-            raise Rejected(Reason("x-could-not-process-unsaid", file=name))
+            raise Rejected(_processing_failure(name, info.get("error")))
 
     def set_alt_text(self, media_id: str, text: str, name: str, checkpoint: Checkpoint) -> None:
         checkpoint.check()

@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import html
 import importlib
 import re
 import time
@@ -31,7 +32,6 @@ from datetime import datetime
 from os import PathLike
 from typing import Any
 
-from bmnsocial.posts.twitter_text import extract_urls_with_indices, weighted_length
 from bmnsocial.sandbox import specdata
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.faults import Fault
@@ -40,6 +40,7 @@ from bmnsocial.sandbox.minischema import validate
 from bmnsocial.sandbox.server import ApiResponse, FakeServer, RecordedRequest
 from bmnsocial.sandbox.sniff import MediaInfo, sniff
 from bmnsocial.sandbox.store import Item, iso_utc
+from bmnsocial.sandbox.tweetlength import MAX_WEIGHTED, tweet_length, url_spans
 
 __all__ = ["DEFAULT_RATE_LIMITS", "X_PUBLIC_ORIGINS", "FakeX"]
 
@@ -50,6 +51,21 @@ X_PUBLIC_ORIGINS: tuple[str, ...] = (
 )
 
 PROBLEM_BASE = "https://api.x.com/2/problems/"
+ACCESS_LEVELS = ("read", "read-write", "read-write-directmessages")
+# Answers as X sends them: usage-capped (xdevplatform/xdk#25, 2026), client-not-enrolled
+# (xdevplatform/samples#58, twitter-api-java-sdk#67), a read-only app writing.
+USAGE_CAPPED_DETAIL = "Usage cap exceeded: Monthly product cap"
+NOT_ENROLLED_DETAIL = (
+    "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens"
+    " from a Twitter developer App that is attached to a Project. You can create a project via"
+    " the developer portal."
+)
+READ_ONLY_DETAIL = (
+    "Your client app is not configured with the appropriate oauth1 app permissions for this"
+    " endpoint."
+)
+# X's documented processing error for media it cannot use (media-upload-status).
+PROCESSING_ERROR = {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}
 PROBLEM_JSON = "application/problem+json"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 REPLY_DETAIL = "You attempted to reply to a Tweet that is deleted or not visible to you."
@@ -71,6 +87,12 @@ DEFAULT_RATE_LIMITS: Mapping[str, int] = {
     "POST /2/media/upload/:id/finalize": 500,
     "POST /2/media/metadata": 500,
 }
+# 24-hour caps on creating posts (X's rate-limit page: 10,000 per app; the per-user cap is
+# the account's daily posting limit, 2,400). Answers carry x-app-limit-24hour-* and
+# x-user-limit-24hour-* headers; an exhausted cap answers 429.
+DEFAULT_APP_DAILY_LIMITS: Mapping[str, int] = {"POST /2/tweets": 10_000}
+DEFAULT_USER_DAILY_LIMITS: Mapping[str, int] = {"POST /2/tweets": 2_400}
+DAY = 86_400
 
 MB = 1024 * 1024
 _MEDIA_TYPES_BY_CATEGORY: Mapping[str, frozenset[str]] = {
@@ -82,6 +104,8 @@ _MEDIA_TYPES_BY_CATEGORY: Mapping[str, frozenset[str]] = {
     "dm_video": frozenset({"video/mp4", "video/quicktime"}),
     "amplify_video": frozenset({"video/mp4", "video/quicktime"}),
 }
+# Processed after FINALIZE, polled with STATUS (X's docs: tweet_gif and tweet_video).
+_ASYNC_KINDS = frozenset({"gif", "video"})
 _MEDIA_KEY_PREFIX = {"image": "3", "gif": "16", "video": "7"}
 _SPEC_CLASSIC = specdata.X_CLASSIC_TWEET_PARAMETERS
 # oauthlib ships no type information; typed as Any so mypy --strict passes with or
@@ -212,8 +236,12 @@ class FakeX(FakeServer):
 
     ``credential_state`` (``"valid"``/``"expired"``) makes every call answer 401
     when not valid. ``processing_steps`` are the ``processing_info.state``
-    values successive STATUS polls report for a video (FINALIZE reports
-    ``pending``); ``check_after_secs`` is what they ask the client to wait.
+    values successive STATUS polls report for a GIF or video (FINALIZE reports
+    ``pending``; ``failed`` carries X's error details); ``check_after_secs`` is
+    what they ask the client to wait. ``access_level`` is sent as
+    ``x-access-level`` on every answer (``read`` refuses writes).
+    ``app_daily_limits``/``user_daily_limits`` are the 24-hour caps per route key;
+    ``duplicate_window_secs`` how long an identical text is refused.
     ``rate_limits`` maps route keys (``"POST /2/tweets"``) to calls per
     ``rate_window`` seconds. ``wrap_links`` makes returned texts show URLs as
     ``https://t.co/…`` links (and media as a trailing link) as X does; the
@@ -240,7 +268,7 @@ class FakeX(FakeServer):
         username: str = SANDBOX_ACCOUNTS["x"]["username"],
         name: str = SANDBOX_ACCOUNTS["x"]["name"],
         public_origins: Sequence[str] = X_PUBLIC_ORIGINS,
-        processing_steps: Sequence[str] = ("pending", "succeeded"),
+        processing_steps: Sequence[str] = ("in_progress", "succeeded"),
         check_after_secs: int = 1,
         rate_limits: Mapping[str, int] | None = None,
         rate_window: int = 900,
@@ -250,6 +278,10 @@ class FakeX(FakeServer):
         media_expiry_secs: int = 86400,
         oauth_timestamp_skew: float = 900.0,
         wrap_links: bool = True,
+        access_level: str = "read-write",
+        duplicate_window_secs: float = DAY,
+        app_daily_limits: Mapping[str, int] | None = None,
+        user_daily_limits: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__(host=host, port=port, store_path=store_path, clock=clock)
         self._consumer_key = consumer_key
@@ -273,6 +305,14 @@ class FakeX(FakeServer):
         self.oauth_timestamp_skew = oauth_timestamp_skew
         self.wrap_links = wrap_links
         self.credential_state = "valid"
+        self.access_level = access_level
+        self.duplicate_window_secs = duplicate_window_secs
+        self.app_daily_limits = dict(
+            DEFAULT_APP_DAILY_LIMITS if app_daily_limits is None else app_daily_limits
+        )
+        self.user_daily_limits = dict(
+            DEFAULT_USER_DAILY_LIMITS if user_daily_limits is None else user_daily_limits
+        )
         self._ids = IdGenerator("snowflake", clock, self.store.max_numeric_id("x"))
         self._buckets: dict[str, list[int]] = {}
         self._chunks: dict[str, dict[int, bytes]] = {}
@@ -280,6 +320,7 @@ class FakeX(FakeServer):
     # -- state -------------------------------------------------------------
     def reset_state(self) -> None:
         self.credential_state = "valid"
+        self.access_level = "read-write"
         self._buckets.clear()
         self._chunks.clear()
 
@@ -293,7 +334,25 @@ class FakeX(FakeServer):
                 raise ValueError("state must be 'valid' or 'expired'")
             self.credential_state = state
             return ApiResponse.json(200, {"data": {"state": state}})
+        if action == "access" and request.method == "POST":
+            level = request.json().get("level")
+            if level not in ACCESS_LEVELS:
+                raise ValueError(f"level must be one of {ACCESS_LEVELS}")
+            self.access_level = level
+            return ApiResponse.json(200, {"data": {"level": level}})
+        if action == "processing" and request.method == "POST":
+            steps = request.json().get("steps")
+            allowed = {"pending", "in_progress", "succeeded", "failed"}
+            if not isinstance(steps, list) or not steps or not set(steps) <= allowed:
+                raise ValueError(f"steps must be a non-empty list of {sorted(allowed)}")
+            self.processing_steps = tuple(steps)
+            return ApiResponse.json(200, {"data": {"steps": steps}})
         return None
+
+    def _dispatch(self, request: RecordedRequest) -> ApiResponse:
+        response = super()._dispatch(request)
+        response.headers["x-access-level"] = self.access_level
+        return response
 
     # -- errors for faults --------------------------------------------------
     def fault_response(self, fault: Fault, request: RecordedRequest) -> ApiResponse:
@@ -303,10 +362,40 @@ class FakeX(FakeServer):
             route = self._match(request.method, request.path)
             limit = self.rate_limits.get(route[0].key, 0) if route else 0
             response.headers.update(_rate_headers(limit, 0, reset))
-            return response
-        if fault.kind == "http503":
-            return self._with_rate_headers(problem(503, "Service Unavailable"), request)
-        return self._with_rate_headers(problem(500, "Internal Server Error"), request)
+        elif fault.kind == "usage_capped":
+            response = self._with_rate_headers(
+                problem(
+                    429,
+                    "UsageCapExceeded",
+                    USAGE_CAPPED_DETAIL,
+                    type=PROBLEM_BASE + "usage-capped",
+                    period="Monthly",
+                    scope="Product",
+                    account_id=self.user_id,
+                ),
+                request,
+            )
+        elif fault.kind == "client_not_enrolled":
+            response = self._with_rate_headers(
+                problem(
+                    403,
+                    "Client Forbidden",
+                    NOT_ENROLLED_DETAIL,
+                    type=PROBLEM_BASE + "client-forbidden",
+                    reason="client-not-enrolled",
+                    required_enrollment="Appropriate Level of API Access",
+                    registration_url="https://developer.x.com/en/docs/projects/overview",
+                    client_id="0",
+                ),
+                request,
+            )
+        elif fault.kind == "http503":
+            response = self._with_rate_headers(problem(503, "Service Unavailable"), request)
+        else:
+            response = self._with_rate_headers(problem(500, "Internal Server Error"), request)
+        response.headers["x-access-level"] = self.access_level
+        return response
+
 
     def internal_error(self) -> ApiResponse:
         return problem(500, "Internal Server Error")
@@ -355,6 +444,18 @@ class FakeX(FakeServer):
             response = problem(429, "Too Many Requests")
             response.headers.update(_rate_headers(limit, 0, reset))
             return response
+        daily = self._consume_daily(route.key)
+        if any(left < 0 for _, left, _ in daily.values()):
+            response = problem(429, "Too Many Requests")
+            response.headers.update(_rate_headers(limit, remaining, reset))
+            response.headers.update(_daily_headers(daily))
+            return response
+        if request.method == "POST" and self.access_level == "read":
+            response = problem(
+                403, "Forbidden", READ_ONLY_DETAIL, type=PROBLEM_BASE + "oauth1-permissions"
+            )
+            response.headers.update(_rate_headers(limit, remaining, reset))
+            return response
         query_error = self._check_query(route, request)
         if query_error is not None:
             response = query_error
@@ -363,6 +464,7 @@ class FakeX(FakeServer):
             handler = getattr(self, route.handler)
             response = handler(request, params)
         response.headers.update(_rate_headers(limit, remaining, reset))
+        response.headers.update(_daily_headers(daily))
         return response
 
     def _with_rate_headers(self, response: ApiResponse, request: RecordedRequest) -> ApiResponse:
@@ -394,6 +496,26 @@ class FakeX(FakeServer):
             return limit, -1, bucket[1]
         bucket[0] += 1
         return limit, limit - bucket[0], bucket[1]
+
+    def _consume_daily(self, key: str) -> dict[str, tuple[int, int, int]]:
+        """Count one call against the 24-hour caps of ``key``: scope -> (limit, remaining,
+        reset); a negative remaining means the cap was already used up."""
+        now = int(self.clock())
+        caps: dict[str, tuple[int, int, int]] = {}
+        for scope, limits in (("app", self.app_daily_limits), ("user", self.user_daily_limits)):
+            if key not in limits:
+                continue
+            bucket = self._buckets.get(f"{scope} 24h {key}")
+            if bucket is None or bucket[1] <= now:
+                bucket = [0, now + DAY]
+                self._buckets[f"{scope} 24h {key}"] = bucket
+            limit = limits[key]
+            if bucket[0] >= limit:
+                caps[scope] = (limit, -1, bucket[1])
+                continue
+            bucket[0] += 1
+            caps[scope] = (limit, limit - bucket[0], bucket[1])
+        return caps
 
     # -- auth --------------------------------------------------------------
     def _authenticate(self, request: RecordedRequest) -> str | ApiResponse:
@@ -541,15 +663,17 @@ class FakeX(FakeServer):
 
     # -- tweets --------------------------------------------------------------
     def _api_text(self, text: str, tweet_id: str, has_media: bool) -> str:
+        """The text as X returns it: ``&``, ``<`` and ``>`` escaped as HTML entities (recorded
+        traffic), links wrapped when ``wrap_links``."""
         if not self.wrap_links:
-            return text
+            return html.escape(text, quote=False)
         out: list[str] = []
         last = 0
-        for entity in extract_urls_with_indices(text):
-            out.append(text[last : entity.start])
-            out.append("https://t.co/" + _b32(entity.url)[:10])
-            last = entity.end
-        out.append(text[last:])
+        for start, end in url_spans(text):
+            out.append(html.escape(text[last:start], quote=False))
+            out.append("https://t.co/" + _b32(text[start:end])[:10])
+            last = end
+        out.append(html.escape(text[last:], quote=False))
         wrapped = "".join(out)
         if has_media:
             wrapped = (wrapped + " " if wrapped else "") + "https://t.co/" + _b32(tweet_id)[-10:]
@@ -579,11 +703,15 @@ class FakeX(FakeServer):
             return invalid_request(
                 [{"parameters": {"text": [text]}, "message": "Text contains invalid characters"}]
             )
-        if text and weighted_length(text) > 280:
+        if text and tweet_length(text) > MAX_WEIGHTED:
             return invalid_request([{"parameters": {"text": [text]}, "message": TOO_LONG_MESSAGE}])
-        tweets = self._tweets()
-        if self.refuse_duplicates and text and any(t.text == text for t in tweets):
-            return problem(403, "Forbidden", DUPLICATE_DETAIL)
+        if self.refuse_duplicates and text and self._recent_duplicate(text):
+            # X answers this one as application/json, not problem+json (recorded).
+            return ApiResponse.json(
+                403,
+                {"detail": DUPLICATE_DETAIL, "type": "about:blank", "title": "Forbidden",
+                 "status": 403},
+            )
         media_items = self._usable_media(media_ids)
         if media_items is None:
             return _param_error("media.media_ids", media_ids, INVALID_MEDIA_MESSAGE)
@@ -619,8 +747,14 @@ class FakeX(FakeServer):
             )
         )
         return ApiResponse.json(
-            201, {"data": {"id": tweet_id, "text": api_text, "edit_history_tweet_ids": [tweet_id]}}
+            201,
+            {"data": {"id": tweet_id, "text": api_text, "edit_history_tweet_ids": [tweet_id]}},
+            headers={"location": f"https://api.twitter.com/2/tweets/{tweet_id}"},  # recorded
         )
+
+    def _recent_duplicate(self, text: str) -> bool:
+        since = self.clock() - self.duplicate_window_secs
+        return any(t.text == text and t.created_epoch > since for t in self._tweets())
 
     def _usable_media(self, media_ids: list[str]) -> list[Item] | None:
         items: list[Item] = []
@@ -838,7 +972,7 @@ class FakeX(FakeServer):
             data["size"] = item.data["size"]
         expires_after = int(item.data["expires_at"] - self.clock())
         data["expires_after_secs"] = max(expires_after, 0)
-        if item.data["kind"] == "video":
+        if item.data["kind"] in _ASYNC_KINDS:
             state = item.data.get("state", "pending")
             info: dict[str, Any] = {"state": state}
             if state in {"pending", "in_progress"}:
@@ -846,10 +980,17 @@ class FakeX(FakeServer):
                 info["progress_percent"] = 0 if state == "pending" else 50
             elif state == "succeeded":
                 info["progress_percent"] = 100
+            elif state == "failed":
+                info["progress_percent"] = 100
+                info["error"] = dict(PROCESSING_ERROR)
             data["processing_info"] = info
-            if state == "succeeded":
+            if state == "succeeded" and item.data["kind"] == "video":
                 data["video"] = {"video_type": item.data.get("media_type", "video/mp4")}
-        elif item.data.get("width") is not None:
+        if (
+            item.data.get("width") is not None
+            and item.data["kind"] != "video"
+            and item.data.get("state") == "succeeded"
+        ):
             data["image"] = {
                 "image_type": item.data["media_type"],
                 "w": item.data["width"],
@@ -907,7 +1048,7 @@ class FakeX(FakeServer):
                 "size": len(blob),
                 "width": info.width,
                 "height": info.height,
-                "state": "pending" if kind == "video" else "succeeded",
+                "state": "pending" if kind in _ASYNC_KINDS else "succeeded",
                 "media_key": f"{_MEDIA_KEY_PREFIX[kind]}_{item.id}",
             }
         )
@@ -1043,7 +1184,8 @@ class FakeX(FakeServer):
         if not isinstance(blob, bytes):
             return invalid_request([{"message": "$.media: must be a file"}])
         self._chunks[item.id][int(view["segment_index"])] = blob
-        return ApiResponse.json(200, {"data": {"expires_at": int(item.data["expires_at"])}})
+        # Recorded: 204 with an empty body (X's docs: "empty response body").
+        return ApiResponse(204, b"", {"Content-Type": "text/html;charset=utf-8"})
 
     def _media_finalize(self, request: RecordedRequest, params: dict[str, str]) -> ApiResponse:
         item = self._upload_session(params["id"])
@@ -1081,7 +1223,7 @@ class FakeX(FakeServer):
         item = self._upload_session(media_id)
         if isinstance(item, ApiResponse):
             return item
-        if item.data["kind"] == "video" and item.data["state"] in {"pending", "in_progress"}:
+        if item.data["kind"] in _ASYNC_KINDS and item.data["state"] in {"pending", "in_progress"}:
             polls = int(item.data.get("status_polls", 0))
             step = self.processing_steps[min(polls, len(self.processing_steps) - 1)]
             item.data["status_polls"] = polls + 1
@@ -1109,6 +1251,15 @@ class FakeX(FakeServer):
             associated["alt_text"] = {"text": metadata["alt_text"]["text"]}
         self.store.update(item)
         return ApiResponse.json(200, {"data": {"id": item.id, "associated_metadata": associated}})
+
+
+def _daily_headers(caps: Mapping[str, tuple[int, int, int]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for scope, (limit, remaining, reset) in caps.items():
+        headers[f"x-{scope}-limit-24hour-limit"] = str(limit)
+        headers[f"x-{scope}-limit-24hour-remaining"] = str(max(remaining, 0))
+        headers[f"x-{scope}-limit-24hour-reset"] = str(reset)
+    return headers
 
 
 def _rate_headers(limit: int, remaining: int, reset: int) -> dict[str, str]:

@@ -20,6 +20,8 @@ __all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan"]
 FaultKind = Literal[
     "http500", "http503", "http429", "timeout", "reset", "html", "latency", "lost_response",
     "slow_response",
+    # X only: its monthly usage cap (429) and an app outside a Project (403)
+    "usage_capped", "client_not_enrolled",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
@@ -34,7 +36,8 @@ class Fault:
     seconds ahead (0: 15 minutes); ``slow_response`` processes (and stores) the
     request at once, then waits ``delay`` seconds before answering — the window in
     which a client can die after the platform acted. The request is processed only
-    for ``latency``, ``lost_response`` and ``slow_response``.
+    for ``latency``, ``lost_response`` and ``slow_response``. ``usage_capped`` and
+    ``client_not_enrolled`` are X's answers of those names (fake_x.py).
     """
 
     kind: FaultKind
