@@ -27,7 +27,9 @@ docs/telegram.md):
 
 Admin calls (besides the common ones in ``server.py``): ``POST /__sandbox__/bot``
 ``{"status": "administrator"|"member"|"left", "can_post_messages": bool}`` and
-``POST /__sandbox__/auth`` ``{"state": "valid"|"revoked"}``.
+``POST /__sandbox__/auth`` ``{"state": "valid"|"revoked"}``, ``POST /__sandbox__/channel``
+``{"has_protected_content": bool}`` (a channel that restricts saving content: its messages
+cannot be forwarded or copied).
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ class FakeTelegram(FakeServer):
     def reset_state(self) -> None:
         self.bot_status = "administrator"
         self.can_post_messages = True
+        self.has_protected_content = False
         self.token_state = "valid"
         self._sent: dict[int, collections.deque[float]] = {}
 
@@ -125,11 +128,15 @@ class FakeTelegram(FakeServer):
         return f"https://t.me/{self.channel['username']}/{message_id}"
 
     def admin_extra(self, request: RecordedRequest, action: str) -> ApiResponse | None:
-        if request.method != "POST" or action not in {"bot", "auth"}:
+        if request.method != "POST" or action not in {"bot", "auth", "channel"}:
             return None
         spec = request.json()
         if not isinstance(spec, dict):
             raise ValueError("expected a JSON object")
+        if action == "channel":
+            self.has_protected_content = bool(spec.get("has_protected_content"))
+            return ApiResponse.json(200, {"data": {
+                "has_protected_content": self.has_protected_content}})
         if action == "auth":
             if spec.get("state") not in {"valid", "revoked"}:
                 raise ValueError("state must be 'valid' or 'revoked'")
@@ -314,6 +321,8 @@ class FakeTelegram(FakeServer):
         chat = self._chat(values["chat_id"])
         if chat["type"] == "channel" and self.bot_status == "left":
             raise bad_request("chat not found")
+        if chat["type"] == "channel" and self.has_protected_content:
+            chat = {**chat, "has_protected_content": True}
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
                                         "unique_gifts": False, "premium_subscription": False,
@@ -461,6 +470,8 @@ class FakeTelegram(FakeServer):
         original = self._message(source_chat["id"], values["message_id"])
         if original is None:
             raise bad_request(f"message to {verb} not found")
+        if source_chat["type"] == "channel" and self.has_protected_content:
+            raise bad_request("message has protected content and can't be forwarded")
         return original
 
     def _forward_message(self, values: dict[str, Any],
