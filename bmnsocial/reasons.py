@@ -185,6 +185,38 @@ TEMPLATES: dict[str, str] = {
     "fb-token-session-invalid": N_("the session is invalid (is the person still an admin of "
                                    "the Page?)"),
     "fb-token-refused": N_("the token was refused"),
+    # the Telegram adapter (platforms/telegram.py)
+    "tg-token-missing": N_("the Telegram bot token is missing: set the environment variable "
+                           "{name} (see docs/telegram.md)."),
+    "tg-checking-bot": N_("Telegram: checking the bot"),
+    "tg-checking-channel": N_("Telegram: checking the channel"),
+    "tg-checking-rights": N_("Telegram: checking the bot's rights in the channel"),
+    "tg-checking-message": N_("Telegram: checking message {id} of the channel"),
+    "tg-publishing": N_("Telegram: publishing message {number} of {count}"),
+    "tg-answered": N_("{action}: Telegram answered {status}: {said}"),
+    "tg-not-json": N_("{action}: Telegram answered {status} with something that is not a Bot "
+                      "API answer"),
+    "tg-token-refused": N_("{error}. Telegram refused the bot token: get a new one from "
+                           "@BotFather (/token) and put it in the environment."),
+    "tg-cannot-post": N_("{error}. The bot cannot post in {chat}: make it an administrator of "
+                         "the channel with the right to post messages."),
+    "tg-chat-not-found": N_("{error}. Telegram knows no channel {chat} for this bot: check "
+                            "accounts.telegram.chat and that the bot was added to the channel."),
+    "tg-not-admin": N_("the bot @{bot} is not an administrator of {chat} with the right to "
+                       "post messages: add it in the channel's settings, Administrators."),
+    "tg-protected-content": N_("{chat} restricts saving content, so the bot cannot forward its "
+                               "messages to check a send whose answer was lost: turn off "
+                               "\"Restrict saving content\" in the channel's settings."),
+    "tg-no-id": N_("{action}: Telegram accepted the message but returned no id; look at {url} "
+                   "before retrying."),
+    "tg-nothing-to-publish": N_("Telegram: nothing to publish (the rendered post has no "
+                                "parts)."),
+    "tg-no-check-chat": N_("cannot check {chat} for a send whose answer was lost: no "
+                           "accounts.telegram.check_chat is set (docs/telegram.md); look at "
+                           "the channel."),
+    "tg-too-many-to-check": N_("more than {count} new messages in {chat} since the last one "
+                               "bmnsocial knows: look at the channel to tell whether this post "
+                               "is there."),
 }
 
 

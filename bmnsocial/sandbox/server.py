@@ -467,6 +467,10 @@ class FakeServer:
         """Platform-specific admin actions under ``/__sandbox__/``."""
         return None
 
+    def redact_path(self, path: str) -> str:
+        """``path`` as the admin API may show it (a platform that puts a secret in it hides it)."""
+        return path
+
     # -- request flow ----------------------------------------------------
     def _serve(self, handler: _Handler, request: RecordedRequest) -> None:
         if request.path.startswith("/__sandbox__/"):
@@ -571,7 +575,8 @@ class FakeServer:
                 self.reset()
                 return ApiResponse.json(200, {"data": {"reset": True}})
             if action == "requests" and method == "GET":
-                return ApiResponse.json(200, {"data": _request_summaries(self.requests)})
+                return ApiResponse.json(
+                    200, {"data": _request_summaries(self.requests, self.redact_path)})
             extra = self.admin_extra(request, action)
             if extra is not None:
                 return extra
@@ -580,9 +585,12 @@ class FakeServer:
         return ApiResponse.json(404, {"error": f"unknown admin call {method} {request.path}"})
 
 
-def _request_summaries(requests: Iterable[RecordedRequest]) -> list[dict[str, Any]]:
+def _request_summaries(
+    requests: Iterable[RecordedRequest], redact_path: Callable[[str], str]
+) -> list[dict[str, Any]]:
     return [
-        {"method": r.method, "path": r.path, "status": r.status, "fault": r.fault} for r in requests
+        {"method": r.method, "path": redact_path(r.path), "status": r.status, "fault": r.fault}
+        for r in requests
     ]
 
 

@@ -231,7 +231,10 @@ def _media_entries(
 def _published_from(
     conn: sqlite3.Connection, platform: str | None, now: float | None = None
 ) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM items WHERE kind IN ('tweet', 'post')"
+    # A Telegram message is published when it went to the channel (it has a t.me URL);
+    # the others are the checks the bot forwarded to its admin's private chat.
+    sql = ("SELECT * FROM items WHERE (kind IN ('tweet', 'post')"
+           " OR (kind = 'message' AND url IS NOT NULL))")
     args: list[Any] = []
     if platform is not None:
         sql += " AND platform = ?"
@@ -257,6 +260,14 @@ def _published_from(
         if item.platform == "x":
             entry["reply_to"] = item.data.get("reply_to")
             entry["media"] = _media_entries(conn, "x", item.data.get("media_ids", []))
+        elif item.kind == "message":
+            message = item.data["message"]
+            entry["reply_to"] = message.get("reply_to_message", {}).get("message_id")
+            entry["media_group_id"] = message.get("media_group_id")
+            entry["media"] = [{"id": message["photo"][-1]["file_id"], "media_type": "photo",
+                               "width": message["photo"][-1]["width"],
+                               "height": message["photo"][-1]["height"]}
+                              ] if "photo" in message else []
         else:
             entry["message"] = item.text
             entry["link"] = item.data.get("link")
