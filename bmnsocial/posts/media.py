@@ -306,7 +306,7 @@ def video_summary(video: VideoInfo) -> str:
     shown = []
     if video.seconds is not None:
         minutes, seconds = divmod(video.seconds, 60)
-        shown.append(f"{int(minutes)}:{seconds:04.1f}")
+        shown.append(f"{int(minutes)}:{number(seconds, 1).zfill(4)}")
     shown.append(f"{video.width}×{video.height}")
     if video.fps is not None:
         shown.append(_("{fps} fps").format(fps=number(video.fps, 0 if video.fps.is_integer()
