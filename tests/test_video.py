@@ -40,10 +40,14 @@ def problem(config: Config, name: str, data: bytes) -> MediaProblem:
     return caught.value
 
 
+def first_box(data: bytes, kind: bytes) -> bytes:
+    at = data.index(kind) - 4
+    return data[at:at + struct.unpack(">I", data[at:at + 4])[0]]
+
+
 def index_of(data: bytes) -> bytes:
     """The 'moov' box of a sample."""
-    at = data.index(b"moov") - 4
-    return data[at:at + struct.unpack(">I", data[at:at + 4])[0]]
+    return first_box(data, b"moov")
 
 
 def validate(config: Config, write_post: WritePost, media: str,
@@ -130,6 +134,35 @@ class TestHostileFiles:
     def test_too_many_boxes(self, config: Config) -> None:
         found = problem(config, "a.mp4", FTYP + mp4_box(b"free") * 100_001)
         assert "more than 100,000 boxes in the file" in found.message
+
+    def test_nested_boxes_cannot_multiply_the_reads(self, config: Config) -> None:
+        trak = mp4_box(b"trak", mp4_box(b"free") * 200)
+        found = problem(config, "a.mp4", FTYP + mp4_box(b"moov", trak * 1000))
+        assert "more than 150,000 boxes in the file" in found.message
+
+    def test_only_one_time_table_is_read(self, config: Config,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+        sample = sample_mp4(audio=None)
+        times = mp4_box(b"stts", struct.pack(">II", 0, 120_000), struct.pack(">II", 1, 3000)
+                        * 120_000)
+        stbl = mp4_box(b"stbl", first_box(sample, b"stsd"), times)
+        trak = mp4_box(b"trak", first_box(sample, b"tkhd"), mp4_box(
+            b"mdia", first_box(sample, b"mdhd"), first_box(sample, b"hdlr"),
+            mp4_box(b"minf", stbl)))
+        put(config, "a.mp4", FTYP + mp4_box(b"moov", first_box(sample, b"mvhd"), trak * 4))
+        read_bytes = 0
+        real: Callable[[int, int, int], bytes] = os.pread
+
+        def counting(fd: int, length: int, offset: int) -> bytes:
+            nonlocal read_bytes
+            data = real(fd, length, offset)
+            read_bytes += len(data)
+            return data
+
+        monkeypatch.setattr(os, "pread", counting)
+        info = inspect(config.media_root, "a.mp4").video
+        assert info is not None and info.fps == 12_000.0  # 120,000 frames over 10 seconds
+        assert read_bytes < 1_200_000
 
     def test_box_types_are_shown_safely(self, config: Config) -> None:
         found = problem(config, "a.mp4", FTYP + struct.pack(">I4s", 3, b"\x1b[2J") + bytes(8))

@@ -330,6 +330,7 @@ def human_size(size: int) -> str:
 
 _MAX_TOP_BOXES = 100_000  # a 2-hour fragmented recording has ~15,000
 _MAX_CHILDREN = 1024
+_MAX_BOXES = 150_000  # in all: nested containers cannot multiply the reads
 _MAX_TIME_TABLE = 1 << 20  # bytes of 'stts' read for the frame count (131,072 entries)
 _SMALL_BOX = 4096  # mvhd, tkhd, mdhd, hdlr, mehd and a sample entry are far smaller
 _UNKNOWN_32, _UNKNOWN_64 = (1 << 32) - 1, (1 << 64) - 1
@@ -363,6 +364,7 @@ class _Mp4:
 
     def __init__(self, fd: int, size: int) -> None:
         self.fd, self.size = fd, size
+        self.budget = _MAX_BOXES
 
     def read(self, offset: int, length: int) -> bytes:
         return os.pread(self.fd, length, offset)
@@ -372,9 +374,13 @@ class _Mp4:
         pos, count = start, 0
         while end - pos >= 8:
             count += 1
+            self.budget -= 1
             if count > limit:
                 raise _Unreadable(Reason("media-video-too-many", limit=limit,
                                          box=within or Reason("media-video-file")))
+            if self.budget < 0:
+                raise _Unreadable(Reason("media-video-too-many", limit=_MAX_BOXES,
+                                         box=Reason("media-video-file")))
             head = self.read(pos, 16)
             kind = head[4:8]
             length, header = int.from_bytes(head[:4], "big"), 8
@@ -440,7 +446,7 @@ class _Track:
     rotation: int = 0
     timescale: int = 0
     duration: int = 0
-    frames: int | None = None
+    times: _Box | None = None  # 'stts': read only for the track whose frames are counted
     entry: bytes = b""
     entry_width: int = 0
     entry_height: int = 0
@@ -488,8 +494,7 @@ def _media(mp4: _Mp4, mdia: _Box, track: _Track) -> None:
         entry = next(mp4.boxes(stsd.body + 8, stsd.end, within="stsd"), None)
         if entry is not None:
             _sample_entry(mp4, entry, track)
-    if stts is not None and track.handler == b"vide":
-        track.frames = _frames(mp4, stts)
+    track.times = stts
 
 
 def _sample_entry(mp4: _Mp4, entry: _Box, track: _Track) -> None:
@@ -597,7 +602,8 @@ def _video_info(mp4: _Mp4, moov: _Box) -> VideoInfo | None:
     if seconds is None and video.timescale and video.duration:
         seconds = video.duration / video.timescale
     track_seconds = video.duration / video.timescale if video.timescale else 0
-    fps = video.frames / track_seconds if video.frames and track_seconds else None
+    frames = _frames(mp4, video.times) if video.times is not None else None
+    fps = frames / track_seconds if frames and track_seconds else None
     width, height = video.width or video.entry_width, video.height or video.entry_height
     if video.rotation in (90, 270):
         width, height = height, width
