@@ -50,6 +50,20 @@ def index_of(data: bytes) -> bytes:
     return first_box(data, b"moov")
 
 
+def counting_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """How many bytes every os.pread from now on has read."""
+    read: list[int] = []
+    real: Callable[[int, int, int], bytes] = os.pread
+
+    def counting(fd: int, length: int, offset: int) -> bytes:
+        data = real(fd, length, offset)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "pread", counting)
+    return lambda: sum(read)
+
+
 def validate(config: Config, write_post: WritePost, media: str,
              platforms: str = "[twitter]") -> ValidationResult:
     write_post("v.yaml", f"""
@@ -150,19 +164,10 @@ class TestHostileFiles:
             b"mdia", first_box(sample, b"mdhd"), first_box(sample, b"hdlr"),
             mp4_box(b"minf", stbl)))
         put(config, "a.mp4", FTYP + mp4_box(b"moov", first_box(sample, b"mvhd"), trak * 4))
-        read_bytes = 0
-        real: Callable[[int, int, int], bytes] = os.pread
-
-        def counting(fd: int, length: int, offset: int) -> bytes:
-            nonlocal read_bytes
-            data = real(fd, length, offset)
-            read_bytes += len(data)
-            return data
-
-        monkeypatch.setattr(os, "pread", counting)
+        read_bytes = counting_reads(monkeypatch)
         info = inspect(config.media_root, "a.mp4").video
         assert info is not None and info.fps == 12_000.0  # 120,000 frames over 10 seconds
-        assert read_bytes < 1_200_000
+        assert read_bytes() < 1_200_000
 
     def test_box_types_are_shown_safely(self, config: Config) -> None:
         found = problem(config, "a.mp4", FTYP + struct.pack(">I4s", 3, b"\x1b[2J") + bytes(8))
@@ -200,19 +205,10 @@ class TestHostileFiles:
             out.write(FTYP + struct.pack(">I4sQ", 1, b"mdat", mdat))
             out.seek(len(FTYP) + mdat)
             out.write(moov)
-        read_bytes = 0
-        real: Callable[[int, int, int], bytes] = os.pread
-
-        def counting(fd: int, length: int, offset: int) -> bytes:
-            nonlocal read_bytes
-            data = real(fd, length, offset)
-            read_bytes += len(data)
-            return data
-
-        monkeypatch.setattr(os, "pread", counting)
+        read_bytes = counting_reads(monkeypatch)
         info = inspect(config.media_root, "grande.mp4").video
         assert info is not None and info.seconds == 30.0
-        assert read_bytes < 100_000
+        assert read_bytes() < 100_000
 
 
 class TestXLimits:
