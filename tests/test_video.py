@@ -21,6 +21,7 @@ from bmnsocial.sandbox.testing import mp4_box, sample_mp4
 from tests.helpers import NOW, WritePost
 
 FTYP = mp4_box(b"ftyp", b"isom", bytes(4), b"isomavc1")
+SAMPLES = Path(__file__).parent / "data" / "video"
 
 
 def put(config: Config, name: str, data: bytes) -> str:
@@ -102,6 +103,39 @@ class TestHeaders:
     def test_a_file_without_a_video_track_says_so(self, config: Config) -> None:
         found = problem(config, "a.mp4", sample_mp4().replace(b"vide", b"text", 1))
         assert found.code == "MEDIA-CORRUPT" and "no video track" in found.message
+
+
+class TestRealFiles:
+    """Files FFmpeg wrote (tests/data/video/README.md: how, and what ffprobe says of them)."""
+
+    @pytest.mark.parametrize(("name", "expected"), [
+        ("clip-h264-aac.mp4", VideoInfo(1.52, 160, 90, 0, 25.0, "avc1", "mp4a", 2, 2)),
+        ("clip-turned.mov", VideoInfo(2.0, 64, 96, 270, 30.0, "avc1")),
+        ("clip-hevc-51.mp4", VideoInfo(0.3, 64, 48, 0, 120.0, "hvc1", "mp4a", 2, 6)),
+        ("clip-fragmented.mp4", VideoInfo(None, 64, 48, 0, None, "avc1")),
+    ])
+    def test_what_the_headers_say(self, config: Config, name: str,
+                                  expected: VideoInfo) -> None:
+        assert read(config, name, (SAMPLES / name).read_bytes()) == expected
+
+    def test_their_diagnostics(self, config: Config, write_post: WritePost) -> None:
+        for name in ("clip-h264-aac.mp4", "clip-hevc-51.mp4", "clip-fragmented.mp4"):
+            put(config, name, (SAMPLES / name).read_bytes())
+        assert [d.code for d in validate(config, write_post, "clip-h264-aac.mp4").diagnostics
+                ] == []
+        found = validate(config, write_post, "clip-hevc-51.mp4").diagnostics
+        assert sorted((d.code, d.is_error) for d in found) == [
+            ("X-VIDEO-AUDIO", True), ("X-VIDEO-CODEC", False), ("X-VIDEO-DURATION", True),
+            ("X-VIDEO-FRAME-RATE", True)]
+        (d,) = validate(config, write_post, "clip-fragmented.mp4").diagnostics
+        assert (d.code, d.is_error) == ("X-VIDEO-DURATION", False)
+
+    def test_every_cut_of_a_real_file(self, config: Config) -> None:
+        data = (SAMPLES / "clip-turned.mov").read_bytes()
+        for cut in range(0, len(data), 7):
+            with pytest.raises(MediaProblem) as found:
+                inspect(config.media_root, put(config, "a.mov", data[:cut]))
+            assert found.value.code in ("MEDIA-CORRUPT", "MEDIA-TYPE-MISMATCH")
 
 
 class TestHostileFiles:

@@ -39,7 +39,7 @@ class VideoInfo:
     seconds: float | None
     width: int  # as shown: the track's rotation applied
     height: int
-    rotation: int  # degrees, from the track's matrix
+    rotation: int  # degrees clockwise, from the track's matrix (ffprobe counts the other way)
     fps: float | None  # frames over the track's duration
     codec: str  # the video's sample entry: avc1/avc3 = H.264, hvc1/hev1 = HEVC, ...
     audio: str | None = None  # the sound's sample entry (mp4a = MPEG-4 audio); None: silent
