@@ -87,6 +87,22 @@ TEMPLATES: dict[str, str] = {
                           "one does ({size})."),
     "media-cut-short-fix": N_("Copy or export the file again; open it first to check that it "
                               "shows whole."),
+    "media-video-unreadable": N_("'{path}' cannot be read as a video: {what}."),
+    "media-video-unreadable-fix": N_("Copy or export the video again (MP4 with H.264 and AAC); a "
+                                     "recording stopped half way, by a power cut say, cannot "
+                                     "be published."),
+    "media-video-no-index": N_("it has no 'moov' box, the index a player needs (a recording or "
+                               "a copy that did not finish)"),
+    "media-video-no-track": N_("it has no video track (sound only?)"),
+    "media-video-box-cut": N_("it is cut short: its '{box}' box needs {needed} but the file has "
+                              "{size}"),
+    "media-video-box-size": N_("the '{box}' box at byte {offset} declares an impossible size "
+                               "({length} bytes)"),
+    "media-video-box-overflow": N_("the '{box}' box at byte {offset} is larger than the "
+                                   "'{within}' box that holds it"),
+    "media-video-box-short": N_("the '{box}' box is too short for what it must hold"),
+    "media-video-too-many": N_("more than {limit} boxes in {box}"),
+    "media-video-file": N_("the file"),
     # the network (platforms/http.py)
     "network-failure": N_("{action}: {problem} ({detail})"),
     "net-connect-timeout": N_("could not connect in time"),

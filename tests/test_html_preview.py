@@ -24,6 +24,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.render.validation import validate_paths
 from bmnsocial.reports.html_preview import find_chromium, render_page, run_chromium, x_display_url
 from bmnsocial.reports.preview import Preview, build
+from bmnsocial.sandbox.testing import sample_mp4
 from tests.helpers import NOW, REPO, WritePost, default_signals
 
 MEDIA = REPO / "posts" / "media"
@@ -233,14 +234,15 @@ class TestPage:
     def test_video_is_a_placeholder(self, config: Config, write_post: WritePost,
                                     workspace: Path) -> None:
         (workspace / "posts" / "media" / "clip.mp4").write_bytes(
-            b"\x00\x00\x00\x18ftypmp42" + bytes(100))
+            sample_mp4(4096, seconds=42, width=1920, height=1080, rotation=90))
         page, _, _ = page_for(config, write_post("a.yaml", """
             category: 9
             text: Un video.
             platforms: [twitter]
             media: [{path: clip.mp4, alt: Un video corto.}]
         """))
-        assert "<img " not in page and "clip.mp4<br>video/mp4, 112 B (video: not embedded)" in page
+        assert "<img " not in page and ("clip.mp4<br>video/mp4, 4.0 KiB, 0:42.0, 1080×1920, "
+                                        "30 fps, avc1 (video: not embedded)") in page
         assert "Un video corto." in page
 
     def test_files_that_are_not_posts_are_listed(self, config: Config,

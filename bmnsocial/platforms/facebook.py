@@ -78,10 +78,11 @@ class FacebookSpec(PlatformSpec):
                 _("Choose fewer, or give Facebook its own 'facebook: media:'."))
         for m in media:
             if m.info.kind == "video":
-                yield Finding((*m.source, "path"), "FB-MEDIA-TYPE",
-                              _("bmnsocial does not publish videos to Facebook yet."),
-                              _("Upload the video by hand, or publish it only on X with "
-                                "'twitter: media:'."))
+                yield Finding((*m.source, "path"), "FB-MEDIA-TYPE", _(
+                    "bmnsocial does not publish videos to Facebook yet: '{path}' would not go "
+                    "out there.").format(path=m.info.relative),
+                    _("Upload the video by hand, or publish it only on X with "
+                      "'twitter: media:'."))
             elif m.info.mime not in PHOTO_TYPES:
                 yield Finding((*m.source, "path"), "FB-MEDIA-TYPE", _(
                     "Facebook photos must be JPEG, PNG or GIF, not {type}.").format(

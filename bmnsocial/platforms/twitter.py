@@ -26,6 +26,7 @@ from bmnsocial.platforms.base import (
     open_for_sending,
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
+from bmnsocial.platforms.video import VideoCodes, VideoLimits, check_video, video_size_hint
 from bmnsocial.posts.model import Content
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.reasons import Reason
@@ -45,6 +46,14 @@ ALT_TEXT_KINDS = frozenset({"image", "gif"})
 # Decimal megabytes: when a platform says "5 MB", refusing a file it might take is safer than
 # a publication that fails at the last step.
 MAX_BYTES = {"image": 5_000_000, "gif": 15_000_000, "video": 512_000_000}
+# docs.x.com, X API v2, Media "Best practices": what a video must be (docs/post-format.md).
+VIDEO_LIMITS = VideoLimits(
+    platform="X", codes=VideoCodes("X-VIDEO-DURATION", "X-VIDEO-RESOLUTION", "X-VIDEO-ASPECT",
+                                   "X-VIDEO-FRAME-RATE", "X-VIDEO-CODEC", "X-VIDEO-AUDIO"),
+    min_seconds=0.5, max_seconds=140, min_side=32,
+    max_long_side=1280, max_short_side=1024, max_fps=60, max_aspect=3,
+    codecs=frozenset({"avc1", "avc3"}), codec_names="H.264", audio=frozenset({"mp4a"}),
+    audio_types=frozenset({2}), max_channels=2)
 
 
 class TwitterSpec(PlatformSpec):
@@ -114,7 +123,9 @@ class TwitterSpec(PlatformSpec):
                     "'{path}' is {size} MB; X takes {kind} files up to {limit} MB.").format(
                         path=m.info.relative, size=number(m.info.size / 1e6, 1),
                         kind=m.info.kind, limit=limit // 1_000_000),
-                    _("Export it smaller (e.g. 2048 px wide, JPEG quality 85)."))
+                    _("Export it smaller (e.g. 2048 px wide, JPEG quality 85).")
+                    if m.info.kind != "video" else video_size_hint(m.info.relative))
+            yield from check_video(m, VIDEO_LIMITS)
             if m.alt and m.info.kind not in ALT_TEXT_KINDS:
                 yield Finding((*m.source, "alt"), "X-ALT-VIDEO", _(
                     "X takes no alt text for videos: '{path}' goes to X without it.").format(

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bmnsocial.i18n import number
+from bmnsocial.i18n import _, number
 from bmnsocial.reasons import Reason, Said
 
 EXTENSION_TYPES = {
@@ -33,6 +33,21 @@ class MediaProblem(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class VideoInfo:
+    """What a video's headers say (the MP4/QuickTime index, ``moov``); None where they do not."""
+
+    seconds: float | None
+    width: int  # as shown: the track's rotation applied
+    height: int
+    rotation: int  # degrees clockwise, from the track's matrix (ffprobe counts the other way)
+    fps: float | None  # frames over the track's duration
+    codec: str  # the video's sample entry: avc1/avc3 = H.264, hvc1/hev1 = HEVC, ...
+    audio: str | None = None  # the sound's sample entry (mp4a = MPEG-4 audio); None: silent
+    audio_type: int | None = None  # MPEG-4 audio object type: 2 = AAC LC, 5 and 29 = HE-AAC
+    channels: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MediaInfo:
     path: Path
     relative: str
@@ -41,6 +56,7 @@ class MediaInfo:
     # When it was last changed, as queued: a file changed after queueing is not sent (None in
     # payloads queued before this was recorded: the size and type are compared then).
     mtime_ns: int | None = None
+    video: VideoInfo | None = None  # read when the file is checked, never stored in payloads
 
     @property
     def kind(self) -> str:
@@ -252,7 +268,8 @@ def _check(fd: int, path: Path, media_root: Path, relative: str,
                            Reason("media-cut-short", path=relative, kind=actual,
                                   size=human_size(size)),
                            Reason("media-cut-short-fix"))
-    return MediaInfo(path, relative, actual, size, st.st_mtime_ns)
+    video = read_video(fd, size, relative) if KIND_BY_TYPE[actual] == "video" else None
+    return MediaInfo(path, relative, actual, size, st.st_mtime_ns, video)
 
 
 def inspect(media_root: Path, relative: str) -> MediaInfo:
@@ -281,7 +298,21 @@ def complete(mime: str, head: bytes, tail: bytes, size: int) -> bool:
         return tail.rstrip(b"\x00").endswith(b";")
     if mime == "image/webp":
         return size >= int.from_bytes(head[4:8], "little") + 8
-    return True  # video containers: the platforms check them
+    return True  # video containers: read_video walks every top-level box to the end
+
+
+def video_summary(video: VideoInfo) -> str:
+    """'2:21.5, 1920×1080, 30 fps, avc1': what previews show of a video (unknowns left out)."""
+    shown = []
+    if video.seconds is not None:
+        minutes, seconds = divmod(video.seconds, 60)
+        shown.append(f"{int(minutes)}:{number(seconds, 1).zfill(4)}")
+    shown.append(f"{video.width}×{video.height}")
+    if video.fps is not None:
+        shown.append(_("{fps} fps").format(fps=number(video.fps, 0 if video.fps.is_integer()
+                                                       else 2)))
+    shown.append(video.codec)
+    return ", ".join(shown)
 
 
 def human_size(size: int) -> str:
@@ -290,3 +321,321 @@ def human_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{number(size / 1024, 1)} KiB"
     return f"{number(size / 1024 / 1024, 1)} MiB"
+
+
+# ---------------------------------------------------------------------------------------------
+# Video headers (ISO base media file format: MP4, and QuickTime's MOV, which it comes from).
+# Only box headers and the few small boxes that say duration, size, rate and codecs are read,
+# each with one bounded pread; the sample data ('mdat', often most of the file) is skipped.
+
+_MAX_TOP_BOXES = 100_000  # a 2-hour fragmented recording has ~15,000
+_MAX_CHILDREN = 1024
+_MAX_BOXES = 150_000  # in all: nested containers cannot multiply the reads
+_MAX_TIME_TABLE = 1 << 20  # bytes of 'stts' read for the frame count (131,072 entries)
+_SMALL_BOX = 4096  # mvhd, tkhd, mdhd, hdlr, mehd and a sample entry are far smaller
+_UNKNOWN_32, _UNKNOWN_64 = (1 << 32) - 1, (1 << 64) - 1
+
+
+class _Unreadable(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _box_name(kind: bytes) -> str:
+    """A box type as it may be shown: four printable letters, else its bytes in hex."""
+    if all(0x20 < b < 0x7F for b in kind):
+        return kind.decode("ascii")
+    return "0x" + kind.hex()
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    kind: bytes
+    start: int  # where its header begins
+    body: int  # where its content begins
+    end: int
+
+
+class _Mp4:
+    """Reads the boxes of an open MP4/MOV file with bounded preads; any inconsistency is
+    ``_Unreadable``: a box larger than what holds it, too many boxes, a box too short for
+    what it must hold."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+        self.budget = _MAX_BOXES
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.fd, length, offset)
+
+    def boxes(self, start: int, end: int, limit: int = _MAX_CHILDREN,
+              within: str = "") -> Iterator[_Box]:
+        pos, count = start, 0
+        while end - pos >= 8:
+            count += 1
+            self.budget -= 1
+            if count > limit:
+                raise _Unreadable(Reason("media-video-too-many", limit=limit,
+                                         box=within or Reason("media-video-file")))
+            if self.budget < 0:
+                raise _Unreadable(Reason("media-video-too-many", limit=_MAX_BOXES,
+                                         box=Reason("media-video-file")))
+            head = self.read(pos, 16)
+            kind = head[4:8]
+            length, header = int.from_bytes(head[:4], "big"), 8
+            if length == 1:
+                if len(head) < 16:
+                    raise self._cut(kind, pos + 16)
+                length, header = int.from_bytes(head[8:16], "big"), 16
+            elif length == 0:  # "extends to the end of the file" (or of what holds it)
+                length = end - pos
+            if length < header:
+                raise _Unreadable(Reason("media-video-box-size", box=_box_name(kind),
+                                         offset=pos, length=length))
+            if pos + length > end:
+                if end == self.size:
+                    raise self._cut(kind, pos + length)
+                raise _Unreadable(Reason("media-video-box-overflow", box=_box_name(kind),
+                                         offset=pos, within=within))
+            yield _Box(kind, pos, pos + header, pos + length)
+            pos += length
+
+    def _cut(self, kind: bytes, needed: int) -> _Unreadable:
+        return _Unreadable(Reason("media-video-box-cut", box=_box_name(kind),
+                                  needed=human_size(needed), size=human_size(self.size)))
+
+    def child(self, box: _Box, kind: bytes, skip: int = 0) -> _Box | None:
+        return next((b for b in self.boxes(box.body + skip, box.end, within=_box_name(box.kind))
+                     if b.kind == kind), None)
+
+    def content(self, box: _Box, need: int) -> bytes:
+        """The start of ``box``'s content: at least ``need`` bytes of it, at most a small
+        box's worth."""
+        data = self.read(box.body, min(box.end - box.body, _SMALL_BOX))
+        if len(data) < need:
+            raise _Unreadable(Reason("media-video-box-short", box=_box_name(box.kind)))
+        return data
+
+
+def _fixed(data: bytes, at: int, width: int = 4) -> int:
+    return int.from_bytes(data[at:at + width], "big")
+
+
+def _signed(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at:at + 4], "big", signed=True)
+
+
+def _time(data: bytes) -> tuple[int, int]:
+    """(timescale, duration) of an 'mvhd' or 'mdhd' (version 0: 32-bit times, 1: 64-bit);
+    a duration of all ones means unknown and is returned as 0."""
+    if data[0] == 1:
+        if len(data) < 32:
+            raise _Unreadable(Reason("media-video-box-short", box="mvhd/mdhd"))
+        duration = _fixed(data, 24, 8)
+        return _fixed(data, 20), 0 if duration == _UNKNOWN_64 else duration
+    duration = _fixed(data, 16)
+    return _fixed(data, 12), 0 if duration == _UNKNOWN_32 else duration
+
+
+@dataclass(slots=True)
+class _Track:
+    handler: bytes = b""
+    width: int = 0
+    height: int = 0
+    rotation: int = 0
+    timescale: int = 0
+    duration: int = 0
+    times: _Box | None = None  # 'stts': read only for the track whose frames are counted
+    entry: bytes = b""
+    entry_width: int = 0
+    entry_height: int = 0
+    audio_type: int | None = None
+    channels: int | None = None
+
+
+def _rotation(matrix: bytes) -> int:
+    """Degrees the track is turned when shown, from the 3×3 matrix's first two rows."""
+    a, b, c, d = (_signed(matrix, i) for i in (0, 4, 12, 16))
+    if a == 0 and d == 0 and b and c:
+        return 90 if b > 0 else 270
+    return 180 if a < 0 and d < 0 else 0
+
+
+def _track(mp4: _Mp4, trak: _Box) -> _Track:
+    track = _Track()
+    for box in mp4.boxes(trak.body, trak.end, within="trak"):
+        if box.kind == b"tkhd":
+            data = mp4.content(box, 84)
+            base = 52 if data[0] == 1 else 40
+            if len(data) < base + 44:
+                raise _Unreadable(Reason("media-video-box-short", box="tkhd"))
+            track.rotation = _rotation(data[base:base + 36])
+            track.width = _fixed(data, base + 36) >> 16
+            track.height = _fixed(data, base + 40) >> 16
+        elif box.kind == b"mdia":
+            _media(mp4, box, track)
+    return track
+
+
+def _media(mp4: _Mp4, mdia: _Box, track: _Track) -> None:
+    stbl: _Box | None = None
+    for box in mp4.boxes(mdia.body, mdia.end, within="mdia"):
+        if box.kind == b"mdhd":
+            track.timescale, track.duration = _time(mp4.content(box, 24))
+        elif box.kind == b"hdlr":
+            track.handler = mp4.content(box, 12)[8:12]
+        elif box.kind == b"minf":
+            stbl = mp4.child(box, b"stbl")
+    if stbl is None or track.handler not in (b"vide", b"soun"):
+        return
+    stsd, stts = mp4.child(stbl, b"stsd"), mp4.child(stbl, b"stts")
+    if stsd is not None:
+        entry = next(mp4.boxes(stsd.body + 8, stsd.end, within="stsd"), None)
+        if entry is not None:
+            _sample_entry(mp4, entry, track)
+    track.times = stts
+
+
+def _sample_entry(mp4: _Mp4, entry: _Box, track: _Track) -> None:
+    track.entry = entry.kind
+    if track.handler == b"vide":
+        data = mp4.content(entry, 28)
+        track.entry_width, track.entry_height = _fixed(data, 24, 2), _fixed(data, 26, 2)
+        return
+    data = mp4.content(entry, 28)
+    track.channels = _fixed(data, 16, 2)
+    # QuickTime sound descriptions version 1 and 2 carry 16 and 36 more bytes before the boxes.
+    extra = {1: 16, 2: 36}.get(_fixed(data, 8, 2), 0)
+    if entry.kind != b"mp4a" or entry.end - entry.body < 28 + extra:
+        return
+    esds = mp4.child(entry, b"esds", 28 + extra)
+    if esds is None and (wave := mp4.child(entry, b"wave", 28 + extra)) is not None:
+        esds = mp4.child(wave, b"esds")
+    if esds is not None:
+        audio_type, channels = _audio_config(mp4.content(esds, 4)[4:])
+        track.audio_type = audio_type
+        track.channels = channels or track.channels
+
+
+def _descriptor(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, where its content begins, where it ends) of the MPEG-4 descriptor at ``pos``."""
+    tag, length, pos = data[pos], 0, pos + 1
+    for _byte in range(4):
+        byte = data[pos]
+        pos += 1
+        length = length << 7 | byte & 0x7F
+        if not byte & 0x80:
+            break
+    return tag, pos, pos + length
+
+
+def _audio_config(esds: bytes) -> tuple[int | None, int | None]:
+    """The MPEG-4 audio object type and channel count an 'esds' box declares (AAC LC is 2)."""
+    try:
+        tag, pos, _end = _descriptor(esds, 0)
+        if tag != 3:
+            return None, None
+        flags = esds[pos + 2]
+        pos += 3 + (2 if flags & 0x80 else 0) + (2 if flags & 0x20 else 0)
+        if flags & 0x40:
+            pos += 1 + esds[pos]
+        tag, pos, _end = _descriptor(esds, pos)
+        if tag != 4 or esds[pos] != 0x40:  # 0x40: MPEG-4 audio (MPEG-2 AAC and MP3 differ)
+            return None, None
+        tag, pos, _end = _descriptor(esds, pos + 13)
+        if tag != 5:
+            return None, None
+        bits = int.from_bytes(esds[pos:pos + 8].ljust(8, b"\0"), "big")
+        used = 0
+
+        def take(count: int) -> int:
+            nonlocal used
+            used += count
+            return bits >> 64 - used & (1 << count) - 1
+
+        audio_type = take(5)
+        if audio_type == 31:
+            audio_type = 32 + take(6)
+        if take(4) == 0xF:  # the sampling frequency written out instead of as an index
+            take(24)
+        return audio_type, take(4) or None
+    except IndexError:
+        return None, None
+
+
+def _frames(mp4: _Mp4, stts: _Box) -> int | None:
+    head = mp4.content(stts, 8)
+    count = _fixed(head, 4)
+    if count * 8 > stts.end - stts.body - 8:
+        raise _Unreadable(Reason("media-video-box-short", box="stts"))
+    if count * 8 > _MAX_TIME_TABLE:
+        return None
+    table = mp4.read(stts.body + 8, count * 8)
+    return sum(_fixed(table, i) for i in range(0, len(table), 8))
+
+
+def _video_info(mp4: _Mp4, moov: _Box) -> VideoInfo | None:
+    timescale = duration = 0
+    video: _Track | None = None
+    audio: _Track | None = None
+    fragments = 0
+    for box in mp4.boxes(moov.body, moov.end, within="moov"):
+        if box.kind == b"mvhd":
+            timescale, duration = _time(mp4.content(box, 20))
+        elif box.kind == b"mvex" and (mehd := mp4.child(box, b"mehd")) is not None:
+            data = mp4.content(mehd, 8)
+            wide = data[0] == 1
+            if wide and len(data) < 12:
+                raise _Unreadable(Reason("media-video-box-short", box="mehd"))
+            fragments = _fixed(data, 4, 8 if wide else 4)
+        elif box.kind == b"trak":
+            track = _track(mp4, box)
+            if track.handler == b"vide" and video is None:
+                video = track
+            elif track.handler == b"soun" and audio is None:
+                audio = track
+    if video is None:
+        return None
+    duration = duration or fragments
+    seconds = duration / timescale if timescale and duration else None
+    if seconds is None and video.timescale and video.duration:
+        seconds = video.duration / video.timescale
+    track_seconds = video.duration / video.timescale if video.timescale else 0
+    frames = _frames(mp4, video.times) if video.times is not None else None
+    fps = frames / track_seconds if frames and track_seconds else None
+    width, height = video.width or video.entry_width, video.height or video.entry_height
+    if video.rotation in (90, 270):
+        width, height = height, width
+    return VideoInfo(seconds, width, height, video.rotation, fps,
+                     _box_name(video.entry) if video.entry else "?",
+                     _box_name(audio.entry) if audio is not None and audio.entry else None,
+                     audio.audio_type if audio is not None else None,
+                     audio.channels if audio is not None else None)
+
+
+def read_video(fd: int, size: int, relative: str) -> VideoInfo:
+    """What an MP4/MOV file's headers say; MEDIA-CORRUPT when they cannot be read (a file
+    cut short, an index missing or inconsistent, no video track)."""
+    mp4 = _Mp4(fd, size)
+    try:
+        # Every top-level box is walked, also after the index: a file cut short anywhere is
+        # found here, not by the platform after the upload.
+        moov = None
+        for box in mp4.boxes(0, size, _MAX_TOP_BOXES):
+            if box.kind == b"moov" and moov is None:
+                moov = box
+        if moov is None:
+            raise _Unreadable(Reason("media-video-no-index"))
+        info = _video_info(mp4, moov)
+        if info is None:
+            raise _Unreadable(Reason("media-video-no-track"))
+    except _Unreadable as exc:
+        raise MediaProblem("MEDIA-CORRUPT", Reason("media-video-unreadable", path=relative,
+                                                   what=exc.what),
+                           Reason("media-video-unreadable-fix")) from None
+    except OSError as exc:
+        raise MediaProblem("MEDIA-UNREADABLE", Reason(
+            "media-unreadable", path=relative, reason=Said(str(exc.strerror or exc))),
+            Reason("media-unreadable-fix")) from None
+    return info

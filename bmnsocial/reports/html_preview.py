@@ -33,7 +33,7 @@ from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, current, ngettext, number
 from bmnsocial.platforms.registry import LABELS
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
-from bmnsocial.posts.media import MediaProblem, human_size, open_queued
+from bmnsocial.posts.media import MediaProblem, human_size, open_queued, video_summary
 from bmnsocial.posts.twitter_text import extract_urls_with_indices
 from bmnsocial.reports.preview import Preview, schedule_text
 from bmnsocial.timeutil import describe
@@ -162,7 +162,8 @@ def _figure(media: RenderedMedia, embed: _Embedder, more: int = 0) -> str:
         why = (_("video: not embedded") if info.kind == "video"
                else _("not embedded: too large or unreadable"))
         visual = (f'<div class="placeholder" lang="{_lang()}"><span class="play">▶</span>'
-                  f'{_e(info.relative)}<br>{_e(info.mime)}, {_e(human_size(info.size))} '
+                  f'{_e(info.relative)}<br>{_e(info.mime)}, {_e(human_size(info.size))}'
+                  f'{", " + _e(video_summary(info.video)) if info.video else ""} '
                   f"({_e(why)})</div>")
     badge = '<span class="alt-badge">ALT</span>' if alt else ""
     overlay = f'<span class="more">+{more}</span>' if more else ""

@@ -13,7 +13,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.platforms.registry import LABELS
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.posts.media import human_size
+from bmnsocial.posts.media import VideoInfo, human_size, video_summary
 from bmnsocial.render.validation import CheckedPost
 from bmnsocial.schedule.planning import Occurrence, occurrences
 from bmnsocial.terminal import visible
@@ -137,8 +137,9 @@ def _platform_lines(rendered: Rendered) -> list[str]:
             lines.append(textwrap.indent(text_line, "  │ ") if text_line else "  │")
         for m in part.media:
             alt = (_('alt: "{alt}"').format(alt=m.alt) if m.alt else _("NO ALT TEXT"))
-            lines.append(f"  + {m.info.relative} ({m.info.mime}, {human_size(m.info.size)}) "
-                         f"{alt}")
+            video = f", {video_summary(m.info.video)}" if m.info.video else ""
+            lines.append(f"  + {m.info.relative} ({m.info.mime}, {human_size(m.info.size)}"
+                         f"{video}) {alt}")
     if rendered.link:
         lines.append("  " + _("link (shown as a preview card): {link}").format(
             link=rendered.link))
@@ -168,6 +169,14 @@ def rendered_json(rendered: Rendered) -> dict[str, Any]:
         "parts": [{
             "text": p.text, "length": p.length, "limit": p.limit,
             "media": [{"path": m.info.relative, "type": m.info.mime, "bytes": m.info.size,
-                       "alt": m.alt} for m in p.media],
+                       "alt": m.alt, **_video_json(m.info.video)} for m in p.media],
         } for p in rendered.parts],
     }
+
+
+def _video_json(video: VideoInfo | None) -> dict[str, Any]:
+    if video is None:
+        return {}
+    return {"video": {"seconds": video.seconds, "width": video.width, "height": video.height,
+                      "rotation": video.rotation, "fps": video.fps, "codec": video.codec,
+                      "audio": video.audio}}

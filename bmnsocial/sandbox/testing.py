@@ -18,6 +18,7 @@ from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 
 __all__ = [
     "graph_api",
+    "mp4_box",
     "oauth1",
     "sample_gif",
     "sample_jpeg",
@@ -72,11 +73,70 @@ def sample_webp(width: int = 1, height: int = 1) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 
 
-def sample_mp4(size: int = 4096) -> bytes:
-    """An MP4-looking blob (``ftyp`` box, then padding in an ``mdat`` box)."""
-    ftyp = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 0x200) + b"isomiso2"
-    mdat_len = max(size - len(ftyp), 8)
-    return ftyp + struct.pack(">I", mdat_len) + b"mdat" + b"\x00" * (mdat_len - 8)
+def mp4_box(kind: bytes, *content: bytes) -> bytes:
+    """One MP4 box: 32-bit size, type, content."""
+    body = b"".join(content)
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+_MATRICES = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}
+
+
+def _tkhd(track_id: int, duration: int, width: int, height: int, rotation: int) -> bytes:
+    a, b, c, d = _MATRICES[rotation]
+    matrix = struct.pack(">9i", a << 16, b << 16, 0, c << 16, d << 16, 0, 0, 0, 1 << 30)
+    return mp4_box(b"tkhd", struct.pack(">I5I", 3, 0, 0, track_id, 0, duration), bytes(8),
+                   struct.pack(">hhhH", 0, 0, 0, 0), matrix,
+                   struct.pack(">II", width << 16, height << 16))
+
+
+def _trak(track_id: int, seconds: float, handler: bytes, timescale: int, entry: bytes,
+          stts: bytes, size: tuple[int, int] = (0, 0), rotation: int = 0) -> bytes:
+    mdhd = mp4_box(b"mdhd", struct.pack(">5I", 0, 0, 0, timescale, round(seconds * timescale)),
+                   b"\x55\xc4\x00\x00")
+    hdlr = mp4_box(b"hdlr", struct.pack(">II", 0, 0), handler, bytes(12), b"\0")
+    stbl = mp4_box(b"stbl", mp4_box(b"stsd", struct.pack(">II", 0, 1), entry),
+                   mp4_box(b"stts", stts))
+    return mp4_box(b"trak", _tkhd(track_id, round(seconds * 1000), *size, rotation),
+                   mp4_box(b"mdia", mdhd, hdlr, mp4_box(b"minf", stbl)))
+
+
+def _esds(audio_type: int, channels: int) -> bytes:
+    config = struct.pack(">H", audio_type << 11 | 3 << 7 | channels << 3)  # 3: 48 kHz
+    decoder = b"\x40\x15" + bytes(11) + b"\x05" + bytes([len(config)]) + config
+    es = b"\x00\x01\x00" + b"\x04" + bytes([len(decoder)]) + decoder
+    return mp4_box(b"esds", bytes(4), b"\x03" + bytes([len(es)]) + es)
+
+
+def sample_mp4(size: int = 4096, *, seconds: float = 10.0, width: int = 1280,
+               height: int = 720, fps: float = 30.0, codec: bytes = b"avc1",
+               rotation: int = 0, audio: bytes | None = b"mp4a", audio_type: int = 2,
+               channels: int = 2, index_last: bool = False) -> bytes:
+    """A small but real MP4: ``ftyp``, the index (``moov``: a video track of ``width`` x
+    ``height`` turned by ``rotation``, at ``fps``, and an AAC track unless ``audio`` is
+    None), and an ``mdat`` box padding the file to ``size`` bytes (with the index after it
+    when ``index_last``). The samples are zeros: enough for every reader of headers."""
+    ftyp = mp4_box(b"ftyp", b"isom", struct.pack(">I", 0x200), b"isomiso2avc1mp41")
+    mvhd = mp4_box(b"mvhd", struct.pack(">5I", 0, 0, 0, 1000, round(seconds * 1000)),
+                   struct.pack(">IH", 0x10000, 0x100), bytes(10),
+                   struct.pack(">9i", 1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30),
+                   bytes(24), struct.pack(">I", 3))
+    timescale = 90_000
+    visual = mp4_box(codec, bytes(6), struct.pack(">H", 1), bytes(16),
+                     struct.pack(">HHIIIH", width, height, 0x480000, 0x480000, 0, 1),
+                     bytes(32), struct.pack(">Hh", 0x18, -1), mp4_box(b"avcC", bytes(8)))
+    frames = struct.pack(">4I", 0, 1, round(seconds * fps), round(timescale / fps))
+    tracks = [_trak(1, seconds, b"vide", timescale, visual, frames, (width, height), rotation)]
+    if audio is not None:
+        sound = mp4_box(audio, bytes(6), struct.pack(">H", 1), bytes(8),
+                        struct.pack(">HHHHI", 2, 16, 0, 0, 48_000 << 16),
+                        _esds(audio_type, channels) if audio == b"mp4a" else b"")
+        blocks = struct.pack(">4I", 0, 1, round(seconds * 48_000 / 1024), 1024)
+        tracks.append(_trak(2, seconds, b"soun", 48_000, sound, blocks))
+    moov = mp4_box(b"moov", mvhd, *tracks)
+    mdat_len = max(size - len(ftyp) - len(moov), 8)
+    mdat = struct.pack(">I", mdat_len) + b"mdat" + bytes(mdat_len - 8)
+    return ftyp + mdat + moov if index_last else ftyp + moov + mdat
 
 
 def tweepy_client(
