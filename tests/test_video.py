@@ -72,7 +72,7 @@ def validate(config: Config, write_post: WritePost, media: str,
         text: Un video de la BMN.
         platforms: {platforms}
         media:
-          - {{path: {media}, alt: Visita guiada}}
+          - {{path: {media}}}
     """)
     return validate_paths([config.posts_dir], config, NOW)
 

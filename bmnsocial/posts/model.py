@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import check_hashtags
 from bmnsocial.i18n import _
 from bmnsocial.posts import cronspec
+from bmnsocial.posts.media import EXTENSION_TYPES, KIND_BY_TYPE
 from bmnsocial.schema import Reader
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, transition_offsets
 from bmnsocial.yamlsafe import Document, PathKey
@@ -311,7 +313,11 @@ def _media(r: Reader, value: Any, path: PathKey, config: Config) -> tuple[MediaR
             continue
         rel = r.text(m.get("path"), (*ipath, "path"))
         alt = r.text(m.get("alt"), (*ipath, "alt"))
-        if alt is None and config.require_alt_text and m.get("alt") is None:
+        # Neither platform takes a video's alt text through its API (X: images and GIFs
+        # only; Facebook videos are not published): the post's text describes a video.
+        is_video = bool(rel) and KIND_BY_TYPE.get(
+            EXTENSION_TYPES.get(PurePath(str(rel)).suffix.lower(), ""), "") == "video"
+        if alt is None and config.require_alt_text and m.get("alt") is None and not is_video:
             r.error(ipath, "MEDIA-ALT-MISSING",
                     _("{where} has no alt text.").format(where=r.label(ipath)),
                     _("Add 'alt:' describing the image for people who use screen readers."))
