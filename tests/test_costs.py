@@ -136,11 +136,11 @@ link: https://www.bmns.sld.cu/guias
 
 
 def x_rendering(path: Path) -> dict[str, object]:
-    code, out = run("preview", str(path), "--json")
-    post = json.loads(out)["posts"][0]
-    return {p["platform"]: p for p in post["platforms"]}["twitter"] | {
-        "valid": post["valid"], "facebook": {p["platform"]: p for p in post["platforms"]}[
-            "facebook"]}
+    """X's rendering in `preview --json`, with the post's validity and Facebook's rendering."""
+    post = json.loads(run("preview", str(path), "--json")[1])["posts"][0]
+    by_platform = {p["platform"]: p for p in post["platforms"]}
+    return {**by_platform["twitter"], "valid": post["valid"],
+            "facebook": by_platform["facebook"]}
 
 
 def test_links_omit_sends_x_the_text_without_the_link_and_facebook_keeps_it(

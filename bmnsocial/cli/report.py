@@ -87,8 +87,9 @@ def mix(app: AppContext, since: str | None, until: str | None, as_json: bool,
     "publications will cost), at accounts.twitter.prices (docs/report-cost.md).\n\n"
     "JSON fields: months[] with month, platform, requests, spent_usd, planned_usd; "
     "budget_usd."))
-@click.option("--month", metavar="YYYY-MM", help=_("Only this month (default: every month "
-                                                   "with requests or queued posts)."))
+@click.option("--month", metavar="MONTH",
+              help=_("Only this month, as YYYY-MM (default: every month with requests or "
+                     "queued posts)."))
 @json_option
 @pass_app
 def cost(app: AppContext, month: str | None, as_json: bool) -> None:
