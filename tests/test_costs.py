@@ -288,6 +288,8 @@ def test_budget_holds_an_x_post_until_raised_and_retried(workspace: Path,
     assert health["x_budget"]["shortfall_usd"] == pytest.approx(0.1)
     (held,) = health["x_budget"]["held"]
     assert held["status"] == "queued" and held["reason_code"] == "X-BUDGET"
+    # held until the month turns in the config's zone, then judged as a late occurrence
+    assert held["next_attempt_at"] == "2026-12-01T00:00:00-05:00"
     code, out = run("--sandbox", "status")
     assert "they need $0.100 more" in out or "it needs $0.100 more" in out
     code, spanish = run("--lang", "es", "--sandbox", "status")
