@@ -55,8 +55,7 @@ TEMPLATES: dict[str, str] = {
                              "restart, as a reply to the last part sent"),
     "X-BUDGET": N_("it would cost ${cost} on X, and ${spent} of the ${budget} monthly "
                    "budget for {month} is spent. Raise accounts.twitter.monthly_budget_usd, then "
-                   "run 'bmnsocial retry {post}' (restart the daemon first: it reads the "
-                   "configuration when it starts)"),
+                   "run 'bmnsocial retry {post}'"),
     "no-account-section": N_("{platform}: there is no accounts.{name} section in {file} (see "
                              "docs/configuration.md)."),
     # media files, checked when queued and again when sent (posts/media.py)

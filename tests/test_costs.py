@@ -313,3 +313,32 @@ def test_budget_holds_an_x_post_until_raised_and_retried(workspace: Path,
     tweets = [p for p in json.loads(run("sandbox", "show", "--json")[1])
               if p["platform"] == "twitter"]
     assert len(tweets) == 1
+
+
+def test_a_running_publisher_goes_by_the_budget_raised_in_config_yaml(
+        workspace: Path) -> None:
+    set_twitter(workspace, "monthly_budget_usd: 0.1")
+    config_file = workspace / "config.yaml"
+    runtime = sandbox_runtime(load_config(config_file))
+    clock = FakeClock()
+    clock.current = NOW
+    publisher = runtime.publisher(clock=clock)  # as a daemon started before the change
+    ledger = runtime.ledger
+    try:
+        text = "Guías de búsqueda: https://www.bmns.sld.cu/guias"
+        payload = dumps(Rendered("guias", "twitter", (Part(text, ("text",), 43, 280),)))
+        row = ledger.enqueue(post_id="guias", platform="twitter", occurrence=ONCE,
+                             due=clock.now(), payload=payload,
+                             content_hash=content_hash(payload), source_file="x.yaml",
+                             now=clock.now())
+        (held,) = publisher.run_ready()
+        assert held.status is Status.QUEUED and held.reason_code == "X-BUDGET"
+        config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+            "monthly_budget_usd: 0.1", "monthly_budget_usd: 1"), encoding="utf-8")
+        stat = config_file.stat()  # a new mtime even where the clock's grain is coarse
+        os.utime(config_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        ledger.retry(row.id, clock.now(), only_if=Status.QUEUED)
+        (sent,) = publisher.run_ready()
+        assert sent.status is Status.PUBLISHED
+    finally:
+        runtime.close()

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bmnsocial.config import Config, XPrices
+from bmnsocial.config import Config, TwitterAccount, XPrices, load_config
+from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import _
 from bmnsocial.platforms.x_costs import Charge, answered_charge, publication_cost
 from bmnsocial.publish.ledger import Ledger, Row, Status, stamp
@@ -128,12 +129,35 @@ class XBudget:
     def __init__(self, ledger: Ledger, config: Config) -> None:
         self.ledger = ledger
         self.config = config
+        self.twitter = config.twitter
+        self._file_seen = self._file_stamp()
+
+    def _file_stamp(self) -> int | None:
+        try:
+            return Path(self.config.source).stat().st_mtime_ns
+        except OSError:  # the embedded default, or a file gone: what was read stays
+            return None
+
+    def _account(self) -> TwitterAccount | None:
+        """accounts.twitter as config.yaml says it now: a daemon started before the budget
+        was raised goes by the new one without a restart."""
+        seen = self._file_stamp()
+        if seen is not None and seen != self._file_seen:
+            self._file_seen = seen
+            try:
+                self.twitter = load_config(Path(self.config.source)).twitter
+            except ConfigError as exc:  # a config being edited: the last good one holds
+                log.warning(_("the X budget stays as it was: %s"),
+                            exc.diagnostics[0].format() if exc.diagnostics else "")
+        return self.twitter
 
     def judge(self, row: Row, now: datetime) -> tuple[datetime, str] | None:
         """Until when ``row`` is held (the next month's first instant), and why; None when
         it may go out."""
-        account = self.config.twitter
-        if row.platform != "twitter" or account is None or account.monthly_budget_usd is None:
+        if row.platform != "twitter":
+            return None
+        account = self._account()
+        if account is None or account.monthly_budget_usd is None:
             return None
         if row.part_ids:  # a thread half sent is finished: half a thread is worse
             return None
