@@ -277,7 +277,7 @@ def test_budget_holds_an_x_post_until_raised_and_retried(workspace: Path,
     code, out = run("--sandbox", "post", str(path), "--now", "--yes")
     assert code == ExitCode.PENDING, out
     assert "facebook  guias: published" in out and "twitter   guias: HELD" in out
-    assert "$0.200 on X" in out and "$0.10 monthly budget" in out
+    assert "$0.200 on X" in out and "$0.100 monthly budget" in out
     shown = json.loads(run("sandbox", "show", "--json")[1])
     assert [p["platform"] for p in shown] == ["facebook"]  # nothing was sent to X
     assert [k for p, k, _u, _c in requests_table(workspace) if p == "twitter"] == []
@@ -294,6 +294,7 @@ def test_budget_holds_an_x_post_until_raised_and_retried(workspace: Path,
     assert "they need $0.100 more" in out or "it needs $0.100 more" in out
     code, spanish = run("--lang", "es", "--sandbox", "status")
     assert "$0,100" in spanish and "presupuesto" in spanish
+    assert "costaría $0,200 en X" in spanish  # the stored reason, said in the reader's words
 
     # run-due leaves it held: the budget has not changed
     run("--sandbox", "run-due")

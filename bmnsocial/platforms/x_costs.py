@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bmnsocial.config import XPrices
-from bmnsocial.i18n import N_, _, number
+from bmnsocial.i18n import N_, _, money
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.twitter_text import extract_urls
+
+__all__ = ["LABELS", "Charge", "answered_charge", "describe_charge", "has_url", "money",
+           "publication_charges", "publication_cost", "total"]
 
 if TYPE_CHECKING:
     from requests import Response
@@ -48,11 +51,6 @@ class Charge:
     units: int  # requests for writes, resources returned for reads
     usd: float
     part: int = 0  # which tweet of a thread (0-based) it belongs to
-
-
-def money(usd: float) -> str:
-    """$0.215: dollars to the tenth of a cent, as X's price table writes them."""
-    return "$" + number(usd, 3)
 
 
 def total(charges: Iterable[Charge]) -> float:

@@ -25,7 +25,7 @@ from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import _
 from bmnsocial.platforms.x_costs import Charge, answered_charge, publication_cost
 from bmnsocial.publish.ledger import Ledger, Row, Status, stamp
-from bmnsocial.reasons import Reason
+from bmnsocial.reasons import Reason, Usd
 from bmnsocial.render.payload import from_payload
 
 if TYPE_CHECKING:
@@ -169,8 +169,8 @@ class XBudget:
         budget = account.monthly_budget_usd
         if spent + cost <= budget + 1e-9:
             return None
-        return end, Reason("X-BUDGET", cost=f"{cost:.3f}", spent=f"{spent:.3f}",
-                                budget=f"{budget:.2f}", month=month, post=row.post_id)
+        return end, Reason("X-BUDGET", cost=Usd(cost), spent=Usd(spent), budget=Usd(budget),
+                           month=month, post=row.post_id)
 
 
 def budget_shortfall(ledger: Ledger, config: Config, held: list[Row], now: datetime) -> float:
