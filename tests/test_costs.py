@@ -264,6 +264,23 @@ def test_reconciliation_reads_as_few_posts_as_it_can_and_is_counted(
         reads = [(k, u, c) for _p, k, u, c in requests_table(workspace)[before:]]
         # the user (once per process) and one page of the 5 newest of 13 tweets
         assert reads == [("user_read", 1, 0.010), ("posts_read", 5, 0.025)]
+
+        # a thread whose first part is known: only what came after it is read
+        thread = Rendered("hilo", "twitter", (Part("Hilo 1/2", (), 8, 280),
+                                               Part("Hilo 2/2", (), 8, 280)))
+        payload = dumps(thread)
+        row = ledger.enqueue(post_id="hilo", platform="twitter", occurrence=ONCE,
+                             due=clock.now(), payload=payload,
+                             content_hash=content_hash(payload), source_file="x.yaml",
+                             now=clock.now())
+        assert ledger.claim(row.id, "otra-maquina-4242-deadbeef", clock.now())
+        sent = adapter.publish(thread, Progress())
+        ledger.save_progress(row.id, [sent.part_ids[0]], clock.now())
+        before = len(requests_table(workspace))
+        (done,) = publisher.reconcile_pending()
+        assert done.status is Status.PUBLISHED and done.part_ids == list(sent.part_ids)
+        assert [(k, u) for _p, k, u, _c in requests_table(workspace)[before:]] == [
+            ("posts_read", 1)]
     finally:
         runtime.close()
 
