@@ -69,6 +69,23 @@ class FacebookAccount:
         return [Credential("facebook", N_("page access token"), self.token_env)]
 
 
+#: X's pay-per-use prices in US dollars (docs.x.com, "pricing", in force since 2026-02-06):
+#: accounts.twitter.prices overrides each one. Media uploads are not in X's price table.
+X_PRICES_DATE = "2026-02-06"
+X_PRICES_SOURCE = "https://docs.x.com/x-api/getting-started/pricing"
+LINK_POLICIES = ("inline", "omit")
+
+
+@dataclass(frozen=True, slots=True)
+class XPrices:
+    content_create: float = 0.015  # per tweet without a URL
+    content_create_with_url: float = 0.200  # per tweet whose text X turns a URL into a link
+    posts_read: float = 0.005  # per post a read returns
+    user_read: float = 0.010  # per user a read returns (users/me)
+    media_metadata: float = 0.005  # per alt-text request
+    media_upload: float = 0.0  # per upload request: not priced by X on 2026-02-06
+
+
 @dataclass(frozen=True, slots=True)
 class TwitterAccount:
     username: str
@@ -78,6 +95,9 @@ class TwitterAccount:
     access_token_secret_env: str
     # Where X's requests go (a compatible stand-in server); the real host by default.
     api_base_url: str = DEFAULT_X_API_BASE_URL
+    links: str = "inline"  # LINK_POLICIES: 'omit' sends X the text without the post's link
+    monthly_budget_usd: float | None = None  # None: no budget, nothing is held
+    prices: XPrices = field(default_factory=XPrices)
 
     def credentials(self) -> list[Credential]:
         return [
@@ -494,16 +514,20 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
         path = ("accounts", section["twitter"])
         keys = ("consumer_key_env", "consumer_secret_env", "access_token_env",
                 "access_token_secret_env")
-        m = r.mapping(tw, path, ("username", *keys, "api_base_url"), required=("username",))
+        m = r.mapping(tw, path, ("username", *keys, "api_base_url", *_X_COST_KEYS),
+                      required=("username",))
         if m is not None:
             defaults = dict(zip(keys, ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
                                        "BMNSOCIAL_X_ACCESS_TOKEN",
                                        "BMNSOCIAL_X_ACCESS_TOKEN_SECRET"), strict=True))
-            names = {k: _env_name(r, m.get(k, defaults[k]), (*path, k)) for k in keys}
+            names: dict[str, Any] = {k: _env_name(r, m.get(k, defaults[k]), (*path, k))
+                                     for k in keys}
             username = (r.text(m.get("username"), (*path, "username")) or "").lstrip("@")
             base_url = _base_url(r, m.get("api_base_url", DEFAULT_X_API_BASE_URL),
                                  (*path, "api_base_url"), DEFAULT_X_API_BASE_URL)
-            twitter = TwitterAccount(username=username, **names, api_base_url=base_url)
+            twitter = dataclasses.replace(
+                TwitterAccount(username=username, **names, api_base_url=base_url),
+                **_x_costs(r, m, path))
     return facebook, twitter
 
 
@@ -522,6 +546,25 @@ def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:
                   "path; no query or credentials)."))
         return default
     return text.rstrip("/")
+
+
+_X_COST_KEYS = ("links", "monthly_budget_usd", "prices")
+
+
+def _x_costs(r: Reader, m: dict[str, Any], path: PathKey) -> dict[str, Any]:
+    """accounts.twitter's links, monthly_budget_usd and prices (docs/configuration.md)."""
+    links = r.choice(m.get("links", "inline"), (*path, "links"), LINK_POLICIES) or "inline"
+    budget = _number(r, m.get("monthly_budget_usd"), (*path, "monthly_budget_usd"),
+                     maximum=None, hint=_("US dollars per calendar month, e.g. 5 or 12.50."))
+    prices = XPrices()
+    if m.get("prices") is not None:
+        names = tuple(f.name for f in dataclasses.fields(XPrices))
+        given = r.mapping(m["prices"], (*path, "prices"), names) or {}
+        hint = _("US dollars per request (per post or user returned, for reads).")
+        found = {name: _number(r, given.get(name), (*path, "prices", name), maximum=None,
+                               hint=hint) for name in names}
+        prices = dataclasses.replace(prices, **{k: v for k, v in found.items() if v is not None})
+    return {"links": links, "monthly_budget_usd": budget, "prices": prices}
 
 
 def _slots(r: Reader, value: Any) -> dict[int, tuple[time, ...]]:

@@ -82,6 +82,11 @@ def number(value: float, places: int = 0) -> str:
     return text
 
 
+def money(usd: float) -> str:
+    """US dollars to the tenth of a cent, as X's price table writes them: $0.215, $0,215."""
+    return "$" + number(usd, 3)
+
+
 def percent(fraction: float, places: int = 1) -> str:
     """21.1% in English, 21,1 % in Spanish."""
     shown = number(fraction * 100, places)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bmnsocial.i18n import N_, _, current, number
+from bmnsocial.i18n import N_, _, current, money, number
 from bmnsocial.timeutil import describe as describe_time
 
 #: Each code with its sentence. A code is never reused for another meaning: rows keep it.
@@ -53,6 +53,9 @@ TEMPLATES: dict[str, str] = {
                                   "after the restart"),
     "stopped-mid-thread": N_("stopped after part {done} of {count}: the rest follows after the "
                              "restart, as a reply to the last part sent"),
+    "X-BUDGET": N_("it would cost {cost} on X, and {spent} of the {budget} monthly "
+                   "budget for {month} is spent. Raise accounts.twitter.monthly_budget_usd, then "
+                   "run 'bmnsocial retry {post}'"),
     "no-account-section": N_("{platform}: there is no accounts.{name} section in {file} (see "
                              "docs/configuration.md)."),
     # media files, checked when queued and again when sent (posts/media.py)
@@ -240,6 +243,10 @@ class Said(str):
     """A platform's own words: kept and shown as the platform wrote them, quoted."""
 
 
+class Usd(float):
+    """An amount in US dollars: shown as the reader writes numbers, to the tenth of a cent."""
+
+
 class Reason(str):
     """A reason as a sentence in the writer's language (for its log and older readers) that
     also carries its code and parameters, which the ledger keeps for other readers."""
@@ -263,6 +270,8 @@ def _encode(value: Any) -> Any:
         return {"reason": value.code, "params": _encode(value.params)}
     if isinstance(value, Said):
         return {"said": str(value)}
+    if isinstance(value, Usd):
+        return {"usd": float(value)}
     if isinstance(value, datetime):
         return {"time": value.astimezone(UTC).isoformat()}
     if isinstance(value, dict):
@@ -276,9 +285,11 @@ def _quote(text: str) -> str:
 
 def _show(value: Any, tz: ZoneInfo | None) -> str:
     """A parameter, raw or as stored, as the reader reads it."""
-    if isinstance(value, Reason | Said):
+    if isinstance(value, Reason | Said | Usd):
         value = _encode(value)
     if isinstance(value, dict):
+        if "usd" in value:
+            return money(float(value["usd"]))
         if "reason" in value:
             return _render(str(value["reason"]), value.get("params") or {}, tz) or ""
         if "said" in value:

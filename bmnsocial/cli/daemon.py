@@ -72,6 +72,7 @@ STATUS_LINES = (
     N_("HELD BACK: {platform} {post}, due {when}; goes out {attempt}: {reason}"),
     N_("NEEDS A PERSON: {status} {platform} {post}: {error}"),
     N_("SKIPPED (last 7 days): {platform} {post}, due {when}: {reason}"),
+    N_("HELD, X BUDGET: {platform} {post}, due {when}: {reason}"),
 )
 
 
@@ -113,6 +114,7 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
                                f"{r.post_id}{note}"))
         for rows, message in ((health.retrying, STATUS_LINES[0]),
                               (health.no_credentials, STATUS_LINES[1]),
+                              (health.over_budget, STATUS_LINES[5]),
                               (health.held, STATUS_LINES[2]),
                               (health.attention, STATUS_LINES[3]),
                               (health.skipped, STATUS_LINES[4])):

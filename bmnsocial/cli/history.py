@@ -17,7 +17,7 @@ from bmnsocial.cli.common import (
 from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.publish.ledger import WITHDRAWN, Status, status_name, status_width
+from bmnsocial.publish.ledger import WITHDRAWN, X_BUDGET, Status, status_name, status_width
 from bmnsocial.schedule.queueing import current_payloads
 from bmnsocial.schema import did_you_mean
 from bmnsocial.terminal import visible
@@ -100,10 +100,13 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
             raise Exit(ExitCode.INVALID)
     else:
         # Rows a sync withdrew are not the file's any more (a platform or date it dropped).
+        # ... and a row held by X's monthly budget (still queued) goes out once it is raised.
         rows = [r for r in ledger.rows(statuses=(Status.FAILED, Status.UNCONFIRMED,
-                                                 Status.CANCELLED, Status.SKIPPED),
+                                                 Status.CANCELLED, Status.SKIPPED,
+                                                 Status.QUEUED),
                                        post_id=post_id, platform=platform)
-                if r.error_kind != WITHDRAWN]
+                if r.error_kind != WITHDRAWN
+                and (r.status is not Status.QUEUED or r.error_kind == X_BUDGET)]
         if not rows:
             click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
                          "'{post}'.").format(post=post_id), err=True)
@@ -129,6 +132,7 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
     for r in rows:
         if r.id in dropped:
             continue
-        ledger.retry(r.id, app.now(), payloads.get(r.id))
+        ledger.retry(r.id, app.now(), payloads.get(r.id),
+                     only_if=Status.QUEUED if r.status is Status.QUEUED else None)
         click.echo(visible(f"{r.platform:<9} " + _("{post}: queued again.").format(
             post=r.post_id)))

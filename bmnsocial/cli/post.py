@@ -18,7 +18,7 @@ from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.cli.preview import print_previews
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
-from bmnsocial.publish.ledger import Row, Status, status_name
+from bmnsocial.publish.ledger import X_BUDGET, Row, Status, status_name
 from bmnsocial.terminal import visible
 from bmnsocial.timeutil import parse_user_time
 
@@ -171,6 +171,8 @@ def _describe(row: Row, app: AppContext, earlier: bool) -> str:
                                "retry {post_id}").format(
             status=status_name(row.status), reason=_reason(row, app) or _("cancelled by a person"),
             post_id=row.post_id)
+    if row.status is Status.QUEUED and row.error_kind == X_BUDGET:
+        return f"{head}: " + _("HELD: {reason}").format(reason=_reason(row, app))
     if row.status is Status.QUEUED and row.attempts == 0:
         return f"{head}: " + _("queued for {when}").format(when=_local(row.due, app))
     if row.status in (Status.QUEUED, Status.SENDING):

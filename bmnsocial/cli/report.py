@@ -78,3 +78,52 @@ def mix(app: AppContext, since: str | None, until: str | None, as_json: bool,
         width, height = png_size(result)
         click.echo(_("Chart written to {file} ({size} PNG).").format(
             file=png, size=f"{width}×{height}"), err=as_json)
+
+
+@report.command(name="cost", help=_(
+    "What the platforms were asked and what X charged, per month (in the config's zone) and "
+    "platform: requests answered, spent_usd (what X charged for them: publications, "
+    "reconciliation reads and 'accounts check' alike) and planned_usd (what the queued "
+    "publications will cost), at accounts.twitter.prices (docs/report-cost.md).\n\n"
+    "JSON fields: months[] with month, platform, requests, spent_usd, planned_usd; "
+    "budget_usd."))
+@click.option("--month", metavar="MONTH",
+              help=_("Only this month, as YYYY-MM (default: every month with requests or "
+                     "queued posts)."))
+@json_option
+@pass_app
+def cost(app: AppContext, month: str | None, as_json: bool) -> None:
+    import re
+
+    from bmnsocial.platforms.x_costs import money
+    from bmnsocial.publish.costs import MonthCost, monthly_costs
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month.strip()):
+        raise UsageError(_("--month {month} is not a month: write it as YYYY-MM, e.g. "
+                           "2027-01.").format(month=month))
+    config = app.config
+    found = monthly_costs(app.runtime.ledger, config, month.strip() if month else None)
+    if month is not None:
+        have = {c.platform for c in found}
+        found += [MonthCost(month.strip(), p) for p in config.platforms_configured
+                  if p not in have]
+    budget = config.twitter.monthly_budget_usd if config.twitter is not None else None
+    if as_json:
+        echo_json({"months": [c.to_json() for c in found], "budget_usd": budget})
+        return
+    if not found:
+        click.echo(_("Nothing sent or queued yet."))
+        return
+    heads = (_("Month"), _("Platform"), _("Requests"), _("Spent"), _("Planned"))
+    table = [(c.month, c.platform, str(c.requests), money(c.spent_usd), money(c.planned_usd))
+             for c in found]
+    widths = [max(len(row[i]) for row in (heads, *table)) for i in range(len(heads))]
+    for row in (heads, *table):
+        click.echo("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                             for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    if budget is not None:
+        click.echo(_("X budget: {budget} per month (accounts.twitter.monthly_budget_usd).")
+                   .format(budget=money(budget)))
+    click.echo(_("Spent counts every request X answered, at the prices of the day it was "
+                 "sent; X charges a post read again the same UTC day only once, so this may be "
+                 "a little more than X's bill."))

@@ -231,3 +231,10 @@ class Adapter(ABC):
     @abstractmethod
     def recent_posts(self, since: datetime) -> list[RemotePost]:
         """The account's own posts created since ``since``, newest first."""
+
+    def look_for(self, since: datetime, enough: Callable[[list[RemotePost]], bool],
+                 after_id: str | None = None) -> list[RemotePost]:
+        """``recent_posts`` for reconciliation. A platform that charges per post read (X)
+        reads a page at a time and stops once ``enough`` says the posts so far hold what is
+        looked for; ``after_id``: one of our posts older than any looked for."""
+        return self.recent_posts(since)

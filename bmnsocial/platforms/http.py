@@ -41,18 +41,23 @@ class TimeoutAdapter(HTTPAdapter):
 
 
 def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
-                  on_date: Callable[[datetime], None] | None = None) -> requests.Session:
+                  on_date: Callable[[datetime], None] | None = None,
+                  on_response: Callable[[Response], None] | None = None) -> requests.Session:
     """A session whose requests time out after ``timeout`` seconds unless told otherwise.
 
     Without ``routes`` it reaches the real platforms and honours the environment's proxy
     settings (``trust_env``), which BMN's network may need. With ``routes`` (the sandbox's
     public origin -> local URL map) every request goes to the local fakes, nothing unrouted
     leaves the machine, and the environment is ignored. ``on_date`` hears the ``Date`` of
-    every answer: the platform's clock, against which ours is judged.
+    every answer: the platform's clock, against which ours is judged. ``on_response`` hears
+    every answer itself: each request that reached the platform, counted in one place (what
+    X charges, publish/costs.py).
     """
     session = requests.Session()
     if on_date is not None:
         session.hooks["response"].append(_date_hook(on_date))
+    if on_response is not None:
+        session.hooks["response"].append(_answer_hook(on_response))
     if routes is not None:
         from bmnsocial.platforms.routing import mount_routes
 
@@ -73,6 +78,13 @@ def _date_hook(on_date: Callable[[datetime], None]) -> Callable[..., None]:
             return
         if date.tzinfo is not None:  # an RFC 7231 date is always GMT; anything else is noise
             on_date(date)
+
+    return hook
+
+
+def _answer_hook(on_response: Callable[[Response], None]) -> Callable[..., None]:
+    def hook(response: Response, *args: Any, **kwargs: Any) -> None:
+        on_response(response)
 
     return hook
 

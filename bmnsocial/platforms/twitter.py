@@ -152,6 +152,9 @@ def which_tweet(index: int, count: int) -> str:
 _CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 _TWEET_FIELDS = ["created_at", "in_reply_to_user_id", "referenced_tweets"]
 _MAX_PAGES = 10
+# max_results per page of a user's timeline: X takes 5 to 100 and charges per post returned,
+# so a reconciliation starts with the fewest and reads more only while it has not found.
+_PAGE_SIZES = (5, 10, 20, 50, 100)
 
 
 # Every host tweepy and x_media send to; all of them go to accounts.twitter.api_base_url.
@@ -302,14 +305,22 @@ class TwitterAdapter(Adapter):
         return Published(ids[0], self.tweet_url(ids[0]), tuple(ids))
 
     def recent_posts(self, since: datetime) -> list[RemotePost]:
+        return self.look_for(since, lambda posts: False)
+
+    def look_for(self, since: datetime, enough: Callable[[list[RemotePost]], bool],
+                 after_id: str | None = None) -> list[RemotePost]:
+        """The account's tweets since ``since`` (or newer than ``after_id``), newest first,
+        read in pages that grow from the smallest X takes: X charges per post returned."""
         user_id = self._user_id or self._identify().id
         posts: list[RemotePost] = []
         token: str | None = None
-        for _page in range(_MAX_PAGES):
+        window: dict[str, Any] = ({"since_id": after_id} if after_id else
+                                  {"start_time": since})
+        for page in range(_MAX_PAGES):
+            size = _PAGE_SIZES[min(page, len(_PAGE_SIZES) - 1)]
             response = self._call(Reason("x-reading-recent"), self.client.get_users_tweets,
-                                  user_id, start_time=since, max_results=100,
-                                  tweet_fields=_TWEET_FIELDS, pagination_token=token,
-                                  user_auth=True)
+                                  user_id, max_results=size, tweet_fields=_TWEET_FIELDS,
+                                  pagination_token=token, user_auth=True, **window)
             for tweet in response.data or []:
                 reply_to = next((str(r.id) for r in tweet.referenced_tweets or []
                                  if r.type == "replied_to"), None)
@@ -318,6 +329,6 @@ class TwitterAdapter(Adapter):
                                         tweet.created_at,
                                         self.tweet_url(str(tweet.id)), reply_to))
             token = (response.meta or {}).get("next_token")
-            if not token:
+            if not token or enough(posts):
                 break
         return posts

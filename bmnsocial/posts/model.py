@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bmnsocial import categories
 from bmnsocial.categories import Category, Rule
 from bmnsocial.config import (
+    LINK_POLICIES,
     MISFIRE_POLICIES,
     PLATFORM_ALIASES_OF,
     PLATFORMS,
@@ -32,7 +33,7 @@ FORMAT_VERSION = 1
 TOP_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
             "facebook", "twitter", "x", "schedule", "event", "consent", "approved_by")
 OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
-                 "twitter": ("text", "link", "hashtags", "media", "thread")}
+                 "twitter": ("text", "link", "hashtags", "media", "thread", "links")}
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
@@ -226,6 +227,8 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
             o["hashtags"] = _hashtags(r, m["hashtags"], (section, "hashtags"))
         if m.get("media") is not None:
             o["media"] = _media(r, m["media"], (section, "media"), config)
+        if m.get("links") is not None:
+            o["links"] = r.choice(m["links"], (section, "links"), LINK_POLICIES)
         if m.get("thread") is not None:
             items = r.text_list(m["thread"], (section, "thread")) or []
             o["thread"] = [(t, (section, "thread", i)) for i, t in enumerate(items)]

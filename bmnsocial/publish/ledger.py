@@ -33,6 +33,7 @@ ONCE = "once"
 DEFERRED = "deferred"  # error_kind of a queued row the catch-up cap holds back
 NO_CREDENTIALS = "no-credentials"  # error_kind of a queued row held until credentials appear
 WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
+X_BUDGET = "x-budget"  # error_kind of a queued row held by accounts.twitter.monthly_budget_usd
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,6 +77,16 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_publication ON events (publication_id, id);
+CREATE TABLE IF NOT EXISTS platform_requests (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    http_status INTEGER NOT NULL,
+    units INTEGER NOT NULL DEFAULT 1,
+    cost_usd REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS platform_requests_at ON platform_requests (at);
 """
 
 
@@ -1082,9 +1093,14 @@ class Ledger:
         """Claimed, but this machine has no credentials for the platform: back to the queue
         as if never tried (the attempt is given back, so the misfire policy still judges a
         late one), held until ``retry_at`` and said in `status`. Nothing was sent."""
+        return self.hold(row, retry_at, error, now, NO_CREDENTIALS)
+
+    def hold(self, row: Row, retry_at: datetime, error: str, now: datetime, kind: str) -> Row:
+        """Claimed but held back, nothing sent (no credentials, X's monthly budget): queued
+        again as never tried, until ``retry_at``, with ``kind`` for `status`."""
         return self._finish(row.id, Status.QUEUED, now, "held", error,
                             only_if=Status.SENDING, next_attempt_at=stamp(retry_at),
-                            error_kind=NO_CREDENTIALS, claimed_by=None, **_reason_columns(error),
+                            error_kind=kind, claimed_by=None, **_reason_columns(error),
                             attempts=max(row.attempts - 1, 0),
                             first_attempt_at=None if row.attempts <= 1 else stamp(
                                 row.first_attempt_at or now))
@@ -1159,7 +1175,7 @@ class Ledger:
                                     Status.QUEUED, fields)]
 
     def retry(self, row_id: int, now: datetime,
-              payload: tuple[str, str] | None = None) -> Row:
+              payload: tuple[str, str] | None = None, *, only_if: Status | None = None) -> Row:
         """A person asks to try a failed, unconfirmed, cancelled or skipped row again: it
         goes out at its time, or now if that has passed (a person asked: not a misfire).
         ``payload``: (payload, content hash) from the post file as it is now."""
@@ -1167,6 +1183,7 @@ class Ledger:
         content: dict[str, Any] = ({"payload": payload[0], "content_hash": payload[1]}
                                    if payload else {})
         return self._finish(row_id, Status.QUEUED, now, "retry-requested",
-                            Reason("requeued-by-person"), durable=True, next_attempt_at=None,
+                            Reason("requeued-by-person"), durable=True, only_if=only_if,
+                            next_attempt_at=None,
                             claimed_by=None, first_attempt_at=None, due=stamp(due),
                             error_kind=None, **content)

@@ -40,7 +40,7 @@ from bmnsocial.platforms.base import (
     check_media,
 )
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.publish.ledger import Ledger, Row, Status
+from bmnsocial.publish.ledger import X_BUDGET, Ledger, Row, Status
 from bmnsocial.publish.locks import ProcessLock, claimer_alive
 from bmnsocial.reasons import Reason
 from bmnsocial.render.payload import from_payload
@@ -49,6 +49,12 @@ from bmnsocial.timeutil import now as clock_now
 log = logging.getLogger("bmnsocial.publish.publisher")
 
 AdapterFactory = Callable[[str], Adapter]
+
+
+class Gate(Protocol):
+    """Asked before a claimed row is sent: why not now (a reason, and until when), or None."""
+
+    def judge(self, row: Row, now: datetime) -> tuple[datetime, str] | None: ...
 
 
 class Clock(Protocol):
@@ -93,8 +99,9 @@ def normalize(text: str) -> str:
 class Publisher:
     def __init__(self, ledger: Ledger, adapters: AdapterFactory, state_dir: Path, *,
                  policy: RetryPolicy | None = None, clock: Clock | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, budget: Gate | None = None) -> None:
         self.ledger = ledger
+        self.budget = budget  # X's monthly budget (publish/costs.py)
         self.state_dir = state_dir
         self.policy = policy or RetryPolicy()
         self.clock = clock or SystemClock()
@@ -189,6 +196,11 @@ class Publisher:
         # DEBUG: the outcome line (published / retrying / failed) is the event for the log.
         log.debug(_("sending %s to %s (occurrence %s, attempt %d)"), row.post_id, row.platform,
                   row.occurrence, row.attempts)
+        held = self.budget.judge(row, self.clock.now()) if self.budget is not None else None
+        if held is not None:
+            until, why = held
+            log.error(_("%s on %s held: %s"), row.post_id, row.platform, why)
+            return self.ledger.hold(row, until, why, self.clock.now(), X_BUDGET)
         rendered = from_payload_json(row.payload)
         progress = Progress(list(row.part_ids), lambda ids: self.ledger.save_progress(
             row.id, ids, self.clock.now()), self.stopping.is_set, self.stopping.wait)
@@ -257,8 +269,13 @@ class Publisher:
         now = self.clock.now()
         rendered = from_payload_json(row.payload)
         since = (row.first_attempt_at or row.sent_at or row.created_at) - timedelta(minutes=5)
+        def enough(posts: list[RemotePost]) -> bool:
+            ids, ambiguous = find_parts(rendered, posts, row.part_ids)
+            return bool(ambiguous) or len(ids) == len(rendered.parts)
+
         try:
-            remote = self.adapter(row.platform).recent_posts(since)
+            remote = self.adapter(row.platform).look_for(
+                since, enough, row.part_ids[-1] if row.part_ids else None)
         except (Transient, RateLimited) as exc:
             started = row.first_attempt_at or now
             if now - started > self.policy.deadline:

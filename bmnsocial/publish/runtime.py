@@ -21,6 +21,7 @@ from bmnsocial.publish.ledger import Ledger
 if TYPE_CHECKING:
     from bmnsocial.platforms.base import Adapter
     from bmnsocial.publish.clocktrust import Clocks, ClockTrust
+    from bmnsocial.publish.costs import RequestMeter
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
@@ -56,10 +57,33 @@ class Runtime:
         from bmnsocial.platforms.http import build_session
         from bmnsocial.platforms.registry import build_adapter
 
+        meter = self._meter()
         session = build_session(timeout=self.config.publish.timeout_seconds,
                                 routes=self.connections.routes(self.config),
-                                on_date=lambda date: self._saw_date(platform, date))
+                                on_date=lambda date: self._saw_date(platform, date),
+                                on_response=None if meter is None else
+                                lambda response: meter.heard(platform, response))
         return build_adapter(platform, self.config, self.credentials(), session)
+
+    def _meter(self) -> RequestMeter | None:
+        """Counts every answer in the ledger (publish/costs.py); without a usable ledger the
+        requests still go, uncounted (an `accounts check` beside a damaged ledger)."""
+        from bmnsocial.config import XPrices
+        from bmnsocial.errors import LedgerUnavailable
+        from bmnsocial.publish.costs import RequestMeter
+
+        try:
+            path = self.ledger.path  # opened: an older ledger gains the table first
+        except LedgerUnavailable as exc:
+            log.warning("requests not counted: %s", exc)
+            return None
+        prices = self.config.twitter.prices if self.config.twitter is not None else XPrices()
+        return RequestMeter(path, prices, self._now)
+
+    def _now(self) -> datetime:
+        from bmnsocial.timeutil import now
+
+        return self._publisher.clock.now() if self._publisher is not None else now()
 
     def _saw_date(self, platform: str, date: datetime) -> None:
         if self._clock_trust is not None:  # only what judges the clock (daemon, run-due) asks
@@ -88,8 +112,11 @@ class Runtime:
             policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                                  reconcile_delay_seconds=settings.retry_base_seconds,
                                  deadline=timedelta(hours=settings.retry_deadline_hours))
+            from bmnsocial.publish.costs import XBudget
+
             self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
-                                        policy=policy, clock=clock)
+                                        policy=policy, clock=clock,
+                                        budget=XBudget(self.ledger, self.config))
         return self._publisher
 
     def close(self) -> None:

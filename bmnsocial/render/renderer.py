@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.platforms.registry import get_spec
@@ -26,9 +28,22 @@ class MediaCache:
         return self._seen[relative]
 
 
+def link_policy(post: Post, config: Config) -> str:
+    """'inline' or 'omit': whether X receives the post's link (the post's twitter.links, else
+    accounts.twitter.links). Facebook always does."""
+    chosen: str | None = post.overrides.get("twitter", {}).get("links")
+    if chosen is None:
+        chosen = config.twitter.links if config.twitter is not None else "inline"
+    return chosen
+
+
 def render(post: Post, platform: str, config: Config, media: MediaCache) -> Rendered:
     spec = get_spec(platform)
     content = post.content(platform)
+    if platform == "twitter" and content.link and link_policy(post, config) == "omit":
+        # The one place the link is dropped: a preview and the request show the same text,
+        # and its length is measured without the link.
+        content = dataclasses.replace(content, link=None)
     findings: list[Finding] = []
     rendered_media: list[RenderedMedia] = []
     for ref in content.media:

@@ -8,11 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from bmnsocial.categories import UNKNOWN
-from bmnsocial.config import Config
+from bmnsocial.config import X_PRICES_DATE, Config, XPrices
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.platforms.registry import LABELS
 from bmnsocial.platforms.rendered import Rendered
+from bmnsocial.platforms.x_costs import (
+    Charge,
+    describe_charge,
+    money,
+    publication_charges,
+    total,
+)
 from bmnsocial.posts.media import VideoInfo, human_size, video_summary
 from bmnsocial.render.validation import CheckedPost
 from bmnsocial.schedule.planning import Occurrence, occurrences
@@ -115,6 +122,7 @@ def format_text(preview: Preview, config: Config) -> str:
     for rendered in preview.checked.rendered:
         lines.append("")
         lines.extend(_platform_lines(rendered))
+        lines.extend(_cost_lines(rendered, config))
     if preview.diagnostics:
         lines.append("")
         lines.extend(d.format() for d in preview.diagnostics)
@@ -146,6 +154,35 @@ def _platform_lines(rendered: Rendered) -> list[str]:
     return lines
 
 
+def _charges(rendered: Rendered, config: Config) -> list[Charge]:
+    """What X bills for this rendering; nothing for Facebook (the Graph API is free)."""
+    if rendered.platform != "twitter":
+        return []
+    return publication_charges(rendered, x_prices(config))
+
+
+def _cost_lines(rendered: Rendered, config: Config) -> list[str]:
+    charges = _charges(rendered, config)
+    if not charges:
+        return []
+    count = len(rendered.parts)
+    lines = ["  " + _("Cost on X (accounts.twitter.prices; X's prices of {date}):").format(
+        date=X_PRICES_DATE)]
+    for charge in charges:
+        head = f"[{charge.part + 1}/{count}] " if count > 1 else ""
+        lines.append(f"    {head}{describe_charge(charge)}")
+    lines.append("    " + _("total: {usd}").format(usd=money(total(charges))))
+    return lines
+
+
+def cost_usd(rendered: Rendered, config: Config) -> float:
+    return total(_charges(rendered, config))
+
+
+def x_prices(config: Config) -> XPrices:
+    return config.twitter.prices if config.twitter is not None else XPrices()
+
+
 def to_json(preview: Preview, config: Config) -> dict[str, Any]:
     post = preview.checked.post
     return {
@@ -154,7 +191,10 @@ def to_json(preview: Preview, config: Config) -> dict[str, Any]:
         "category": {"rank": post.category.rank, "slug": post.category.slug},
         "schedule": post.schedule.kind,
         "occurrences": [{"due": o.due.isoformat(), "note": o.note} for o in preview.occurrences],
-        "platforms": [rendered_json(r) for r in preview.checked.rendered],
+        "platforms": [{**rendered_json(r), "cost_usd": cost_usd(r, config),
+                       "costs": [{"request": c.kind, "units": c.units, "usd": c.usd,
+                                  "part": c.part + 1} for c in _charges(r, config)]}
+                      for r in preview.checked.rendered],
         "diagnostics": [d.to_json() for d in preview.diagnostics],
         "valid": not any(d.is_error for d in preview.diagnostics),
         "pinned": [{"platform": platform, "due": due.astimezone(config.timezone).isoformat()}

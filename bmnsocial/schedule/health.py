@@ -8,14 +8,14 @@ but are not a fault: they follow the configured misfire policy.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.publish.clocktrust import TRUSTED, UNVERIFIED, Verdict
-from bmnsocial.publish.ledger import DEFERRED, NO_CREDENTIALS, Row, Status
+from bmnsocial.publish.ledger import DEFERRED, NO_CREDENTIALS, X_BUDGET, Row, Status
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.schedule.daemon import daemon_running, read_heartbeat
 from bmnsocial.schedule.sync import Refused, in_reader_language, last_refused
@@ -43,6 +43,8 @@ class Health:
     refused: Refused | None
     last_published: dict[str, datetime | None]
     clock: Verdict = TRUSTED
+    over_budget: list[Row] = field(default_factory=list)  # queued, held by X's monthly budget
+    budget_shortfall_usd: float = 0.0  # what the budget lacks for them all to go out
 
     @property
     def problems(self) -> list[str]:
@@ -69,6 +71,8 @@ class Health:
             "retrying": [r.to_json(tz) for r in self.retrying],
             "held": [r.to_json(tz) for r in self.held],
             "no_credentials": [r.to_json(tz) for r in self.no_credentials],
+            "x_budget": {"held": [r.to_json(tz) for r in self.over_budget],
+                         "shortfall_usd": self.budget_shortfall_usd},
             "attention": [r.to_json(tz) for r in self.attention],
             "last_published": {p: at.isoformat() if at else None
                                for p, at in self.last_published.items()},
@@ -143,7 +147,22 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     waiting = ledger.waiting(now)
     held = [r for r in waiting if r.error_kind == DEFERRED]
     no_credentials = [r for r in waiting if r.error_kind == NO_CREDENTIALS]
-    retrying = [r for r in waiting if r.error_kind not in (DEFERRED, NO_CREDENTIALS)]
+    over_budget = [r for r in waiting if r.error_kind == X_BUDGET]
+    retrying = [r for r in waiting if r.error_kind not in (DEFERRED, NO_CREDENTIALS, X_BUDGET)]
+    shortfall = 0.0
+    if over_budget:
+        from bmnsocial.platforms.x_costs import money
+        from bmnsocial.publish.costs import budget_shortfall
+
+        shortfall = budget_shortfall(ledger, runtime.config, over_budget, now)
+        found.append(("x-budget", ngettext(
+            "{count} X publication is held by the monthly budget "
+            "(accounts.twitter.monthly_budget_usd): it needs {shortfall} more this month; "
+            "raise the budget, then 'bmnsocial retry POST_ID'",
+            "{count} X publications are held by the monthly budget "
+            "(accounts.twitter.monthly_budget_usd): they need {shortfall} more this month; "
+            "raise the budget, then 'bmnsocial retry POST_ID'",
+            len(over_budget)).format(count=len(over_budget), shortfall=money(shortfall))))
     if no_credentials:
         found.append(("no-credentials", ngettext(
             "{count} publication is held: this machine has no credentials for its platform",
@@ -153,4 +172,4 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
                 if r.id not in waiting_ids][:5]
     return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
-                  skipped, refused, last, clock)
+                  skipped, refused, last, clock, over_budget, shortfall)
