@@ -31,6 +31,11 @@ SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             {
                 "page_id": _FB_PAGE_ID,
                 "page_access_token": "EAASandboxPageAccessToken0000000000000000000000000000",
+                # What `accounts connect facebook --sandbox` takes: the Meta app and a
+                # short-lived user token as the Graph API Explorer would give.
+                "app_id": "1234567890123456",
+                "app_secret": "sandboxAppSecret0000000000000000",
+                "user_access_token": "EAASandboxShortUserToken000000000000000000000000000",
             }
         ),
     }
