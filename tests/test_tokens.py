@@ -228,8 +228,9 @@ def test_connect_facebook_on_the_sandbox_stores_the_token_unseen(workspace: Path
     secrets_file = workspace.parent / "state" / "sandbox" / "secrets.env"
     secrets_file.parent.mkdir(parents=True)
     secrets_file.write_text("# kept\nBMNSOCIAL_X_CONSUMER_KEY=keep-this-one\n")
-    code, out = run("--sandbox", "accounts", "connect", "facebook", input="\n\n")
+    code, out = run("-vv", "--sandbox", "accounts", "connect", "facebook", input="\n\n")
     assert code == ExitCode.OK, out
+    assert "client_secret=***&fb_exchange_token=***" in out  # urllib3's DEBUG line, masked
     assert "The Page token does not expire." in out and "CREATE_CONTENT" in out
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     stored = read_secrets_file(secrets_file)
@@ -340,7 +341,8 @@ def test_connect_twitter_refuses_another_account_and_a_wrong_key() -> None:
 def test_connect_twitter_on_the_sandbox_through_stdin(workspace: Path) -> None:
     env = {**os.environ, "BMNSOCIAL_HOME": str(workspace.parent / "state")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bmnsocial", "--sandbox", "accounts", "connect", "twitter"],
+        [sys.executable, "-m", "bmnsocial", "-vv", "--sandbox", "accounts", "connect",
+         "twitter"],
         cwd=workspace, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     assert proc.stdout is not None and proc.stdin is not None
@@ -358,4 +360,20 @@ def test_connect_twitter_on_the_sandbox_through_stdin(workspace: Path) -> None:
     stored = read_secrets_file(workspace.parent / "state" / "sandbox" / "secrets.env")
     assert stored == {"BMNSOCIAL_X_ACCESS_TOKEN": X["access_token"],
                       "BMNSOCIAL_X_ACCESS_TOKEN_SECRET": X["access_token_secret"]}
+    assert "oauth/access_token" in err  # DEBUG lines were written, and masked
     assert_no_secret("".join(lines), out, err)
+
+
+def test_connect_errors_are_said_in_spanish_too(graph: FakeGraph) -> None:
+    from bmnsocial import i18n
+
+    i18n.install("es")  # the autouse fixture puts English back for the next test
+    with pytest.raises(flows.ConnectError) as caught:
+        _connect(graph, page_id="555")
+    assert caught.value.report() == [
+        "Error: la persona dueña de este token no administra la Página 555 "
+        "(accounts.facebook.page_id); Páginas encontradas: Biblioteca Médica Nacional (sandbox) "
+        "(100064512000001).",
+        "Sugerencia: Genere el token con la sesión iniciada como administrador de la Página de "
+        "la BMN y elija la Página cuando el Explorador lo pregunte; o corrija page_id en "
+        "config.yaml."]

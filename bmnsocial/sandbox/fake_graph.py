@@ -179,7 +179,8 @@ class FakeGraph(FakeServer, GraphTokens):
 
     ``token_state``: ``"valid"``, ``"expired"`` (190/463) or ``"invalid"``
     (190/467). ``duplicate_window``: seconds during which an identical message
-    is refused with code 506 (``None``: forever).
+    is refused with code 506 (``None``: forever). ``app_secret``: the Meta app's secret
+    (the token exchange's; None: the sandbox's).
     """
 
     platform = "facebook"
@@ -201,7 +202,7 @@ class FakeGraph(FakeServer, GraphTokens):
         app_calls_per_hour: int = 200,
         page_calls_per_day: int = 4800,
         app_id: str = SANDBOX_CREDENTIALS["facebook"]["app_id"],
-        app_secret: str = SANDBOX_CREDENTIALS["facebook"]["app_secret"],
+        app_secret: str | None = None,
         user_access_token: str = SANDBOX_CREDENTIALS["facebook"]["user_access_token"],
         page_tasks: Sequence[str] = DEFAULT_TASKS,
         page_scopes: Sequence[str] = DEFAULT_SCOPES,
@@ -218,9 +219,9 @@ class FakeGraph(FakeServer, GraphTokens):
         self.token_state = "valid"
         self._ids = IdGenerator("facebook", clock, self.store.max_numeric_id("facebook"))
         self._calls: collections.deque[float] = collections.deque()
-        self._init_tokens(app_id=app_id, app_secret=app_secret,
-                          user_access_token=user_access_token, page_tasks=page_tasks,
-                          page_scopes=page_scopes)
+        self.app_secret = app_secret
+        self._init_tokens(app_id=app_id, user_access_token=user_access_token,
+                          page_tasks=page_tasks, page_scopes=page_scopes)
 
     def token_error(self, code: int, message: str, subcode: int | None = None) -> ApiResponse:
         return GraphError(400, code, message, subcode=subcode).response()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.server import ApiResponse, RecordedRequest
 
 __all__ = ["DEFAULT_SCOPES", "DEFAULT_TASKS", "GraphTokens"]
@@ -35,18 +36,18 @@ _JSON = "application/json; charset=UTF-8"
 
 
 class GraphTokens:
-    """Mixed into FakeGraph, which supplies ``clock``, ``page_id``, ``page_name`` and the
-    Page token it accepts."""
+    """Mixed into FakeGraph, which supplies ``clock``, ``page_id``, ``page_name``, the
+    Page token it accepts and the app's secret (None: the sandbox's)."""
 
     clock: Callable[[], float]
+    app_secret: str | None
     page_id: str
     page_name: str
     _page_access_token: str
 
-    def _init_tokens(self, *, app_id: str, app_secret: str, user_access_token: str,
+    def _init_tokens(self, *, app_id: str, user_access_token: str,
                      page_tasks: Sequence[str], page_scopes: Sequence[str]) -> None:
         self.app_id = app_id
-        self._app_secret = app_secret
         self.page_tasks = list(page_tasks)
         self.page_scopes = list(page_scopes)
         # token -> (kind "short" | "long", expires at epoch)
@@ -68,6 +69,10 @@ class GraphTokens:
                 return self._accounts(token, dict(params))
         return None
 
+    @property
+    def _exchange_secret(self) -> str:
+        return self.app_secret or SANDBOX_CREDENTIALS["facebook"]["app_secret"]
+
     # -- answers -------------------------------------------------------------------------------
     def token_error(self, code: int, message: str, subcode: int | None = None) -> ApiResponse:
         """A Graph error answer (HTTP 400); FakeGraph builds it as it builds every other."""
@@ -88,7 +93,7 @@ class GraphTokens:
             return self.token_error(100, "(#100) Invalid grant_type")
         if query.get("client_id") != self.app_id:
             return self.token_error(101, "Error validating application. Invalid application ID.")
-        if not hmac.compare_digest(query.get("client_secret", ""), self._app_secret):
+        if not hmac.compare_digest(query.get("client_secret", ""), self._exchange_secret):
             return self.token_error(1, "Error validating client secret.")
         token = query.get("fb_exchange_token", "")
         refused = self._user_token_error(token)
@@ -136,7 +141,7 @@ class GraphTokens:
         input_token = dict(params).get("input_token")
         if not input_token:
             return self.token_error(100, "(#100) The parameter input_token is required")
-        app_token = f"{self.app_id}|{self._app_secret}"
+        app_token = f"{self.app_id}|{self._exchange_secret}"
         allowed = hmac.compare_digest(caller, app_token) or self._describe(caller) is not None
         if not allowed:
             return self.token_error(190, "Invalid OAuth access token - Cannot parse access token")
