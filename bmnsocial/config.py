@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bmnsocial import categories
+from bmnsocial import categories, graphversions, timeutil
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.errors import ConfigError
 from bmnsocial.hashtags import check_hashtags
@@ -502,6 +502,16 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                 r.error((*path, "api_version"), "CONFIG-VALUE",
                         _("'{version}' is not a Graph API version.").format(version=version),
                         _("Write it like v23.0."))
+            elif graphversions.find(version) is None:
+                r.error((*path, "api_version"), "CONFIG-GRAPH-VERSION", _(
+                    "Graph API {version} is not a version Meta publishes (bmnsocial knows "
+                    "{oldest} to {newest}).").format(
+                        version=version, oldest=graphversions.table()[-1].version,
+                        newest=graphversions.table()[0].version),
+                    _("Use a current one: {current} (Meta's changelog: {source}).").format(
+                        current=", ".join(graphversions.current_names(
+                            timeutil.now().date())),
+                        source=graphversions.source()))
             facebook = FacebookAccount(
                 page_id=r.text(m.get("page_id"), (*path, "page_id")) or "",
                 page_name=r.text(m.get("page_name", ""), (*path, "page_name"),

@@ -12,12 +12,13 @@ from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, permissions: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it, synced, then renamed:
     a reader (or a crash, or a full disk) never sees half a file. A symbolic link is
     followed, so the file it points to is updated and the link stays; anything but a regular
     file (a folder, a device such as /dev/full) is refused rather than replaced. Keeps an
-    existing file's permissions, else a new file's usual ones (0666 less the umask)."""
+    existing file's permissions, else a new file's usual ones (0666 less the umask);
+    ``permissions`` sets them instead (the file never has others while it is written)."""
     target = Path(os.path.realpath(path))
     try:
         mode = os.stat(target).st_mode
@@ -42,7 +43,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, keep)
+        os.chmod(tmp, keep if permissions is None else permissions)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -137,3 +137,35 @@ def resolve(names: list[str], environ: Mapping[str, str] | None = None,
     # Before any check, as read and as it will be used, so even a refused value stays masked.
     register(*found.values(), *(v.strip() for v in found.values()))
     return {n: v for n, v in ((n, clean(n, v)) for n, v in found.items()) if v}
+
+
+def write_secrets_file(path: Path, values: Mapping[str, str]) -> None:
+    """Set ``values`` (variable name -> value) in the KEY=VALUE file at ``path``: each line
+    that sets one of them is replaced, every other line kept as it was, the rest appended.
+    Written whole or not at all, mode 0600 (created so, folder 0700 when it is new)."""
+    from bmnsocial.files import write_atomic
+
+    for name, value in values.items():
+        register(value)
+        clean(name, value)
+    try:
+        old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    except OSError as exc:
+        raise BmnError(_("cannot read the secrets file {file}: {reason}.").format(
+            file=path, reason=exc.strerror)) from None
+    todo = dict(values)
+    lines: list[str] = []
+    for line in old:
+        key = line.strip().partition("=")[0].strip().removeprefix("export ").strip()
+        if "=" in line and not line.lstrip().startswith("#") and key in values:
+            if key in todo:
+                lines.append(f"{key}={todo.pop(key)}")
+            continue  # a second line for the same name would override the new value
+        lines.append(line)
+    lines.extend(f"{key}={value}" for key, value in todo.items())
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BmnError(_("cannot write the secrets file {file}: {reason}.").format(
+            file=path, reason=exc.strerror)) from None
+    write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"), permissions=0o600)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from bmnsocial import graphversions
 from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.config import missing_credentials
@@ -16,8 +17,9 @@ def config_group() -> None:
 
 @config_group.command(help=_(
     "Validate the configuration and report missing credentials (never their values).\n\n"
+    "Warns when the configured Graph API version stops answering within 60 days.\n\n"
     "Exit 0 when valid with every credential present, 1 when credentials are missing, 2 when "
-    "the configuration is invalid."))
+    "the configuration is invalid or its Graph API version has ended."))
 @json_option
 @pass_app
 def check(app: AppContext, as_json: bool) -> None:
@@ -29,12 +31,16 @@ def check(app: AppContext, as_json: bool) -> None:
         echo_json({"valid": False, "errors": [d.to_json() for d in exc.diagnostics]})
         raise Exit(ExitCode.USAGE) from None
     missing = missing_credentials(config)
+    version = (graphversions.state_of(config.facebook.api_version, app.now())
+               if config.facebook else None)
     creds = [{"platform": c.platform, "credential": c.role, "env_var": c.env_var,
               "present": c not in missing} for c in config.credentials()]
     if as_json:
         echo_json({"config": config.source, "timezone": config.timezone_name,
                    "posts_dir": str(config.posts_dir), "media_root": str(config.media_root),
-                   "state_dir": str(config.state_dir), "credentials": creds, "valid": True})
+                   "state_dir": str(config.state_dir), "credentials": creds,
+                   "graph_api": version.to_json() if version else None,
+                   "valid": not (version and version.state == graphversions.ENDED)})
     else:
         click.echo(_("Configuration: {file} — valid.").format(file=config.source))
         click.echo("  " + _("time zone: {zone}").format(zone=config.timezone_name))
@@ -46,6 +52,9 @@ def check(app: AppContext, as_json: bool) -> None:
             state = _("set") if c["present"] else _("MISSING")
             role = _(str(c["credential"]))
             click.echo(f"  {c['platform']:<9} {role:<{width}} ${c['env_var']}: {state}")
+        if version and version.state != graphversions.OK:
+            label = _("ERROR") if version.state == graphversions.ENDED else _("WARNING")
+            click.echo(f"  {label}: {version.message}")
         if missing:
             # English says "credential(s)" either way; other languages choose by the count.
             click.echo(ngettext(
@@ -54,5 +63,7 @@ def check(app: AppContext, as_json: bool) -> None:
                 "{count} credential(s) missing: set the environment variables above (see "
                 "docs/configuration.md). 'bmnsocial --sandbox' needs none.",
                 len(missing)).format(count=len(missing)))
+    if version and version.state == graphversions.ENDED:
+        raise Exit(ExitCode.USAGE)
     if missing:
         raise Exit(ExitCode.INVALID)

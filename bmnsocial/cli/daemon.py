@@ -79,8 +79,11 @@ STATUS_LINES = (
 @click.command(help=_(
     "Health: daemon alive and heartbeat age, next publications, rows that need a person, post "
     "files the last sync could not queue, publications skipped in the last 7 days.\n\n"
+    "Warns 14 days before a token expires (as 'accounts check' last heard) and 60 days before "
+    "the Graph API version ends.\n\n"
     "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed rows, post "
-    "files not queued), so monitoring and cron can alert on it."))
+    "files not queued, an expired token or Graph API version), so monitoring and cron can "
+    "alert on it."))
 @click.option("--stale-after", default=120, show_default=True, metavar="SECONDS",
               type=click.IntRange(min=1),
               help=_("A heartbeat older than this is stale."))
@@ -131,6 +134,8 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
         for platform, at in health.last_published.items():
             click.echo(_("Last published on {platform}: {when}").format(
                 platform=platform, when=describe(at, tz) if at else _("never")))
+        for _code, sentence in health.warnings:
+            click.echo(_("WARNING: {warning}").format(warning=sentence))
         click.echo(_("Healthy.") if health.healthy else
                    _("UNHEALTHY: {problems}").format(problems="; ".join(health.problems)))
     if not health.healthy:

@@ -100,8 +100,11 @@ HELP = {
     "status": N_("Health: daemon alive and heartbeat age, next publications, rows that need a "
                  "person, post files the last sync could not queue, publications skipped in the "
                  "last 7 days.\n\n"
+                 "Warns 14 days before a token expires (as 'accounts check' last heard) and 60 "
+                 "days before the Graph API version ends.\n\n"
                  "Exit 0 when healthy; 5 when unhealthy (stale heartbeat, failed or unconfirmed "
-                 "rows, post files not queued), so monitoring and cron can alert on it."),
+                 "rows, post files not queued, an expired token or Graph API version), so "
+                 "monitoring and cron can alert on it."),
     "calendar": N_("Draw queued and published posts as a week or month calendar "
                    "(docs/calendar.md).\n\n"
                    "One entry per post occurrence, its platforms and their status: ✓ published, "

@@ -31,6 +31,11 @@ SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             {
                 "page_id": _FB_PAGE_ID,
                 "page_access_token": "EAASandboxPageAccessToken0000000000000000000000000000",
+                "app_secret": "sandboxAppSecret000000000000000",
+                # What `accounts connect facebook --sandbox` takes besides the app secret: the
+                # Meta app's id and a short-lived user token as the Graph API Explorer gives.
+                "app_id": "1234567890123456",
+                "user_access_token": "EAASandboxShortUserToken000000000000000000000000000",
             }
         ),
     }

@@ -9,7 +9,8 @@ Paths are ``/{version}/...`` with any ``vN.M`` version (or none). Implemented:
   ``scheduled_publish_time``, ``attached_media[N]={"media_fbid": …}``, …);
 * ``POST /{page-id}/photos`` (file in multipart field ``source`` or ``url``;
   ``message``/``caption``, ``published``, ``alt_text_custom``, …);
-* ``GET /{post-id}`` and ``GET /{photo-id}``.
+* ``GET /{post-id}`` and ``GET /{photo-id}``;
+* the token endpoints of ``graph_tokens`` (exchange, ``/me/accounts``, ``debug_token``).
 
 POST parameters are checked against Meta's node specification (names and
 types); unknown ones are refused with code 100. The access token is taken from
@@ -34,6 +35,7 @@ from urllib.parse import quote
 from bmnsocial.sandbox import specdata
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.faults import Fault
+from bmnsocial.sandbox.graph_tokens import DEFAULT_SCOPES, DEFAULT_TASKS, GraphTokens
 from bmnsocial.sandbox.ids import IdGenerator, fbtrace_id
 from bmnsocial.sandbox.server import ApiResponse, FakeServer, RecordedRequest
 from bmnsocial.sandbox.sniff import sniff
@@ -172,12 +174,13 @@ def _uncursor(value: str) -> str | None:
     return decoded if re.fullmatch(r"\d+_\d+", decoded) else None
 
 
-class FakeGraph(FakeServer):
+class FakeGraph(FakeServer, GraphTokens):
     """Fake Graph API server for one Page. See the module docstring.
 
     ``token_state``: ``"valid"``, ``"expired"`` (190/463) or ``"invalid"``
     (190/467). ``duplicate_window``: seconds during which an identical message
-    is refused with code 506 (``None``: forever).
+    is refused with code 506 (``None``: forever). ``app_secret``: the Meta app's secret
+    (the token exchange's; None: the sandbox's).
     """
 
     platform = "facebook"
@@ -198,6 +201,11 @@ class FakeGraph(FakeServer):
         max_photo_bytes: int = 10 * 1024 * 1024,
         app_calls_per_hour: int = 200,
         page_calls_per_day: int = 4800,
+        app_id: str = SANDBOX_CREDENTIALS["facebook"]["app_id"],
+        app_secret: str | None = None,
+        user_access_token: str = SANDBOX_CREDENTIALS["facebook"]["user_access_token"],
+        page_tasks: Sequence[str] = DEFAULT_TASKS,
+        page_scopes: Sequence[str] = DEFAULT_SCOPES,
     ) -> None:
         super().__init__(host=host, port=port, store_path=store_path, clock=clock)
         self.page_id = page_id
@@ -211,6 +219,12 @@ class FakeGraph(FakeServer):
         self.token_state = "valid"
         self._ids = IdGenerator("facebook", clock, self.store.max_numeric_id("facebook"))
         self._calls: collections.deque[float] = collections.deque()
+        self.app_secret = app_secret
+        self._init_tokens(app_id=app_id, user_access_token=user_access_token,
+                          page_tasks=page_tasks, page_scopes=page_scopes)
+
+    def token_error(self, code: int, message: str, subcode: int | None = None) -> ApiResponse:
+        return GraphError(400, code, message, subcode=subcode).response()
 
     def reset_state(self) -> None:
         self.token_state = "valid"
@@ -375,6 +389,9 @@ class FakeGraph(FakeServer):
         rest = match.group(1) if match else ""
         segments = [s for s in rest.split("/") if s]
         params, files = self._params(request)
+        answered = self.token_route(request, segments, params)
+        if answered is not None:
+            return answered
         self._check_token(request, params)
         method = request.method
         if method not in {"GET", "POST", "DELETE"}:

@@ -9,7 +9,9 @@ tests/contract/). Implemented:
   ``until_id``, ``exclude``, ``tweet.fields``/``post.fields``, ...);
 * media: ``POST /2/media/upload`` (simple), ``POST /2/media/upload/initialize``,
   ``POST /2/media/upload/{id}/append``, ``POST /2/media/upload/{id}/finalize``,
-  ``GET /2/media/upload?command=STATUS&media_id=…``, ``POST /2/media/metadata``.
+  ``GET /2/media/upload?command=STATUS&media_id=…``, ``POST /2/media/metadata``;
+* OAuth 1.0a's PIN flow (``x_oauth``): ``POST /oauth/request_token``,
+  ``GET /oauth/authorize``, ``POST /oauth/access_token``.
 
 Auth: OAuth 1.0a (HMAC-SHA1, verified against the public https URL the client
 signed, for each origin in ``public_origins``) or an OAuth 2 user bearer token;
@@ -41,6 +43,7 @@ from bmnsocial.sandbox.server import ApiResponse, FakeServer, RecordedRequest
 from bmnsocial.sandbox.sniff import MediaInfo, sniff
 from bmnsocial.sandbox.store import Item, iso_utc
 from bmnsocial.sandbox.tweetlength import MAX_WEIGHTED, tweet_length, url_spans
+from bmnsocial.sandbox.x_oauth import XOAuthFlow
 
 __all__ = ["DEFAULT_RATE_LIMITS", "X_PUBLIC_ORIGINS", "FakeX"]
 
@@ -231,7 +234,7 @@ def _unb32(token: str) -> str | None:
     return decoded if decoded.isdigit() else None
 
 
-class FakeX(FakeServer):
+class FakeX(FakeServer, XOAuthFlow):
     """Fake X API v2 server. See the module docstring for endpoints.
 
     ``credential_state`` (``"valid"``/``"expired"``) makes every call answer 401
@@ -316,6 +319,7 @@ class FakeX(FakeServer):
         self._ids = IdGenerator("snowflake", clock, self.store.max_numeric_id("x"))
         self._buckets: dict[str, list[int]] = {}
         self._chunks: dict[str, dict[int, bytes]] = {}
+        self._init_oauth_flow()
 
     # -- state -------------------------------------------------------------
     def reset_state(self) -> None:
@@ -411,6 +415,9 @@ class FakeX(FakeServer):
         return None
 
     def handle_api(self, request: RecordedRequest) -> ApiResponse:
+        answered = self.oauth_route(request)
+        if answered is not None:
+            return answered
         matched = self._match(request.method, request.path)
         if matched is None:
             return self._with_rate_headers(

@@ -45,6 +45,8 @@ class Health:
     clock: Verdict = TRUSTED
     over_budget: list[Row] = field(default_factory=list)  # queued, held by X's monthly budget
     budget_shortfall_usd: float = 0.0  # what the budget lacks for them all to go out
+    # (code, sentence): worth knowing ahead (a token or the Graph version ending soon), healthy.
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -63,6 +65,8 @@ class Health:
         refused = self.refused
         return {
             "healthy": self.healthy, "problems": self.problems, "problem_codes": self.codes,
+            "warnings": [sentence for _code, sentence in self.warnings],
+            "warning_codes": [code for code, _sentence in self.warnings],
             "daemon": {"running": self.daemon_alive, "heartbeat_age_seconds": self.heartbeat_age,
                        "mode": beat.get("mode"), "pid": beat.get("pid")},
             "clock": {"trusted": self.clock.trusted, "problem": self.clock.code or None,
@@ -144,6 +148,7 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
             "{count} publication(s) need a person (failed or unconfirmed)",
             "{count} publication(s) need a person (failed or unconfirmed)", len(attention)
         ).format(count=len(attention))))
+    warnings = _ahead(runtime, now, found)
     waiting = ledger.waiting(now)
     held = [r for r in waiting if r.error_kind == DEFERRED]
     no_credentials = [r for r in waiting if r.error_kind == NO_CREDENTIALS]
@@ -172,4 +177,27 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
                 if r.id not in waiting_ids][:5]
     return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
-                  skipped, refused, last, clock, over_budget, shortfall)
+                  skipped, refused, last, clock, over_budget, shortfall, warnings)
+
+
+def _ahead(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> list[
+        tuple[str, str]]:
+    """What ends soon: the tokens (as `accounts check` last heard) and the Graph API version.
+    What has already ended goes to ``found``; the warnings are returned."""
+    from bmnsocial import graphversions
+    from bmnsocial.publish import tokenexpiry
+
+    config = runtime.config
+    warnings: list[tuple[str, str]] = []
+    for platform in config.platforms_configured:
+        expiry = tokenexpiry.read(runtime.ledger, platform)
+        judged = tokenexpiry.judge(expiry, now, config.timezone) if expiry else None
+        if judged:
+            code, sentence, problem = judged
+            (found if problem else warnings).append((code, sentence))
+    version = graphversions.state_of(config.facebook.api_version, now) if config.facebook else None
+    if version and version.state == graphversions.ENDED:
+        found.append(("graph-version-ended", version.message))
+    elif version and version.state == graphversions.ENDING:
+        warnings.append(("graph-version-ending", version.message))
+    return warnings
