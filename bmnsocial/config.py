@@ -16,6 +16,7 @@ from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bmnsocial import categories
@@ -41,6 +42,7 @@ def platform_name(text: str) -> str:
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "America/Havana"
 DEFAULT_GRAPH_VERSION = "v23.0"
+GRAPH_BASE_URL = "https://graph.facebook.com"
 EMBEDDED = "<embedded default config>"
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -62,9 +64,19 @@ class FacebookAccount:
     page_name: str
     api_version: str
     token_env: str
+    graph_base_url: str = GRAPH_BASE_URL
+    app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
 
     def credentials(self) -> list[Credential]:
-        return [Credential("facebook", N_("page access token"), self.token_env)]
+        found = [Credential("facebook", N_("page access token"), self.token_env)]
+        if self.app_secret_env:
+            found.append(Credential("facebook", N_("app secret"), self.app_secret_env))
+        return found
+
+    def base_urls(self) -> dict[str, str]:
+        """Graph's public origin -> the server that answers in its place, when not Graph."""
+        return {} if self.graph_base_url == GRAPH_BASE_URL else {
+            GRAPH_BASE_URL: self.graph_base_url}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +180,10 @@ class Config:
     def credentials(self) -> list[Credential]:
         return [c for account in (self.facebook, self.twitter) if account is not None
                 for c in account.credentials()]
+
+    def base_urls(self) -> dict[str, str]:
+        """Public origin -> the compatible server configured to answer in its place."""
+        return self.facebook.base_urls() if self.facebook else {}
 
 
 def missing_credentials(config: Config, environ: Mapping[str, str] | None = None) -> list[
@@ -447,6 +463,22 @@ def _env_name(r: Reader, value: Any, path: PathKey) -> str:
     return name
 
 
+def _base_url(r: Reader, value: Any, path: PathKey) -> str | None:
+    """An absolute http(s) URL with a host and nothing after the path (the server answering in
+    a platform's place), without its trailing slash."""
+    text = r.text(value, path)
+    if text is None:
+        return None
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or (
+            parts.fragment) or parts.username or parts.password:
+        r.error(path, "CONFIG-VALUE", _("'{url}' is not a base URL.").format(url=text),
+                _("Write the scheme and host, and a path if the server needs one, such as "
+                  "https://graph.facebook.com (no query, no user or password)."))
+        return None
+    return text.strip().rstrip("/")
+
+
 def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAccount | None]:
     if value is None:
         return None, None
@@ -469,8 +501,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
     fb = data.get("facebook")
     if fb is not None:
         path: PathKey = ("accounts", section["facebook"])
-        m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env"),
-                      required=("page_id",))
+        m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env",
+                                 "graph_base_url", "app_secret_env"), required=("page_id",))
         if m is not None:
             version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
                              (*path, "api_version")) or DEFAULT_GRAPH_VERSION
@@ -484,7 +516,11 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                                  allow_empty=True) or "",
                 api_version=version,
                 token_env=_env_name(r, m.get("token_env", "BMNSOCIAL_FACEBOOK_PAGE_TOKEN"),
-                                    (*path, "token_env")))
+                                    (*path, "token_env")),
+                graph_base_url=_base_url(r, m.get("graph_base_url", GRAPH_BASE_URL),
+                                         (*path, "graph_base_url")) or GRAPH_BASE_URL,
+                app_secret_env=_env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
+                if m.get("app_secret_env") is not None else None)
     tw = data.get("twitter")
     if tw is not None:
         path = ("accounts", section["twitter"])

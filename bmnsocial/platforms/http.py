@@ -41,14 +41,16 @@ class TimeoutAdapter(HTTPAdapter):
 
 
 def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
-                  on_date: Callable[[datetime], None] | None = None) -> requests.Session:
+                  on_date: Callable[[datetime], None] | None = None,
+                  base_urls: Mapping[str, str] | None = None) -> requests.Session:
     """A session whose requests time out after ``timeout`` seconds unless told otherwise.
 
     Without ``routes`` it reaches the real platforms and honours the environment's proxy
     settings (``trust_env``), which BMN's network may need. With ``routes`` (the sandbox's
     public origin -> local URL map) every request goes to the local fakes, nothing unrouted
     leaves the machine, and the environment is ignored. ``on_date`` hears the ``Date`` of
-    every answer: the platform's clock, against which ours is judged.
+    every answer: the platform's clock, against which ours is judged. ``base_urls`` (public
+    origin -> the compatible server configured in its place) apply to the real network only.
     """
     session = requests.Session()
     if on_date is not None:
@@ -62,6 +64,10 @@ def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.trust_env = True
+        if base_urls:
+            from bmnsocial.platforms.routing import mount_base_urls
+
+            mount_base_urls(session, base_urls, default_timeout=timeout)
     return session
 
 

@@ -58,7 +58,8 @@ class Runtime:
 
         session = build_session(timeout=self.config.publish.timeout_seconds,
                                 routes=self.connections.routes(self.config),
-                                on_date=lambda date: self._saw_date(platform, date))
+                                on_date=lambda date: self._saw_date(platform, date),
+                                base_urls=self.connections.base_urls(self.config))
         return build_adapter(platform, self.config, self.credentials(), session)
 
     def _saw_date(self, platform: str, date: datetime) -> None:

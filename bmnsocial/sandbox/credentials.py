@@ -31,6 +31,7 @@ SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             {
                 "page_id": _FB_PAGE_ID,
                 "page_access_token": "EAASandboxPageAccessToken0000000000000000000000000000",
+                "app_secret": "sandboxAppSecret000000000000000",
             }
         ),
     }
