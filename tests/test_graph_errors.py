@@ -229,3 +229,19 @@ def test_graph_base_url_keeps_the_environment_proxy(tmp_path: Path,
             runtime.close()
         assert fake.requests[-1].path == "/v23.0/me"
 
+
+
+def test_app_secret_env_through_the_cli_on_the_sandbox(workspace: Path) -> None:
+    from click.testing import CliRunner
+
+    from bmnsocial.cli.root import cli
+
+    config = workspace / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "# app_secret_env:", "app_secret_env:"), encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["--sandbox", "accounts", "check"])
+    # The sandbox's Graph checks every proof it is sent: a wrong one would fail here.
+    assert checked.exit_code == 0 and "facebook  OK" in checked.output, checked.output
+    real = CliRunner().invoke(cli, ["config", "check"], env={
+        "BMNSOCIAL_FACEBOOK_PAGE_TOKEN": "lkPageTokenXXXXXXXXXXXX"})
+    assert "$BMNSOCIAL_FACEBOOK_APP_SECRET: MISSING" in real.output, real.output
