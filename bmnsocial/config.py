@@ -43,6 +43,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DEFAULT_TIMEZONE = "America/Havana"
 DEFAULT_GRAPH_VERSION = "v23.0"
 DEFAULT_X_API_BASE_URL = "https://api.x.com"
+# Every host tweepy and x_media send to; all of them go to accounts.twitter.api_base_url.
+X_PUBLIC_ORIGINS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
+GRAPH_BASE_URL = "https://graph.facebook.com"
 EMBEDDED = "<embedded default config>"
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -64,9 +67,19 @@ class FacebookAccount:
     page_name: str
     api_version: str
     token_env: str
+    graph_base_url: str = GRAPH_BASE_URL
+    app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
 
     def credentials(self) -> list[Credential]:
-        return [Credential("facebook", N_("page access token"), self.token_env)]
+        found = [Credential("facebook", N_("page access token"), self.token_env)]
+        if self.app_secret_env:
+            found.append(Credential("facebook", N_("app secret"), self.app_secret_env))
+        return found
+
+    def base_urls(self) -> dict[str, str]:
+        """Graph's public origin -> the server that answers in its place, when not Graph."""
+        return {} if self.graph_base_url == GRAPH_BASE_URL else {
+            GRAPH_BASE_URL: self.graph_base_url}
 
 
 #: X's pay-per-use prices in US dollars (docs.x.com, "pricing", in force since 2026-02-06):
@@ -107,6 +120,11 @@ class TwitterAccount:
             Credential("twitter", N_("access token"), self.access_token_env),
             Credential("twitter", N_("access token secret"), self.access_token_secret_env),
         ]
+
+    def base_urls(self) -> dict[str, str]:
+        """X's public origins -> the server that answers in X's place, when not X."""
+        return {} if self.api_base_url == DEFAULT_X_API_BASE_URL else {
+            origin: self.api_base_url for origin in X_PUBLIC_ORIGINS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +210,11 @@ class Config:
     def credentials(self) -> list[Credential]:
         return [c for account in (self.facebook, self.twitter) if account is not None
                 for c in account.credentials()]
+
+    def base_urls(self) -> dict[str, str]:
+        """Public origin -> the compatible server configured to answer in its place."""
+        return {origin: url for account in (self.facebook, self.twitter) if account is not None
+                for origin, url in account.base_urls().items()}
 
 
 def missing_credentials(config: Config, environ: Mapping[str, str] | None = None) -> list[
@@ -493,8 +516,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
     fb = data.get("facebook")
     if fb is not None:
         path: PathKey = ("accounts", section["facebook"])
-        m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env"),
-                      required=("page_id",))
+        m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env",
+                                 "graph_base_url", "app_secret_env"), required=("page_id",))
         if m is not None:
             version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
                              (*path, "api_version")) or DEFAULT_GRAPH_VERSION
@@ -518,7 +541,11 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                                  allow_empty=True) or "",
                 api_version=version,
                 token_env=_env_name(r, m.get("token_env", "BMNSOCIAL_FACEBOOK_PAGE_TOKEN"),
-                                    (*path, "token_env")))
+                                    (*path, "token_env")),
+                graph_base_url=_base_url(r, m.get("graph_base_url", GRAPH_BASE_URL),
+                                         (*path, "graph_base_url"), GRAPH_BASE_URL),
+                app_secret_env=_env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
+                if m.get("app_secret_env") is not None else None)
     tw = data.get("twitter")
     if tw is not None:
         path = ("accounts", section["twitter"])
@@ -552,8 +579,9 @@ def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:
     if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
             or parts.query or parts.fragment or parts.username or parts.password):
         r.error(path, "CONFIG-VALUE", _("'{url}' is not a base URL.").format(url=text),
-                _("Write it like https://api.x.com (a scheme, a host, an optional port and "
-                  "path; no query or credentials)."))
+                _("Write a scheme and a host, and a port and path if the server needs them, "
+                  "such as https://api.x.com or https://graph.facebook.com (no query, no user "
+                  "or password)."))
         return default
     return text.rstrip("/")
 

@@ -204,6 +204,44 @@ TEMPLATES: dict[str, str] = {
     "fb-token-session-invalid": N_("the session is invalid (is the person still an admin of "
                                    "the Page?)"),
     "fb-token-refused": N_("the token was refused"),
+    "fb-throttled": N_("{error}. Facebook is limiting {limit} for now: bmnsocial waits and "
+                       "tries again by itself; nothing to do unless it keeps happening."),
+    "fb-limit-app": N_("the app's calls"),
+    "fb-limit-user": N_("the calls made with this person's token"),
+    "fb-limit-page": N_("the calls to the Page"),
+    "fb-limit-custom": N_("this kind of call"),
+    "fb-limit-page-calls": N_("the calls made with the Page's token"),
+    "fb-page-role": N_("{error}. The person whose token this is no longer has a role on the "
+                       "Page that lets them publish (a new token would fail the same way): a "
+                       "Page admin gives that person back full control or the task 'Create "
+                       "content', then run 'bmnsocial retry --failed'."),
+    "fb-app-permission": N_("{error}. The Facebook app may not do this: it needs the "
+                            "permissions pages_manage_posts and pages_read_engagement (App "
+                            "Review, in the app's dashboard); then get a new Page token "
+                            "(docs/configuration.md) and run 'bmnsocial retry --failed'."),
+    "fb-blocked": N_("{error}. Facebook has blocked this action on the Page for now, for its "
+                     "policies. It is not retried: publishing again soon makes the block "
+                     "longer. A Page admin reads the Page's notifications and Support Inbox "
+                     "(Meta Business Suite); once the block is lifted, 'bmnsocial retry "
+                     "--failed' sends it."),
+    "fb-app-secret-required": N_("{error}. The Facebook app requires an app secret proof: "
+                                 "name the environment variable that holds the app secret "
+                                 "in accounts.facebook.app_secret_env and set it "
+                                 "(docs/configuration.md), then run 'bmnsocial retry "
+                                 "--failed'."),
+    "fb-app-secret-wrong": N_("{error}. The app secret in {variable} is not the secret of the "
+                              "app that issued the Page token: set the right one (the app's "
+                              "dashboard, Settings, Basic, App secret), then run 'bmnsocial "
+                              "retry --failed'."),
+    "fb-app-secret-missing": N_("the Facebook app secret is missing: set the environment "
+                                "variable {variable}, named by accounts.facebook."
+                                "app_secret_env (see docs/configuration.md)."),
+    "fb-unknown-version": N_("{error}. Graph does not know API version {version}: set "
+                             "accounts.facebook.api_version to a current version "
+                             "(docs/configuration.md), then run 'bmnsocial retry --failed'."),
+    "fb-too-many-recent": N_("Facebook: more than {count} posts since {since}; bmnsocial stops "
+                             "reading there and cannot tell whether this one went out: look at "
+                             "the Page."),
     # the Telegram adapter (platforms/telegram.py)
     "tg-token-missing": N_("the Telegram bot token is missing: set the environment variable "
                            "{name} (see docs/telegram.md)."),

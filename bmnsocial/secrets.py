@@ -22,7 +22,7 @@ from bmnsocial.i18n import _
 
 MASK = "***"
 _PATTERNS = [
-    re.compile(r"(access_token=)[^&\s\"']+", re.I),
+    re.compile(r"((?:access_token|appsecret_proof)=)[^&\s\"']+", re.I),
     re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)=\")[^\"]+", re.I),
     # The same parameters unquoted or percent-encoded, as oauthlib's DEBUG lines show them.
     re.compile(r"(oauth_(?:token|signature|consumer_key|nonce)(?:=|%3D|%253D))[^&\s\"',)]+",

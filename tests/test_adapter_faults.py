@@ -185,13 +185,19 @@ def test_graph_throttling_codes(code: int) -> None:
     assert isinstance(graph(code), RateLimited)
 
 
-@pytest.mark.parametrize("subcode", [None, 458, 459, 460, 463, 464, 467, 492])
+@pytest.mark.parametrize("subcode", [None, 458, 459, 460, 463, 464, 467])
 def test_graph_token_codes(subcode: int | None) -> None:
     error = graph(190, subcode)
     assert isinstance(error, AuthError) and error.sent is False
     assert "renewed" in error.message and "docs/configuration.md" in error.message
     assert "FB_TOKEN" in error.message
     assert isinstance(graph(102), AuthError)
+
+
+def test_graph_492_is_the_page_role_not_the_token() -> None:
+    error = graph(190, 492)
+    assert isinstance(error, AuthError) and getattr(error.message, "code", None) == "fb-page-role"
+    assert "renewed" not in error.message and "Create content" in error.message
 
 
 @pytest.mark.parametrize("code", [10, 200, 230, 299])

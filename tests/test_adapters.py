@@ -6,6 +6,7 @@ only the host changes, through the session ``build_session(routes=...)`` builds.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from bmnsocial.platforms.base import (
     Progress,
     Rejected,
     Transient,
+    Unconfirmed,
 )
 from bmnsocial.platforms.http import build_session
 from bmnsocial.platforms.registry import build_adapter
@@ -36,7 +38,7 @@ from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
 from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.sandbox.server import FakeServer, RecordedRequest
 from bmnsocial.sandbox.testing import sample_gif, sample_jpeg, sample_mp4, sample_png
-from tests.helpers import ANSWER_TIMEOUT, give_up_on_held
+from tests.helpers import ANSWER_TIMEOUT, FakeClock, give_up_on_held
 
 PLATFORMS = ("facebook", "twitter")
 PAGE_ID = SANDBOX_ACCOUNTS["facebook"]["page_id"]
@@ -145,11 +147,13 @@ class Harness:
 def running(name: str, tmp_path: Path, *, timeout: float = ANSWER_TIMEOUT,
             x_options: dict[str, Any] | None = None,
             graph_options: dict[str, Any] | None = None,
-            credentials: dict[str, dict[str, str]] | None = None) -> Iterator[Harness]:
+            credentials: dict[str, dict[str, str]] | None = None,
+            clock: Callable[[], float] = time.time) -> Iterator[Harness]:
     media_dir = tmp_path / "media"
     media_dir.mkdir(exist_ok=True)
     options = {"check_after_secs": 0, **(x_options or {})}
-    with Sandbox(tmp_path / "store", x_options=options, graph_options=graph_options) as sb:
+    with Sandbox(tmp_path / "store", x_options=options, graph_options=graph_options,
+                 clock=clock) as sb:
         session = give_up_on_held(build_session(timeout=timeout, routes=sb.routes), sb)
         try:
             yield Harness(name, sb, make_config(tmp_path, timeout=timeout),
@@ -489,7 +493,40 @@ def test_facebook_recent_posts_follows_pages(tmp_path: Path) -> None:
         found = adapter.recent_posts(datetime.now(UTC) - timedelta(hours=1))
         assert [p.text for p in found] == [f"Publicación {i}" for i in reversed(range(101))]
         reads = h.requests_to("/v*/*/published_posts")
-        assert len(reads) == 2 and "after" in reads[1].query_dict()
+        # Graph pages by time after "since": until + __paging_token, no cursors.
+        assert len(reads) == 2 and {"until", "__paging_token"} <= set(reads[1].query_dict())
+
+
+def test_facebook_recent_posts_stop_at_the_window(tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp())
+    with running("facebook", tmp_path, clock=clock) as h:
+        adapter = h.adapter()
+        for i in range(150):
+            adapter.publish(h.rendered(f"Antigua {i}"), Progress())
+            clock.now += 60
+        since = datetime.fromtimestamp(clock.now, UTC)
+        clock.now += 60
+        for i in range(120):
+            adapter.publish(h.rendered(f"Nueva {i}"), Progress())
+            clock.now += 60
+        found = adapter.recent_posts(since)
+        # Graph's next link clears "since": the second page reaches older posts, left out.
+        assert [p.text for p in found] == [f"Nueva {i}" for i in reversed(range(120))]
+        reads = h.requests_to("/v*/*/published_posts")
+        assert len(reads) == 2 and reads[1].query_dict()["since"] == [""]
+
+
+def test_facebook_recent_posts_hand_a_window_too_long_to_a_person(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bmnsocial.platforms import facebook as fb
+
+    monkeypatch.setattr(fb, "_MAX_READS", 2)
+    with running("facebook", tmp_path) as h:
+        adapter = h.adapter()
+        for i in range(201):
+            adapter.publish(h.rendered(f"Publicación {i}"), Progress())
+        with pytest.raises(Unconfirmed, match="200"):
+            adapter.recent_posts(datetime.now(UTC) - timedelta(hours=1))
 
 
 # -- the session and the registry -----------------------------------------------------------

@@ -222,3 +222,24 @@ def test_accounts_x_is_accounts_twitter(tmp_path: Path) -> None:
         load_config(write_config(tmp_path, "accounts:\n  x: {consumer_key_env: X_KEY}\n"
                                            "defaults: {platforms: [x]}\n"))
     assert [d.line for d in missing.value.diagnostics] == [2]  # points into accounts.x
+
+
+def test_graph_base_url_and_app_secret_env(tmp_path: Path) -> None:
+    fb = "accounts:\n  facebook:\n    page_id: '1'\n"
+    plain = load_config(write_config(tmp_path, fb + "defaults: {platforms: [facebook]}\n"))
+    assert plain.facebook is not None
+    assert plain.facebook.graph_base_url == "https://graph.facebook.com"
+    assert plain.facebook.app_secret_env is None and plain.base_urls() == {}
+    assert [c.env_var for c in plain.credentials()] == ["BMNSOCIAL_FACEBOOK_PAGE_TOKEN"]
+    other = load_config(write_config(tmp_path, fb + "    graph_base_url: http://10.0.0.5:8701/\n"
+                                     "    app_secret_env: BMN_FB_APP_SECRET\n"
+                                     "defaults: {platforms: [facebook]}\n"))
+    assert other.base_urls() == {"https://graph.facebook.com": "http://10.0.0.5:8701"}
+    assert [c.env_var for c in other.credentials()][-1] == "BMN_FB_APP_SECRET"
+    path = write_config(tmp_path, fb + "    graph_base_url: ftp://x?y=1\n"
+                        f"    app_secret_env: {SECRET}\ndefaults: {{platforms: [facebook]}}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    found = {(d.code, d.line) for d in info.value.diagnostics}
+    assert found == {("CONFIG-VALUE", 4), ("CONFIG-SECRET-IN-FILE", 5)}
+    assert SECRET not in str(info.value)

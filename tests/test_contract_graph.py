@@ -39,6 +39,8 @@ GRAPH = "https://graph.facebook.com/v23.0"
 # selection, cursor paging, time-based paging, debug/format options).
 GENERIC_PARAMS = {
     "access_token",
+    "__paging_token",
+    "__previous",
     "appsecret_proof",
     "fields",
     "limit",
@@ -75,20 +77,34 @@ GRAPH_ERROR = {
         }
     },
 }
+# Graph pages a list by cursors, or by time once ``since``/``until`` is given (links with
+# ``until`` and ``__paging_token``, no cursors): both as recorded in tests/contract/
+# graph-recorded/posts/ (tests/test_contract_graph_recorded.py compares them in detail).
+_LINK = {"type": "string", "pattern": "^https://graph\\.facebook\\.com/"}
 PAGING = {
-    "type": "object",
-    "required": ["cursors"],
-    "additionalProperties": False,
-    "properties": {
-        "cursors": {
+    "anyOf": [
+        {
             "type": "object",
-            "required": ["before", "after"],
+            "required": ["cursors"],
             "additionalProperties": False,
-            "properties": {"before": {"type": "string"}, "after": {"type": "string"}},
+            "properties": {
+                "cursors": {
+                    "type": "object",
+                    "required": ["before"],
+                    "additionalProperties": False,
+                    "properties": {"before": {"type": "string"}, "after": {"type": "string"}},
+                },
+                "next": _LINK,
+                "previous": _LINK,
+            },
         },
-        "next": {"type": "string", "pattern": "^https://graph\\.facebook\\.com/"},
-        "previous": {"type": "string"},
-    },
+        {
+            "type": "object",
+            "required": ["previous"],
+            "additionalProperties": False,
+            "properties": {"next": _LINK, "previous": _LINK},
+        },
+    ]
 }
 FB_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
@@ -106,8 +109,15 @@ _TOKEN_SUBCODES = {  # why a token was refused, as reasons' codes (bmnsocial.rea
     492: "fb-token-session-invalid",
 }
 _TOKEN_REFUSED = "fb-token-refused"
+_THROTTLES = {  # whose calls Graph is limiting (Meta's "Rate Limits" guide), as reasons' codes
+    4: "fb-limit-app", 17: "fb-limit-user", 32: "fb-limit-page", 613: "fb-limit-custom",
+    80001: "fb-limit-page-calls",
+}
 _POST_FIELDS = "id,message,created_time,permalink_url"
-_MAX_PAGES = 10
+# Reconciliation reads 100 posts at a time, back to the start of the window it checks. 20
+# reads (2,000 posts) is far more than the Page publishes within a retry deadline; a window
+# still unread after them is handed to a person rather than judged from part of it.
+_MAX_READS = 20
 
 
 def _now() -> datetime:
@@ -147,15 +157,19 @@ def retry_at_from_usage(headers: Mapping[str, str], now: datetime) -> datetime |
                 minutes.append(found)
     if minutes and max(minutes) > 0:
         return now + timedelta(minutes=max(minutes))
-    app = _header_json(headers, "X-App-Usage")
-    if isinstance(app, dict) and any((_number(v) or 0) >= 100 for v in app.values()):
-        return now + timedelta(hours=1)
+    for name in ("X-App-Usage", "X-Page-Usage"):
+        usage = _header_json(headers, name)
+        if isinstance(usage, dict) and any((_number(v) or 0) >= 100 for v in usage.values()):
+            return now + timedelta(hours=1)
     return None
 
 
 def error_from_graph(status: int, error: Mapping[str, Any], headers: Mapping[str, str],
-                     now: datetime, action: str, token_env: str) -> PublishError:
-    """The taxonomy error for a Graph API error object (``{"error": {...}}``)."""
+                     now: datetime, action: str, token_env: str, *, version: str = "",
+                     app_secret_env: str | None = None) -> PublishError:
+    """The taxonomy error for a Graph API error object (``{"error": {...}}``), with what a
+    person does about it: wait (throttling), act (tokens, permissions, the app secret, the
+    API version, a policy block) or change the post."""
     code = _number(error.get("code"))
     subcode = _number(error.get("error_subcode"))
     c = int(code) if code is not None else 0
@@ -168,17 +182,29 @@ def error_from_graph(status: int, error: Mapping[str, Any], headers: Mapping[str
     text = Reason("fb-answered" if said.strip() else "fb-answered-nothing", action=action,
                   status=str(status), code=label, said=Said(redact(said.strip())))
     if c in THROTTLING_CODES:
-        return RateLimited(text, retry_at_from_usage(headers, now))
+        return RateLimited(Reason("fb-throttled", error=text, limit=Reason(_THROTTLES[c])),
+                           retry_at_from_usage(headers, now))
+    if c in TOKEN_CODES and sub == 492:  # a new token fails the same way: the role is gone
+        return AuthError(Reason("fb-page-role", error=text), sent=False)
     if c in TOKEN_CODES:
         return AuthError(Reason("fb-token-renew", error=text, variable=token_env,
                                 why=Reason(_TOKEN_SUBCODES.get(sub or 0, _TOKEN_REFUSED))),
                          sent=False)
-    if c == 10 or 200 <= c <= 299:
+    if c == 10:
+        return AuthError(Reason("fb-app-permission", error=text), sent=False)
+    if 200 <= c <= 299:
         return AuthError(Reason("fb-permission-missing", error=text), sent=False)
     if c == 506 or (sub is not None and sub in DUPLICATE_SUBCODES):
         return Rejected(text, duplicate=True)
     if c == 368:
-        return Rejected(text)
+        return Rejected(Reason("fb-blocked", error=text))
+    if c == 100 and "appsecret_proof" in said:
+        if app_secret_env and "invalid" in said.lower():
+            return AuthError(Reason("fb-app-secret-wrong", error=text, variable=app_secret_env),
+                             sent=False)
+        return AuthError(Reason("fb-app-secret-required", error=text), sent=False)
+    if c == 2500 and said.startswith("Unknown path components") and version:
+        return AuthError(Reason("fb-unknown-version", error=text, version=version), sent=False)
     if error.get("is_transient") is True or c in (1, 2):
         return Transient(text, sent=True)
     return Rejected(text)
@@ -191,11 +217,19 @@ class _GraphTransport:
     because facebook-sdk ignores HTTP status and breaks on non-JSON answers."""
 
     def __init__(self, session: requests.Session, token: str, token_env: str,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], *, version: str = "",
+                 app_secret: str | None = None, app_secret_env: str | None = None) -> None:
         self.session = session
         self._token = token
         self.token_env = token_env
         self.clock = clock
+        self.version = version
+        self.app_secret_env = app_secret_env
+        # Meta's "Secure Requests" guide: the hex HMAC-SHA256 of the token keyed with the app
+        # secret, on every call. As good as the token to whoever holds both: masked like it.
+        self._proof = hmac.new(app_secret.encode(), token.encode(),
+                               hashlib.sha256).hexdigest() if app_secret else None
+        register(self._proof)
         self.action = "Facebook"  # replaced by the adapter before each call
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -208,6 +242,8 @@ class _GraphTransport:
         data = kwargs.pop("data", None)
         if isinstance(data, dict):
             data = {k: v for k, v in data.items() if k != "access_token"} or None
+        if self._proof:  # in the body when there is one, so it stays out of the URL
+            (data if isinstance(data, dict) else params)["appsecret_proof"] = self._proof
         # The Graph API takes the token in an Authorization header (Meta's resumable-upload
         # guide uses "Authorization: OAuth"; restfb and huandu/facebook offer the same switch),
         # so it never sits in a URL that logs, proxies or error messages could repeat.
@@ -235,7 +271,8 @@ class _GraphTransport:
                 body = None
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             raise error_from_graph(status, body["error"], response.headers, self.clock(),
-                                   self.action, self.token_env)
+                                   self.action, self.token_env, version=self.version,
+                                   app_secret_env=self.app_secret_env)
         if status == 429:
             raise RateLimited(Reason("fb-answered-429", action=self.action),
                               retry_at_from_usage(response.headers, self.clock()))
@@ -262,11 +299,17 @@ class FacebookAdapter(Adapter):
         token = secrets.get(account.token_env, "")
         if not token:
             raise CredentialsMissing(Reason("fb-token-missing", variable=account.token_env))
-        register(token)
+        app_secret = secrets.get(account.app_secret_env, "") if account.app_secret_env else None
+        if account.app_secret_env and not app_secret:
+            raise CredentialsMissing(Reason("fb-app-secret-missing",
+                                            variable=account.app_secret_env))
+        register(token, app_secret)
         import facebook
 
         self.account = account
-        self.transport = _GraphTransport(session, token, account.token_env, clock)
+        self.transport = _GraphTransport(session, token, account.token_env, clock,
+                                         version=account.api_version, app_secret=app_secret,
+                                         app_secret_env=account.app_secret_env)
         self.graph = facebook.GraphAPI(access_token=token, timeout=timeout,
                                        session=self.transport)
         # facebook-sdk 3.1.0's constructor refuses any version above 3.1, but it reads the
@@ -355,22 +398,32 @@ class FacebookAdapter(Adapter):
         return Published(post_id, self.post_url(post_id), (post_id,))
 
     def recent_posts(self, since: datetime) -> list[RemotePost]:
+        """The Page's posts since ``since``, following ``paging.next`` in whatever form Graph
+        gives it: cursors, or (after ``since``) ``until`` and ``__paging_token`` with
+        ``since`` cleared, which reaches past the window, so reading stops at the first post
+        older than ``since`` and such posts are left out."""
+        since = since.replace(microsecond=0)  # Graph's times are whole seconds
         args = {"fields": _POST_FIELDS, "since": str(int(since.timestamp())), "limit": "100"}
         posts: list[RemotePost] = []
-        for _page in range(_MAX_PAGES):
+        for _read in range(_MAX_READS):
             page = self._call(Reason("fb-reading-recent"), self.graph.get_connections,
                               self.account.page_id, "published_posts", **args)
-            for item in page.get("data") or []:
+            data = page.get("data") or []
+            past_the_window = False
+            for item in data:
                 post_id = str(item["id"])
-                posts.append(RemotePost(post_id, str(item.get("message") or ""),
-                                        _parse_time(item.get("created_time")),
+                created = _parse_time(item.get("created_time"))
+                if created is not None and created < since:
+                    past_the_window = True
+                    continue
+                posts.append(RemotePost(post_id, str(item.get("message") or ""), created,
                                         str(item.get("permalink_url") or self.post_url(post_id))))
-            paging = page.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
-            if not after:
-                break
-            args["after"] = str(after)
-        return posts
+            next_link = (page.get("paging") or {}).get("next")
+            if past_the_window or not data or not isinstance(next_link, str):
+                return posts
+            args = {k: v for k, v in parse_qsl(urlsplit(next_link).query, keep_blank_values=True)
+                    if k not in {"access_token", "appsecret_proof"}}
+        raise Unconfirmed(Reason("fb-too-many-recent", count=len(posts), since=since))
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -42,7 +42,8 @@ class TimeoutAdapter(HTTPAdapter):
 
 def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
                   on_date: Callable[[datetime], None] | None = None,
-                  on_response: Callable[[Response], None] | None = None) -> requests.Session:
+                  on_response: Callable[[Response], None] | None = None,
+                  base_urls: Mapping[str, str] | None = None) -> requests.Session:
     """A session whose requests time out after ``timeout`` seconds unless told otherwise.
 
     Without ``routes`` it reaches the real platforms and honours the environment's proxy
@@ -51,7 +52,8 @@ def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
     leaves the machine, and the environment is ignored. ``on_date`` hears the ``Date`` of
     every answer: the platform's clock, against which ours is judged. ``on_response`` hears
     every answer itself: each request that reached the platform, counted in one place (what
-    X charges, publish/costs.py).
+    X charges, publish/costs.py). ``base_urls`` (public origin -> the compatible server
+    configured in its place) apply to the real network only.
     """
     session = requests.Session()
     if on_date is not None:
@@ -67,6 +69,10 @@ def build_session(*, timeout: float, routes: Mapping[str, str] | None = None,
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.trust_env = True
+        if base_urls:
+            from bmnsocial.platforms.routing import mount_base_urls
+
+            mount_base_urls(session, base_urls, default_timeout=timeout)
     return session
 
 

@@ -17,9 +17,15 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest, Response
-from requests.utils import should_bypass_proxies
+from requests.utils import get_environ_proxies
 
-__all__ = ["LocalRouteAdapter", "SandboxRoutingError", "mount_routes", "origin_of", "reroute"]
+__all__ = [
+    "LocalRouteAdapter",
+    "SandboxRoutingError",
+    "mount_base_urls",
+    "mount_routes",
+    "origin_of",
+]
 
 TimeoutArg = float | tuple[float, float] | tuple[float, None] | None
 
@@ -69,13 +75,15 @@ class LocalRouteAdapter(HTTPAdapter):
         *,
         default_timeout: TimeoutArg = None,
         block_unrouted: bool = True,
-        keep_proxies: bool = False,
+        environment_proxies: bool = False,
         **kwargs: Any,
     ) -> None:
         self.routes = _normalise_routes(routes)
-        self.keep_proxies = keep_proxies
         self.default_timeout = default_timeout
         self.block_unrouted = block_unrouted
+        # A compatible server named in config (not the sandbox) is reached as the real hosts
+        # are: through the environment's proxy for the address actually asked, if any.
+        self.environment_proxies = environment_proxies
         self._local_origins = {origin_of(v) for v in self.routes.values()}
         super().__init__(**kwargs)
 
@@ -111,13 +119,15 @@ class LocalRouteAdapter(HTTPAdapter):
             local_request.url = local_url
         if timeout is None:
             timeout = self.default_timeout
-        # The sandbox's 127.0.0.1 never wants a proxy. A stand-in server (``reroute``) gets the
-        # proxies requests chose for the public URL, unless NO_PROXY exempts the new host.
-        if not self.keep_proxies or should_bypass_proxies(local_request.url or "", None):
+        if not self.environment_proxies:
+            # Proxies are never wanted for 127.0.0.1, whatever the caller or environment says.
             proxies = {}
+        elif local_url is not None:
+            # requests chose them (and judged no_proxy) for the public host; judge again.
+            proxies = get_environ_proxies(local_url)
         response = super().send(
             local_request, stream=stream, timeout=timeout, verify=verify, cert=cert,
-            proxies=proxies,
+            proxies=proxies
         )
         # Upper layers (redirect handling, error messages) see the URL they asked for.
         response.url = public_url
@@ -154,22 +164,14 @@ def mount_routes(
     return adapter
 
 
-def reroute(
-    session: requests.Session,
-    origins: tuple[str, ...],
-    base_url: str,
-    *,
-    default_timeout: TimeoutArg = None,
+def mount_base_urls(
+    session: requests.Session, routes: Mapping[str, str], *, default_timeout: TimeoutArg = None
 ) -> LocalRouteAdapter:
-    """Send ``session``'s requests for ``origins`` to ``base_url`` (a compatible server standing
-    in for the platform), path and query kept. Unlike :func:`mount_routes`, other origins and
-    the environment's proxy settings are left as they are. The libraries still sign the
-    public URL: the transport is the only thing that changes."""
+    """Send the requests for each public origin in ``routes`` to the base URL configured in
+    its place (``accounts.facebook.graph_base_url``), leaving every other request, the
+    session's environment and its proxies as they are."""
     adapter = LocalRouteAdapter(
-        {origin: base_url for origin in origins},
-        default_timeout=default_timeout,
-        block_unrouted=False,
-        keep_proxies=True,
+        routes, default_timeout=default_timeout, block_unrouted=False, environment_proxies=True
     )
     for origin in adapter.routes:
         session.mount(origin + "/", adapter)

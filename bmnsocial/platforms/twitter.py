@@ -157,21 +157,6 @@ _MAX_PAGES = 10
 _PAGE_SIZES = (5, 10, 20, 50, 100)
 
 
-# Every host tweepy and x_media send to; all of them go to accounts.twitter.api_base_url.
-X_ORIGINS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
-
-
-def _route_to_base_url(session: requests.Session, base_url: str, timeout: float) -> None:
-    """Send X's requests to ``base_url`` when the config names another server, unless the
-    session is already routed (the sandbox's fakes win over any config)."""
-    from bmnsocial.config import DEFAULT_X_API_BASE_URL
-    from bmnsocial.platforms.routing import LocalRouteAdapter, reroute
-
-    if base_url.rstrip("/") == DEFAULT_X_API_BASE_URL:
-        return
-    if any(isinstance(session.get_adapter(o + "/"), LocalRouteAdapter) for o in X_ORIGINS):
-        return
-    reroute(session, X_ORIGINS, base_url, default_timeout=timeout)
 
 
 class TwitterAdapter(Adapter):
@@ -208,7 +193,6 @@ class TwitterAdapter(Adapter):
         from bmnsocial.platforms.x_media import XMediaUploader
 
         self.account = account
-        _route_to_base_url(session, account.api_base_url, timeout)
         # wait_on_rate_limit stays False: tweepy would sleep and retry without any bound.
         self.client = tweepy.Client(**values, wait_on_rate_limit=False)
         self.client.session = session

@@ -31,6 +31,11 @@ class Connections(ABC):
     def routes(self, config: Config) -> Mapping[str, str] | None:
         """Public origin -> local URL for every request, or ``None`` for the real network."""
 
+    def base_urls(self, config: Config) -> Mapping[str, str]:
+        """Public origin -> the compatible server the config names in its place (real
+        network only: the sandbox's routes win)."""
+        return {}
+
     @abstractmethod
     def close(self) -> None:
         """Release what :meth:`routes` started."""
@@ -53,6 +58,9 @@ class PlatformConnections(Connections):
 
     def routes(self, config: Config) -> Mapping[str, str] | None:
         return None
+
+    def base_urls(self, config: Config) -> Mapping[str, str]:
+        return config.base_urls()
 
     def close(self) -> None:
         pass

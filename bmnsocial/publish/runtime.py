@@ -62,7 +62,8 @@ class Runtime:
                                 routes=self.connections.routes(self.config),
                                 on_date=lambda date: self._saw_date(platform, date),
                                 on_response=None if meter is None else
-                                lambda response: meter.heard(platform, response))
+                                lambda response: meter.heard(platform, response),
+                                base_urls=self.connections.base_urls(self.config))
         return build_adapter(platform, self.config, self.credentials(), session)
 
     def _meter(self) -> RequestMeter | None:

@@ -55,13 +55,18 @@ connection ``delay`` s, 0 = until stop, then close unanswered), ``reset``
 (RST, no answer), ``html`` (502 text/html proxy page), ``latency`` (wait
 ``delay`` s, then answer normally), ``lost_response`` (process and store the
 request, then close without answering). ``path`` is a shell-style pattern on
-the path without query.
+the path without query. The Graph fake adds Graph's own error answers as kinds
+(``fake_graph.GRAPH_FAULTS``: ``graph_4``, ``graph_17``, ``graph_32``,
+``graph_613``, ``graph_80001``, ``graph_10``, ``graph_200``, ``graph_368``,
+``graph_190_458`` … ``graph_190_492``) and, with ``app_secret`` and
+``require_appsecret_proof``, demands ``appsecret_proof`` on every call.
 
 Admin API on each fake (JSON): ``POST /__sandbox__/faults`` with
 ``{kind, times, path, method, delay}``, ``GET``/``DELETE /__sandbox__/faults``,
 ``GET /__sandbox__/published``, ``GET /__sandbox__/requests`` (method, path,
 status, fault only), ``POST /__sandbox__/reset``,
-``POST /__sandbox__/auth`` with ``{"state": ...}``, ``POST /__sandbox__/date`` with
+``POST /__sandbox__/auth`` with ``{"state": ...}``, ``POST /__sandbox__/appsecret``
+with ``{"secret": ..., "required": true}`` (Graph), ``POST /__sandbox__/date`` with
 ``{"skew_seconds": n}`` (the skewed ``Date`` fault: ``fake.date_skew``, seconds added
 to the ``Date`` header of every answer; cleared by ``reset``).
 

@@ -45,6 +45,8 @@ class SandboxConnections(Connections):
             if self.config.facebook:
                 graph["page_id"] = self.config.facebook.page_id
                 graph["page_name"] = self.config.facebook.page_name or "BMN (sandbox)"
+                if self.config.facebook.app_secret_env:  # proofs are then checked
+                    graph["app_secret"] = SANDBOX_CREDENTIALS["facebook"]["app_secret"]
             self._sandbox = Sandbox(self._platforms_dir, x_port=x_port, graph_port=graph_port,
                                     x_options=x, graph_options=graph).start()
         return self._sandbox
@@ -54,6 +56,9 @@ class SandboxConnections(Connections):
         if config.facebook:
             values[config.facebook.token_env] = SANDBOX_CREDENTIALS["facebook"][
                 "page_access_token"]
+            if config.facebook.app_secret_env:
+                values[config.facebook.app_secret_env] = SANDBOX_CREDENTIALS["facebook"][
+                    "app_secret"]
         if config.twitter:
             x = SANDBOX_CREDENTIALS["x"]
             values.update({

@@ -1,10 +1,15 @@
 """A fake Facebook Graph API server for one Page.
 
-Paths are ``/{version}/...`` with any ``vN.M`` version (or none). Implemented:
+Paths are ``/{version}/...`` (or none). A version Graph never published is refused as Graph
+refuses it (code 2500, "Unknown path components": the version segment is read as a node);
+a retired one is answered as the oldest still available, as Meta's versioning guide says
+("once a version is no longer usable, any calls made to it will be defaulted to the next
+oldest usable version"). Implemented:
 
 * ``GET /me`` and ``GET /{page-id}`` (Page node, ``fields``);
-* ``GET /{page-id}/published_posts``, ``/feed``, ``/posts`` (newest first;
-  ``limit``, ``since``, ``until``, ``after``/``before`` cursors, ``fields``);
+* ``GET /{page-id}/published_posts``, ``/feed``, ``/posts`` (newest first; ``limit``,
+  ``fields``; paged by cursors, or by time when ``since``/``until`` is given: ``paging.next``
+  then carries ``until`` and ``__paging_token``, no cursors, as recorded from real Graph);
 * ``POST /{page-id}/feed`` (``message``, ``link``, ``published``,
   ``scheduled_publish_time``, ``attached_media[N]={"media_fbid": …}``, …);
 * ``POST /{page-id}/photos`` (file in multipart field ``source`` or ``url``;
@@ -14,7 +19,11 @@ Paths are ``/{version}/...`` with any ``vN.M`` version (or none). Implemented:
 
 POST parameters are checked against Meta's node specification (names and
 types); unknown ones are refused with code 100. The access token is taken from
-the query string, the form body or an ``Authorization: OAuth|Bearer`` header.
+the query string, the form body or an ``Authorization: OAuth|Bearer`` header. With
+``app_secret`` set and ``require_appsecret_proof``, every call needs ``appsecret_proof``
+(hex HMAC-SHA256 of the token keyed with the app secret), as Graph does when an app turns
+on "Require App Secret". Graph's own errors (throttling, permissions, policy blocks, token
+subcodes) are fault kinds of this fake: ``GRAPH_FAULTS``.
 """
 
 from __future__ import annotations
@@ -22,12 +31,14 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
+import hashlib
 import hmac
 import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from os import PathLike
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +52,14 @@ from bmnsocial.sandbox.server import ApiResponse, FakeServer, RecordedRequest
 from bmnsocial.sandbox.sniff import sniff
 from bmnsocial.sandbox.store import Item, iso_utc
 
-__all__ = ["GRAPH_PUBLIC_ORIGINS", "MAX_MESSAGE_LENGTH", "FakeGraph", "GraphError"]
+__all__ = [
+    "GRAPH_FAULTS",
+    "GRAPH_PUBLIC_ORIGINS",
+    "GRAPH_VERSIONS",
+    "MAX_MESSAGE_LENGTH",
+    "FakeGraph",
+    "GraphError",
+]
 
 GRAPH_PUBLIC_ORIGINS: tuple[str, ...] = ("https://graph.facebook.com",)
 MAX_MESSAGE_LENGTH = 63206
@@ -62,6 +80,99 @@ GENERIC_PARAMS = frozenset(
         "callback",
     }
 )
+# Every Graph API version Meta published (developers.facebook.com/docs/graph-api/changelog/
+# versions), and the end of those still usable or recently retired; older ones ended before.
+GRAPH_VERSIONS: tuple[str, ...] = (
+    *(f"v2.{n}" for n in range(13)),
+    *(f"v3.{n}" for n in range(4)),
+    *(f"v{n}.0" for n in range(4, 27)),
+)
+_VERSION_ENDS = {
+    "v17.0": "2025-09-12", "v18.0": "2026-01-26", "v19.0": "2026-05-21", "v20.0": "2026-09-24",
+    "v21.0": "2027-01-21", "v22.0": "2027-05-20", "v23.0": "2027-10-08", "v24.0": "2028-02-18",
+    "v25.0": "2028-07-29",
+}
+_VERSION_SEGMENT = re.compile(r"^/(v\d+\.\d+)(?=/|$)")
+@dataclass(frozen=True)
+class _Answer:
+    """One of Graph's error answers, as a fault of this fake."""
+
+    status: int
+    code: int
+    message: str
+    subcode: int | None = None
+    transient: bool | None = None
+    usage: str | None = None  # which usage header reads 100 %: "app", "page" or "buc"
+
+
+# Graph's errors a fault plan can ask for (``fake.faults.add("graph_80001")``). Codes, subcodes
+# and messages from Meta's "Handle Errors" and "Rate Limits" guides; the 403 of throttling as
+# recorded for code 4 (facebook-android-sdk issue #582), the others' statuses unverified.
+_TOKEN_MESSAGE = "Error validating access token: "
+GRAPH_FAULTS: dict[str, _Answer] = {
+    "graph_4": _Answer(403, 4, "(#4) Application request limit reached", None, True, "app"),
+    "graph_17": _Answer(403, 17, "(#17) User request limit reached", None, True),
+    "graph_32": _Answer(403, 32, "(#32) Page request limit reached", None, True, "page"),
+    "graph_613": _Answer(
+        403, 613, "(#613) Calls to this api have exceeded the rate limit.", None, True
+    ),
+    "graph_80001": _Answer(
+        403,
+        80001,
+        "(#80001) There have been too many calls to this Page account. Wait a bit and try"
+        " again. For more info, please refer to"
+        " https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+        None,
+        True,
+        "buc",
+    ),
+    "graph_10": _Answer(403, 10, "(#10) Application does not have permission for this action"),
+    "graph_200": _Answer(
+        403,
+        200,
+        "(#200) If posting to a page, requires both pages_read_engagement and"
+        " pages_manage_posts as an admin with sufficient administrative permission",
+    ),
+    "graph_368": _Answer(
+        400, 368, "(#368) The action attempted has been deemed abusive or is otherwise disallowed"
+    ),
+    "graph_190_458": _Answer(
+        400, 190, _TOKEN_MESSAGE + "The user has not authorized application 100000000000001.", 458
+    ),
+    "graph_190_459": _Answer(
+        400,
+        190,
+        _TOKEN_MESSAGE + "You cannot access the app till you log in to www.facebook.com and"
+        " follow the instructions given.",
+        459,
+    ),
+    "graph_190_460": _Answer(
+        400,
+        190,
+        _TOKEN_MESSAGE + "The session has been invalidated because the user changed their"
+        " password or Facebook has changed the session for security reasons.",
+        460,
+    ),
+    "graph_190_463": _Answer(400, 190, _TOKEN_MESSAGE + "Session has expired.", 463),
+    "graph_190_464": _Answer(
+        400,
+        190,
+        _TOKEN_MESSAGE + "Sessions for the user are not allowed because the user is not a"
+        " confirmed user.",
+        464,
+    ),
+    "graph_190_467": _Answer(
+        400, 190, _TOKEN_MESSAGE + "The session is invalid because the user logged out.", 467
+    ),
+    "graph_190_492": _Answer(
+        400,
+        190,
+        _TOKEN_MESSAGE + "User associated with the Page access token does not have an"
+        " appropriate role on the Page.",
+        492,
+    ),
+}
+
 _PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"})
 _GRAPH_JSON = "application/json; charset=UTF-8"
 _BOOL_VALUES = {"true": True, "1": True, "false": False, "0": False}
@@ -178,13 +289,16 @@ class FakeGraph(FakeServer, GraphTokens):
     """Fake Graph API server for one Page. See the module docstring.
 
     ``token_state``: ``"valid"``, ``"expired"`` (190/463) or ``"invalid"``
-    (190/467). ``duplicate_window``: seconds during which an identical message
-    is refused with code 506 (``None``: forever). ``app_secret``: the Meta app's secret
-    (the token exchange's; None: the sandbox's).
+    (190/467). A feed post whose message (and link) repeat the Page's last post is
+    refused with code 506, however long ago that was; photos are never duplicates.
+    ``app_secret``/``require_appsecret_proof``: the app's secret, and whether every
+    call must carry its ``appsecret_proof`` (also ``POST /__sandbox__/appsecret``); the
+    secret is also the token exchange's (None: the sandbox's).
     """
 
     platform = "facebook"
     server_header = "proxygen-bolt"
+    extra_fault_kinds = tuple(GRAPH_FAULTS)
 
     def __init__(
         self,
@@ -197,12 +311,12 @@ class FakeGraph(FakeServer, GraphTokens):
         page_access_token: str = SANDBOX_CREDENTIALS["facebook"]["page_access_token"],
         page_name: str = SANDBOX_ACCOUNTS["facebook"]["name"],
         public_origins: Sequence[str] = GRAPH_PUBLIC_ORIGINS,
-        duplicate_window: float | None = 24 * 3600,
+        app_secret: str | None = None,
+        require_appsecret_proof: bool = False,
         max_photo_bytes: int = 10 * 1024 * 1024,
         app_calls_per_hour: int = 200,
         page_calls_per_day: int = 4800,
         app_id: str = SANDBOX_CREDENTIALS["facebook"]["app_id"],
-        app_secret: str | None = None,
         user_access_token: str = SANDBOX_CREDENTIALS["facebook"]["user_access_token"],
         page_tasks: Sequence[str] = DEFAULT_TASKS,
         page_scopes: Sequence[str] = DEFAULT_SCOPES,
@@ -212,14 +326,14 @@ class FakeGraph(FakeServer, GraphTokens):
         self.page_name = page_name
         self._page_access_token = page_access_token
         self.public_origins = tuple(o.rstrip("/") for o in public_origins)
-        self.duplicate_window = duplicate_window
+        self.app_secret = app_secret
+        self.require_appsecret_proof = require_appsecret_proof
         self.max_photo_bytes = max_photo_bytes
         self.app_calls_per_hour = app_calls_per_hour
         self.page_calls_per_day = page_calls_per_day
         self.token_state = "valid"
         self._ids = IdGenerator("facebook", clock, self.store.max_numeric_id("facebook"))
         self._calls: collections.deque[float] = collections.deque()
-        self.app_secret = app_secret
         self._init_tokens(app_id=app_id, user_access_token=user_access_token,
                           page_tasks=page_tasks, page_scopes=page_scopes)
 
@@ -241,6 +355,14 @@ class FakeGraph(FakeServer, GraphTokens):
                 raise ValueError("state must be 'valid', 'expired' or 'invalid'")
             self.token_state = state
             return ApiResponse.json(200, {"data": {"state": state}})
+        if action == "appsecret" and request.method == "POST":
+            spec = request.json()
+            secret = spec.get("secret") if isinstance(spec, dict) else None
+            required = spec.get("required", True) if isinstance(spec, dict) else None
+            if not isinstance(secret, str) or not secret or not isinstance(required, bool):
+                raise ValueError('expected {"secret": "<app secret>", "required": true|false}')
+            self.app_secret, self.require_appsecret_proof = secret, required
+            return ApiResponse.json(200, {"data": {"required": required}})
         return None
 
     # -- headers and faults ------------------------------------------------
@@ -269,6 +391,9 @@ class FakeGraph(FakeServer, GraphTokens):
 
     def fault_response(self, fault: Fault, request: RecordedRequest) -> ApiResponse:
         version = self._version_of(request.path)
+        answer = GRAPH_FAULTS.get(fault.kind)
+        if answer is not None:
+            return self._graph_fault(answer, version, fault.delay)
         if fault.kind == "http429":
             # Graph throttling answers 403 with code 32 (Page limit), not HTTP 429.
             minutes = max(1, int((fault.delay if fault.delay > 0 else 3600) // 60))
@@ -279,20 +404,7 @@ class FakeGraph(FakeServer, GraphTokens):
                 is_transient=True,
                 headers=self._usage_headers(version, exhausted=True),
             )
-            error.headers["X-Business-Use-Case-Usage"] = json.dumps(
-                {
-                    self.page_id: [
-                        {
-                            "type": "pages",
-                            "call_count": 100,
-                            "total_cputime": 25,
-                            "total_time": 33,
-                            "estimated_time_to_regain_access": minutes,
-                        }
-                    ]
-                },
-                separators=(",", ":"),
-            )
+            error.headers["X-Business-Use-Case-Usage"] = _buc_usage(self.page_id, minutes)
             return error.response()
         if fault.kind == "http503":
             error = GraphError(503, 2, "(#2) Service temporarily unavailable", is_transient=True)
@@ -301,13 +413,55 @@ class FakeGraph(FakeServer, GraphTokens):
         error.headers.update(self._usage_headers(version))
         return error.response()
 
+    def _graph_fault(self, answer: _Answer, version: str, delay: float) -> ApiResponse:
+        headers = self._usage_headers(version, exhausted=answer.usage in {"app", "page"})
+        if answer.usage in {"app", "page"}:
+            # Only the exhausted one reads 100 %.
+            other = "X-Page-Usage" if answer.usage == "app" else "X-App-Usage"
+            headers[other] = self._usage_headers(version)[other]
+        if answer.usage == "buc":
+            minutes = max(1, int((delay if delay > 0 else 3600) // 60))
+            headers["X-Business-Use-Case-Usage"] = _buc_usage(self.page_id, minutes)
+        error = GraphError(
+            answer.status,
+            answer.code,
+            answer.message,
+            subcode=answer.subcode,
+            is_transient=answer.transient,
+            headers=headers,
+        )
+        if answer.code == 190:
+            error.headers.update(_www_authenticate(answer.message))
+        return error.response()
+
     def internal_error(self) -> ApiResponse:
         return GraphError(500, 1, "An unknown error has occurred.", is_transient=True).response()
 
+    def _version_of(self, path: str) -> str:
+        """The version that answers: the one asked for, or the oldest still usable when it
+        was retired (or none was given)."""
+        found = _VERSION_SEGMENT.match(path)
+        today = datetime.fromtimestamp(self.clock(), UTC).date()
+        usable = [
+            v for v in GRAPH_VERSIONS
+            if v in _VERSION_ENDS and date.fromisoformat(_VERSION_ENDS[v]) > today
+        ]
+        oldest = usable[0] if usable else GRAPH_VERSIONS[-1]
+        if found is None or found.group(1) not in GRAPH_VERSIONS:
+            return oldest
+        asked = found.group(1)
+        if GRAPH_VERSIONS.index(asked) < GRAPH_VERSIONS.index(oldest):
+            return oldest
+        return asked
+
     @staticmethod
-    def _version_of(path: str) -> str:
-        found = re.match(r"^/(v\d+\.\d+)(/|$)", path)
-        return found.group(1) if found else "v23.0"
+    def _check_version(path: str) -> None:
+        """A version Graph never published: Graph reads the segment as a node and refuses the
+        rest (koala issue #611: "Unknown path components: /IUPATDC35/feed" for v2.80)."""
+        found = _VERSION_SEGMENT.match(path)
+        if found is not None and found.group(1) not in GRAPH_VERSIONS:
+            rest = path[found.end() :] or "/"
+            raise GraphError(400, 2500, f"Unknown path components: {rest}")
 
     # -- request parsing -----------------------------------------------------
     def _params(
@@ -371,6 +525,30 @@ class FakeGraph(FakeServer, GraphTokens):
             )
             raise GraphError(400, 190, message, subcode=467, headers=_www_authenticate(message))
 
+    def _check_appsecret_proof(self, params: list[tuple[str, str]]) -> None:
+        if self.app_secret is None:
+            return
+        proofs = [v for k, v in params if k == "appsecret_proof"]
+        if not proofs:
+            if self.require_appsecret_proof:
+                raise GraphError(
+                    400,
+                    100,
+                    "API calls from the server require an appsecret_proof argument",
+                    type_="GraphMethodException",
+                )
+            return
+        expected = hmac.new(
+            self.app_secret.encode(), self._page_access_token.encode(), hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(proofs[0], expected):
+            raise GraphError(
+                400,
+                100,
+                "Invalid appsecret_proof provided in the API argument",
+                type_="GraphMethodException",
+            )
+
     # -- dispatch ------------------------------------------------------------
     def handle_api(self, request: RecordedRequest) -> ApiResponse:
         version = self._version_of(request.path)
@@ -393,6 +571,8 @@ class FakeGraph(FakeServer, GraphTokens):
         if answered is not None:
             return answered
         self._check_token(request, params)
+        self._check_appsecret_proof(params)
+        self._check_version(request.path)
         method = request.method
         if method not in {"GET", "POST", "DELETE"}:
             raise GraphError(400, 100, "(#100) Unsupported method")
@@ -568,6 +748,8 @@ class FakeGraph(FakeServer, GraphTokens):
                 "before",
                 "limit",
                 "offset",
+                "__paging_token",
+                "__previous",
             }
         )
         single = {k: v for k, v in params}
@@ -581,7 +763,7 @@ class FakeGraph(FakeServer, GraphTokens):
         limit = min(int(limit_raw), 100)
         since = until = None
         for name in ("since", "until"):
-            if name in single:
+            if single.get(name):  # Graph's own next/previous links carry them blank
                 parsed = _parse_time(single[name])
                 if parsed is None:
                     raise param_error(f"The parameter {name} must be a valid time")
@@ -590,16 +772,35 @@ class FakeGraph(FakeServer, GraphTokens):
                 else:
                     until = parsed
         posts = self._visible_posts()
-
-        def when(item: Item) -> float:
-            scheduled = item.data.get("scheduled_publish_time")
-            return float(scheduled) if scheduled is not None else item.created_epoch
-
+        # Graph's times are whole seconds, as created_time shows them.
         if since is not None:
-            posts = [p for p in posts if when(p) >= since]
+            posts = [p for p in posts if int(_when(p)) >= since]
         if until is not None:
-            posts = [p for p in posts if when(p) <= until]
+            posts = [p for p in posts if int(_when(p)) <= until]
+        if "after" in single or "before" in single:
+            return self._cursor_page(request, params, posts, fields, limit)
+        if since is not None or until is not None or "__paging_token" in single:
+            return self._time_page(request, params, posts, fields, limit)
+        return self._cursor_page(request, params, posts, fields, limit)
+
+    def _next_url(self, request: RecordedRequest, query: list[tuple[str, str | None]]) -> str:
+        """A paging link as Graph writes it: the public origin, the same path, the query with
+        bare names for parameters it clears (``since`` in a ``next`` link)."""
+        return f"{self.public_origins[0]}{request.path}?" + "&".join(
+            k if v is None else f"{k}={_quote(v)}" for k, v in query
+        )
+
+    def _cursor_page(
+        self,
+        request: RecordedRequest,
+        params: list[tuple[str, str]],
+        posts: list[Item],
+        fields: list[str],
+        limit: int,
+    ) -> ApiResponse:
+        single = dict(params)
         ids = [p.id for p in posts]
+        first_page = True
         if "after" in single or "before" in single:
             key = "after" if "after" in single else "before"
             anchor = _uncursor(single[key])
@@ -607,17 +808,79 @@ class FakeGraph(FakeServer, GraphTokens):
                 raise param_error(f"The parameter {key} is not a valid cursor")
             index = ids.index(anchor)
             posts = posts[index + 1 :] if key == "after" else posts[:index]
+            first_page = False
         page = posts[:limit]
         body: dict[str, Any] = {"data": [self._post_object(p, fields) for p in page]}
         if page:
             paging: dict[str, Any] = {
                 "cursors": {"before": _cursor(page[0].id), "after": _cursor(page[-1].id)}
             }
+            query: list[tuple[str, str | None]] = [
+                (k, v) for k, v in request.query if k not in {"after", "before"}
+            ]
             if len(posts) > limit:
-                query = [(k, v) for k, v in params if k not in {"after", "before"}]
-                query.append(("after", _cursor(page[-1].id)))
-                paging["next"] = f"{self.public_origins[0]}{request.path}?" + "&".join(
-                    f"{k}={_quote(v)}" for k, v in query
+                paging["next"] = self._next_url(
+                    request, [*query, ("after", _cursor(page[-1].id))]
+                )
+            if not first_page:
+                paging["previous"] = self._next_url(
+                    request, [*query, ("before", _cursor(page[0].id))]
+                )
+            body["paging"] = paging
+        return _ok(body)
+
+    def _time_page(
+        self,
+        request: RecordedRequest,
+        params: list[tuple[str, str]],
+        posts: list[Item],
+        fields: list[str],
+        limit: int,
+    ) -> ApiResponse:
+        """Paging by time, as real Graph answers ``/feed?since=`` (tests/contract/
+        graph-recorded/posts/feed_fields_p1.json): ``next`` asks ``until`` the last post's time
+        with a ``__paging_token`` after it and ``since`` cleared; ``previous`` asks ``since``
+        the first one's; no cursors."""
+        single = dict(params)
+        token = single.get("__paging_token")
+        if token:
+            anchor = _uncursor(token.removeprefix("enc_"))
+            ids = [p.id for p in posts]
+            if anchor is None:
+                raise param_error("The parameter __paging_token is not valid")
+            if anchor in ids:
+                index = ids.index(anchor)
+                posts = posts[:index] if single.get("__previous") else posts[index + 1 :]
+        page = posts[-limit:] if token and single.get("__previous") else posts[:limit]
+        body: dict[str, Any] = {"data": [self._post_object(p, fields) for p in page]}
+        if page:
+            query: list[tuple[str, str | None]] = [
+                (k, v)
+                for k, v in request.query
+                if k not in {"since", "until", "__paging_token", "__previous"}
+            ]
+            paging: dict[str, Any] = {
+                "previous": self._next_url(
+                    request,
+                    [
+                        *query,
+                        ("since", str(int(_when(page[0])))),
+                        ("__previous", "1"),
+                        ("until", None),
+                        ("__paging_token", "enc_" + _cursor(page[0].id)),
+                    ],
+                )
+            }
+            if len(posts) > len(page) and not single.get("__previous"):
+                paging["next"] = self._next_url(
+                    request,
+                    [
+                        *query,
+                        ("until", str(int(_when(page[-1])))),
+                        ("since", None),
+                        ("__paging_token", "enc_" + _cursor(page[-1].id)),
+                        ("__previous", None),
+                    ],
                 )
             body["paging"] = paging
         return _ok(body)
@@ -659,29 +922,36 @@ class FakeGraph(FakeServer, GraphTokens):
         return values
 
     def _check_message(self, message: str | None) -> None:
-        if message is None:
-            return
-        if len(message) > MAX_MESSAGE_LENGTH:
+        if message is not None and len(message) > MAX_MESSAGE_LENGTH:
             raise param_error(f"Param message must be at most {MAX_MESSAGE_LENGTH} characters long")
-        if not message.strip() or not self.refuse_duplicates:
+
+    def _check_duplicate(self, message: str | None, link: str | None) -> None:
+        """Graph refuses a status update identical to the Page's last post ("Duplicate posts
+        cannot be published consecutively", Meta's "Handle Errors" guide, code 506), however
+        old that post is; an earlier one may be repeated once something else came between."""
+        if not (message and message.strip()) or not self.refuse_duplicates:
             return
-        now = self.clock()
-        for post in self.store.items("facebook", ["post"], self.page_id):
-            if post.text != message:
-                continue
-            if self.duplicate_window is None or post.created_epoch >= now - self.duplicate_window:
-                raise GraphError(
-                    400,
-                    506,
-                    "Duplicate status message",
-                    subcode=1455006,
-                    is_transient=False,
-                    user_title="Duplicate Status Update",
-                    user_msg=(
-                        "This status update is identical to the last one you posted. Try"
-                        " posting something different, or delete your previous update."
-                    ),
-                )
+        posts = self.store.items("facebook", ["post"], self.page_id)
+        last = posts[0] if posts else None
+        if (
+            last is None
+            or last.text != message
+            or last.data.get("link") != link
+            or last.data.get("photo_ids")
+        ):
+            return
+        raise GraphError(
+            400,
+            506,
+            "Duplicate status message",
+            subcode=1455006,
+            is_transient=False,
+            user_title="Duplicate Status Update",
+            user_msg=(
+                "This status update is identical to the last one you posted. Try"
+                " posting something different, or delete your previous update."
+            ),
+        )
 
     def _schedule(self, values: dict[str, Any]) -> tuple[bool, float | None]:
         published = values.get("published", True)
@@ -722,6 +992,8 @@ class FakeGraph(FakeServer, GraphTokens):
             raise param_error("Missing message or attachment")
         published, scheduled = self._schedule(values)
         self._check_message(message)
+        if not photo_ids:
+            self._check_duplicate(message, link)
         now = self.clock()
         post_id = f"{self.page_id}_{self._ids.next()}"
         status_type = "added_photos" if photo_ids else "shared_story" if link else None
@@ -779,8 +1051,7 @@ class FakeGraph(FakeServer, GraphTokens):
             raise param_error("url should represent a valid URL")
         message: str | None = values.get("message", values.get("caption"))
         published, scheduled = self._schedule(values)
-        if published or (message is not None and len(message) > MAX_MESSAGE_LENGTH):
-            self._check_message(message)
+        self._check_message(message)
         now = self.clock()
         photo_id = self._ids.next()
         photo_data: dict[str, Any] = {
@@ -836,6 +1107,12 @@ class FakeGraph(FakeServer, GraphTokens):
         return _ok(body)
 
 
+def _when(item: Item) -> float:
+    """When a post appears on the Page: its scheduled time, or its creation."""
+    scheduled = item.data.get("scheduled_publish_time")
+    return float(scheduled) if scheduled is not None else item.created_epoch
+
+
 def _ok(payload: Any) -> ApiResponse:
     return ApiResponse.json(200, payload, content_type=_GRAPH_JSON)
 
@@ -850,6 +1127,18 @@ def _unsupported(method: str, node: str) -> GraphError:
         type_="GraphMethodException",
         subcode=33,
     )
+
+
+def _buc_usage(page_id: str, minutes: int) -> str:
+    """X-Business-Use-Case-Usage of an exhausted Page (Meta's "Rate Limits" guide)."""
+    usage = {
+        "type": "pages",
+        "call_count": 100,
+        "total_cputime": 25,
+        "total_time": 33,
+        "estimated_time_to_regain_access": minutes,
+    }
+    return json.dumps({page_id: [usage]}, separators=(",", ":"))
 
 
 def _www_authenticate(message: str) -> dict[str, str]:

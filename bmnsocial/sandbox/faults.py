@@ -5,12 +5,14 @@ next ``times`` matching API calls fail in the given way. ``path`` is matched
 against the request path without its query, with shell-style wildcards
 (``"/2/media/upload/*/append"``, ``"/v*/*/feed"``); ``None`` matches every path.
 ``method`` is case-insensitive; ``None`` matches every method. Plans are used in
-the order they were added.
+the order they were added. A fake may add kinds of its own (``extra_kinds``: the Graph
+fake's ``graph_4`` … ``graph_190_492`` are Graph's error answers).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Literal, get_args
@@ -58,9 +60,10 @@ class Fault:
 class FaultPlan:
     """Thread-safe queue of planned faults."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_kinds: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self.kinds: tuple[str, ...] = (*FAULT_KINDS, *extra_kinds)
 
     def add(
         self,
@@ -70,8 +73,8 @@ class FaultPlan:
         method: str | None = None,
         delay: float = 0.0,
     ) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
+        if kind not in self.kinds:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {self.kinds}")
         if not isinstance(times, int) or isinstance(times, bool) or times < 1:
             raise ValueError("times must be a positive integer")
         if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:

@@ -342,6 +342,8 @@ class FakeServer:
 
     platform: ClassVar[str] = "fake"
     server_header: str = "fake"
+    #: Fault kinds of this platform alone, besides the shared ``FAULT_KINDS``.
+    extra_fault_kinds: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -355,7 +357,7 @@ class FakeServer:
         self._requested_port = port
         self.clock = clock
         self.store = Store(store_path)
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(self.extra_fault_kinds)
         # Seconds added to the Date header of every answer (the "skewed Date" fault): a
         # platform whose clock disagrees with ours, as a wrong local clock looks from here.
         self.date_skew = 0.0
