@@ -246,6 +246,19 @@ def test_connect_facebook_on_the_sandbox_stores_the_token_unseen(workspace: Path
     assert_no_secret(out)
 
 
+def test_connect_facebook_also_stores_the_app_secret_the_config_names(workspace: Path) -> None:
+    config_file = workspace / "config.yaml"
+    config_file.write_text(config_file.read_text().replace(
+        "    # app_secret_env: BMNSOCIAL_FACEBOOK_APP_SECRET",
+        "    app_secret_env: BMNSOCIAL_FACEBOOK_APP_SECRET"))
+    secrets_file = workspace.parent / "state" / "sandbox" / "secrets.env"
+    code, out = run("--sandbox", "accounts", "connect", "facebook", input="\n\n")
+    assert code == ExitCode.OK, out
+    stored = read_secrets_file(secrets_file)
+    assert stored["BMNSOCIAL_FACEBOOK_APP_SECRET"] == FB["app_secret"]
+    assert_no_secret(out)
+
+
 def test_connect_facebook_needs_a_secrets_file_before_asking_anything(workspace: Path) -> None:
     code, out = run("accounts", "connect", "facebook", "--app-id", "1", input="x\ny\n")
     assert code == ExitCode.USAGE and "config.yaml has no secrets_file" in out

@@ -247,7 +247,12 @@ def connect_facebook(app: AppContext, app_id: str | None) -> None:
     grant = flows.connect_facebook(_session(app), version=config.facebook.api_version,
                                    page_id=config.facebook.page_id, app_id=app_id,
                                    app_secret=app_secret, user_token=user_token)
-    _store(app, target, {config.facebook.token_env: grant.token})
+    stored = {config.facebook.token_env: grant.token}
+    if config.facebook.app_secret_env:
+        # The secret the exchange just proved right is the one every Graph call's
+        # appsecret_proof needs (accounts.facebook.app_secret_env).
+        stored[config.facebook.app_secret_env] = app_secret
+    _store(app, target, stored)
     info = grant.info
     expiry = tokenexpiry.TokenExpiry("facebook", app.now(), info.expires_at if info else None,
                                      info.data_access_expires_at if info else None, grant.tasks)
