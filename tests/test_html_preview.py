@@ -245,6 +245,24 @@ class TestPage:
                                         "30 fps, avc1 (video: not embedded)") in page
         assert "Un video corto." in page
 
+    def test_what_x_will_charge_is_on_the_page(self, config: Config,
+                                               write_post: WritePost) -> None:
+        page, _, _ = page_for(config, write_post("a.yaml", """
+            category: 9
+            text: Una guía de búsqueda.
+            twitter:
+              thread:
+                - Primera parte, con enlace https://www.bmns.sld.cu/guias
+                - Segunda parte.
+        """))
+        x_section = page[page.index('data-platform="twitter"'):]
+        cost = visible_text(re.search(r'<div class="cost".*?</div>', x_section, re.S).group(0))
+        assert "[1/2]" in cost and "[2/2]" in cost
+        assert "0,215" in cost or "0.215" in cost  # $0.200 with a link + $0.015 without
+        facebook = page[page.index('data-platform="facebook"'):page.index(
+            'data-platform="twitter"')]
+        assert 'class="cost"' not in facebook
+
     def test_files_that_are_not_posts_are_listed(self, config: Config,
                                                  write_post: WritePost) -> None:
         page, previews, broken = page_for(config, write_post("a.yaml", "text: [sin cerrar\n"))

@@ -35,7 +35,7 @@ from bmnsocial.platforms.registry import LABELS
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
 from bmnsocial.posts.media import MediaProblem, human_size, open_queued, video_summary
 from bmnsocial.posts.twitter_text import extract_urls_with_indices
-from bmnsocial.reports.preview import Preview, schedule_text
+from bmnsocial.reports.preview import Preview, cost_lines, schedule_text
 from bmnsocial.timeutil import describe
 
 __all__ = ["find_chromium", "render_page", "run_chromium", "write_page", "x_display_url"]
@@ -299,7 +299,7 @@ def _generic(rendered: Rendered, who: _Accounts, when: datetime | None,
 
 
 def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
-              embed: _Embedder) -> str:
+              embed: _Embedder, cost: str = "") -> str:
     name = rendered.platform
     label = LABELS.get(name, name)
     n = len(rendered.parts)
@@ -309,7 +309,16 @@ def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
     build = {"facebook": _facebook, "twitter": _twitter}.get(name, _generic)
     return (f'<section class="platform {_e(name)}" data-platform="{_e(name)}">'
             f'<h3 lang="{_lang()}">{logo}{_e(label)} <span class="kind">· {_e(kind)}</span></h3>'
-            f"{build(rendered, who, when, embed)}</section>")
+            f"{build(rendered, who, when, embed)}{cost}</section>")
+
+
+def _cost(rendered: Rendered, config: Config) -> str:
+    lines = cost_lines(rendered, config)
+    if not lines:
+        return ""
+    head, *items = lines
+    return (f'<div class="cost" lang="{_lang()}"><strong>{_e(head)}</strong><ul>'
+            + "".join(f"<li>{_e(line.strip())}</li>" for line in items) + "</ul></div>")
 
 
 # --- per post -------------------------------------------------------------------------------
@@ -364,7 +373,8 @@ def _post(preview: Preview, config: Config, who: _Accounts, embed: _Embedder) ->
     rank_title = _("rank {rank} of 17").format(rank=cat.rank)
     next_title = _("Next ({zone})").format(zone=config.timezone_name)
     schedule_title = _("Schedule")
-    platforms = "".join(_platform(r, who, first, embed) for r in preview.checked.rendered)
+    platforms = "".join(_platform(r, who, first, embed, _cost(r, config))
+                        for r in preview.checked.rendered)
     # The category's label is the seed's Spanish, verbatim, in every language.
     return (
         f'<article class="post {status}" id="post-{_e(post.id)}" data-post-id="{_e(post.id)}">'
@@ -442,6 +452,7 @@ dt{color:#6b7280}dd{margin:0}
 .platform h3{margin:0 0 8px;font-size:13px;font-weight:600;color:#4b5563;display:flex;
  align-items:center;gap:6px}
 .platform h3 .kind{font-weight:400}
+.cost{font-size:13px;color:#536471;margin:6px 0 14px}.cost ul{margin:4px 0;padding-left:18px}
 .fb-logo{display:inline-flex;width:16px;height:16px;border-radius:50%;background:#1877f2;
  color:#fff;font:700 13px/1 Arial,"Liberation Sans",sans-serif;align-items:flex-end;
  justify-content:center;overflow:hidden}

@@ -122,7 +122,7 @@ def format_text(preview: Preview, config: Config) -> str:
     for rendered in preview.checked.rendered:
         lines.append("")
         lines.extend(_platform_lines(rendered))
-        lines.extend(_cost_lines(rendered, config))
+        lines.extend("  " + line for line in cost_lines(rendered, config))
     if preview.diagnostics:
         lines.append("")
         lines.extend(d.format() for d in preview.diagnostics)
@@ -161,17 +161,19 @@ def _charges(rendered: Rendered, config: Config) -> list[Charge]:
     return publication_charges(rendered, x_prices(config))
 
 
-def _cost_lines(rendered: Rendered, config: Config) -> list[str]:
+def cost_lines(rendered: Rendered, config: Config) -> list[str]:
+    """What X will charge for ``rendered``: a heading, then each request indented and the
+    total (none for a platform that charges nothing); the terminal and the HTML page both."""
     charges = _charges(rendered, config)
     if not charges:
         return []
     count = len(rendered.parts)
-    lines = ["  " + _("Cost on X (accounts.twitter.prices; X's prices of {date}):").format(
+    lines = [_("Cost on X (accounts.twitter.prices; X's prices of {date}):").format(
         date=X_PRICES_DATE)]
     for charge in charges:
         head = f"[{charge.part + 1}/{count}] " if count > 1 else ""
-        lines.append(f"    {head}{describe_charge(charge)}")
-    lines.append("    " + _("total: {usd}").format(usd=money(total(charges))))
+        lines.append(f"  {head}{describe_charge(charge)}")
+    lines.append("  " + _("total: {usd}").format(usd=money(total(charges))))
     return lines
 
 
