@@ -184,17 +184,19 @@ class Pipeline:
             # Side D's rows fall due one second apart, and each job runs when its row's time
             # comes on the publisher's clock: it finds only its own row ready and pays one
             # flushed claim for it, as when posts fall due one at a time. Sides B and R find
-            # them all ready at once.
+            # them all ready at once, each due as it is queued (on time: none is a late one
+            # that the misfire policy would hold back).
             first_due = datetime.now(UTC) - timedelta(seconds=2 * len(texts) + 60)
-            dues = [first_due + timedelta(seconds=i if side == "D" else 0)
-                    for i in range(len(texts))]
+            dues: list[datetime] = []
 
             def queue(platform: str = platform, texts: list[str] = texts, ids: list[int] = ids,
-                      dues: list[datetime] = dues) -> None:
-                for i, (text, due) in enumerate(zip(texts, dues, strict=True)):
+                      dues: list[datetime] = dues, first_due: datetime = first_due) -> None:
+                for i, text in enumerate(texts):
+                    now = datetime.now(UTC)
+                    dues.append(first_due + timedelta(seconds=i) if side == "D" else now)
                     ids.append(enqueue_text(ledger, post_id=f"r{self.rounds}-{platform}-{i}",
-                                            platform=platform, text=text, due=due,
-                                            now=datetime.now(UTC)).id)
+                                            platform=platform, text=text, due=dues[-1],
+                                            now=now).id)
 
             def publish(ids: list[int] = ids, dues: list[datetime] = dues) -> None:
                 if runner is None:
