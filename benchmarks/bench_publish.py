@@ -505,8 +505,9 @@ def main() -> int:
           f"best rounds D/A: {bd / ba:.2f}x")
     deciles = statistics.quantiles(flushes, n=10)
     print(f"one flushed commit on this disk, between rounds ({len(flushes)} of them): median "
-          f"{median(flushes) * 1e6:.0f} µs, 90th percentile {deciles[-1] * 1e6:.0f} µs (side D "
-          f"pays one per post, B and R one per 20 posts; side A none)")
+          f"{median(flushes) * 1e6:.0f} µs, mean {statistics.mean(flushes) * 1e6:.0f} µs, 90th "
+          f"percentile {deciles[-1] * 1e6:.0f} µs (side D pays one per post, B and R one per "
+          "20 posts; side A none)")
     with_queue = (md + sum(per_post("Dq", p, median) for p in PLATFORMS)) / ma
     print(f"for reference, D including queueing each row in the ledger (medians): "
           f"{with_queue:.2f}x")
