@@ -2,26 +2,32 @@
 
 Target: publishing through our pipeline, the way the daemon does it, costs at most 1.2x the
 direct library calls. Run: ``python benchmarks/bench_publish.py [N] [--rounds R]
-[--logging daemon|off] [--profile]``.
+[--logging daemon|off] [--fakes process|threads] [--profile]``.
 
-One in-process ``Sandbox`` serves every side. Side A ("direct"): ``tweepy.Client.create_tweet``
-and ``facebook.GraphAPI.put_object(page, "feed")`` on sessions routed with ``mount_routes``.
-Side D ("daemon"): the same number of distinct texts of the same lengths, queued in a fresh
-``Ledger`` (as ``bmnsocial post`` queues them), then each row run the way the daemon's job for
-it runs it: ``Daemon.run_row`` (read the row, the misfire policy, the claim flushed to disk
-before anything is sent — a job claims, in that one flush, the other rows of its platform that
-are ready too, up to 20 — the real adapter from ``build_adapter`` on a ``build_session``
-session, the outcome).
-Side R ("run-due"): the same, sent by ``Publisher.run_ready`` (claims in batches of 20, one
-flush per batch: what ``run-due`` and ``post`` do). Queueing is timed apart, because in
-production it happens long before the publication. Rounds alternate A, D, R, A, D, R...; the
-fakes are reset before each side. The verdict compares side D's median round with side A's
-(``--rounds``, default 9: the disk's flush times make single rounds noisy); best rounds are
-shown too. With the default ``--logging daemon`` the root logger is set up as ``bmnsocial
-daemon`` sets it (INFO, secrets masked, one formatted line per event), writing to /dev/null.
-``--profile`` then shows where side D's extra time goes: its ledger calls timed, a what-if
-where the claims are not flushed to disk (unsafe: shows what that flush costs), and one round
-under cProfile. Exits 1 when over target.
+The fakes run in a child process (``_fakes.py``), as the platforms are remote in production:
+their server threads then do not compete with the timed code for this process's GIL
+(``--fakes threads`` serves them from this process, as the benchmark did before). Every side
+talks to that one process. Side A ("direct"): ``tweepy.Client.create_tweet`` and
+``facebook.GraphAPI.put_object(page, "feed")`` on sessions routed with ``mount_routes``.
+The pipeline's sides send the same number of distinct texts of the same lengths, queued in a
+long-lived ``Ledger`` (as ``bmnsocial post`` queues them; queueing is timed apart, because in
+production it happens long before the publication), through the real adapters from
+``build_adapter`` on ``build_session`` sessions:
+- side D ("daemon", the verdict): the rows fall due one second apart on the publisher's clock,
+  and each row's job (``Daemon.run_row``) runs when its time comes: it reads the row, checks
+  the clock, applies the misfire policy, claims the row in a commit flushed to disk before
+  anything is sent (one flush per row: the only row ready), sends, records the outcome;
+- side B ("backlog"): the same jobs on rows all ready at once, as after a power cut: a job's
+  flushed claim takes its platform's ready rows, up to 20 (the next jobs find them sent);
+- side R ("run-due"): ``Publisher.run_ready`` on rows all ready (claims flushed 20 at a time).
+Rounds take turns A, D, B, R, A, D...; the fakes are reset before each side. The verdict
+compares side D's median round with side A's (``--rounds``, default 9: the disk's flush times
+make single rounds noisy); best rounds are shown too. With the default ``--logging daemon``
+the root logger is set up as ``bmnsocial daemon`` sets it (INFO, secrets masked, one
+formatted line per event), writing to /dev/null. ``--profile`` then shows where side D's
+extra time goes: its ledger calls timed, a what-if where the claims are not flushed to disk
+(unsafe: shows what that flush costs), and one round under cProfile. Exits 1 when over
+target.
 """
 
 from __future__ import annotations
@@ -41,26 +47,28 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import facebook
 import requests
 import tweepy
 from _common import enqueue_text, median, text_of, verdict
+from _fakes import UNLIMITED_X, FakesProcess
 
 from bmnsocial.config import Config, FacebookAccount, PublishSettings, TwitterAccount
 from bmnsocial.platforms.routing import mount_routes
 from bmnsocial.publish.connections import Connections
 from bmnsocial.publish.ledger import Ledger, Status
+from bmnsocial.publish.publisher import SystemClock
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
-from bmnsocial.sandbox.fake_x import DEFAULT_RATE_LIMITS
 from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.schedule.daemon import Daemon
 from bmnsocial.secrets import install_log_redaction
+from bmnsocial.timeutil import now as clock_now
 
 TARGET = 1.2
 PLATFORMS = ("twitter", "facebook")
@@ -69,6 +77,18 @@ TIMEOUT = 10.0
 PAGE_ID = SANDBOX_CREDENTIALS["facebook"]["page_id"]
 ENV = {"fb": "BENCH_FB_TOKEN", "ck": "BENCH_X_CK", "cs": "BENCH_X_CS", "at": "BENCH_X_AT",
        "as": "BENCH_X_AS"}
+
+
+class Fakes(Protocol):
+    """Both fakes, served by a child process (``FakesProcess``) or by threads of this one
+    (``Sandbox``)."""
+
+    @property
+    def routes(self) -> dict[str, str]: ...
+
+    def reset(self) -> None: ...
+
+    def published(self) -> list[dict[str, Any]]: ...
 
 
 def make_config(folder: Path) -> Config:
@@ -114,7 +134,7 @@ def timed(fn: Callable[[], Any]) -> float:
 class Direct:
     """Side A: the libraries as their documentation shows them, on routed sessions."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Fakes) -> None:
         self.client = tweepy.Client(**SANDBOX_CREDENTIALS["x"], wait_on_rate_limit=False)
         mount_routes(self.client.session, sandbox.routes, default_timeout=TIMEOUT)
         session = requests.Session()
@@ -136,10 +156,10 @@ class Direct:
 
 
 class Pipeline:
-    """Sides D and R: ledger rows -> Publisher -> real adapters, as the daemon and `run-due`
-    use them."""
+    """Sides D, B and R: ledger rows -> Publisher -> real adapters, as the daemon and
+    `run-due` use them."""
 
-    def __init__(self, sandbox: Sandbox, folder: Path) -> None:
+    def __init__(self, sandbox: Fakes, folder: Path) -> None:
         self.folder = folder
         self.config = make_config(folder)
         self.connections = BenchConnections(sandbox, make_secrets())
@@ -147,63 +167,74 @@ class Pipeline:
         self.ledger_time: Counter[str] = Counter()
         self._processes: dict[tuple[bool, type[Ledger]], tuple[Runtime, Daemon | None]] = {}
 
-    def run(self, batches: dict[str, list[str]], *, daemon: bool,
+    def run(self, batches: dict[str, list[str]], side: str,
             profile: cProfile.Profile | None = None,
             ledger_class: type[Ledger] = Ledger) -> dict[str, tuple[float, float]]:
-        """Per platform: (queueing time, publishing time). ``daemon``: each row through
-        Daemon.run_row (side D), else Publisher.run_ready (side R)."""
+        """Per platform: (queueing time, publishing time) of one round of ``side``: "D" each
+        row's daemon job when its time comes, "B" the daemon's jobs on a backlog, "R"
+        Publisher.run_ready."""
         self.rounds += 1
-        runtime, runner = self._process(daemon, ledger_class)
+        runtime, runner = self._process(side, ledger_class)
         ledger, publisher = runtime.ledger, runtime.publisher()
+        clock = publisher.clock
+        assert isinstance(clock, SteppedClock)
         out: dict[str, tuple[float, float]] = {}
         for platform, texts in batches.items():
             ids: list[int] = []
+            # Side D's rows fall due one second apart, and each job runs when its row's time
+            # comes on the publisher's clock: it finds only its own row ready and pays one
+            # flushed claim for it, as when posts fall due one at a time. Sides B and R find
+            # them all ready at once, each due as it is queued (on time: none is a late one
+            # that the misfire policy would hold back).
+            first_due = datetime.now(UTC) - timedelta(seconds=2 * len(texts) + 60)
+            dues: list[datetime] = []
 
-            def queue(platform: str = platform, texts: list[str] = texts,
-                      ids: list[int] = ids) -> None:
+            def queue(platform: str = platform, texts: list[str] = texts, ids: list[int] = ids,
+                      dues: list[datetime] = dues, first_due: datetime = first_due) -> None:
                 for i, text in enumerate(texts):
                     now = datetime.now(UTC)
+                    dues.append(first_due + timedelta(seconds=i) if side == "D" else now)
                     ids.append(enqueue_text(ledger, post_id=f"r{self.rounds}-{platform}-{i}",
-                                            platform=platform, text=text, due=now,
+                                            platform=platform, text=text, due=dues[-1],
                                             now=now).id)
 
-            def publish(ids: list[int] = ids) -> None:
+            def publish(ids: list[int] = ids, dues: list[datetime] = dues) -> None:
                 if runner is None:
                     publisher.run_ready()
                     return
-                for row_id in ids:  # each row's job, in the order they fall due
+                for row_id, due in zip(ids, dues, strict=True):  # each row's job, in turn
+                    if side == "D":
+                        clock.at(due)
                     runner.run_row(row_id)
 
             t_queue = timed(queue)
             if isinstance(ledger, TimedLedger):
                 ledger.spent.clear()
-            if profile is not None:
-                profile.enable()
-            t_publish = timed(publish)
-            if profile is not None:
-                profile.disable()
+            with profiling(profile):
+                t_publish = timed(publish)
             if isinstance(ledger, TimedLedger):
                 for name, seconds in ledger.spent.items():
-                    self.ledger_time[name] += seconds
+                    if name != "upsert":  # queueing: not part of publishing
+                        self.ledger_time[name] += seconds
             rows = [ledger.get(row_id) for row_id in ids]
             bad = [r for r in rows if r.status is not Status.PUBLISHED]
             assert not bad and len(rows) == len(texts), (len(rows), bad[:1])
             out[platform] = (t_queue, t_publish)
         return out
 
-    def _process(self, daemon: bool, ledger_class: type[Ledger]
+    def _process(self, side: str, ledger_class: type[Ledger]
                  ) -> tuple[Runtime, Daemon | None]:
         """One long-lived ledger and publisher per side, as in a process that runs for days
         (a ledger created for each round would time a young database's growing files)."""
-        key = (daemon, ledger_class)
+        key = (side, ledger_class)
         if key not in self._processes:
-            state = self.folder / f"state-{'D' if daemon else 'R'}-{ledger_class.__name__}"
+            state = self.folder / f"state-{side}-{ledger_class.__name__}"
             # The composition root the daemon uses: its adapters, on sessions that hear the
             # platforms' Date for the clock's check, created once per process and kept.
             runtime = Runtime(replace(self.config, state_dir=state), self.connections)
             runtime._ledger = ledger_class(state / "ledger.sqlite3")
-            runtime.publisher()
-            self._processes[key] = runtime, Daemon(runtime) if daemon else None
+            runtime.publisher(SteppedClock())
+            self._processes[key] = runtime, Daemon(runtime) if side != "R" else None
         return self._processes[key]
 
     def close(self) -> None:
@@ -213,10 +244,23 @@ class Pipeline:
             runtime.close()
 
 
-class BenchConnections(Connections):
-    """Requests to the benchmark's in-process sandbox, with its credentials."""
+class SteppedClock(SystemClock):
+    """The system clock, set back by the benchmark so that a row's time has just come."""
 
-    def __init__(self, sandbox: Sandbox, secrets: dict[str, str]) -> None:
+    def __init__(self) -> None:
+        self.behind = timedelta(0)
+
+    def at(self, moment: datetime) -> None:
+        self.behind = clock_now() - moment
+
+    def now(self) -> datetime:
+        return clock_now() - self.behind
+
+
+class BenchConnections(Connections):
+    """Requests to the benchmark's fakes, with their credentials."""
+
+    def __init__(self, sandbox: Fakes, secrets: dict[str, str]) -> None:
         self.sandbox, self.secrets = sandbox, secrets
 
     def state_dir(self, base: Path) -> Path:
@@ -268,9 +312,21 @@ class UnflushedLedger(Ledger):
 
 
 # What the daemon and the publisher call on its ledger while publishing ("get" also after
-# each write).
-TIMED_CALLS = frozenset({"ready", "claim", "claim_batch", "save_progress", "mark_published",
-                         "get", "record", "event_times", "later_due"})
+# each write), and queueing (timed apart).
+TIMED_CALLS = frozenset({"upsert", "ready", "claim", "claim_batch", "save_progress",
+                         "mark_published", "get", "record", "event_times", "later_due"})
+
+
+@contextlib.contextmanager
+def profiling(profile: cProfile.Profile | None) -> Iterator[None]:
+    if profile is None:
+        yield
+        return
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
 
 
 def flush_times(folder: Path, n: int = 50) -> list[float]:
@@ -297,7 +353,7 @@ def texts_for(side: str, round_no: int, n: int) -> dict[str, list[str]]:
             for p in PLATFORMS}
 
 
-def check_published(sandbox: Sandbox, batches: dict[str, list[str]]) -> None:
+def check_published(sandbox: Fakes, batches: dict[str, list[str]]) -> None:
     got: dict[str, set[str]] = {"twitter": set(), "facebook": set()}
     for item in sandbox.published():
         got["twitter" if item["platform"] == "x" else "facebook"].add(str(item["text"]))
@@ -328,7 +384,7 @@ BREAKDOWN: list[tuple[str, list[tuple[str, str]]]] = [
 def report_profile(profile: cProfile.Profile, posts: int) -> None:
     stats = pstats.Stats(profile)
     entries: dict[tuple[str, int, str], Any] = stats.stats  # type: ignore[attr-defined]
-    print(f"\n== cProfile of one extra side-B round ({posts} posts, both platforms; main thread "
+    print(f"\n== cProfile of one extra side-D round ({posts} posts, both platforms; main thread "
           "only, profiler overhead included)")
     print("cumulative time per post, by function:")
     for label, wanted in BREAKDOWN:
@@ -339,7 +395,7 @@ def report_profile(profile: cProfile.Profile, posts: int) -> None:
     stats.sort_stats("tottime").print_stats(12)
 
 
-SIDES = {"A": "direct", "D": "daemon", "R": "run-due"}
+PIPELINE_SIDES = ("D", "B", "R")
 
 
 def main() -> int:
@@ -347,17 +403,21 @@ def main() -> int:
     parser.add_argument("n", nargs="?", type=int, default=300, help="posts per platform (300)")
     parser.add_argument("--rounds", type=int, default=9, help="rounds of each side (9)")
     parser.add_argument("--logging", choices=("daemon", "off"), default="daemon")
+    parser.add_argument("--fakes", choices=("process", "threads"), default="process",
+                        help="serve the fakes from a child process (default: as remote "
+                             "platforms are, off this process's GIL) or from threads of this one")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one side-D round and show where its time goes")
     options = parser.parse_args()
     n = options.n
     setup_logging(options.logging)
     results: dict[str, dict[str, list[float]]] = {
-        side: {p: [] for p in PLATFORMS} for side in ("A", "D", "R", "Dq")}
-    # X's real limit of 100 tweets per 15 min (which the fake enforces) would stop a round.
-    limits = {**DEFAULT_RATE_LIMITS, "POST /2/tweets": 10**9}
-    with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp, \
-            Sandbox(x_options={"rate_limits": limits}) as sandbox, contextlib.ExitStack() as stack:
+        side: {p: [] for p in PLATFORMS} for side in ("A", *PIPELINE_SIDES, "Dq")}
+    fakes: contextlib.AbstractContextManager[Fakes] = (
+        FakesProcess() if options.fakes == "process"
+        else Sandbox(x_options={"rate_limits": UNLIMITED_X}))
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp, fakes as sandbox, \
+            contextlib.ExitStack() as stack:
         direct = Direct(sandbox)
         pipeline = Pipeline(sandbox, Path(tmp))
         stack.callback(pipeline.close)
@@ -365,9 +425,9 @@ def main() -> int:
         sandbox.reset()
         for p, texts in texts_for("wa", 0, 10).items():
             direct.run(p, texts)
-        for side in ("D", "R"):
+        for side in PIPELINE_SIDES:
             sandbox.reset()
-            pipeline.run(texts_for(f"w{side}", 0, 10), daemon=side == "D")
+            pipeline.run(texts_for(f"w{side}", 0, 10), side)
         flushes: list[float] = []
         for r in range(1, options.rounds + 1):
             sandbox.reset()
@@ -375,11 +435,10 @@ def main() -> int:
             for p in PLATFORMS:
                 results["A"][p].append(direct.run(p, batches[p]))
             check_published(sandbox, batches)
-            for side in ("D", "R"):
+            for side in PIPELINE_SIDES:
                 sandbox.reset()
                 batches = texts_for(side.lower(), r, n)
-                for p, (t_queue, t_publish) in pipeline.run(batches,
-                                                            daemon=side == "D").items():
+                for p, (t_queue, t_publish) in pipeline.run(batches, side).items():
                     results[side][p].append(t_publish)
                     if side == "D":
                         results["Dq"][p].append(t_queue)
@@ -390,18 +449,18 @@ def main() -> int:
             # Where side D's extra time goes: ledger calls timed without a profiler, a what-if
             # without the claims' flush, then one round under cProfile.
             sandbox.reset()
-            pipeline.run(texts_for("t", 0, n), daemon=True, ledger_class=TimedLedger)
+            pipeline.run(texts_for("t", 0, n), "D", ledger_class=TimedLedger)
             diagnosis["ledger"] = dict(pipeline.ledger_time)
             unflushed: dict[str, list[float]] = {p: [] for p in PLATFORMS}
             for r in range(1, options.rounds + 1):
                 sandbox.reset()
-                for p, (_, t_publish) in pipeline.run(texts_for("n", r, n), daemon=True,
+                for p, (_, t_publish) in pipeline.run(texts_for("n", r, n), "D",
                                                       ledger_class=UnflushedLedger).items():
                     unflushed[p].append(t_publish)
             diagnosis["unflushed"] = unflushed
             sandbox.reset()
             diagnosis["profile"] = cProfile.Profile()
-            pipeline.run(texts_for("p", 0, n), daemon=True, profile=diagnosis["profile"])
+            pipeline.run(texts_for("p", 0, n), "D", profile=diagnosis["profile"])
 
     def per_post(side: str, p: str, pick: Callable[[list[float]], float]) -> float:
         return pick(results[side][p]) / n * 1e6
@@ -410,36 +469,45 @@ def main() -> int:
         """µs per pair of posts (one per platform)."""
         return sum(per_post(side, p, pick) for p in PLATFORMS)
 
-    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, D, R alternating); "
+    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, D, B, R in turn); "
           f"text lengths: X {LENGTHS['twitter']}, Facebook {LENGTHS['facebook']} characters; "
-          f"logging: {options.logging}")
-    print("A = direct library calls; D = bmnsocial as the daemon sends (Daemon.run_row per row: "
-          "a job's flushed claim takes its platform's ready rows, up to 20); "
-          "R = Publisher.run_ready (run-due: claims flushed 20 at a time)")
-    print(f"{'µs per post':<12}{'median A':>10}{'median D':>10}{'D/A':>7}{'median R':>10}"
-          f"{'R/A':>7}   {'best A':>7}{'best D':>8}{'D/A':>7}{'D queueing':>12}")
+          f"logging: {options.logging}; fakes served by: {options.fakes}")
+    print("A = direct library calls; D = the daemon's job for each row as its time comes "
+          "(Daemon.run_row: one flushed claim per row); B = the daemon's jobs on a backlog (a "
+          "job's flushed claim takes its platform's ready rows, up to 20); R = "
+          "Publisher.run_ready (run-due: claims flushed 20 at a time)")
+    print(f"{'µs per post':<12}{'median A':>10}" + "".join(
+        f"{'median ' + side:>10}{side + '/A':>7}" for side in PIPELINE_SIDES)
+        + f"   {'best A':>7}{'best D':>8}{'D/A':>7}{'D queueing':>12}")
     for p in PLATFORMS:
-        ma, md, mr = (per_post(side, p, median) for side in ("A", "D", "R"))
+        ma = per_post("A", p, median)
         ba, bd = per_post("A", p, min), per_post("D", p, min)
-        print(f"{p:<12}{ma:>10.0f}{md:>10.0f}{md / ma:>7.2f}{mr:>10.0f}{mr / ma:>7.2f}   "
-              f"{ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}{per_post('Dq', p, median):>12.0f}")
-    ma, md, mr = (overall(side, median) for side in ("A", "D", "R"))
+        print(f"{p:<12}{ma:>10.0f}" + "".join(
+            f"{per_post(side, p, median):>10.0f}{per_post(side, p, median) / ma:>7.2f}"
+            for side in PIPELINE_SIDES)
+            + f"   {ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}{per_post('Dq', p, median):>12.0f}")
+    ma, md = overall("A", median), overall("D", median)
     ba, bd = overall("A", min), overall("D", min)
-    print(f"{'per pair':<12}{ma:>10.0f}{md:>10.0f}{md / ma:>7.2f}{mr:>10.0f}{mr / ma:>7.2f}   "
-          f"{ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}")
-    # The rounds' own ratios: how much they move (each D round against the A round just
+    print(f"{'per pair':<12}{ma:>10.0f}" + "".join(
+        f"{overall(side, median):>10.0f}{overall(side, median) / ma:>7.2f}"
+        for side in PIPELINE_SIDES) + f"   {ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}")
+    # The rounds' own ratios: how much they move (each round against side A's round just
     # before it).
-    pairs = sorted(sum(results["D"][p][i] for p in PLATFORMS)
-                   / sum(results["A"][p][i] for p in PLATFORMS) for i in range(options.rounds))
-    print(f"D/A round by round: {', '.join(f'{x:.2f}' for x in pairs)}")
+    for side in PIPELINE_SIDES:
+        pairs = sorted(sum(results[side][p][i] for p in PLATFORMS)
+                       / sum(results["A"][p][i] for p in PLATFORMS)
+                       for i in range(options.rounds))
+        print(f"{side}/A round by round: {', '.join(f'{x:.2f}' for x in pairs)}")
     ratio = md / ma
     print(f"ratio D/A overall (medians of {options.rounds} rounds, both platforms): "
-          f"{ratio:.2f}x (target <= {TARGET}x) {verdict(ratio, TARGET)}; run-due (R/A): "
-          f"{mr / ma:.2f}x; best rounds D/A: {bd / ba:.2f}x")
+          f"{ratio:.2f}x (target <= {TARGET}x) {verdict(ratio, TARGET)}; backlog (B/A): "
+          f"{overall('B', median) / ma:.2f}x; run-due (R/A): {overall('R', median) / ma:.2f}x; "
+          f"best rounds D/A: {bd / ba:.2f}x")
     deciles = statistics.quantiles(flushes, n=10)
     print(f"one flushed commit on this disk, between rounds ({len(flushes)} of them): median "
-          f"{median(flushes) * 1e6:.0f} µs, 90th percentile {deciles[-1] * 1e6:.0f} µs (side D "
-          f"pays one per post; side A none)")
+          f"{median(flushes) * 1e6:.0f} µs, mean {statistics.mean(flushes) * 1e6:.0f} µs, 90th "
+          f"percentile {deciles[-1] * 1e6:.0f} µs (side D pays one per post, B and R one per "
+          "20 posts; side A none)")
     with_queue = (md + sum(per_post("Dq", p, median) for p in PLATFORMS)) / ma
     print(f"for reference, D including queueing each row in the ledger (medians): "
           f"{with_queue:.2f}x")
