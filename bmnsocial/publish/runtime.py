@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bmnsocial.platforms.base import Adapter
     from bmnsocial.publish.clocktrust import Clocks, ClockTrust
     from bmnsocial.publish.costs import RequestMeter
+    from bmnsocial.publish.handoff import Handoff
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
@@ -117,11 +118,22 @@ class Runtime:
 
             self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
                                         policy=policy, clock=clock,
-                                        budget=XBudget(self.ledger, self.config))
+                                        budget=XBudget(self.ledger, self.config),
+                                        handoff=self.handoff())
         return self._publisher
+
+    def handoff(self) -> Handoff | None:
+        """What writes the publishing sheets, when an account is in manual mode."""
+        if not self.config.manual_platforms:
+            return None
+        from bmnsocial.publish.handoff import Handoff
+
+        return Handoff(self.config, self.state_dir)
 
     def close(self) -> None:
         if self._publisher is not None:
+            if self._publisher.handoff is not None:  # notifications started, to their end
+                self._publisher.handoff.wait()
             self._publisher.close()
         if self._ledger is not None:
             self._ledger.close()
