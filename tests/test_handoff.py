@@ -359,6 +359,8 @@ def test_listings_count_hand_offs_like_publications(workspace: Path,
     code, out = invoke("calendar", "--json", "--from", f"{DUE:%Y-%m-%d}")
     (entry,) = [e for e in json.loads(out) if e["post_id"] == "equipo"]
     assert entry["platforms"] == {"facebook": "published", "twitter": "awaiting_manual"}
+    code, out = invoke("calendar", "--week", "--from", f"{DUE:%Y-%m-%d}", "--no-color")
+    assert "x◷" in out and "◷ awaiting a person" in out
     code, out = invoke("calendar", "--ics", "plan.ics", "--from", f"{DUE:%Y-%m-%d}")
     assert code == 0, out
     ics = (workspace / "plan.ics").read_text("utf-8").replace("\r\n ", "")
@@ -446,3 +448,11 @@ def test_a_failing_notify_command_is_said_and_blocks_nothing(
 def test_handoff_writes_nothing_for_an_api_platform(workspace: Path) -> None:
     config = load_config(workspace / "config.yaml")
     assert Handoff(config, workspace).manual == frozenset()
+
+
+def test_accounts_check_leaves_a_manual_account_alone(workspace: Path) -> None:
+    manual(workspace)
+    code, out = invoke("accounts", "check", "--json", now=NOW)
+    assert code == 0, out
+    (x,) = [e for e in json.loads(out) if e["platform"] == "twitter"]
+    assert x["ok"] and x["mode"] == "manual"

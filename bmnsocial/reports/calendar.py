@@ -440,6 +440,9 @@ def legend(entries: Sequence[Entry], color: bool, statuses: Sequence[Status],
                           Seg(" " + _("unknown category (post file gone)"))))
         out.append(_("Categories: {items}").format(
             items="  ".join(paint(i, color) for i in items)))
+    # A hand-off's mark only where there are hand-offs (accounts in manual mode are rare).
+    statuses = [s for s in statuses if s is not Status.AWAITING_MANUAL
+                or any(s in e.statuses for e in entries)]
     marks: list[Line] = [(Seg(MARKS[s], MARK_COLORS.get(s, "")), Seg(f" {status_name(s)}"))
                          for s in statuses]
     names = ", ".join(f"{short} = {PLATFORM_NAMES.get(p, p)}"
