@@ -456,3 +456,48 @@ def test_accounts_check_leaves_a_manual_account_alone(workspace: Path) -> None:
     assert code == 0, out
     (x,) = [e for e in json.loads(out) if e["platform"] == "twitter"]
     assert x["ok"] and x["mode"] == "manual"
+
+
+def test_a_handed_off_post_renamed_is_not_queued_again(workspace: Path,
+                                                        write_post: WritePost) -> None:
+    config = manual(workspace)
+    only_x = POST.replace("platforms: [twitter, facebook]", "platforms: [twitter]")
+    assert invoke("post", str(write_post("equipo.yaml", only_x)), "--yes", now=NOW)[0] == 0
+    with runtime_at(config) as (runtime, clock):
+        clock.current = DUE
+        run_due(runtime)
+    (workspace / "posts" / "equipo.yaml").unlink()
+    write_post("equipo-tecnico.yaml", only_x)
+    code, out = invoke("sync")
+    assert code == ExitCode.INVALID and "POST-RENAMED" in out, out
+    code, out = invoke("queue", "--json")
+    assert [r["post_id"] for r in json.loads(out)] == ["equipo"]
+
+
+def test_report_mix_counts_a_waiting_sheet_as_queued_and_a_done_one_as_published(
+        workspace: Path, write_post: WritePost) -> None:
+    config = manual(workspace)
+    only_x = POST.replace("platforms: [twitter, facebook]", "platforms: [twitter]")
+    assert invoke("post", str(write_post("equipo.yaml", only_x)), "--yes", now=NOW)[0] == 0
+    with runtime_at(config) as (runtime, clock):
+        clock.current = DUE
+        run_due(runtime)
+    code, out = invoke("report", "mix", "--json", "--since", f"{DUE:%Y-%m-%d}")
+    assert code == 0, out
+    assert (json.loads(out)["totals"]["published"], json.loads(out)["totals"]["queued"]) == (0, 1)
+    assert invoke("done", "equipo", "--platform", "twitter", "--url",
+                  "https://x.com/BMN_Cuba/status/1880000000000000001")[0] == 0
+    code, out = invoke("report", "mix", "--json", "--since", f"{DUE:%Y-%m-%d}")
+    assert (json.loads(out)["totals"]["published"], json.loads(out)["totals"]["queued"]) == (1, 0)
+
+
+def test_done_speaks_spanish(workspace: Path, write_post: WritePost) -> None:
+    handed_off(workspace, write_post)
+    code, out = invoke("--lang", "es", "done", "equipo", "--platform", "twitter",
+                       "--url", "https://x.com/BMN_Cuba")
+    assert code == ExitCode.USAGE and "no es la dirección de una publicación en X" in out
+    code, out = invoke("--lang", "es", "status", now=DUE + timedelta(hours=2))
+    assert "ESPERA A UNA PERSONA: twitter equipo" in out
+    code, out = invoke("--lang", "es", "done", "equipo", "--platform", "twitter",
+                       "--url", "https://x.com/BMN_Cuba/status/1880000000000000001")
+    assert code == 0 and "Registrada equipo" in out

@@ -397,9 +397,10 @@ def slots_in(path: Path) -> tuple[set[datetime], dict[str, datetime]] | None:
 
 
 def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
-    """The latest published (or being sent) rows (validate's rename check)."""
+    """The latest published (or being sent, or handed to a person) rows (validate's rename
+    check)."""
     return _read_only(path, lambda db: [Row.from_sql(r) for r in db.execute(
-        "SELECT * FROM publications WHERE status IN ('published', 'sending') "
+        "SELECT * FROM publications WHERE status IN ('published', 'sending', 'awaiting_manual') "
         "ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))], [])
 
 
