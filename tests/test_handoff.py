@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -153,6 +154,7 @@ def test_the_sheet_is_what_preview_shows(workspace: Path, write_post: WritePost)
         (sheet,) = sheets(runtime)
     page = sheet.read_text("utf-8")
     assert text_boxes(page) == [part["text"] for part in twitter["parts"]]
+    assert twitter["cost_usd"] == 0  # no request to X: nothing to pay
     assert "@BMN_Cuba" in page and "https://x.com/BMN_Cuba" in page
     assert "Dos especialistas trabajan con libros y una computadora." in page
     assert "data:image/jpeg;base64," in page  # the image travels inside the page
@@ -425,7 +427,7 @@ def test_notify_command_gets_the_sheet_and_no_secret(workspace: Path, write_post
      "exit status 3: no mail server"),
     ("import time\ntime.sleep(600)\n", 1, "stopped after 1 s"),
 ])
-def test_a_failing_notify_command_is_said_and_blocks_nothing(
+def test_a_failing_notify_command_is_said(
         workspace: Path, write_post: WritePost, body: str, timeout: int, said: str) -> None:
     config = manual(workspace, notifier(workspace, body, timeout))
     queue_post(write_post)
@@ -434,7 +436,6 @@ def test_a_failing_notify_command_is_said_and_blocks_nothing(
         run_due(runtime)
         publisher = runtime.publisher()
         assert publisher.handoff is not None
-        # The rows after the hand-off went out without waiting for the command.
         assert runtime.ledger.rows(post_id="equipo", platform="facebook")[0].status \
             is Status.PUBLISHED
         publisher.handoff.wait()
@@ -501,3 +502,30 @@ def test_done_speaks_spanish(workspace: Path, write_post: WritePost) -> None:
     code, out = invoke("--lang", "es", "done", "equipo", "--platform", "twitter",
                        "--url", "https://x.com/BMN_Cuba/status/1880000000000000001")
     assert code == 0 and "Registrada equipo" in out
+
+
+def test_the_daemon_goes_on_while_notify_command_runs(workspace: Path,
+                                                      write_post: WritePost) -> None:
+    gate = workspace / "gate"
+    os.mkfifo(gate)
+    config = manual(workspace, notifier(workspace, f"open({str(gate)!r}).read()\n"))
+    queue_post(write_post)
+    with runtime_at(config) as (runtime, clock):
+        daemon = Daemon(runtime)
+        try:
+            daemon.refresh()
+            x_row = runtime.ledger.rows(post_id="equipo", platform="twitter")[0]
+            fb_row = runtime.ledger.rows(post_id="equipo", platform="facebook")[0]
+            clock.current = DUE
+            daemon.run_row(x_row.id)  # the command starts, and waits at the gate
+            daemon.run_row(fb_row.id)
+            assert runtime.ledger.get(fb_row.id).status is Status.PUBLISHED
+            handoff = runtime.publisher().handoff
+            assert handoff is not None and any(t.is_alive() for t in handoff._notifying)
+            with gate.open("w") as opened:  # let the command finish
+                opened.write("go")
+            handoff.wait()
+        finally:
+            daemon.watch_ledger.close()
+    _code, out = invoke("status", "--json")
+    assert json.loads(out)["notify_failures"] == {}

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
+STOP_WAIT_SECONDS = 5.0  # for handoff.notify_command's runs, when the process ends
 
 
 class Runtime:
@@ -132,8 +133,10 @@ class Runtime:
 
     def close(self) -> None:
         if self._publisher is not None:
-            if self._publisher.handoff is not None:  # notifications started, to their end
-                self._publisher.handoff.wait()
+            if self._publisher.handoff is not None:
+                # A stopping daemon must stop in time (systemd's TimeoutStopSec): a command
+                # still running then goes on in its own session, unrecorded.
+                self._publisher.handoff.wait(STOP_WAIT_SECONDS)
             self._publisher.close()
         if self._ledger is not None:
             self._ledger.close()
