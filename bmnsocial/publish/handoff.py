@@ -291,6 +291,9 @@ def _sheet_html(row: Row, rendered: Rendered, config: Config, now: datetime, fil
                                                    f"{item.info.path.name}") + "</b>")
             if shown:
                 body.append(f'<img src="{shown}" alt="{e(item.alt or "")}">')
+                body.append('<p class="meta">' + e(_(
+                    "In a sheet received by mail the link below may not open: save the image "
+                    "itself instead (right click → Save image as).")) + "</p>")
             download = e(_("Download"))
             body.append(f'<p><a href="{e(where)}" download>{download}</a> '
                         f"<code>{e(str(files.parent / where))}</code></p>"
