@@ -529,3 +529,46 @@ def test_the_daemon_goes_on_while_notify_command_runs(workspace: Path,
             daemon.watch_ledger.close()
     _code, out = invoke("status", "--json")
     assert json.loads(out)["notify_failures"] == {}
+
+
+THREAD = f"""\
+category: referencias-asesoramiento
+text: Cinco consejos para buscar evidencia científica en salud.
+link: https://www.bmns.sld.cu/guias-de-busqueda
+twitter:
+  thread:
+    - "¿Cómo buscar evidencia científica en salud? Consejos de nuestros referencistas"
+    - "1. Formule la pregunta con el esquema PICO."
+schedule:
+  at: {DUE:%Y-%m-%d %H:%M}
+"""
+
+
+def test_both_accounts_by_hand_a_thread_and_a_facebook_link(workspace: Path,
+                                                            write_post: WritePost) -> None:
+    path = workspace / "config.yaml"
+    path.write_text(path.read_text("utf-8").replace(
+        "    page_name: Biblioteca Médica Nacional\n",
+        "    page_name: Biblioteca Médica Nacional\n    mode: manual\n"), "utf-8")
+    config = manual(workspace)
+    assert config.manual_platforms == frozenset({"facebook", "twitter"})
+    code, out = invoke("config", "check", "--json", now=NOW)
+    assert code == 0, out  # no credential is needed at all
+    assert json.loads(out)["manual"] == ["facebook", "twitter"]
+    assert json.loads(out)["credentials"] == [] and json.loads(out)["graph_api"] is None
+    assert invoke("post", str(write_post("hilo.yaml", THREAD)), "--yes", now=NOW)[0] == 0
+    code, out = invoke("preview", "--json", "posts/hilo.yaml", now=NOW)
+    rendered = {p["platform"]: p for p in json.loads(out)["posts"][0]["platforms"]}
+    with runtime_at(config) as (runtime, clock):
+        clock.current = DUE
+        report = run_due(runtime)
+        assert {r.status for r in report.rows} == {Status.AWAITING_MANUAL}
+        assert runtime.connections.start().published() == []  # type: ignore[attr-defined]
+        by_platform = {p.name.split("-")[-1]: p.read_text("utf-8") for p in sheets(runtime)}
+    x_page, fb_page = by_platform["twitter.html"], by_platform["facebook.html"]
+    assert text_boxes(x_page) == [p["text"] for p in rendered["twitter"]["parts"]]
+    assert "Part 2 of 2" in x_page and "answer your own post" in x_page
+    assert text_boxes(fb_page) == [p["text"] for p in rendered["facebook"]["parts"]]
+    assert "Biblioteca Médica Nacional" in fb_page
+    assert "https://www.facebook.com/100064519523618" in fb_page
+    assert 'id="link"' in fb_page and "https://www.bmns.sld.cu/guias-de-busqueda" in fb_page

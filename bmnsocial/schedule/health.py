@@ -227,12 +227,15 @@ def _ahead(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> lis
     config = runtime.config
     warnings: list[tuple[str, str]] = []
     for platform in config.platforms_configured:
+        if platform in config.manual_platforms:  # no token in use
+            continue
         expiry = tokenexpiry.read(runtime.ledger, platform)
         judged = tokenexpiry.judge(expiry, now, config.timezone) if expiry else None
         if judged:
             code, sentence, problem = judged
             (found if problem else warnings).append((code, sentence))
-    version = graphversions.state_of(config.facebook.api_version, now) if config.facebook else None
+    version = (graphversions.state_of(config.facebook.api_version, now)
+               if config.facebook and "facebook" not in config.manual_platforms else None)
     if version and version.state == graphversions.ENDED:
         found.append(("graph-version-ended", version.message))
     elif version and version.state == graphversions.ENDING:
