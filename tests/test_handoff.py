@@ -572,3 +572,21 @@ def test_both_accounts_by_hand_a_thread_and_a_facebook_link(workspace: Path,
     assert "Biblioteca Médica Nacional" in fb_page
     assert "https://www.facebook.com/100064519523618" in fb_page
     assert 'id="link"' in fb_page and "https://www.bmns.sld.cu/guias-de-busqueda" in fb_page
+
+
+def test_a_sheet_that_cannot_be_written_is_tried_again(workspace: Path,
+                                                       write_post: WritePost) -> None:
+    config = manual(workspace)
+    queue_post(write_post)
+    with runtime_at(config) as (runtime, clock):
+        folder(runtime.state_dir).write_text("not a folder")  # where the sheets should go
+        clock.current = DUE
+        run_due(runtime)
+        (row,) = runtime.ledger.rows(post_id="equipo", platform="twitter")
+        assert row.status is Status.QUEUED and row.reason_code == "handoff-unwritable"
+        assert row.next_attempt_at is not None and row.next_attempt_at > DUE
+        folder(runtime.state_dir).unlink()
+        clock.current = row.next_attempt_at
+        run_due(runtime)
+        assert runtime.ledger.get(row.id).status is Status.AWAITING_MANUAL
+        assert len(sheets(runtime)) == 1

@@ -253,7 +253,7 @@ class Publisher:
         except MediaUnavailable as exc:
             log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
             return self.ledger.mark_failed(row.id, exc.message, type(exc).__name__, now)
-        except BmnError as exc:  # the state directory cannot be written: try again later
+        except (BmnError, OSError) as exc:  # the state directory cannot be written: later
             log.error(_("%s on %s: %s"), row.post_id, row.platform, exc)
             return self.ledger.requeue(
                 row.id, now + timedelta(seconds=self.policy.delay(row.attempts, self.rng)),
@@ -263,7 +263,7 @@ class Publisher:
         try:
             self.handoff.write_index(
                 self.ledger.rows(statuses=(Status.AWAITING_MANUAL,)), now)
-        except BmnError as exc:  # the sheet itself is written; the next one rewrites it
+        except (BmnError, OSError) as exc:  # the sheet is written; the next one rewrites it
             log.error(_("could not write the index of publishing sheets: %s"), exc)
         self.handoff.notify(sheet)
         return done
