@@ -69,6 +69,7 @@ class FacebookAccount:
     token_env: str
     graph_base_url: str = GRAPH_BASE_URL
     app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
+    mode: str = "api"  # ACCOUNT_MODES: 'manual' hands each occurrence to a person
 
     def credentials(self) -> list[Credential]:
         found = [Credential("facebook", N_("page access token"), self.token_env)]
@@ -111,6 +112,7 @@ class TwitterAccount:
     links: str = "inline"  # LINK_POLICIES: 'omit' sends X the text without the post's link
     monthly_budget_usd: float | None = None  # None: no budget, nothing is held
     prices: XPrices = field(default_factory=XPrices)
+    mode: str = "api"  # ACCOUNT_MODES: 'manual' hands each occurrence to a person
 
     def credentials(self) -> list[Credential]:
         return [
@@ -138,6 +140,18 @@ class PublishSettings:
 
 
 MISFIRE_POLICIES = ("publish", "skip", "next_slot")
+#: accounts.<platform>.mode: 'api' publishes through the platform's API, 'manual' writes a
+#: publishing sheet for a person at the due time (docs/publishing.md, "Hand-off by hand").
+ACCOUNT_MODES = ("api", "manual")
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffSettings:
+    # Run with the sheet's path as its last argument (never through a shell), e.g. to mail it.
+    notify_command: tuple[str, ...] = ()
+    notify_timeout_seconds: int = 60
+    # `status` is unhealthy once a sheet has waited for a person longer than this.
+    alert_after_hours: int = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +216,21 @@ class Config:
     daemon: DaemonSettings = field(default_factory=lambda: DaemonSettings())
     mix: MixSettings = field(default_factory=lambda: MixSettings())
     ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
+    handoff: HandoffSettings = field(default_factory=lambda: HandoffSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
         return tuple(p for p in PLATFORMS if getattr(self, p) is not None)
 
+    @property
+    def manual_platforms(self) -> frozenset[str]:
+        """Platforms whose account is in manual mode: handed to a person, never to the API."""
+        return frozenset(p for p in self.platforms_configured
+                         if getattr(self, p).mode == "manual")
+
     def credentials(self) -> list[Credential]:
-        return [c for account in (self.facebook, self.twitter) if account is not None
+        return [c for account in (self.facebook, self.twitter)
+                if account is not None and account.mode != "manual"
                 for c in account.credentials()]
 
     def base_urls(self) -> dict[str, str]:
@@ -270,7 +292,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
              "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix",
-             "ledger")
+             "ledger", "handoff")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -319,6 +341,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     daemon = _daemon(r, data.get("daemon"))
     mix = _mix(r, data.get("mix"))
     ledger = _ledger(r, data.get("ledger"))
+    handoff = _handoff(r, data.get("handoff"))
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -334,7 +357,38 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         posts_dir=posts_dir, media_root=media_root, state_dir=state_dir,
         facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
-        secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger)
+        secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger,
+        handoff=handoff)
+
+
+def _handoff(r: Reader, value: Any) -> HandoffSettings:
+    if value is None:
+        return HandoffSettings()
+    data = r.mapping(value, ("handoff",), ("notify_command", "notify_timeout_seconds",
+                                           "alert_after_hours"))
+    if data is None:
+        return HandoffSettings()
+    d = HandoffSettings()
+    command: tuple[str, ...] = ()
+    raw = data.get("notify_command")
+    if isinstance(raw, str):
+        import shlex
+
+        try:
+            command = tuple(shlex.split(raw))
+        except ValueError as exc:
+            r.error(("handoff", "notify_command"), "CONFIG-VALUE", _(
+                "handoff.notify_command cannot be read as a command: {reason}.").format(
+                    reason=exc), _("Write it as a list: [program, argument, ...]."))
+    elif raw is not None:
+        command = tuple(r.text_list(raw, ("handoff", "notify_command")) or ())
+    timeout = r.integer(data.get("notify_timeout_seconds", d.notify_timeout_seconds),
+                        ("handoff", "notify_timeout_seconds"), minimum=1, maximum=3600)
+    alert = r.integer(data.get("alert_after_hours", d.alert_after_hours),
+                      ("handoff", "alert_after_hours"), minimum=1, maximum=24 * 60)
+    return HandoffSettings(notify_command=command,
+                           notify_timeout_seconds=timeout or d.notify_timeout_seconds,
+                           alert_after_hours=alert or d.alert_after_hours)
 
 
 def _ledger(r: Reader, value: Any) -> LedgerSettings:
@@ -517,7 +571,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
     if fb is not None:
         path: PathKey = ("accounts", section["facebook"])
         m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env",
-                                 "graph_base_url", "app_secret_env"), required=("page_id",))
+                                 "graph_base_url", "app_secret_env", *_SHARED_ACCOUNT_KEYS),
+                      required=("page_id",))
         if m is not None:
             version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
                              (*path, "api_version")) or DEFAULT_GRAPH_VERSION
@@ -545,14 +600,15 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                 graph_base_url=_base_url(r, m.get("graph_base_url", GRAPH_BASE_URL),
                                          (*path, "graph_base_url"), GRAPH_BASE_URL),
                 app_secret_env=_env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
-                if m.get("app_secret_env") is not None else None)
+                if m.get("app_secret_env") is not None else None,
+                mode=_account_mode(r, m, path))
     tw = data.get("twitter")
     if tw is not None:
         path = ("accounts", section["twitter"])
         keys = ("consumer_key_env", "consumer_secret_env", "access_token_env",
                 "access_token_secret_env")
-        m = r.mapping(tw, path, ("username", *keys, "api_base_url", *_X_COST_KEYS),
-                      required=("username",))
+        m = r.mapping(tw, path, ("username", *keys, "api_base_url", *_X_COST_KEYS,
+                                 *_SHARED_ACCOUNT_KEYS), required=("username",))
         if m is not None:
             defaults = dict(zip(keys, ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
                                        "BMNSOCIAL_X_ACCESS_TOKEN",
@@ -563,9 +619,19 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
             base_url = _base_url(r, m.get("api_base_url", DEFAULT_X_API_BASE_URL),
                                  (*path, "api_base_url"), DEFAULT_X_API_BASE_URL)
             twitter = dataclasses.replace(
-                TwitterAccount(username=username, **names, api_base_url=base_url),
+                TwitterAccount(username=username, **names, api_base_url=base_url,
+                               mode=_account_mode(r, m, path)),
                 **_x_costs(r, m, path))
     return facebook, twitter
+
+
+#: Keys every accounts.<platform> section takes, whatever the platform.
+_SHARED_ACCOUNT_KEYS = ("mode",)
+
+
+def _account_mode(r: Reader, m: dict[str, Any], path: PathKey) -> str:
+    """accounts.<platform>.mode: 'api' (the default) or 'manual' (hand-off by hand)."""
+    return r.choice(m.get("mode", "api"), (*path, "mode"), ACCOUNT_MODES) or "api"
 
 
 def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:

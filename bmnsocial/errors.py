@@ -69,6 +69,10 @@ class UsageError(BmnError):
     exit_code = ExitCode.USAGE
 
 
+class NotAwaiting(BmnError):
+    """`bmnsocial done` for a publication that is not waiting for a person."""
+
+
 class LedgerUnavailable(BmnError):
     """The ledger cannot be used: not writable, a full disk, damaged, missing where the state
     directory says one existed, or held by another process for longer than we wait. ``code``

@@ -6,19 +6,23 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 
 
-def write_atomic(path: Path, data: bytes, *, permissions: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *,
+                 permissions: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it, synced, then renamed:
     a reader (or a crash, or a full disk) never sees half a file. A symbolic link is
     followed, so the file it points to is updated and the link stays; anything but a regular
     file (a folder, a device such as /dev/full) is refused rather than replaced. Keeps an
     existing file's permissions, else a new file's usual ones (0666 less the umask);
-    ``permissions`` sets them instead (the file never has others while it is written)."""
+    ``permissions`` sets them instead (the file never has others while it is written).
+    ``data`` may come in pieces (a video copied without holding it all in memory); an error
+    raised while they are read leaves nothing behind."""
     target = Path(os.path.realpath(path))
     try:
         mode = os.stat(target).st_mode
@@ -40,7 +44,8 @@ def write_atomic(path: Path, data: bytes, *, permissions: int | None = None) -> 
         raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                f.write(piece)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, keep if permissions is None else permissions)

@@ -47,6 +47,10 @@ TEMPLATES: dict[str, str] = {
     "duplicate-refused": N_("{error} (the platform already has an identical recent post, not "
                             "from this attempt — perhaps an earlier occurrence of the same "
                             "post: vary the text)"),
+    "manual-after-api": N_("{platform} was switched to manual mode while this publication was "
+                           "being sent through its API: check the account, then 'bmnsocial "
+                           "done' with its URL, or 'bmnsocial retry'"),
+    "handoff-unwritable": N_("the publishing sheet could not be written: {error}"),
     "not-found-resending": N_("not found on the platform after an interrupted attempt; sending "
                               "again"),
     "stopped-before-anything": N_("stopped before anything was published: the post goes out "

@@ -31,14 +31,16 @@ def check(app: AppContext, as_json: bool) -> None:
         echo_json({"valid": False, "errors": [d.to_json() for d in exc.diagnostics]})
         raise Exit(ExitCode.USAGE) from None
     missing = missing_credentials(config)
+    # A Page published by hand never calls Graph: its API version is beside the point.
     version = (graphversions.state_of(config.facebook.api_version, app.now())
-               if config.facebook else None)
+               if config.facebook and "facebook" not in config.manual_platforms else None)
     creds = [{"platform": c.platform, "credential": c.role, "env_var": c.env_var,
               "present": c not in missing} for c in config.credentials()]
     if as_json:
         echo_json({"config": config.source, "timezone": config.timezone_name,
                    "posts_dir": str(config.posts_dir), "media_root": str(config.media_root),
                    "state_dir": str(config.state_dir), "credentials": creds,
+                   "manual": sorted(config.manual_platforms),
                    "graph_api": version.to_json() if version else None,
                    "valid": not (version and version.state == graphversions.ENDED)})
     else:
@@ -52,6 +54,9 @@ def check(app: AppContext, as_json: bool) -> None:
             state = _("set") if c["present"] else _("MISSING")
             role = _(str(c["credential"]))
             click.echo(f"  {c['platform']:<9} {role:<{width}} ${c['env_var']}: {state}")
+        for platform in sorted(config.manual_platforms):
+            click.echo(f"  {platform:<9} " + _(
+                "manual mode: publishing sheets for a person, no credentials needed"))
         if version and version.state != graphversions.OK:
             label = _("ERROR") if version.state == graphversions.ENDED else _("WARNING")
             click.echo(f"  {label}: {version.message}")

@@ -6,7 +6,7 @@ import click
 
 from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import Exit, ExitCode
-from bmnsocial.i18n import N_, _
+from bmnsocial.i18n import N_, _, number
 from bmnsocial.publish.ledger import Status, status_name, status_width
 from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe
@@ -47,9 +47,11 @@ def run_due(app: AppContext, no_sync: bool, as_json: bool) -> None:
         if report.sync and report.sync.problems:
             for d in report.sync.problems:
                 click.echo(d.format(), err=True)
+        from bmnsocial.publish.handoff import row_detail
+
         width = status_width(Status, 11)
         for r in report.rows:
-            detail = r.url if r.status is Status.PUBLISHED else (r.reason(tz) or "")
+            detail = row_detail(r, app.runtime.state_dir, tz)
             click.echo(visible(
                 f"{status_name(r.status):<{width}} {r.platform:<8} {r.post_id}  {detail}"))
     if report.sync_error:
@@ -74,6 +76,8 @@ STATUS_LINES = (
     N_("SKIPPED (last 7 days): {platform} {post}, due {when}: {reason}"),
     N_("HELD, X BUDGET: {platform} {post}, due {when}: {reason}"),
 )
+AWAITING_LINE = N_("AWAITING A PERSON: {platform} {post}, due {when}, waiting {hours} h: "
+                   "{sheet}")
 
 
 @click.command(help=_(
@@ -126,6 +130,10 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
                     platform=r.platform, post=r.post_id, status=status_name(r.status),
                     when=describe(r.due, tz), attempt=describe(r.next_attempt_at or r.due, tz),
                     error=r.reason(tz), reason=r.reason(tz))))
+        for r, waited, sheet in health.awaiting:
+            click.echo(visible(_(AWAITING_LINE).format(
+                platform=r.platform, post=r.post_id, when=describe(r.due, tz),
+                hours=number(waited.total_seconds() / 3600, 1), sheet=sheet)))
         if health.refused and health.refused.problems:
             click.echo(_("NOT QUEUED (posts folder read {when}):").format(
                 when=describe(health.refused.at, tz)))

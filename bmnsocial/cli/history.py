@@ -24,7 +24,7 @@ from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe, short_time
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
-         Status.CANCELLED)
+         Status.CANCELLED, Status.AWAITING_MANUAL)
 
 
 @click.command(help=_(
@@ -66,10 +66,12 @@ def history(app: AppContext, post_id: str | None, platform: str | None,
         click.echo(_("No publications yet.") if since is None and post_id is None else
                    _("No publications match."))
         return
+    from bmnsocial.publish.handoff import row_detail
+
     width = status_width(SHOWN, 11)
     for r in rows:
         when = describe(r.due, tz, aligned=True)
-        detail = r.url if r.status is Status.PUBLISHED else (r.reason(tz) or "")
+        detail = row_detail(r, app.runtime.state_dir, tz)
         changed = r.published_at if r.status is Status.PUBLISHED and r.published_at \
             else r.updated_at
         click.echo(visible(f"{when}  {status_name(r.status):<{width}} {r.platform:<8} "

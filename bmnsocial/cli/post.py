@@ -171,6 +171,11 @@ def _describe(row: Row, app: AppContext, earlier: bool) -> str:
                                "retry {post_id}").format(
             status=status_name(row.status), reason=_reason(row, app) or _("cancelled by a person"),
             post_id=row.post_id)
+    if row.status is Status.AWAITING_MANUAL:
+        from bmnsocial.publish.handoff import sheet_path
+
+        return f"{head}: " + _("waiting for a person: publishing sheet {sheet}").format(
+            sheet=sheet_path(app.runtime.state_dir, row))
     if row.status is Status.QUEUED and row.error_kind == X_BUDGET:
         return f"{head}: " + _("HELD: {reason}").format(reason=_reason(row, app))
     if row.status is Status.QUEUED and row.attempts == 0:

@@ -60,7 +60,8 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
 @json_option
 @pass_app
 def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> None:
-    rows = app.runtime.ledger.rows(statuses=(Status.QUEUED, Status.SENDING),
+    rows = app.runtime.ledger.rows(statuses=(Status.QUEUED, Status.SENDING,
+                                             Status.AWAITING_MANUAL),
                                    platform=platform, limit=limit)
     tz = app.config.timezone
     if as_json:
@@ -69,9 +70,14 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
     if not rows:
         click.echo(_("Nothing queued."))
         return
-    width = status_width((Status.QUEUED, Status.SENDING), 7)
+    width = status_width((Status.QUEUED, Status.SENDING, Status.AWAITING_MANUAL), 7)
     for r in rows:
         note = ""
+        if r.status is Status.AWAITING_MANUAL:
+            from bmnsocial.publish.handoff import sheet_path
+
+            note = "  " + _("(publish it by hand: {sheet})").format(
+                sheet=sheet_path(app.runtime.state_dir, r))
         if r.next_attempt_at and r.next_attempt_at > r.due:
             note = "  " + _("(retry {when}: {error})").format(
                 when=describe(r.next_attempt_at, tz), error=r.reason(tz))
@@ -93,12 +99,17 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
 @pass_app
 def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
     ledger = app.runtime.ledger
-    rows = ledger.rows(statuses=(Status.QUEUED,), post_id=post_id, platform=platform)
+    rows = ledger.rows(statuses=(Status.QUEUED, Status.AWAITING_MANUAL), post_id=post_id,
+                       platform=platform)
     if not rows:
         click.echo(_("Nothing queued for '{post}'.").format(post=post_id), err=True)
         raise Exit(ExitCode.INVALID)
     for r in rows:
         ledger.mark_cancelled(r.id, Reason("cancelled-by-person"), app.now())
+    if any(r.status is Status.AWAITING_MANUAL for r in rows):  # its sheet leaves the index
+        from bmnsocial.cli.handoff import rewrite_index
+
+        rewrite_index(app)
     # English says "occurrence(s)" either way; other languages choose by the count.
     click.echo(ngettext("Cancelled {count} queued occurrence(s) of '{post}'.",
                         "Cancelled {count} queued occurrence(s) of '{post}'.", len(rows)

@@ -30,6 +30,7 @@ COMMANDS = {
     "post": "bmnsocial.cli.post:post",
     "history": "bmnsocial.cli.history:history",
     "retry": "bmnsocial.cli.history:retry",
+    "done": "bmnsocial.cli.handoff:done",
     "accounts": "bmnsocial.cli.accounts:accounts",
     "sandbox": "bmnsocial.cli.sandbox:sandbox_group",
     "sync": "bmnsocial.cli.queue:sync_command",
@@ -74,6 +75,13 @@ HELP = {
                 "With --failed instead of a POST_ID: every failed publication (for example after "
                 "renewing an expired token); unconfirmed ones are never included, since they may "
                 "be online already."),
+    "done": N_(
+        "Record a publication made by hand (its platform's account is in manual mode) as "
+        "published, with the address of the post.\n\n"
+        "The address must have the platform's shape and the publication must be waiting for a "
+        "person ('awaiting_manual'). When several occurrences of the post wait, --due names one; "
+        "without it the oldest is recorded. Exit 0 when recorded, 1 when nothing of that post "
+        "waits, 2 when the address or the options are wrong."),
     "accounts": N_("The platform accounts bmnsocial publishes to."),
     "sandbox": N_("The local fake platforms behind --sandbox."),
     "sync": N_("Queue the posts' occurrences (default: the whole posts folder).\n\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,22 @@ MAX_MESSAGE = 63_206
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 4_000_000  # "under 4 MB", read as decimal megabytes (the stricter reading)
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif"}
+#: A Page post's address as a person copies it from Facebook (`bmnsocial done` checks it):
+#: /{page}/posts/{id} (the id may be a pfbid…), permalink.php?story_fbid=…, a photo, a share
+#: link. Group "id" is the post's id as the address gives it.
+POST_URL = re.compile(
+    r"^https://(?:www\.|m\.|web\.)?facebook\.com/(?:"
+    r"[\w.\-]+/posts/(?P<id>[\w\-]+)"
+    r"|permalink\.php\?(?:[^#]*&)?story_fbid=(?P<story>[\w\-]+)[^#]*"
+    r"|photo/?\?(?:[^#]*&)?fbid=(?P<photo>\d+)[^#]*"
+    r"|[\w.\-]+/photos/(?:[\w.\-]+/)?(?P<photos>\d+)"
+    r"|share/p/(?P<share>[\w\-]+))/?(?:[?#].*)?$")
+
+
+def person_account(account: FacebookAccount) -> tuple[str, str]:
+    """The account a person publishes with by hand: its name, and where to find it."""
+    return (account.page_name or account.page_id,
+            f"https://www.facebook.com/{account.page_id}")
 
 
 class FacebookSpec(PlatformSpec):

@@ -8,6 +8,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import re
+
     import requests
 
     from bmnsocial.config import Config
@@ -35,6 +37,23 @@ def get_spec(name: str) -> PlatformSpec:
         module_name, _sep, attr = REGISTRY[name].partition(":")
         _specs[name] = getattr(import_module(module_name), attr)()
     return _specs[name]
+
+
+def _module(name: str) -> Any:
+    return import_module(REGISTRY[name].partition(":")[0])
+
+
+def post_url_pattern(name: str) -> re.Pattern[str]:
+    """The shape of a post's public address on platform ``name`` (its module's POST_URL):
+    group "id" (or the first group that matched) is the post's id."""
+    pattern: re.Pattern[str] = _module(name).POST_URL
+    return pattern
+
+
+def person_account(name: str, config: Config) -> tuple[str, str]:
+    """The account a person publishes with by hand on ``name``: its name and address."""
+    found: tuple[str, str] = _module(name).person_account(getattr(config, name))
+    return found
 
 
 def build_adapter(name: str, config: Config, secrets: Mapping[str, str],

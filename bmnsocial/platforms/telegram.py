@@ -10,6 +10,7 @@ links and hashtags are still recognised.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, suppress
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 
 # Bot API, sendMessage / sendPhoto / sendMediaGroup; counted in code points (docs/telegram.md).
 MAX_TEXT = 4096
+#: A channel post's address (`bmnsocial done` checks it): t.me/<channel>/<message id>.
+POST_URL = re.compile(r"^https://t\.me/(?:s/)?(?P<user>\w{5,32})/(?P<id>\d+)/?(?:[?#].*)?$")
 MAX_CAPTION = 1024
 MAX_ALBUM = 10
 MAX_PHOTO_BYTES = 10_000_000  # "The photo must be at most 10 MB"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -39,6 +40,15 @@ if TYPE_CHECKING:
     from bmnsocial.config import TwitterAccount
 
 MAX_IMAGES = 4
+#: A post's address as a person copies it from X (`bmnsocial done` checks it); "user" is the
+#: account in it ("i" in X's own account-less form), "id" the post's id.
+POST_URL = re.compile(r"^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/"
+                      r"(?:(?P<user>\w{1,15})|i/web)/status/(?P<id>\d{1,20})/?(?:[?#].*)?$")
+
+
+def person_account(account: TwitterAccount) -> tuple[str, str]:
+    """The account a person publishes with by hand: its name, and where to find it."""
+    return f"@{account.username}", f"https://x.com/{account.username}"
 MAX_THREAD = 25
 MAX_ALT_TEXT = 1000
 # X's metadata call takes alt text for images and GIFs only (docs.x.com, media metadata).

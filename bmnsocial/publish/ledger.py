@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +34,9 @@ DEFERRED = "deferred"  # error_kind of a queued row the catch-up cap holds back
 NO_CREDENTIALS = "no-credentials"  # error_kind of a queued row held until credentials appear
 WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
 X_BUDGET = "x-budget"  # error_kind of a queued row held by accounts.twitter.monthly_budget_usd
+# error_kind of a row claimed to be handed to a person (accounts.<platform>.mode: manual), set
+# by the claim itself: a 'sending' row left with it by a crash never reached any API.
+HANDOFF = "handoff"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,6 +101,7 @@ class Status(StrEnum):
     UNCONFIRMED = "unconfirmed"
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
+    AWAITING_MANUAL = "awaiting_manual"  # a publishing sheet waits for a person (`done`)
 
 
 #: The statuses as text output names them (JSON and the database keep the values).
@@ -105,7 +109,7 @@ STATUS_NAMES: dict[Status, str] = {
     Status.QUEUED: N_("queued"), Status.SENDING: N_("sending"),
     Status.PUBLISHED: N_("published"), Status.FAILED: N_("failed"),
     Status.UNCONFIRMED: N_("unconfirmed"), Status.CANCELLED: N_("cancelled"),
-    Status.SKIPPED: N_("skipped"),
+    Status.SKIPPED: N_("skipped"), Status.AWAITING_MANUAL: N_("awaiting a person"),
 }
 
 
@@ -298,6 +302,15 @@ UNWRITTEN = frozenset({"kept", "unchanged", "late"})
 T = TypeVar("T")
 
 
+def _handoff_mark(manual: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """The SET clause (and its values) that marks the claimed rows of ``manual`` platforms."""
+    if not manual:
+        return "", ()
+    names = tuple(sorted(manual))
+    return (f" error_kind = CASE WHEN platform IN ({','.join('?' * len(names))}) "
+            f"THEN '{HANDOFF}' ELSE error_kind END,", names)
+
+
 def _read_only(path: Path, read: Callable[[sqlite3.Connection], T], empty: T) -> T:
     """``read`` on the ledger at ``path`` opened read-only: nothing is created or changed
     (validate and preview run on editors' machines and on the server alike); ``empty`` when
@@ -370,7 +383,7 @@ def slots_in(path: Path) -> tuple[set[datetime], dict[str, datetime]] | None:
         queued: dict[str, datetime] = {}
         for post_id, due, status in db.execute(
                 "SELECT post_id, due, status FROM publications WHERE status IN "
-                "('queued', 'sending', 'published') ORDER BY due"):
+                "('queued', 'sending', 'published', 'awaiting_manual') ORDER BY due"):
             moment = datetime.fromisoformat(due)
             taken.add(moment)
             if status == "queued":
@@ -384,9 +397,10 @@ def slots_in(path: Path) -> tuple[set[datetime], dict[str, datetime]] | None:
 
 
 def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
-    """The latest published (or being sent) rows (validate's rename check)."""
+    """The latest published (or being sent, or handed to a person) rows (validate's rename
+    check)."""
     return _read_only(path, lambda db: [Row.from_sql(r) for r in db.execute(
-        "SELECT * FROM publications WHERE status IN ('published', 'sending') "
+        "SELECT * FROM publications WHERE status IN ('published', 'sending', 'awaiting_manual') "
         "ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))], [])
 
 
@@ -809,7 +823,7 @@ class Ledger:
         """Is a publication queued, being sent or published at exactly this time?"""
         return self.db.execute(
             "SELECT 1 FROM publications WHERE due = ? AND status IN ('queued', 'sending', "
-            "'published') LIMIT 1", (stamp(due),)).fetchone() is not None
+            "'published', 'awaiting_manual') LIMIT 1", (stamp(due),)).fetchone() is not None
 
     def due_before(self, horizon: datetime) -> list[Row]:
         """Queued rows due by ``horizon`` and every 'sending' row: what a daemon may have to
@@ -963,18 +977,20 @@ class Ledger:
         return row.id, change
 
     def claim(self, row_id: int, claimer: str, now: datetime, *,
-              due: bool = False) -> Row | None:
+              due: bool = False, manual: Collection[str] = ()) -> Row | None:
         """Take a queued row for sending; None if another process has it or it is not ready.
         ``due``: only if its time has come, as the row is now — a sync may have moved it
-        later since the caller read it, and then it is not sent at the old time."""
+        later since the caller read it, and then it is not sent at the old time.
+        ``manual``: platforms handed to a person; their rows are claimed marked HANDOFF."""
         t = stamp(now)
+        mark, marked = _handoff_mark(manual)
         sql = ("UPDATE publications SET status = 'sending', attempts = attempts + 1, "
-               "claimed_by = ?, claimed_at = ?, sent_at = ?, "
+               f"claimed_by = ?, claimed_at = ?, sent_at = ?,{mark} "
                "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
                "WHERE id = ? AND status = 'queued' "
                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
                + (" AND due <= ?" if due else ""))
-        args = (claimer, t, t, t, t, row_id, t, *((t,) if due else ()))
+        args = (claimer, t, t, *marked, t, t, row_id, t, *((t,) if due else ()))
         with self._durable():
             if _RETURNING:  # the claimed row comes back from the UPDATE itself
                 # (fetchall: the statement, and with it the flushed commit, ends here)
@@ -983,22 +999,25 @@ class Ledger:
             cur = self.db.execute(sql, args)
         return self.get(row_id) if cur.rowcount == 1 else None
 
-    def claim_batch(self, row_ids: list[int], claimer: str, now: datetime) -> list[Row]:
+    def claim_batch(self, row_ids: list[int], claimer: str, now: datetime, *,
+                    manual: Collection[str] = ()) -> list[Row]:
         """Claim several ready rows in one durable commit (one disk flush for the lot, where
         claiming them one by one would pay one each); returns those this process got. A row
-        a sync moved later since it was read is not ready, and stays queued."""
+        a sync moved later since it was read is not ready, and stays queued. ``manual``: as
+        for ``claim``."""
         if not row_ids:
             return []
         t = stamp(now)
         marks = ",".join("?" * len(row_ids))
+        mark, marked = _handoff_mark(manual)
         with self._durable(), self.transaction() as db:
             db.execute(
                 "UPDATE publications SET status = 'sending', attempts = attempts + 1, "
-                "claimed_by = ?, claimed_at = ?, sent_at = ?, "
+                f"claimed_by = ?, claimed_at = ?, sent_at = ?,{mark} "
                 "first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? "
                 f"WHERE id IN ({marks}) AND status = 'queued' AND due <= ? "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-                (claimer, t, t, t, t, *row_ids, t, t))
+                (claimer, t, t, *marked, t, t, *row_ids, t, t))
             got = [Row.from_sql(r) for r in db.execute(
                 f"SELECT * FROM publications WHERE id IN ({marks}) AND status = 'sending' "
                 "AND claimed_by = ? AND claimed_at = ? ORDER BY due, id",
@@ -1080,6 +1099,22 @@ class Ledger:
             part_ids=list(part_ids), published_at=now, last_error=None, error_kind=None,
             claimed_by=None, next_attempt_at=None, updated_at=now, reason_code=None,
             reason_params=None)
+
+    def await_manual(self, row_id: int, sheet: str, now: datetime) -> Row:
+        """The publishing sheet of a row claimed for a person is written: it waits for them."""
+        return self._finish(row_id, Status.AWAITING_MANUAL, now, "handed-off", sheet,
+                            only_if=Status.SENDING, error_kind=HANDOFF, claimed_by=None,
+                            next_attempt_at=None, **_reason_columns(None))
+
+    def mark_done_by_person(self, row_id: int, url: str, platform_post_id: str,
+                            now: datetime) -> bool:
+        """A person published an awaiting row by hand (`done`): published, with their URL.
+        False when the row is no longer awaiting (done or cancelled meanwhile)."""
+        return self._write(row_id, Status.PUBLISHED, now, "done-by-person", url, durable=True,
+                           only_if=Status.AWAITING_MANUAL, url=url,
+                           platform_post_id=platform_post_id, published_at=stamp(now),
+                           part_ids=json.dumps([platform_post_id]), claimed_by=None,
+                           **_reason_columns(None))
 
     def requeue(self, row_id: int, retry_at: datetime, error: str, kind: str,
                 now: datetime) -> Row:

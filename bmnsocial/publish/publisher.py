@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bmnsocial.errors import LedgerUnavailable
+from bmnsocial.errors import BmnError, LedgerUnavailable
 from bmnsocial.i18n import _, number
 from bmnsocial.platforms.base import (
     Adapter,
@@ -40,11 +40,14 @@ from bmnsocial.platforms.base import (
     check_media,
 )
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.publish.ledger import X_BUDGET, Ledger, Row, Status
+from bmnsocial.publish.ledger import HANDOFF, X_BUDGET, Ledger, Row, Status
 from bmnsocial.publish.locks import ProcessLock, claimer_alive
 from bmnsocial.reasons import Reason
 from bmnsocial.render.payload import from_payload
 from bmnsocial.timeutil import now as clock_now
+
+if TYPE_CHECKING:
+    from bmnsocial.publish.handoff import Handoff
 
 log = logging.getLogger("bmnsocial.publish.publisher")
 
@@ -99,8 +102,12 @@ def normalize(text: str) -> str:
 class Publisher:
     def __init__(self, ledger: Ledger, adapters: AdapterFactory, state_dir: Path, *,
                  policy: RetryPolicy | None = None, clock: Clock | None = None,
-                 rng: random.Random | None = None, budget: Gate | None = None) -> None:
+                 rng: random.Random | None = None, budget: Gate | None = None,
+                 handoff: Handoff | None = None) -> None:
         self.ledger = ledger
+        # Platforms in manual mode: their rows become publishing sheets for a person.
+        self.handoff = handoff
+        self.manual: frozenset[str] = handoff.manual if handoff is not None else frozenset()
         self.budget = budget  # X's monthly budget (publish/costs.py)
         self.state_dir = state_dir
         self.policy = policy or RetryPolicy()
@@ -140,7 +147,8 @@ class Publisher:
             ids = [r.id for r in rows[start:start + batch]]
             if self.stopping.is_set() or (allowed is not None and not allowed()):
                 break
-            claimed = self.ledger.claim_batch(ids, self.lock.id, self.clock.now())
+            claimed = self.ledger.claim_batch(ids, self.lock.id, self.clock.now(),
+                                              manual=self.manual)
             for index, row in enumerate(claimed):
                 # A stop waits for the request in flight, no more; a clock found wrong sends
                 # nothing more. Either way the rest was not sent: queued again as it was.
@@ -170,7 +178,17 @@ class Publisher:
         if row.claimed_by is None and row.next_attempt_at and row.next_attempt_at > now:
             return None
         claimed = self.ledger.claim_for_reconcile(row.id, self.lock.id, row.claimed_by, now)
-        return self.reconcile(claimed) if claimed is not None else None
+        if claimed is None:
+            return None
+        if claimed.platform in self.manual:
+            if claimed.error_kind == HANDOFF:  # claimed for a person: no API ever heard of it
+                return self._hand_off(claimed)
+            # Claimed for the API before the platform was switched to manual mode: it may
+            # have gone out, and nobody may ask the API now.
+            return self.ledger.mark_unconfirmed(
+                claimed.id, Reason("manual-after-api", platform=claimed.platform), "manual",
+                now)
+        return self.reconcile(claimed)
 
     def advance(self, row_id: int, row: Row | None = None) -> Row:
         """Do whatever is due for one row now: send it, or find out what happened to it.
@@ -186,7 +204,8 @@ class Publisher:
     def publish_row(self, row: Row) -> Row | None:
         """Send one queued row if this process can claim it and it is due; None if another
         one has it, or its time (as the row is now) has not come."""
-        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now(), due=True)
+        claimed = self.ledger.claim(row.id, self.lock.id, self.clock.now(), due=True,
+                                    manual=self.manual)
         if claimed is None:
             return None
         return self._send(claimed)
@@ -196,6 +215,8 @@ class Publisher:
         # DEBUG: the outcome line (published / retrying / failed) is the event for the log.
         log.debug(_("sending %s to %s (occurrence %s, attempt %d)"), row.post_id, row.platform,
                   row.occurrence, row.attempts)
+        if row.platform in self.manual:
+            return self._hand_off(row)
         held = self.budget.judge(row, self.clock.now()) if self.budget is not None else None
         if held is not None:
             until, why = held
@@ -221,6 +242,31 @@ class Publisher:
         return self.ledger.mark_published(row.id, published.id, published.url,
                                           list(published.part_ids) or [published.id],
                                           self.clock.now(), current=row)
+
+    def _hand_off(self, row: Row) -> Row:
+        """A row claimed for a person: its sheet written (again, the same one, after a crash),
+        then the row waits for `bmnsocial done`; the index page and notify_command follow."""
+        assert self.handoff is not None
+        now = self.clock.now()
+        try:
+            sheet = self.handoff.write_sheet(row, from_payload_json(row.payload), now)
+        except MediaUnavailable as exc:
+            log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
+            return self.ledger.mark_failed(row.id, exc.message, type(exc).__name__, now)
+        except (BmnError, OSError) as exc:  # the state directory cannot be written: later
+            log.error(_("%s on %s: %s"), row.post_id, row.platform, exc)
+            return self.ledger.requeue(
+                row.id, now + timedelta(seconds=self.policy.delay(row.attempts, self.rng)),
+                Reason("handoff-unwritable", error=str(exc)), HANDOFF, now)
+        done = self.ledger.await_manual(row.id, str(sheet), now)
+        log.warning(_("%s on %s waits for a person: %s"), row.post_id, row.platform, sheet)
+        try:
+            self.handoff.write_index(
+                self.ledger.rows(statuses=(Status.AWAITING_MANUAL,)), now)
+        except (BmnError, OSError) as exc:  # the sheet is written; the next one rewrites it
+            log.error(_("could not write the index of publishing sheets: %s"), exc)
+        self.handoff.notify(sheet)
+        return done
 
     def _failed(self, row: Row, exc: PublishError) -> Row:
         now = self.clock.now()

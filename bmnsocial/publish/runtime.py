@@ -22,9 +22,11 @@ if TYPE_CHECKING:
     from bmnsocial.platforms.base import Adapter
     from bmnsocial.publish.clocktrust import Clocks, ClockTrust
     from bmnsocial.publish.costs import RequestMeter
+    from bmnsocial.publish.handoff import Handoff
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
+STOP_WAIT_SECONDS = 5.0  # for handoff.notify_command's runs, when the process ends
 
 
 class Runtime:
@@ -117,11 +119,24 @@ class Runtime:
 
             self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
                                         policy=policy, clock=clock,
-                                        budget=XBudget(self.ledger, self.config))
+                                        budget=XBudget(self.ledger, self.config),
+                                        handoff=self.handoff())
         return self._publisher
+
+    def handoff(self) -> Handoff | None:
+        """What writes the publishing sheets, when an account is in manual mode."""
+        if not self.config.manual_platforms:
+            return None
+        from bmnsocial.publish.handoff import Handoff
+
+        return Handoff(self.config, self.state_dir)
 
     def close(self) -> None:
         if self._publisher is not None:
+            if self._publisher.handoff is not None:
+                # A stopping daemon must stop in time (systemd's TimeoutStopSec): a command
+                # still running then goes on in its own session, unrecorded.
+                self._publisher.handoff.wait(STOP_WAIT_SECONDS)
             self._publisher.close()
         if self._ledger is not None:
             self._ledger.close()

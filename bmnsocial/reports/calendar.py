@@ -25,13 +25,14 @@ from bmnsocial.terminal import visible
 
 #: What the calendar shows by default; ``--all`` adds the rest.
 SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, Status.FAILED,
-                             Status.UNCONFIRMED)
+                             Status.UNCONFIRMED, Status.AWAITING_MANUAL)
 EVERY_STATUS: tuple[Status, ...] = (*SHOWN, Status.CANCELLED, Status.SKIPPED)
 
 #: One mark per status, one character wide each.
 MARKS: dict[Status, str] = {
     Status.PUBLISHED: "✓", Status.QUEUED: "·", Status.SENDING: "→", Status.FAILED: "✗",
     Status.UNCONFIRMED: "?", Status.CANCELLED: "⊘", Status.SKIPPED: "»",
+    Status.AWAITING_MANUAL: "◷",
 }
 #: SGR colour of each status mark when colour is on (the rest stay in the default colour).
 MARK_COLORS: dict[Status, str] = {Status.PUBLISHED: "32", Status.FAILED: "1;31",
@@ -439,6 +440,9 @@ def legend(entries: Sequence[Entry], color: bool, statuses: Sequence[Status],
                           Seg(" " + _("unknown category (post file gone)"))))
         out.append(_("Categories: {items}").format(
             items="  ".join(paint(i, color) for i in items)))
+    # A hand-off's mark only where there are hand-offs (accounts in manual mode are rare).
+    statuses = [s for s in statuses if s is not Status.AWAITING_MANUAL
+                or any(s in e.statuses for e in entries)]
     marks: list[Line] = [(Seg(MARKS[s], MARK_COLORS.get(s, "")), Seg(f" {status_name(s)}"))
                          for s in statuses]
     names = ", ".join(f"{short} = {PLATFORM_NAMES.get(p, p)}"

@@ -155,8 +155,9 @@ def _platform_lines(rendered: Rendered) -> list[str]:
 
 
 def _charges(rendered: Rendered, config: Config) -> list[Charge]:
-    """What X bills for this rendering; nothing for Facebook (the Graph API is free)."""
-    if rendered.platform != "twitter":
+    """What X bills for this rendering; nothing for Facebook (the Graph API is free), nor
+    for an account in manual mode (a person publishes it: no request)."""
+    if rendered.platform != "twitter" or rendered.platform in config.manual_platforms:
         return []
     return publication_charges(rendered, x_prices(config))
 

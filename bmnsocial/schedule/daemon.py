@@ -145,6 +145,8 @@ def trusted_clock(runtime: Runtime) -> Verdict:
         return verdict
     asked = False
     for platform in runtime.config.platforms_configured:
+        if platform in runtime.config.manual_platforms:  # never called, not even for a Date
+            continue
         try:  # any answer carries the platform's Date; a refusal is fine for that too
             runtime.adapter(platform).whoami()
             asked = True
@@ -224,6 +226,8 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
             sync_error = str(exc)
     changed = publisher.reconcile_pending()
     changed.extend(send_ready(ledger.ready(publisher.clock.now()), runtime, ledger))
+    if publisher.handoff is not None:  # cron's run ends: its notify_command runs, recorded
+        publisher.handoff.wait()
     trust.save(ledger)
     ledger.keep_count()
     write_heartbeat(runtime.state_dir, "run-due", publisher.clock.now(), ledger, now)

@@ -47,6 +47,10 @@ class Health:
     budget_shortfall_usd: float = 0.0  # what the budget lacks for them all to go out
     # (code, sentence): worth knowing ahead (a token or the Graph version ending soon), healthy.
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # Publishing sheets waiting for a person (accounts.<platform>.mode: manual), oldest first,
+    # with how long each has waited, and the sheets whose notify_command failed (name: why).
+    awaiting: list[tuple[Row, timedelta, str]] = field(default_factory=list)
+    notify_failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
@@ -78,6 +82,10 @@ class Health:
             "x_budget": {"held": [r.to_json(tz) for r in self.over_budget],
                          "shortfall_usd": self.budget_shortfall_usd},
             "attention": [r.to_json(tz) for r in self.attention],
+            "awaiting_manual": [{**r.to_json(tz), "sheet": sheet,
+                                 "waiting_hours": round(waited.total_seconds() / 3600, 1)}
+                                for r, waited, sheet in self.awaiting],
+            "notify_failures": self.notify_failures,
             "last_published": {p: at.isoformat() if at else None
                                for p, at in self.last_published.items()},
             "skipped_recently": [r.to_json(tz) for r in self.skipped],
@@ -149,6 +157,7 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
             "{count} publication(s) need a person (failed or unconfirmed)", len(attention)
         ).format(count=len(attention))))
     warnings = _ahead(runtime, now, found)
+    awaiting, notify_failures = _handed_off(runtime, now, found, warnings)
     waiting = ledger.waiting(now)
     held = [r for r in waiting if r.error_kind == DEFERRED]
     no_credentials = [r for r in waiting if r.error_kind == NO_CREDENTIALS]
@@ -177,7 +186,35 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
                 if r.id not in waiting_ids][:5]
     return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
-                  skipped, refused, last, clock, over_budget, shortfall, warnings)
+                  skipped, refused, last, clock, over_budget, shortfall, warnings, awaiting,
+                  notify_failures)
+
+
+def _handed_off(runtime: Runtime, now: datetime, found: list[tuple[str, str]],
+                warnings: list[tuple[str, str]]) -> tuple[list[tuple[Row, timedelta, str]],
+                                                          dict[str, str]]:
+    """The sheets waiting for a person, and how long each has; one waiting longer than
+    handoff.alert_after_hours is a problem, a failed notify_command a warning."""
+    from bmnsocial.publish.handoff import notify_failures, sheet_path
+
+    rows = runtime.ledger.rows(statuses=(Status.AWAITING_MANUAL,))
+    awaiting = sorted(((r, now - r.updated_at, str(sheet_path(runtime.state_dir, r)))
+                       for r in rows), key=lambda a: -a[1])
+    limit = timedelta(hours=runtime.config.handoff.alert_after_hours)
+    overdue = [r for r, waited, _sheet in awaiting if waited > limit]
+    if overdue:
+        found.append(("handoff-overdue", ngettext(
+            "{count} publishing sheet has waited for a person more than {hours} h: publish "
+            "it by hand, then 'bmnsocial done'",
+            "{count} publishing sheets have waited for a person more than {hours} h: publish "
+            "them by hand, then 'bmnsocial done'", len(overdue)).format(
+                count=len(overdue), hours=runtime.config.handoff.alert_after_hours)))
+    failures = notify_failures(runtime.state_dir) if rows else {}
+    for sheet, why in failures.items():
+        warnings.append(("notify-failed", _(
+            "handoff.notify_command failed for {sheet}: {error}").format(sheet=sheet,
+                                                                          error=why)))
+    return awaiting, failures
 
 
 def _ahead(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> list[
@@ -190,12 +227,15 @@ def _ahead(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> lis
     config = runtime.config
     warnings: list[tuple[str, str]] = []
     for platform in config.platforms_configured:
+        if platform in config.manual_platforms:  # no token in use
+            continue
         expiry = tokenexpiry.read(runtime.ledger, platform)
         judged = tokenexpiry.judge(expiry, now, config.timezone) if expiry else None
         if judged:
             code, sentence, problem = judged
             (found if problem else warnings).append((code, sentence))
-    version = graphversions.state_of(config.facebook.api_version, now) if config.facebook else None
+    version = (graphversions.state_of(config.facebook.api_version, now)
+               if config.facebook and "facebook" not in config.manual_platforms else None)
     if version and version.state == graphversions.ENDED:
         found.append(("graph-version-ended", version.message))
     elif version and version.state == graphversions.ENDING:

@@ -500,8 +500,9 @@ def renamed_posts(ledger: Ledger, posts: list[CheckedPost], now: datetime) -> li
 
 
 def latest_published(ledger: Ledger) -> Callable[[], list[Row]]:
-    return lambda: ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING), order="updated",
-                               limit=500)
+    # A sheet handed to a person may be online already: a renamed post is not queued again.
+    return lambda: ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING,
+                                         Status.AWAITING_MANUAL), order="updated", limit=500)
 
 
 def refused_as_renamed(published: Callable[[], list[Row]], posts: list[CheckedPost],
