@@ -99,7 +99,7 @@ AUDIENCE_ACTIONS: tuple[Callable[[Path, int, float], dict[str, int]], ...] = (
 @sandbox_group.command(help=_(
     "Make the sandbox's followers respond to what the fakes published: comments on the "
     "Page's posts and replies to the account's tweets. The same seed gives the same "
-    "audience; running it again adds only what has come due since."))
+    "audience; running it again adds only responses to what was published since."))
 @click.option("--seed", type=int, default=1, show_default=True,
               help=_("Seed of the followers' draw."))
 @json_option

@@ -104,8 +104,9 @@ class Inbox:
                 self.ledger.set_meta(key, harvest.newest_id)
             if harvest.skipped:
                 notices.append(Notice(platform, "skipped-budget", _(
-                    "{platform} was not read (further): the read would take the month's X "
-                    "spending past accounts.twitter.monthly_budget_usd").format(
+                    "{platform}: replies were not read, or not all of them: one more read "
+                    "could take the month's X spending past "
+                    "accounts.twitter.monthly_budget_usd").format(
                         platform=platform), added))
             else:
                 notices.append(Notice(platform, "read", "", added))

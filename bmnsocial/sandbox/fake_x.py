@@ -841,7 +841,7 @@ class FakeX(FakeServer, XOAuthFlow, XMentions):
             if media:
                 includes["media"] = media
         if "author_id" in expansions and items:
-            includes["users"] = [self._user_object(set())]
+            includes["users"] = self._authors(items)
         return includes
 
     @staticmethod
@@ -899,6 +899,14 @@ class FakeX(FakeServer, XOAuthFlow, XMentions):
         return ApiResponse.json(200, {"data": self._user_object(set(raw.split(",")))})
 
     def _user_tweets(self, request: RecordedRequest, params: dict[str, str]) -> ApiResponse:
+        return self._timeline(request, params, self._tweets)
+
+    def _user_mentions(self, request: RecordedRequest, params: dict[str, str]) -> ApiResponse:
+        return self._timeline(request, params, self._mentions_of_account)
+
+    def _timeline(self, request: RecordedRequest, params: dict[str, str],
+                  source: Callable[[], list[Item]]) -> ApiResponse:
+        """A user's tweets or mentions, newest first, as X pages and filters them."""
         user_id = params["id"]
         if not re.fullmatch(r"[0-9]{1,19}", user_id):
             return _param_error(
@@ -935,7 +943,7 @@ class FakeX(FakeServer, XOAuthFlow, XMentions):
         exclude = set(query.get("exclude", "").split(",")) - {""}
         max_results = int(query.get("max_results", "10"))
         selected: list[Item] = []
-        for item in self._tweets():
+        for item in source():
             tid = int(item.id)
             if since_id is not None and tid <= since_id:
                 continue

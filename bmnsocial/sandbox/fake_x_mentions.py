@@ -1,8 +1,7 @@
 """Replies to the fake X account, as X serves them: ``GET /2/users/{id}/mentions`` (X's OpenAPI
 description; the recorded answer in tests/contract/x-recorded/
-test_client_get_users_mentions.yaml), newest first, with ``since_id``, ``until_id``,
-``start_time``, ``end_time``, ``max_results`` (5–100), ``pagination_token``, ``tweet.fields``,
-``expansions=author_id`` with ``user.fields``.
+test_client_get_users_mentions.yaml), paged and filtered as the user's timeline (FakeX's
+``_timeline``), with the followers in ``includes.users`` for ``expansions=author_id``.
 
 Followers' tweets are store items of kind ``reply`` (``add_reply``, used by `bmnsocial sandbox
 audience`): ``account_id`` is the follower's id; ``data`` holds ``reply_to``,
@@ -16,7 +15,6 @@ import html
 import re
 from typing import Any
 
-from bmnsocial.sandbox.server import ApiResponse, RecordedRequest
 from bmnsocial.sandbox.store import Item, Store, iso_utc
 
 
@@ -41,74 +39,21 @@ class XMentions:
     user_id: str
     username: str
 
-    @staticmethod
-    def _fields(request: RecordedRequest) -> set[str]:
-        raise NotImplementedError  # FakeX's
-
-    def _tweet_object(self, item: Item, fields: set[str]) -> dict[str, Any]:
+    def _user_object(self, fields: set[str]) -> dict[str, Any]:
         raise NotImplementedError  # FakeX's
 
     def _mentions_of_account(self) -> list[Item]:
         name = re.compile(rf"(?<!\w)@{re.escape(self.username)}(?!\w)", re.IGNORECASE)
         return [i for i in self.store.items("x", ["reply"]) if name.search(i.text or "")]
 
-    def _user_mentions(self, request: RecordedRequest, params: dict[str, str]) -> ApiResponse:
-        from bmnsocial.sandbox.fake_x import (
-            _b32,
-            _not_found_error,
-            _param_error,
-            _parse_rfc3339,
-            _unb32,
-        )
-
-        user_id = params["id"]
-        if not re.fullmatch(r"[0-9]{1,19}", user_id):
-            return _param_error("id", [user_id],
-                                f"The `id` query parameter value [{user_id}] does not match "
-                                "^[0-9]{1,19}$")
-        if user_id != self.user_id:
-            return ApiResponse.json(200, {"errors": [_not_found_error("user", "id", user_id)]})
-        query = {k: v[0] for k, v in request.query_dict().items()}
-        start = _parse_rfc3339(query["start_time"]) if "start_time" in query else None
-        end = _parse_rfc3339(query["end_time"]) if "end_time" in query else None
-        since_id = int(query["since_id"]) if "since_id" in query else None
-        until_id = int(query["until_id"]) if "until_id" in query else None
-        before: int | None = None
-        if "pagination_token" in query:
-            decoded = _unb32(query["pagination_token"])
-            if decoded is None:
-                return _param_error("pagination_token", [query["pagination_token"]],
-                                    "The `pagination_token` query parameter value"
-                                    f" [{query['pagination_token']}] is not valid")
-            before = int(decoded)
-        max_results = int(query.get("max_results", "10"))
-        selected = []
-        for item in self._mentions_of_account():
-            tid = int(item.id)
-            if ((since_id is not None and tid <= since_id)
-                    or (until_id is not None and tid >= until_id)
-                    or (before is not None and tid >= before)
-                    or (start is not None and item.created_epoch < start)
-                    or (end is not None and item.created_epoch > end)):
-                continue
-            selected.append(item)
-        page = selected[:max_results]
-        if not page:
-            return ApiResponse.json(200, {"meta": {"result_count": 0}})
-        fields = self._fields(request)
-        body: dict[str, Any] = {
-            "data": [self._tweet_object(t, fields) for t in page]}
-        expansions = set(",".join(request.query_dict().get("expansions", [])).split(","))
-        if "author_id" in expansions:
-            users: dict[str, dict[str, Any]] = {}
-            for t in page:
-                username = str(t.data.get("author_username") or t.account_id)
-                users.setdefault(t.account_id, {"id": t.account_id, "name": username,
-                                                "username": username})
-            body["includes"] = {"users": list(users.values())}
-        meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0].id,
-                                "oldest_id": page[-1].id}
-        if len(selected) > max_results:
-            meta["next_token"] = _b32(page[-1].id)
-        body["meta"] = meta
-        return ApiResponse.json(200, body)
+    def _authors(self, items: list[Item]) -> list[dict[str, Any]]:
+        """``includes.users`` for ``expansions=author_id``: the account, and the followers."""
+        users: dict[str, dict[str, Any]] = {}
+        for item in items:
+            if item.account_id == self.user_id:
+                users.setdefault(item.account_id, self._user_object(set()))
+            else:
+                name = str(item.data.get("author_username") or item.account_id)
+                users.setdefault(item.account_id, {"id": item.account_id, "name": name,
+                                                   "username": name})
+        return list(users.values())
