@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from bmnsocial.cli.exitcodes import ExitCode
@@ -36,7 +38,9 @@ from bmnsocial.sandbox.fake_graph_comments import add_comment
 from bmnsocial.sandbox.fake_x_mentions import add_reply
 from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.sandbox.store import Item
-from tests.helpers import ANSWER_TIMEOUT, HOLD, WritePost, give_up_on_held
+from tests import test_crash
+from tests.helpers import ANSWER_TIMEOUT, HOLD, WritePost, default_signals, give_up_on_held
+from tests.sitehelp import PATIENCE, wait_for
 from tests.test_adapters import make_config, make_secrets
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
@@ -483,3 +487,58 @@ def test_inbox_with_nothing_published_says_so(workspace: Path) -> None:
     assert code == 0 and "Nobody is waiting for an answer." in out
     code, out = run("--sandbox", "--lang", "es", "inbox")
     assert code == 0 and "Nadie espera respuesta." in out
+
+
+# -- SIGKILL between the claim and the answer's confirmation -------------------------------------
+
+served = test_crash.served  # `sandbox serve` in its own process, and a workspace beside it
+
+
+def test_sigkill_after_the_answer_reached_x_sends_it_once(
+        served: tuple[Path, dict[str, str], str]) -> None:
+    work, env, x_url = served
+
+    def cli_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(test_crash.bmnsocial(*args), cwd=work, env=env,
+                              capture_output=True, text=True, timeout=PATIENCE, check=False,
+                              preexec_fn=default_signals)
+
+    posted = cli_run("--sandbox", "post", "posts/pregunta-lecturas.yaml", "--now", "--yes",
+                     "--platform", "twitter")
+    assert posted.returncode == 0, posted.stderr
+    for seed in range(1, 20):  # the first seed whose followers reply to this tweet
+        made = json.loads(cli_run("sandbox", "audience", "--seed", str(seed), "--json").stdout)
+        if made["replies"]:
+            break
+    listed = cli_run("--sandbox", "inbox", "--json")
+    assert listed.returncode == 0, listed.stderr
+    item = json.loads(listed.stdout)["items"][0]
+    requests.post(f"{x_url}/__sandbox__/faults", json={
+        "kind": "slow_response", "path": "/2/tweets", "method": "POST", "delay": HOLD},
+        timeout=ANSWER_TIMEOUT).raise_for_status()
+
+    def answers() -> list[dict[str, Any]]:
+        return [t for t in requests.get(f"{x_url}/__sandbox__/published",
+                                        timeout=ANSWER_TIMEOUT).json()["data"]
+                if t.get("reply_to") == item["url"].rsplit("/", 1)[-1]]
+
+    command = test_crash.bmnsocial("--sandbox", "inbox", "reply", str(item["item_id"]),
+                                   "Gracias: la respuesta está en la sala 3.")
+    victim = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
+    try:
+        wait_for(lambda: answers() or victim.poll() is not None, "the answer at the fake")
+    finally:
+        victim.kill()  # SIGKILL: the ledger never hears back
+    victim.communicate(timeout=PATIENCE)
+    assert len(answers()) == 1
+    requests.delete(f"{x_url}/__sandbox__/faults", timeout=ANSWER_TIMEOUT).raise_for_status()
+    again = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
+                           timeout=PATIENCE, check=False, preexec_fn=default_signals)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "already answered" in again.stdout
+    assert len(answers()) == 1, "looked up, never sent a second time"
+    still = [i["item_id"] for i in json.loads(cli_run("--sandbox", "inbox", "--json").stdout)[
+        "items"]]
+    assert still == [i["item_id"] for i in json.loads(listed.stdout)["items"]
+                     if i["item_id"] != item["item_id"]]

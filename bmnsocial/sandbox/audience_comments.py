@@ -1,9 +1,9 @@
 """`bmnsocial sandbox audience`, comments and replies: the fakes' followers comment on the Page's
 posts and reply to the account's tweets, the same way for the same seed.
 
-Each post gets what its own seeded draw says (so adding a post changes nothing for the
-others), at times between the post and now. Ids are drawn too, so running the command again
-adds nothing new.
+The n-th post published (and its text) gets what its own seeded draw says, so adding a post
+changes nothing for the others, at times between the post and now. Ids are drawn too, so
+running the command again adds nothing new.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from bmnsocial.sandbox.fake_graph_comments import add_comment
 from bmnsocial.sandbox.fake_x_mentions import add_reply
 from bmnsocial.sandbox.ids import TWITTER_EPOCH_MS
-from bmnsocial.sandbox.store import Store
+from bmnsocial.sandbox.store import Item, Store
 
 FOLLOWERS = (
     ("Yanelis Pérez", "yane_perez"), ("Osmany Rodríguez", "osmanyrod"),
@@ -45,6 +45,11 @@ def _number(seed: int, *parts: str, digits: int = 15) -> int:
     return int(digest, 16) % int(10 ** digits)
 
 
+def _in_order(items: list[Item]) -> list[Item]:
+    """Oldest first: the n-th post draws the same whatever its id (ids follow the clock)."""
+    return sorted(items, key=lambda i: (i.created_epoch, len(i.id), i.id))
+
+
 def _times(rng: random.Random, start: float, now: float) -> list[float]:
     """Up to three moments between ``start`` and ``now``, in order."""
     span = max(0.0, now - start)
@@ -63,10 +68,10 @@ def comment_and_reply(store_path: Path, seed: int, now: float) -> dict[str, int]
 
 def _comments(store: Store, seed: int, now: float) -> int:
     added = 0
-    for post in store.items("facebook", ["post"]):
+    for index, post in enumerate(_in_order(store.items("facebook", ["post"]))):
         if not post.published:
             continue
-        rng = _draw(seed, "facebook", post.id)
+        rng = _draw(seed, "facebook", str(index), post.text or "")
         for k, when in enumerate(_times(rng, post.created_epoch, now)):
             name, _handle = rng.choice(FOLLOWERS)
             own = post.id.partition("_")[2] or post.id
@@ -82,11 +87,11 @@ def _comments(store: Store, seed: int, now: float) -> int:
 
 def _replies(store: Store, seed: int, now: float) -> int:
     added = 0
-    for tweet in store.items("x", ["tweet"]):
-        if tweet.data.get("reply_to"):
-            continue  # a thread's later parts and our own answers
+    roots = [t for t in _in_order(store.items("x", ["tweet"]))
+             if not t.data.get("reply_to")]  # not a thread's later parts, nor our answers
+    for index, tweet in enumerate(roots):
         account = (tweet.url or "").split("/")[3] if (tweet.url or "").count("/") >= 4 else ""
-        rng = _draw(seed, "x", tweet.id)
+        rng = _draw(seed, "x", str(index), tweet.text or "")
         base = (int(tweet.created_epoch * 1000) - TWITTER_EPOCH_MS) << 22
         for k, when in enumerate(_times(rng, tweet.created_epoch, now)):
             _name, handle = rng.choice(FOLLOWERS)
