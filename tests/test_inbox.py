@@ -542,3 +542,23 @@ def test_sigkill_after_the_answer_reached_x_sends_it_once(
         "items"]]
     assert still == [i["item_id"] for i in json.loads(listed.stdout)["items"]
                      if i["item_id"] != item["item_id"]]
+
+
+def test_the_same_words_answered_to_another_in_the_thread_are_not_taken_for_ours(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        post = w.publish("facebook", "gracias", "Gracias a todos por venir.")
+        first = w.comment(post, 1, "¡Qué buena jornada!")
+        second = w.comment(post, 2, "Me encantó.", parent=first, author="100000000000002",
+                           name="Osmany Rodríguez", minutes=2)
+        w.inbox.refresh()
+        w.inbox.reply(w.item_for(first).id, "¡Gracias!")
+        item = w.item_for(second)
+        assert item.reply_to_id == first, "Graph threads are one level deep"
+        # its claim's process died before sending: the first answer, same words, same
+        # thread, is not this one's
+        assert inbox_store.claim(w.ledger, item, "¡Gracias!", "otra-maquina-4242-deadbeef",
+                                 w.now[0])
+        after, sent = w.inbox.reply(item.id, "¡Gracias!")
+        assert sent and after.state == "replied"
+        assert [a.text for a in w.answers_at_fake("facebook")] == ["¡Gracias!", "¡Gracias!"]

@@ -174,8 +174,10 @@ class Inbox:
         """Is the claimed answer on the platform? True: recorded. PublishError: cannot tell."""
         assert item.claimed_at is not None and item.reply_text is not None
         wanted = normalize(item.reply_text)
+        # Another item's answer in the same Facebook thread may say the same ("¡Gracias!").
+        taken = set(store.known_reply_ids(self.ledger, item.platform))
         for answer in conv.answers(item.reply_to_id, item.claimed_at - _LOOK_BACK):
-            if normalize(answer.text) == wanted:
+            if normalize(answer.text) == wanted and answer.id not in taken:
                 store.record_reply(self.ledger, item.id, answer.id, answer.url,
                                    answer.created_at or self.now(), self.now())
                 return True
