@@ -562,3 +562,10 @@ def test_the_same_words_answered_to_another_in_the_thread_are_not_taken_for_ours
         after, sent = w.inbox.reply(item.id, "¡Gracias!")
         assert sent and after.state == "replied"
         assert [a.text for a in w.answers_at_fake("facebook")] == ["¡Gracias!", "¡Gracias!"]
+
+
+def test_only_platforms_with_comments_are_read() -> None:
+    from bmnsocial.platforms.conversations import has_conversations
+
+    assert has_conversations("facebook") and has_conversations("twitter")
+    assert not has_conversations("telegram"), "a channel's bot sees no comments"

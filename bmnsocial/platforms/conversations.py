@@ -208,5 +208,11 @@ _KINDS: dict[str, Callable[[Any], Conversations]] = {
     "facebook": GraphConversations, "twitter": XConversations}
 
 
+def has_conversations(platform: str) -> bool:
+    """Whether bmnsocial reads and answers what people say on ``platform`` (a Telegram
+    channel's bot sees no comments)."""
+    return platform in _KINDS
+
+
 def conversations(adapter: Adapter) -> Conversations:
     return _KINDS[adapter.name](adapter)

@@ -16,7 +16,12 @@ from datetime import datetime, timedelta
 from bmnsocial.errors import BmnError, ExitCode, UsageError
 from bmnsocial.i18n import _
 from bmnsocial.platforms.base import PublishError, Rejected
-from bmnsocial.platforms.conversations import Conversations, Harvest, conversations
+from bmnsocial.platforms.conversations import (
+    Conversations,
+    Harvest,
+    conversations,
+    has_conversations,
+)
 from bmnsocial.publish import inbox_store as store
 from bmnsocial.publish.inbox_store import Item, PostRef
 from bmnsocial.publish.ledger import Status
@@ -61,7 +66,8 @@ class Inbox:
 
     # -- reading
     def platforms(self) -> list[str]:
-        return [p for p in self.config.inbox.platforms if p in self.config.platforms_configured]
+        return [p for p in self.config.inbox.platforms
+                if p in self.config.platforms_configured and has_conversations(p)]
 
     def _our_posts(self, platform: str, now: datetime) -> tuple[dict[str, str],
                                                                  dict[str, PostRef]]:
