@@ -196,6 +196,15 @@ class MixSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxSettings:
+    """`bmnsocial inbox` (docs/inbox.md)."""
+
+    answer_within_hours: int = 24  # `status` is unhealthy while an item waits longer
+    platforms: tuple[str, ...] = PLATFORMS  # whose comments and replies are read
+    lookback_days: int = 30  # comments are read on posts published this recently
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: str
     base_dir: Path
@@ -217,6 +226,7 @@ class Config:
     mix: MixSettings = field(default_factory=lambda: MixSettings())
     ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
     handoff: HandoffSettings = field(default_factory=lambda: HandoffSettings())
+    inbox: InboxSettings = field(default_factory=lambda: InboxSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
@@ -292,7 +302,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
              "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix",
-             "ledger", "handoff")
+             "ledger", "handoff", "inbox")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -342,6 +352,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     mix = _mix(r, data.get("mix"))
     ledger = _ledger(r, data.get("ledger"))
     handoff = _handoff(r, data.get("handoff"))
+    inbox = _inbox(r, data.get("inbox"))
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -358,7 +369,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
         secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger,
-        handoff=handoff)
+        handoff=handoff, inbox=inbox)
 
 
 def _handoff(r: Reader, value: Any) -> HandoffSettings:
@@ -401,6 +412,28 @@ def _ledger(r: Reader, value: Any) -> LedgerSettings:
     days = r.integer(data.get("backup_days", d.backup_days), ("ledger", "backup_days"),
                      minimum=1, maximum=3660)
     return LedgerSettings(backup_days=days or d.backup_days)
+
+
+def _inbox(r: Reader, value: Any) -> InboxSettings:
+    d = InboxSettings()
+    if value is None:
+        return d
+    data = r.mapping(value, ("inbox",), ("answer_within_hours", "platforms", "lookback_days"))
+    if data is None:
+        return d
+    hours = r.integer(data.get("answer_within_hours", d.answer_within_hours),
+                      ("inbox", "answer_within_hours"), minimum=1, maximum=24 * 60)
+    days = r.integer(data.get("lookback_days", d.lookback_days), ("inbox", "lookback_days"),
+                     minimum=1, maximum=366)
+    platforms: list[str] = []
+    names = r.text_list(data.get("platforms"), ("inbox", "platforms"))
+    for i, name in enumerate(list(PLATFORMS) if names is None else names):
+        checked = r.choice(platform_name(name) if isinstance(name, str) else name,
+                           ("inbox", "platforms", i), PLATFORMS)
+        if checked and checked not in platforms:
+            platforms.append(checked)
+    return InboxSettings(answer_within_hours=hours or d.answer_within_hours,
+                         platforms=tuple(platforms), lookback_days=days or d.lookback_days)
 
 
 def _daemon(r: Reader, value: Any) -> DaemonSettings:

@@ -125,6 +125,8 @@ TEMPLATES: dict[str, str] = {
     "x-checking-account": N_("X: checking the account"),
     "x-publishing": N_("X: publishing {tweet}"),
     "x-reading-recent": N_("X: reading recent tweets"),
+    "x-reading-replies": N_("X: reading the replies to the account"),
+    "x-replying": N_("X: sending a reply"),
     "x-uploading": N_("X: uploading {file}"),
     "x-upload-starting": N_("X: starting the upload of {file}"),
     "x-uploading-part": N_("X: uploading part {number} of {file}"),
@@ -176,6 +178,8 @@ TEMPLATES: dict[str, str] = {
     "fb-uploading-photo": N_("Facebook: uploading photo {number} of {count}"),
     "fb-publishing": N_("Facebook: publishing the post"),
     "fb-reading-recent": N_("Facebook: reading recent posts"),
+    "fb-reading-comments": N_("Facebook: reading the comments on a post"),
+    "fb-replying": N_("Facebook: answering a comment"),
     "fb-answered": N_("{action}: Facebook answered {status} (code {code}): {said}"),
     "fb-answered-nothing": N_("{action}: Facebook answered {status} (code {code}) with no "
                               "message"),

@@ -346,6 +346,10 @@ def scenario_reads(env: Env) -> None:
     env.raw.get(f"{API}/2/users/42/tweets")
     env.raw.get(f"{API}/2/tweets/1234567890123456789")
     env.client.get_users_tweets(USER_ID, user_auth=True, since_id=str(page.data[0].id))
+    env.client.get_users_mentions(
+        USER_ID, user_auth=True, max_results=5, since_id=str(page.data[0].id),
+        tweet_fields=["created_at", "conversation_id", "referenced_tweets", "author_id"],
+        expansions=["author_id"], user_fields=["username"])
 
 
 def scenario_refusals(env: Env) -> None:

@@ -142,6 +142,11 @@ def status(app: AppContext, stale_after: int, as_json: bool) -> None:
         for platform, at in health.last_published.items():
             click.echo(_("Last published on {platform}: {when}").format(
                 platform=platform, when=describe(at, tz) if at else _("never")))
+        if health.inbox.get("waiting"):
+            click.echo(_("Inbox: {waiting} waiting for an answer, {overdue} longer than "
+                         "{hours} h.").format(waiting=health.inbox["waiting"],
+                                              overdue=health.inbox["overdue"],
+                                              hours=health.inbox["answer_within_hours"]))
         for _code, sentence in health.warnings:
             click.echo(_("WARNING: {warning}").format(warning=sentence))
         click.echo(_("Healthy.") if health.healthy else

@@ -42,6 +42,7 @@ COMMANDS = {
     "calendar": "bmnsocial.cli.calendar:calendar",
     "report": "bmnsocial.cli.report:report",
     "ledger": "bmnsocial.cli.ledger:ledger_group",
+    "inbox": "bmnsocial.cli.inbox:inbox_group",
 }
 
 # Each command's help, as its module passes it to click (the English msgid): `bmnsocial --help`
@@ -84,6 +85,13 @@ HELP = {
         "waits, 2 when the address or the options are wrong."),
     "accounts": N_("The platform accounts bmnsocial publishes to."),
     "sandbox": N_("The local fake platforms behind --sandbox."),
+    "inbox": N_(
+        "Comments on the Page's posts and replies to our X posts that nobody has answered yet, "
+        "oldest first (read from the platforms first).\n\n"
+        "Answer one with 'bmnsocial inbox reply ITEM_ID TEXT', or mark it handled with "
+        "'bmnsocial inbox done ITEM_ID'. JSON fields: items (item_id, platform, post_id, "
+        "post_url, category, author, text, url, created_at, age_hours, state, overdue), "
+        "notices."),
     "sync": N_("Queue the posts' occurrences (default: the whole posts folder).\n\n"
                "New and edited posts are queued or updated; occurrences that left a post's "
                "schedule and posts whose file was deleted are cancelled (deletions only when "

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -23,7 +25,7 @@ def sandbox_group() -> None:
 def show(app: AppContext, as_json: bool) -> None:
     from bmnsocial.sandbox.store import load_published
 
-    store = app.config.state_dir / "sandbox" / "platforms" / "published.sqlite3"
+    store = _store_of(app)
     items = load_published(store) if store.exists() else []
     for item in items:  # the fakes keep the platforms' own names; we say ours everywhere
         item["platform"] = platform_name(item["platform"])
@@ -75,3 +77,44 @@ def serve(app: AppContext, port: int) -> None:
     finally:
         box.close()
         connections.close()
+
+
+def _store_of(app: AppContext) -> Path:
+    return app.config.state_dir / "sandbox" / "platforms" / "published.sqlite3"
+
+
+def audience_comments(store: Path, seed: int, now: float) -> dict[str, int]:
+    """Followers comment on the Page's posts and reply to the account's tweets."""
+    from bmnsocial.sandbox.audience_comments import comment_and_reply
+
+    return comment_and_reply(store, seed, now)
+
+
+#: One function per kind of audience action: what it adds, by kind, to the fakes' store.
+AUDIENCE_ACTIONS: tuple[Callable[[Path, int, float], dict[str, int]], ...] = (
+    audience_comments,
+)
+
+
+@sandbox_group.command(help=_(
+    "Make the sandbox's followers respond to what the fakes published: comments on the "
+    "Page's posts and replies to the account's tweets. The same seed gives the same "
+    "audience; running it again adds only responses to what was published since."))
+@click.option("--seed", type=int, default=1, show_default=True,
+              help=_("Seed of the followers' draw."))
+@json_option
+@pass_app
+def audience(app: AppContext, seed: int, as_json: bool) -> None:
+    store = _store_of(app)
+    if not store.exists():
+        raise UsageError(_("the sandbox has published nothing yet: first run 'bmnsocial "
+                           "--sandbox post posts/FILE.yaml --now'."))
+    now = app.now().timestamp()
+    made: dict[str, int] = {}
+    for action in AUDIENCE_ACTIONS:
+        made.update(action(store, seed, now))
+    if as_json:
+        echo_json(made)
+        return
+    click.echo(_("Added {comments} comments (Facebook) and {replies} replies (X).").format(
+        comments=made.get("comments", 0), replies=made.get("replies", 0)))

@@ -41,7 +41,7 @@ LABELS = {
 }
 # X's chunked upload (platforms/x_media.py): INIT, one APPEND per 4 MiB, FINALIZE.
 _CHUNK_BYTES = 4 * 1024 * 1024
-_TIMELINE = re.compile(r"/2/users/[^/]+/tweets$")
+_TIMELINE = re.compile(r"/2/users/[^/]+/(?:tweets|mentions)$")  # both priced per post read
 _ALT_TEXT_KINDS = ("image", "gif")  # X takes alt text for these only
 
 

@@ -91,6 +91,35 @@ CREATE TABLE IF NOT EXISTS platform_requests (
 );
 CREATE INDEX IF NOT EXISTS platform_requests_at ON platform_requests (at);
 """
+# `bmnsocial inbox` (publish/inbox_store.py): one row per comment or reply a person may
+# answer; its id is the ITEM_ID people type, so rows are never renumbered or deleted.
+_INBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS inbox_items (
+    id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    reply_to_id TEXT NOT NULL,
+    post_id TEXT NOT NULL,
+    platform_post_id TEXT NOT NULL,
+    post_url TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'new',
+    reply_text TEXT,
+    reply_id TEXT,
+    reply_url TEXT,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    answered_at TEXT,
+    last_error TEXT,
+    updated_at TEXT NOT NULL,
+    UNIQUE (platform, remote_id)
+);
+CREATE INDEX IF NOT EXISTS inbox_items_state ON inbox_items (state, created_at);
+"""
 
 
 class Status(StrEnum):
@@ -488,7 +517,7 @@ def _create(path: Path) -> None:
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
-    for statement in _SCHEMA.split(";"):
+    for statement in (_SCHEMA + _INBOX_SCHEMA).split(";"):
         if statement.strip():
             db.execute(statement)
     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

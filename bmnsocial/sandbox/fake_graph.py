@@ -586,6 +586,10 @@ class FakeGraph(FakeServer, GraphTokens):
                 raise _unsupported(method, node)
             return self._get_object(node, params)
         edge = segments[1]
+        if edge == "comments" and method in {"GET", "POST"}:
+            answered = self._comments(request, node, params)
+            if answered is not None:
+                return answered
         if node != self.page_id:
             raise _unsupported(method, node)
         if method == "GET":
@@ -603,6 +607,18 @@ class FakeGraph(FakeServer, GraphTokens):
                 400, 3, "(#3) Application does not have the capability to make this API call."
             )
         raise GraphError(400, 2500, f"Unknown path components: /{edge}")
+
+    def new_id(self) -> str:
+        return self._ids.next()
+
+    def _comments(self, request: RecordedRequest, node: str,
+                  params: list[tuple[str, str]]) -> ApiResponse | None:
+        from bmnsocial.sandbox.fake_graph_comments import CommentError, handle_comments
+
+        try:
+            return handle_comments(self, request, node, params)
+        except CommentError as error:
+            raise GraphError(400, error.code, error.message, subcode=error.subcode) from None
 
     # -- reads ---------------------------------------------------------------
     def _check_fields(self, params: list[tuple[str, str]], node_type: str) -> list[str]:

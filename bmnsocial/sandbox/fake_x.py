@@ -36,6 +36,7 @@ from typing import Any
 
 from bmnsocial.sandbox import specdata
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_x_mentions import XMentions
 from bmnsocial.sandbox.faults import Fault
 from bmnsocial.sandbox.ids import IdGenerator
 from bmnsocial.sandbox.minischema import validate
@@ -83,6 +84,7 @@ DEFAULT_RATE_LIMITS: Mapping[str, int] = {
     "GET /2/tweets/:id": 900,
     "GET /2/users/me": 75,
     "GET /2/users/:id/tweets": 900,
+    "GET /2/users/:id/mentions": 450,  # recorded x-rate-limit-limit
     "POST /2/media/upload": 500,
     "GET /2/media/upload": 1000,
     "POST /2/media/upload/initialize": 500,
@@ -145,6 +147,8 @@ _ROUTES: tuple[_Route, ...] = (
     _route(
         "GET", r"/2/users/(?P<id>[^/]+)/tweets", "_user_tweets", "GET /2/users/:id/tweets", False
     ),
+    _route("GET", r"/2/users/(?P<id>[^/]+)/mentions", "_user_mentions",
+           "GET /2/users/:id/mentions", False),
     _route("POST", r"/2/media/upload", "_media_upload", "POST /2/media/upload"),
     _route("GET", r"/2/media/upload", "_media_status", "GET /2/media/upload"),
     _route("POST", r"/2/media/upload/initialize", "_media_init", "POST /2/media/upload/initialize"),
@@ -168,6 +172,7 @@ _QUERY_SPEC = {
     "GET /2/tweets/:id": "GET /2/tweets/{id}",
     "GET /2/users/me": "GET /2/users/me",
     "GET /2/users/:id/tweets": "GET /2/users/{id}/tweets",
+    "GET /2/users/:id/mentions": "GET /2/users/{id}/mentions",
     "GET /2/media/upload": "GET /2/media/upload",
 }
 
@@ -234,7 +239,7 @@ def _unb32(token: str) -> str | None:
     return decoded if decoded.isdigit() else None
 
 
-class FakeX(FakeServer, XOAuthFlow):
+class FakeX(FakeServer, XOAuthFlow, XMentions):
     """Fake X API v2 server. See the module docstring for endpoints.
 
     ``credential_state`` (``"valid"``/``"expired"``) makes every call answer 401
@@ -725,7 +730,7 @@ class FakeX(FakeServer, XOAuthFlow):
         parent = None
         if reply_to is not None:
             parent = self.store.get("x", reply_to)
-            if parent is None or parent.kind != "tweet":
+            if parent is None or parent.kind not in ("tweet", "reply"):
                 return problem(403, "Forbidden", REPLY_DETAIL)
         tweet_id = self._ids.next()
         now = self.clock()
@@ -836,7 +841,7 @@ class FakeX(FakeServer, XOAuthFlow):
             if media:
                 includes["media"] = media
         if "author_id" in expansions and items:
-            includes["users"] = [self._user_object(set())]
+            includes["users"] = self._authors(items)
         return includes
 
     @staticmethod
@@ -894,6 +899,14 @@ class FakeX(FakeServer, XOAuthFlow):
         return ApiResponse.json(200, {"data": self._user_object(set(raw.split(",")))})
 
     def _user_tweets(self, request: RecordedRequest, params: dict[str, str]) -> ApiResponse:
+        return self._timeline(request, params, self._tweets)
+
+    def _user_mentions(self, request: RecordedRequest, params: dict[str, str]) -> ApiResponse:
+        return self._timeline(request, params, self._mentions_of_account)
+
+    def _timeline(self, request: RecordedRequest, params: dict[str, str],
+                  source: Callable[[], list[Item]]) -> ApiResponse:
+        """A user's tweets or mentions, newest first, as X pages and filters them."""
         user_id = params["id"]
         if not re.fullmatch(r"[0-9]{1,19}", user_id):
             return _param_error(
@@ -930,7 +943,7 @@ class FakeX(FakeServer, XOAuthFlow):
         exclude = set(query.get("exclude", "").split(",")) - {""}
         max_results = int(query.get("max_results", "10"))
         selected: list[Item] = []
-        for item in self._tweets():
+        for item in source():
             tid = int(item.id)
             if since_id is not None and tid <= since_id:
                 continue

@@ -51,6 +51,7 @@ class Health:
     # with how long each has waited, and the sheets whose notify_command failed (name: why).
     awaiting: list[tuple[Row, timedelta, str]] = field(default_factory=list)
     notify_failures: dict[str, str] = field(default_factory=dict)
+    inbox: dict[str, Any] = field(default_factory=dict)  # inbox_health()
 
     @property
     def problems(self) -> list[str]:
@@ -89,6 +90,7 @@ class Health:
             "last_published": {p: at.isoformat() if at else None
                                for p, at in self.last_published.items()},
             "skipped_recently": [r.to_json(tz) for r in self.skipped],
+            "inbox": self.inbox,
             "not_queued": {"checked_at": refused.at.isoformat() if refused else None,
                            "problems": [d.to_json() for d in refused.problems] if refused
                            else []},
@@ -158,6 +160,7 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
         ).format(count=len(attention))))
     warnings = _ahead(runtime, now, found)
     awaiting, notify_failures = _handed_off(runtime, now, found, warnings)
+    inbox = inbox_health(runtime, now, found)
     waiting = ledger.waiting(now)
     held = [r for r in waiting if r.error_kind == DEFERRED]
     no_credentials = [r for r in waiting if r.error_kind == NO_CREDENTIALS]
@@ -187,7 +190,7 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
                 if r.id not in waiting_ids][:5]
     return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
                   skipped, refused, last, clock, over_budget, shortfall, warnings, awaiting,
-                  notify_failures)
+                  notify_failures, inbox)
 
 
 def _handed_off(runtime: Runtime, now: datetime, found: list[tuple[str, str]],
@@ -215,6 +218,27 @@ def _handed_off(runtime: Runtime, now: datetime, found: list[tuple[str, str]],
             "handoff.notify_command failed for {sheet}: {error}").format(sheet=sheet,
                                                                           error=why)))
     return awaiting, failures
+
+
+def inbox_health(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> dict[
+        str, Any]:
+    """People waiting for an answer, as the last `bmnsocial inbox` read them: longer than
+    inbox.answer_within_hours is a problem (a question left unanswered is the library's
+    service failing, as much as a post that failed)."""
+    from bmnsocial.publish.inbox import overdue
+    from bmnsocial.publish.inbox_store import items
+
+    hours = runtime.config.inbox.answer_within_hours
+    waiting = items(runtime.ledger)
+    late = overdue(waiting, now, hours)
+    if late:
+        found.append(("inbox-overdue", ngettext(
+            "{count} comment or reply has waited longer than {hours} h for an answer "
+            "(bmnsocial inbox)",
+            "{count} comments or replies have waited longer than {hours} h for an answer "
+            "(bmnsocial inbox)", len(late)).format(count=len(late), hours=hours)))
+    return {"waiting": len(waiting), "overdue": len(late), "answer_within_hours": hours,
+            "oldest_created_at": waiting[0].created_at.isoformat() if waiting else None}
 
 
 def _ahead(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> list[

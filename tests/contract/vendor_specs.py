@@ -31,6 +31,7 @@ X_OPERATIONS: list[tuple[str, str]] = [
     ("/2/tweets/{id}", "get"),
     ("/2/users/me", "get"),
     ("/2/users/{id}/tweets", "get"),
+    ("/2/users/{id}/mentions", "get"),
     ("/2/media/upload", "post"),
     ("/2/media/upload", "get"),
     ("/2/media/upload/initialize", "post"),
@@ -52,7 +53,7 @@ GRAPH_NODES: dict[str, list[tuple[str, str]]] = {
         ("POST", "feed"),
         ("POST", "photos"),
     ],
-    "PagePost": [("GET", "#get")],
+    "PagePost": [("GET", "#get"), ("GET", "comments"), ("POST", "comments")],
     "Photo": [("GET", "#get")],
 }
 
