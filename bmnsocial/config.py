@@ -69,6 +69,9 @@ class FacebookAccount:
     token_env: str
     graph_base_url: str = GRAPH_BASE_URL
     app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
+    # "native": occurrences are handed to Facebook's own scheduler ahead of time
+    # (publish/native.py); "off": sent at their time from here.
+    handoff: str = "off"
 
     def credentials(self) -> list[Credential]:
         found = [Credential("facebook", N_("page access token"), self.token_env)]
@@ -517,7 +520,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
     if fb is not None:
         path: PathKey = ("accounts", section["facebook"])
         m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env",
-                                 "graph_base_url", "app_secret_env"), required=("page_id",))
+                                 "graph_base_url", "app_secret_env", "handoff"),
+                      required=("page_id",))
         if m is not None:
             version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
                              (*path, "api_version")) or DEFAULT_GRAPH_VERSION
@@ -545,7 +549,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                 graph_base_url=_base_url(r, m.get("graph_base_url", GRAPH_BASE_URL),
                                          (*path, "graph_base_url"), GRAPH_BASE_URL),
                 app_secret_env=_env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
-                if m.get("app_secret_env") is not None else None)
+                if m.get("app_secret_env") is not None else None,
+                handoff=_facebook_handoff(r, m, path))
     tw = data.get("twitter")
     if tw is not None:
         path = ("accounts", section["twitter"])
@@ -566,6 +571,16 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                 TwitterAccount(username=username, **names, api_base_url=base_url),
                 **_x_costs(r, m, path))
     return facebook, twitter
+
+
+FACEBOOK_HANDOFFS = ("off", "native")
+
+
+def _facebook_handoff(r: Reader, m: Mapping[str, Any], path: PathKey) -> str:
+    """accounts.facebook.handoff: 'native' hands occurrences to Facebook's own scheduler."""
+    if m.get("handoff") is None:
+        return "off"
+    return r.choice(m["handoff"], (*path, "handoff"), FACEBOOK_HANDOFFS) or "off"
 
 
 def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:

@@ -93,7 +93,9 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
 @pass_app
 def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
     ledger = app.runtime.ledger
-    rows = ledger.rows(statuses=(Status.QUEUED,), post_id=post_id, platform=platform)
+    # (one handed to Facebook's scheduler is deleted there by the next pass: publish/native.py)
+    rows = ledger.rows(statuses=(Status.QUEUED, Status.HANDED_OFF), post_id=post_id,
+                       platform=platform)
     if not rows:
         click.echo(_("Nothing queued for '{post}'.").format(post=post_id), err=True)
         raise Exit(ExitCode.INVALID)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bmnsocial.platforms.base import Adapter
     from bmnsocial.publish.clocktrust import Clocks, ClockTrust
     from bmnsocial.publish.costs import RequestMeter
+    from bmnsocial.publish.native import NativeHandoff
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
@@ -118,7 +119,17 @@ class Runtime:
             self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
                                         policy=policy, clock=clock,
                                         budget=XBudget(self.ledger, self.config))
+            if self.config.facebook is not None:
+                self._publisher.native = self.native_handoff(self.ledger).reconcile
         return self._publisher
+
+    def native_handoff(self, ledger: Ledger) -> NativeHandoff:
+        """Facebook's own scheduler, followed on ``ledger`` (accounts.facebook.handoff)."""
+        from bmnsocial.publish.native import NativeHandoff
+
+        account = self.config.facebook
+        return NativeHandoff(self.publisher(), ledger,
+                             enabled=account is not None and account.handoff == "native")
 
     def close(self) -> None:
         if self._publisher is not None:

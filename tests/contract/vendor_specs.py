@@ -51,8 +51,9 @@ GRAPH_NODES: dict[str, list[tuple[str, str]]] = {
         ("GET", "published_posts"),
         ("POST", "feed"),
         ("POST", "photos"),
+        ("GET", "scheduled_posts"),
     ],
-    "PagePost": [("GET", "#get")],
+    "PagePost": [("GET", "#get"), ("POST", "#update"), ("DELETE", "#delete")],
     "Photo": [("GET", "#get")],
 }
 
