@@ -18,6 +18,9 @@ from bmnsocial.reasons import Reason
 from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe
 
+#: What is still to go out (a row handed to Facebook's own scheduler goes out from there).
+PENDING = (Status.QUEUED, Status.SENDING, Status.HANDED_OFF)
+
 
 @click.command(name="sync", help=_(
     "Queue the posts' occurrences (default: the whole posts folder).\n\n"
@@ -60,8 +63,7 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
 @json_option
 @pass_app
 def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> None:
-    rows = app.runtime.ledger.rows(statuses=(Status.QUEUED, Status.SENDING),
-                                   platform=platform, limit=limit)
+    rows = app.runtime.ledger.rows(statuses=PENDING, platform=platform, limit=limit)
     tz = app.config.timezone
     if as_json:
         echo_json([r.to_json(tz) for r in rows])
@@ -69,7 +71,7 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
     if not rows:
         click.echo(_("Nothing queued."))
         return
-    width = status_width((Status.QUEUED, Status.SENDING), 7)
+    width = status_width(PENDING, 7)
     for r in rows:
         note = ""
         if r.next_attempt_at and r.next_attempt_at > r.due:

@@ -25,13 +25,14 @@ from bmnsocial.terminal import visible
 
 #: What the calendar shows by default; ``--all`` adds the rest.
 SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, Status.FAILED,
-                             Status.UNCONFIRMED)
+                             Status.UNCONFIRMED, Status.HANDED_OFF)
 EVERY_STATUS: tuple[Status, ...] = (*SHOWN, Status.CANCELLED, Status.SKIPPED)
 
 #: One mark per status, one character wide each.
 MARKS: dict[Status, str] = {
     Status.PUBLISHED: "✓", Status.QUEUED: "·", Status.SENDING: "→", Status.FAILED: "✗",
     Status.UNCONFIRMED: "?", Status.CANCELLED: "⊘", Status.SKIPPED: "»",
+    Status.HANDED_OFF: "⇢",
 }
 #: SGR colour of each status mark when colour is on (the rest stay in the default colour).
 MARK_COLORS: dict[Status, str] = {Status.PUBLISHED: "32", Status.FAILED: "1;31",
