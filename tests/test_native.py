@@ -25,7 +25,7 @@ from bmnsocial.publish.native import MIN_LEAD, Held
 from bmnsocial.sandbox.connections import SandboxConnections, sandbox_runtime
 from bmnsocial.sandbox.fake_graph import FakeGraph
 from bmnsocial.sandbox.platforms import Sandbox
-from bmnsocial.schedule.daemon import Daemon
+from bmnsocial.schedule.daemon import Daemon, run_due
 from tests.helpers import NOW, WritePost
 
 DUE = NOW + timedelta(days=2)
@@ -168,6 +168,20 @@ def test_a_handed_off_occurrence_survives_the_daemon_stopped_through_its_due_tim
         assert [r.status for r in server.ledger.rows()] == [Status.PUBLISHED]
 
 
+def test_run_due_hands_off_and_confirms_too(native_config: Config,
+                                           write_post: WritePost) -> None:
+    clock = Clock(NOW)
+    post(write_post)
+    with bmn(native_config, clock) as server:
+        run_due(server.daemon.runtime)
+        assert server.row().status is Status.HANDED_OFF
+    clock.advance(DUE - clock.now() + timedelta(hours=5))
+    with bmn(native_config, clock) as server:
+        report = run_due(server.daemon.runtime)
+        assert [r.status for r in report.rows] == [Status.PUBLISHED]
+        assert len(server.published()) == 1
+
+
 def test_not_handed_off_when_off_or_outside_the_window(config: Config,
                                                        write_post: WritePost) -> None:
     clock = Clock(NOW)
@@ -220,6 +234,25 @@ def test_editing_the_text_updates_the_scheduled_post_and_a_new_time_moves_it(
         assert server.row().status is Status.PUBLISHED
         (published,) = server.published()
         assert published["text"].startswith("Aviso corregido")
+
+
+def test_an_edit_after_facebook_published_it_touches_nothing_there(
+        native_config: Config, write_post: WritePost) -> None:
+    clock = Clock(NOW)
+    post(write_post)
+    with bmn(native_config, clock) as server:
+        server.poll()
+        clock.advance(DUE - clock.now() + timedelta(minutes=1))  # published, not yet confirmed
+        post(write_post, text="Otro texto", due=DUE + timedelta(days=1),
+             extra="link: https://www.bmns.sld.cu/\n")
+        server.poll()
+        assert [r.method for r in server.graph.requests].count("DELETE") == 0
+        clock.advance(timedelta(minutes=2))
+        server.poll()
+        row = server.row()
+        assert row.status is Status.PUBLISHED and row.due == DUE
+        (published,) = server.published()
+        assert published["text"].startswith("Aviso de la BMN")
 
 
 def test_cancelling_deletes_the_scheduled_post(native_config: Config,

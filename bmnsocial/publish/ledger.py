@@ -291,7 +291,8 @@ def upsert_change(row: RowState, want: Wanted, now: datetime, *, pin: bool = Fal
     due = row.due if held else want.due
     if row.withdrawn:
         return ("late" if due <= now and not pin else "new"), due
-    if row.status not in (Status.QUEUED, Status.HANDED_OFF):
+    if row.status not in (Status.QUEUED, Status.HANDED_OFF) or (
+            row.status is Status.HANDED_OFF and row.due <= now):  # Facebook has published it
         return "kept", due
     if (row.content_hash != want.content_hash or row.due != due
             or row.misfire != want.misfire or (row.pinned and not held and not pin)):

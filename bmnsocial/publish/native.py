@@ -207,17 +207,21 @@ class NativeHandoff:
             return None
         held = Held.read(row.native)
         post_id = row.platform_post_id
+        # Facebook's time, not the row's: a sync may have moved the row since.
+        facebook_due = datetime.fromisoformat(held.due)
         if row.status is Status.QUEUED:  # a withdrawn row asked for again before deletion
             return self.ledger.hand_off(row.id, post_id, row.native, now,
                                         only_if=Status.QUEUED)
         if row.status is Status.HANDED_OFF:
-            if row.due <= now:
-                return self.confirm(row, held, post_id)
+            if facebook_due <= now:
+                return self.confirm(row, held, post_id, facebook_due)
+            if facebook_due - now < MARGIN:  # too close: Facebook may be publishing it
+                return None
             if held.content_hash != row.content_hash or held.due != stamp(row.due):
                 return self.bring_in_step(row, held, post_id)
             return None
         if row.status in (Status.CANCELLED, Status.SKIPPED):
-            return self.delete(row, post_id)
+            return self.delete(row, post_id, facebook_due)
         self.ledger.native_changed(row, None, now, "native-cleared")
         return None
 
@@ -254,11 +258,11 @@ class NativeHandoff:
             if any(p.id == post_id for p in scheduler.scheduled()):
                 raise
 
-    def delete(self, row: Row, post_id: str) -> Row | None:
+    def delete(self, row: Row, post_id: str, facebook_due: datetime) -> Row | None:
         now = self.now
         scheduler = self.scheduler()
         try:
-            if row.due <= now:  # too late to delete: say what happened
+            if facebook_due <= now:  # too late to delete: say what happened
                 published, url = scheduler.state(post_id)
                 if published:
                     log.error(_("%s on %s: %s"), row.post_id, row.platform,
@@ -277,9 +281,10 @@ class NativeHandoff:
         self.ledger.native_changed(row, None, now, "native-deleted")
         return self.ledger.get(row.id)
 
-    def confirm(self, row: Row, held: Held, post_id: str) -> Row | None:
+    def confirm(self, row: Row, held: Held, post_id: str,
+                facebook_due: datetime) -> Row | None:
         now = self.now
-        if now < row.due + CONFIRM_AFTER:
+        if now < facebook_due + CONFIRM_AFTER:
             return None
         try:
             published, url = self.scheduler().state(post_id)
@@ -300,7 +305,7 @@ class NativeHandoff:
             self.ledger.mark_published(row.id, post_id, url, [post_id], now,
                                        how="published-by-facebook")
             return self._cleared(row)
-        if now < row.due + GIVE_UP_AFTER:
+        if now < facebook_due + GIVE_UP_AFTER:
             return None
         reason = Reason("fb-native-not-published", id=post_id, state="is_published=false")
         log.error(_("%s on %s failed: %s"), row.post_id, row.platform, reason)
