@@ -421,3 +421,24 @@ def test_handoff_is_read_from_the_facebook_section(workspace: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     assert "handoff" in str(raised.value) and "native" in json.dumps(str(raised.value))
+
+
+def test_two_passes_never_both_hand_off_the_same_row(native_config: Config,
+                                                      write_post: WritePost) -> None:
+    clock = Clock(NOW)
+    post(write_post)
+    with bmn(native_config, clock) as server:
+        server.daemon.refresh()  # queued, not yet handed off
+        row = server.row()
+        other = Ledger(server.ledger.path)
+        try:
+            assert other.claim_native(row.id, "other-process", clock.now()) is not None
+            assert server.ledger.claim_native(row.id, "this-process", clock.now()) is None
+        finally:
+            other.close()
+        # The claimer is gone (it never ran): the row waits until its answer can be looked
+        # for among the scheduled posts; nothing there, so it is handed off again, once.
+        server.poll()
+        server.poll()
+        assert server.row().status is Status.HANDED_OFF
+        assert len(server.scheduled()) == 1
