@@ -70,6 +70,9 @@ class FacebookAccount:
     graph_base_url: str = GRAPH_BASE_URL
     app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
     mode: str = "api"  # ACCOUNT_MODES: 'manual' hands each occurrence to a person
+    # "native": occurrences are handed to Facebook's own scheduler ahead of time
+    # (publish/native.py); "off": sent at their time from here.
+    handoff: str = "off"
 
     def credentials(self) -> list[Credential]:
         found = [Credential("facebook", N_("page access token"), self.token_env)]
@@ -604,7 +607,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
     if fb is not None:
         path: PathKey = ("accounts", section["facebook"])
         m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env",
-                                 "graph_base_url", "app_secret_env", *_SHARED_ACCOUNT_KEYS),
+                                 "graph_base_url", "app_secret_env", "handoff",
+                                 *_SHARED_ACCOUNT_KEYS),
                       required=("page_id",))
         if m is not None:
             version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
@@ -634,7 +638,8 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
                                          (*path, "graph_base_url"), GRAPH_BASE_URL),
                 app_secret_env=_env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
                 if m.get("app_secret_env") is not None else None,
-                mode=_account_mode(r, m, path))
+                mode=_account_mode(r, m, path),
+                handoff=_facebook_handoff(r, m, path))
     tw = data.get("twitter")
     if tw is not None:
         path = ("accounts", section["twitter"])
@@ -665,6 +670,16 @@ _SHARED_ACCOUNT_KEYS = ("mode",)
 def _account_mode(r: Reader, m: dict[str, Any], path: PathKey) -> str:
     """accounts.<platform>.mode: 'api' (the default) or 'manual' (hand-off by hand)."""
     return r.choice(m.get("mode", "api"), (*path, "mode"), ACCOUNT_MODES) or "api"
+
+
+FACEBOOK_HANDOFFS = ("off", "native")
+
+
+def _facebook_handoff(r: Reader, m: Mapping[str, Any], path: PathKey) -> str:
+    """accounts.facebook.handoff: 'native' hands occurrences to Facebook's own scheduler."""
+    if m.get("handoff") is None:
+        return "off"
+    return r.choice(m["handoff"], (*path, "handoff"), FACEBOOK_HANDOFFS) or "off"
 
 
 def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:

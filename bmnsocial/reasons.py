@@ -180,6 +180,29 @@ TEMPLATES: dict[str, str] = {
     "fb-reading-recent": N_("Facebook: reading recent posts"),
     "fb-reading-comments": N_("Facebook: reading the comments on a post"),
     "fb-replying": N_("Facebook: answering a comment"),
+    # Facebook's own scheduler (publish/native.py)
+    "fb-scheduling": N_("Facebook: scheduling the post on the Page"),
+    "fb-reading-scheduled": N_("Facebook: reading the Page's scheduled posts"),
+    "fb-updating-scheduled": N_("Facebook: changing the scheduled post"),
+    "fb-deleting-scheduled": N_("Facebook: deleting the scheduled post"),
+    "fb-checking-scheduled": N_("Facebook: checking the scheduled post"),
+    "fb-native-refused": N_("Facebook's scheduler did not take it ({error}): it is sent at its "
+                            "time the ordinary way"),
+    "fb-native-retry": N_("could not hand it to Facebook's scheduler yet ({error}); trying "
+                          "again"),
+    "fb-native-not-found": N_("not among the Page's scheduled posts after an interrupted "
+                              "attempt: handing it off again"),
+    "fb-native-not-published": N_("Facebook did not publish the scheduled post {id} at its time "
+                                  "(it says: {state}). Look at the Page's scheduled posts: "
+                                  "delete it there, then 'bmnsocial retry' sends it again"),
+    "fb-native-gone": N_("the scheduled post {id} is no longer on Facebook (deleted on the "
+                         "Page?): {error}"),
+    "fb-native-old-version": N_("Facebook published an earlier version of the post ({url}): "
+                                "the change to its file could not be sent in time ({error})"),
+    "fb-native-behind": N_("the scheduled post on Facebook could not be brought in step with "
+                           "its file: {error}"),
+    "fb-native-cancel-too-late": N_("cancelled, but Facebook's scheduler published it before it "
+                                    "could be deleted ({url})"),
     "fb-answered": N_("{action}: Facebook answered {status} (code {code}): {said}"),
     "fb-answered-nothing": N_("{action}: Facebook answered {status} (code {code}) with no "
                               "message"),

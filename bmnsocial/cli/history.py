@@ -24,7 +24,8 @@ from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe, short_time
 
 SHOWN = (Status.SENDING, Status.PUBLISHED, Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED,
-         Status.CANCELLED, Status.AWAITING_MANUAL)
+         Status.CANCELLED, Status.AWAITING_MANUAL,
+         Status.HANDED_OFF)
 
 
 @click.command(help=_(

@@ -18,6 +18,9 @@ from bmnsocial.reasons import Reason
 from bmnsocial.terminal import visible
 from bmnsocial.timeutil import describe
 
+#: What is still to go out (a row handed to Facebook's own scheduler goes out from there).
+PENDING = (Status.QUEUED, Status.SENDING, Status.AWAITING_MANUAL, Status.HANDED_OFF)
+
 
 @click.command(name="sync", help=_(
     "Queue the posts' occurrences (default: the whole posts folder).\n\n"
@@ -60,9 +63,7 @@ def sync_command(app: AppContext, paths: tuple[str, ...], as_json: bool) -> None
 @json_option
 @pass_app
 def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> None:
-    rows = app.runtime.ledger.rows(statuses=(Status.QUEUED, Status.SENDING,
-                                             Status.AWAITING_MANUAL),
-                                   platform=platform, limit=limit)
+    rows = app.runtime.ledger.rows(statuses=PENDING, platform=platform, limit=limit)
     tz = app.config.timezone
     if as_json:
         echo_json([r.to_json(tz) for r in rows])
@@ -70,7 +71,7 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
     if not rows:
         click.echo(_("Nothing queued."))
         return
-    width = status_width((Status.QUEUED, Status.SENDING, Status.AWAITING_MANUAL), 7)
+    width = status_width(PENDING, 7)
     for r in rows:
         note = ""
         if r.status is Status.AWAITING_MANUAL:
@@ -99,8 +100,9 @@ def queue(app: AppContext, platform: str | None, limit: int, as_json: bool) -> N
 @pass_app
 def cancel(app: AppContext, post_id: str, platform: str | None) -> None:
     ledger = app.runtime.ledger
-    rows = ledger.rows(statuses=(Status.QUEUED, Status.AWAITING_MANUAL), post_id=post_id,
-                       platform=platform)
+    # (one handed to Facebook's scheduler is deleted there by the next pass: publish/native.py)
+    rows = ledger.rows(statuses=(Status.QUEUED, Status.AWAITING_MANUAL, Status.HANDED_OFF),
+                       post_id=post_id, platform=platform)
     if not rows:
         click.echo(_("Nothing queued for '{post}'.").format(post=post_id), err=True)
         raise Exit(ExitCode.INVALID)

@@ -7,6 +7,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -360,8 +361,10 @@ class FacebookAdapter(Adapter):
         return identity
 
     def _photo(self, media: RenderedMedia, action: str, checkpoint: Checkpoint, *,
-               published: bool, message: str = "") -> dict[str, Any]:
+               published: bool, message: str = "", temporary: bool = False) -> dict[str, Any]:
         fields = {"published": "true" if published else "false"}
+        if temporary:  # for a scheduled post (Meta's Pages API guide)
+            fields["temporary"] = "true"
         if message:
             fields["message"] = message
         if media.alt:
@@ -452,3 +455,96 @@ def _parse_time(value: Any) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledPost:
+    """A post the Page holds in Facebook's own scheduler."""
+
+    id: str
+    text: str
+    publish_at: datetime | None
+
+
+def _epoch(moment: datetime) -> str:
+    return str(int(moment.timestamp()))
+
+
+class FacebookScheduler:
+    """Facebook's own scheduler for one Page (``accounts.facebook.handoff: native``): a
+    scheduled post is ``POST /{page}/feed`` with ``published=false`` and
+    ``scheduled_publish_time`` (Meta's Pages API guide, "Publish posts"); photos are uploaded
+    unpublished and ``temporary`` and attached to it. ``/{page}/scheduled_posts`` lists them
+    (the Page node's spec); ``POST /{post}`` changes the message or the time; ``DELETE
+    /{post}`` removes one."""
+
+    def __init__(self, adapter: FacebookAdapter) -> None:
+        self.adapter = adapter
+
+    def create(self, rendered: Rendered, when: datetime, checkpoint: Checkpoint) -> str:
+        adapter = self.adapter
+        if len(rendered.parts) != 1:
+            raise Rejected(Reason("fb-one-message", count=len(rendered.parts)))
+        part = rendered.parts[0]
+        if any(m.info.kind == "video" for m in part.media):
+            raise Rejected(Reason("fb-no-videos"))
+        fields: dict[str, str] = {"published": "false", "scheduled_publish_time": _epoch(when)}
+        if part.text:
+            fields["message"] = part.text
+        if not part.media and rendered.link:
+            fields["link"] = rendered.link
+        try:
+            for i, m in enumerate(part.media):
+                photo = adapter._photo(m, Reason("fb-uploading-photo", number=i + 1,
+                                                 count=len(part.media)),
+                                       checkpoint, published=False, temporary=True)
+                fields[f"attached_media[{i}]"] = json.dumps({"media_fbid": str(photo["id"])})
+        except Transient as exc:
+            exc.sent = False  # unpublished photos are not a post
+            raise
+        checkpoint.check()
+        result = adapter._call(Reason("fb-scheduling"), adapter.graph.put_object,
+                               adapter.account.page_id, "feed", **fields)
+        return str(result["id"])
+
+    def scheduled(self) -> list[ScheduledPost]:
+        adapter = self.adapter
+        args = {"fields": "id,message,scheduled_publish_time", "limit": "100"}
+        found: list[ScheduledPost] = []
+        for _read in range(_MAX_READS):
+            page = adapter._call(Reason("fb-reading-scheduled"), adapter.graph.get_connections,
+                                 adapter.account.page_id, "scheduled_posts", **args)
+            for item in page.get("data") or []:
+                when = _number(item.get("scheduled_publish_time"))
+                found.append(ScheduledPost(
+                    str(item["id"]), str(item.get("message") or ""),
+                    datetime.fromtimestamp(when, UTC) if when is not None else None))
+            after = ((page.get("paging") or {}).get("cursors") or {}).get("after")
+            if not page.get("data") or not (page.get("paging") or {}).get("next") or not after:
+                return found
+            args = {**args, "after": str(after)}
+        raise Unconfirmed(Reason("fb-too-many-recent", count=len(found),
+                                 since=datetime.now(UTC)))
+
+    def update(self, post_id: str, *, message: str | None = None,
+               when: datetime | None = None) -> None:
+        adapter = self.adapter
+        fields: dict[str, str] = {}
+        if message is not None:
+            fields["message"] = message
+        if when is not None:
+            fields["scheduled_publish_time"] = _epoch(when)
+        adapter._call(Reason("fb-updating-scheduled"), adapter.graph.request,
+                      f"{adapter.graph.version}/{post_id}", None, fields, None, "POST")
+
+    def delete(self, post_id: str) -> None:
+        adapter = self.adapter
+        adapter._call(Reason("fb-deleting-scheduled"), adapter.graph.delete_object, post_id)
+
+    def state(self, post_id: str) -> tuple[bool, str]:
+        """Whether the post is published, and its address."""
+        adapter = self.adapter
+        found = adapter._call(Reason("fb-checking-scheduled"), adapter.graph.get_object,
+                              post_id, fields="id,is_published,permalink_url")
+        return (found.get("is_published") is True,
+                str(found.get("permalink_url") or adapter.post_url(post_id)))

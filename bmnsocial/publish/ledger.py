@@ -37,6 +37,8 @@ X_BUDGET = "x-budget"  # error_kind of a queued row held by accounts.twitter.mon
 # error_kind of a row claimed to be handed to a person (accounts.<platform>.mode: manual), set
 # by the claim itself: a 'sending' row left with it by a crash never reached any API.
 HANDOFF = "handoff"
+NATIVE = "native"  # error_kind of a row being handed to Facebook's own scheduler
+NATIVE_REFUSED = "native-refused"  # Facebook refused to schedule it: sent at its time instead
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,6 +71,7 @@ CREATE TABLE IF NOT EXISTS publications (
     reason_code TEXT,
     reason_params TEXT,
     updated_at TEXT NOT NULL,
+    native TEXT,
     UNIQUE (post_id, platform, occurrence)
 );
 CREATE INDEX IF NOT EXISTS publications_status_due ON publications (status, due);
@@ -131,6 +134,7 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
     AWAITING_MANUAL = "awaiting_manual"  # a publishing sheet waits for a person (`done`)
+    HANDED_OFF = "handed_off"  # scheduled on Facebook itself (accounts.facebook.handoff)
 
 
 #: The statuses as text output names them (JSON and the database keep the values).
@@ -139,6 +143,7 @@ STATUS_NAMES: dict[Status, str] = {
     Status.PUBLISHED: N_("published"), Status.FAILED: N_("failed"),
     Status.UNCONFIRMED: N_("unconfirmed"), Status.CANCELLED: N_("cancelled"),
     Status.SKIPPED: N_("skipped"), Status.AWAITING_MANUAL: N_("awaiting a person"),
+    Status.HANDED_OFF: N_("handed off"),
 }
 
 
@@ -197,6 +202,9 @@ class Row:
     # language; rows written before them have only last_error.
     reason_code: str | None = None
     reason_params: str | None = None
+    # What Facebook's own scheduler holds for this row (publish/native.py): the content hash
+    # and due time it was given, as JSON; None when it holds nothing.
+    native: str | None = None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> Row:
@@ -214,7 +222,8 @@ class Row:
             created_at=datetime.fromisoformat(r["created_at"]),
             updated_at=datetime.fromisoformat(r["updated_at"]), misfire=r["misfire"],
             pinned=bool(r["pinned"]), pinned_schedule=r["pinned_schedule"],
-            reason_code=_optional(r, "reason_code"), reason_params=_optional(r, "reason_params"))
+            reason_code=_optional(r, "reason_code"), reason_params=_optional(r, "reason_params"),
+            native=_optional(r, "native"))
 
     def reason(self, tz: Any = None) -> str | None:
         """Why it failed, was skipped, held or cancelled, in the reader's language (its
@@ -316,7 +325,8 @@ def upsert_change(row: RowState, want: Wanted, now: datetime, *, pin: bool = Fal
     due = row.due if held else want.due
     if row.withdrawn:
         return ("late" if due <= now and not pin else "new"), due
-    if row.status is not Status.QUEUED:
+    if row.status not in (Status.QUEUED, Status.HANDED_OFF) or (
+            row.status is Status.HANDED_OFF and row.due <= now):  # Facebook has published it
         return "kept", due
     if (row.content_hash != want.content_hash or row.due != due
             or row.misfire != want.misfire or (row.pinned and not held and not pin)):
@@ -412,7 +422,8 @@ def slots_in(path: Path) -> tuple[set[datetime], dict[str, datetime]] | None:
         queued: dict[str, datetime] = {}
         for post_id, due, status in db.execute(
                 "SELECT post_id, due, status FROM publications WHERE status IN "
-                "('queued', 'sending', 'published', 'awaiting_manual') ORDER BY due"):
+                "('queued', 'sending', 'published', 'awaiting_manual', 'handed_off') "
+                "ORDER BY due"):
             moment = datetime.fromisoformat(due)
             taken.add(moment)
             if status == "queued":
@@ -429,8 +440,8 @@ def published_rows_in(path: Path, limit: int = 500) -> list[Row]:
     """The latest published (or being sent, or handed to a person) rows (validate's rename
     check)."""
     return _read_only(path, lambda db: [Row.from_sql(r) for r in db.execute(
-        "SELECT * FROM publications WHERE status IN ('published', 'sending', 'awaiting_manual') "
-        "ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))], [])
+        "SELECT * FROM publications WHERE status IN ('published', 'sending', 'awaiting_manual', "
+        "'handed_off') ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))], [])
 
 
 def _enter_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
@@ -841,7 +852,7 @@ class Ledger:
                     found[r[0]] = RowState.from_sql(r)
             if queued:
                 for r in self.db.execute(f"SELECT {STATE_COLUMNS} FROM publications "
-                                         "WHERE status = 'queued'"):
+                                         "WHERE status IN ('queued', 'handed_off')"):
                     if r[0] not in found:
                         found[r[0]] = RowState.from_sql(r)
         finally:
@@ -852,7 +863,8 @@ class Ledger:
         """Is a publication queued, being sent or published at exactly this time?"""
         return self.db.execute(
             "SELECT 1 FROM publications WHERE due = ? AND status IN ('queued', 'sending', "
-            "'published', 'awaiting_manual') LIMIT 1", (stamp(due),)).fetchone() is not None
+            "'published', 'awaiting_manual', 'handed_off') LIMIT 1", (stamp(due),)
+        ).fetchone() is not None
 
     def due_before(self, horizon: datetime) -> list[Row]:
         """Queued rows due by ``horizon`` and every 'sending' row: what a daemon may have to
@@ -1236,7 +1248,10 @@ class Ledger:
         with self._durable(), self.transaction() as db:
             return [row_id for row_id in row_ids
                     if self._update(db, row_id, Status.CANCELLED, now, "cancelled", reason,
-                                    Status.QUEUED, fields)]
+                                    Status.QUEUED, fields)
+                    # scheduled on Facebook: cancelled here, deleted there (publish/native.py)
+                    or self._update(db, row_id, Status.CANCELLED, now, "cancelled", reason,
+                                    Status.HANDED_OFF, fields)]
 
     def retry(self, row_id: int, now: datetime,
               payload: tuple[str, str] | None = None, *, only_if: Status | None = None) -> Row:
@@ -1251,3 +1266,73 @@ class Ledger:
                             next_attempt_at=None,
                             claimed_by=None, first_attempt_at=None, due=stamp(due),
                             error_kind=None, **content)
+
+    # -- Facebook's own scheduler (publish/native.py): claimed like a send, then held there
+    def claim_native(self, row_id: int, claimer: str, now: datetime) -> Row | None:
+        """Take a queued row, not yet due, to create it on Facebook as a scheduled post: a
+        claim like any other ('sending', on disk before the request goes), marked NATIVE so
+        that a lost answer is looked for among the Page's scheduled posts."""
+        t = stamp(now)
+        with self._durable():
+            cur = self.db.execute(
+                # (attempts and first_attempt_at are left alone: they measure sends at the
+                # due time, which a hand-off days ahead must not use up)
+                "UPDATE publications SET status = 'sending', claimed_by = ?, claimed_at = ?, "
+                "sent_at = ?, error_kind = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'queued' AND native IS NULL AND due > ? "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+                (claimer, t, t, NATIVE, t, row_id, t, t))
+        if cur.rowcount != 1:
+            return None
+        self.record(row_id, "native-claimed", "", now)
+        return self.get(row_id)
+
+    def hand_off(self, row_id: int, post_id: str, native: str, now: datetime, *,
+                 only_if: Status = Status.SENDING) -> Row:
+        """Facebook holds it as a scheduled post (``post_id``); ``native``: what it was given."""
+        return self._finish(row_id, Status.HANDED_OFF, now, "handed-off", post_id,
+                            only_if=only_if, durable=True, platform_post_id=post_id,
+                            native=native, claimed_by=None, error_kind=None,
+                            next_attempt_at=None, **_reason_columns(None))
+
+    def native_back(self, row: Row, now: datetime, error: str | None = None,
+                    kind: str | None = None, retry_at: datetime | None = None) -> Row:
+        """Nothing was created on Facebook: queued again, to be handed off later (not before
+        ``retry_at``, never after its due time) or sent at its time (``kind``
+        NATIVE_REFUSED: sent at its time only)."""
+        return self._finish(row.id, Status.QUEUED, now, "native-released", error or "",
+                            only_if=Status.SENDING, claimed_by=None, error_kind=kind,
+                            next_attempt_at=stamp(min(retry_at, row.due)) if retry_at else None,
+                            **_reason_columns(error))
+
+    def native_requeue(self, row: Row, now: datetime) -> Row:
+        """Facebook's copy was deleted (it could not follow the file): queued again."""
+        return self._finish(row.id, Status.QUEUED, now, "native-released", "",
+                            only_if=Status.HANDED_OFF, native=None, platform_post_id=None,
+                            next_attempt_at=None, error_kind=None, **_reason_columns(None))
+
+    def native_unsure(self, row_id: int, retry_at: datetime, error: str, now: datetime) -> Row:
+        """The create may have reached Facebook: stay 'sending', released, to be looked for
+        among the Page's scheduled posts before anything is created again."""
+        return self._finish(row_id, Status.SENDING, now, "uncertain", error, only_if=Status.SENDING,
+                            claimed_by=None, next_attempt_at=stamp(retry_at),
+                            error_kind=NATIVE, **_reason_columns(error))
+
+    def native_changed(self, row: Row, native: str | None, now: datetime, event: str,
+                       **fields: Any) -> bool:
+        """Record what Facebook holds now (None: nothing), while the row keeps its status."""
+        return self._write(row.id, row.status, now, event, "", only_if=row.status,
+                           native=native, **fields)
+
+    def native_note(self, row: Row, error: str, now: datetime) -> None:
+        """Why Facebook's copy could not be brought in step (tried again at the next pass)."""
+        self._write(row.id, row.status, now, "native-problem", str(error), only_if=row.status,
+                    **_reason_columns(error))
+
+    def native_rows(self) -> list[Row]:
+        """Every row Facebook's scheduler may hold, or be about to: handed off, being handed
+        off, or cancelled, skipped or queued with a scheduled post still there."""
+        return [Row.from_sql(r) for r in self.db.execute(
+            "SELECT * FROM publications WHERE platform = 'facebook' AND (status = 'handed_off' "
+            "OR native IS NOT NULL OR (status = 'sending' AND error_kind = ?)) ORDER BY due, id",
+            (NATIVE,))]

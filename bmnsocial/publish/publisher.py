@@ -40,7 +40,7 @@ from bmnsocial.platforms.base import (
     check_media,
 )
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.publish.ledger import HANDOFF, X_BUDGET, Ledger, Row, Status
+from bmnsocial.publish.ledger import HANDOFF, NATIVE, X_BUDGET, Ledger, Row, Status
 from bmnsocial.publish.locks import ProcessLock, claimer_alive
 from bmnsocial.reasons import Reason
 from bmnsocial.render.payload import from_payload
@@ -119,6 +119,9 @@ class Publisher:
         # part of a thread is sent (the daemon shares its own event).
         self.stopping = threading.Event()
         self.lock = ProcessLock(state_dir)
+        # Looks for a row handed to a platform's own scheduler whose answer was lost
+        # (publish/native.py, set by the runtime); without it such a row waits.
+        self.native: Callable[[Row], Row] | None = None
 
     def close(self) -> None:
         self.lock.release()
@@ -313,6 +316,8 @@ class Publisher:
         """Look at the account's recent posts to learn whether (which parts of) this row went
         out; continue, finish or hand it to a person accordingly."""
         now = self.clock.now()
+        if row.error_kind == NATIVE and row.due > now:  # among the scheduled posts, not these
+            return self.native(row) if self.native is not None else row
         rendered = from_payload_json(row.payload)
         since = (row.first_attempt_at or row.sent_at or row.created_at) - timedelta(minutes=5)
         def enough(posts: list[RemotePost]) -> bool:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bmnsocial.publish.clocktrust import Clocks, ClockTrust
     from bmnsocial.publish.costs import RequestMeter
     from bmnsocial.publish.handoff import Handoff
+    from bmnsocial.publish.native import NativeHandoff
     from bmnsocial.publish.publisher import Clock, Publisher
 
 log = logging.getLogger("bmnsocial")
@@ -121,6 +122,8 @@ class Runtime:
                                         policy=policy, clock=clock,
                                         budget=XBudget(self.ledger, self.config),
                                         handoff=self.handoff())
+            if self.config.facebook is not None:
+                self._publisher.native = self.native_handoff(self.ledger).reconcile
         return self._publisher
 
     def handoff(self) -> Handoff | None:
@@ -130,6 +133,14 @@ class Runtime:
         from bmnsocial.publish.handoff import Handoff
 
         return Handoff(self.config, self.state_dir)
+
+    def native_handoff(self, ledger: Ledger) -> NativeHandoff:
+        """Facebook's own scheduler, followed on ``ledger`` (accounts.facebook.handoff)."""
+        from bmnsocial.publish.native import NativeHandoff
+
+        account = self.config.facebook
+        return NativeHandoff(self.publisher(), ledger,
+                             enabled=account is not None and account.handoff == "native")
 
     def close(self) -> None:
         if self._publisher is not None:

@@ -25,7 +25,8 @@ from bmnsocial.terminal import visible
 
 #: What the calendar shows by default; ``--all`` adds the rest.
 SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, Status.FAILED,
-                             Status.UNCONFIRMED, Status.AWAITING_MANUAL)
+                             Status.UNCONFIRMED, Status.AWAITING_MANUAL,
+                             Status.HANDED_OFF)
 EVERY_STATUS: tuple[Status, ...] = (*SHOWN, Status.CANCELLED, Status.SKIPPED)
 
 #: One mark per status, one character wide each.
@@ -33,6 +34,7 @@ MARKS: dict[Status, str] = {
     Status.PUBLISHED: "✓", Status.QUEUED: "·", Status.SENDING: "→", Status.FAILED: "✗",
     Status.UNCONFIRMED: "?", Status.CANCELLED: "⊘", Status.SKIPPED: "»",
     Status.AWAITING_MANUAL: "◷",
+    Status.HANDED_OFF: "⇢",
 }
 #: SGR colour of each status mark when colour is on (the rest stay in the default colour).
 MARK_COLORS: dict[Status, str] = {Status.PUBLISHED: "32", Status.FAILED: "1;31",

@@ -51,7 +51,7 @@ EXCLUDED = (Status.UNCONFIRMED.value, Status.FAILED.value, Status.SKIPPED.value,
 # An occurrence takes the first of these states that any of its platform rows has.
 _STATE_ORDER = (PUBLISHED, QUEUED, *EXCLUDED)
 _STATE = {Status.PUBLISHED: PUBLISHED, Status.QUEUED: QUEUED, Status.SENDING: QUEUED,
-          Status.AWAITING_MANUAL: QUEUED,
+          Status.AWAITING_MANUAL: QUEUED, Status.HANDED_OFF: QUEUED,
           **{Status(s): s for s in EXCLUDED}}
 
 

@@ -582,8 +582,10 @@ class FakeGraph(FakeServer, GraphTokens):
         if len(segments) > 2:
             raise GraphError(400, 2500, f"Unknown path components: /{'/'.join(segments[1:])}")
         if len(segments) == 1:
-            if method != "GET":
-                raise _unsupported(method, node)
+            if method == "POST":
+                return self._update_post(node, params, files)
+            if method == "DELETE":
+                return self._delete_post(node, params)
             return self._get_object(node, params)
         edge = segments[1]
         if edge == "comments" and method in {"GET", "POST"}:
@@ -593,6 +595,8 @@ class FakeGraph(FakeServer, GraphTokens):
         if node != self.page_id:
             raise _unsupported(method, node)
         if method == "GET":
+            if edge == "scheduled_posts":
+                return self._list_scheduled(request, params)
             if edge in LIST_EDGES:
                 return self._list_posts(request, edge, params)
             if edge in specdata.GRAPH_EDGES["Page"]:
@@ -649,7 +653,7 @@ class FakeGraph(FakeServer, GraphTokens):
 
     def _post_object(self, item: Item, fields: list[str]) -> dict[str, Any]:
         scheduled = item.data.get("scheduled_publish_time")
-        visible = item.published or (scheduled is not None and scheduled <= self.clock())
+        visible = self._is_visible(item)
         created = scheduled if scheduled is not None and visible else item.created_epoch
         photo_ids: list[str] = item.data.get("photo_ids", [])
         values: dict[str, Any] = {
@@ -744,8 +748,7 @@ class FakeGraph(FakeServer, GraphTokens):
         now = self.clock()
         posts = []
         for item in self.store.items("facebook", ["post"], self.page_id):
-            scheduled = item.data.get("scheduled_publish_time")
-            if item.published or (scheduled is not None and scheduled <= now):
+            if self._is_visible(item, now):
                 posts.append(item)
         posts.sort(key=lambda p: (p.data.get("scheduled_publish_time") or p.created_epoch, p.id))
         posts.reverse()
@@ -1121,6 +1124,76 @@ class FakeGraph(FakeServer, GraphTokens):
         )
         self.store.insert(*items)
         return _ok(body)
+
+    # -- scheduled posts (Meta's Pages API guide: ``published=false`` with
+    # ``scheduled_publish_time``, 10 minutes to 30 days ahead; listed by
+    # ``/{page}/scheduled_posts``, changed by ``POST /{post}``, removed by ``DELETE /{post}``).
+    # Facebook publishes one when its time comes; ``data["publish_fails"]`` (set by a test
+    # through the store) plays Facebook not doing so.
+    def _is_visible(self, item: Item, now: float | None = None) -> bool:
+        scheduled = item.data.get("scheduled_publish_time")
+        now = self.clock() if now is None else now
+        return item.published or (
+            scheduled is not None and scheduled <= now and not item.data.get("publish_fails")
+        )
+
+    def _list_scheduled(
+        self, request: RecordedRequest, params: list[tuple[str, str]]
+    ) -> ApiResponse:
+        allowed = (
+            set(specdata.GRAPH_PARAMETERS["Page GET scheduled_posts"])
+            | GENERIC_PARAMS
+            | {"limit", "after", "before"}
+        )
+        for key, _value in params:
+            if key not in allowed:
+                raise param_error(f"Param {key} is not a valid parameter")
+        fields = self._check_fields(params, "PagePost")
+        limit_raw = dict(params).get("limit", "25")
+        if not limit_raw.isdigit():
+            raise param_error("Param limit must be a non-negative integer")
+        now = self.clock()
+        waiting = [
+            item
+            for item in self.store.items("facebook", ["post"], self.page_id)
+            if item.data.get("scheduled_publish_time") is not None
+            and not self._is_visible(item, now)
+        ]
+        waiting.sort(key=lambda p: (p.data["scheduled_publish_time"], p.id))
+        return self._cursor_page(request, params, waiting, fields, min(int(limit_raw), 100))
+
+    def _post_node(self, method: str, node: str) -> Item:
+        item = self.store.get("facebook", node)
+        if item is None or item.account_id != self.page_id or item.kind != "post":
+            raise _unsupported(method, node)
+        return item
+
+    def _update_post(
+        self,
+        node: str,
+        params: list[tuple[str, str]],
+        files: dict[str, tuple[bytes, str | None]],
+    ) -> ApiResponse:
+        item = self._post_node("POST", node)
+        values = self._validate_params("PagePost POST #update", params, files)
+        if "scheduled_publish_time" in values:
+            if self._is_visible(item):
+                raise param_error(
+                    "You cannot specify a scheduled publish time on a published post"
+                )
+            self._schedule({"published": False, **values})
+            item.data["scheduled_publish_time"] = float(values["scheduled_publish_time"])
+        if "message" in values:
+            self._check_message(values["message"])
+            item.text = values["message"]
+        self.store.update(item)
+        return _ok({"success": True})
+
+    def _delete_post(self, node: str, params: list[tuple[str, str]]) -> ApiResponse:
+        self._post_node("DELETE", node)
+        self._validate_params("PagePost DELETE #delete", params, {})
+        self.store.delete("facebook", node)
+        return _ok({"success": True})
 
 
 def _when(item: Item) -> float:

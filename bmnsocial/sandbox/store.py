@@ -154,6 +154,13 @@ class Store:
                 ),
             )
 
+    def delete(self, platform: str, item_id: str) -> bool:
+        with self._lock:
+            cur = self._conn.execute(
+                "DELETE FROM items WHERE platform = ? AND id = ?", (platform, item_id)
+            )
+        return cur.rowcount == 1
+
     def get(self, platform: str, item_id: str) -> Item | None:
         with self._lock:
             row = self._conn.execute(
@@ -246,7 +253,9 @@ def _published_from(
     for row in conn.execute(sql, args).fetchall():
         item = _row_to_item(row)
         scheduled = item.data.get("scheduled_publish_time")
-        if not item.published and not (scheduled is not None and scheduled <= now):
+        if not item.published and not (
+            scheduled is not None and scheduled <= now and not item.data.get("publish_fails")
+        ):
             continue
         entry: dict[str, Any] = {
             "platform": item.platform,

@@ -194,6 +194,14 @@ def send_ready(rows: list[Row], runtime: Runtime, ledger: Ledger) -> list[Row]:
     return changed
 
 
+def follow_native(runtime: Runtime, ledger: Ledger) -> list[Row]:
+    """Facebook's own scheduler: hand off what enters its window, keep what it holds in step,
+    confirm what it published (publish/native.py); nothing while the clock is not trusted."""
+    if runtime.config.facebook is None or not trusted_clock(runtime).trusted:
+        return []
+    return runtime.native_handoff(ledger).run()
+
+
 @dataclass
 class RunReport:
     sync: SyncReport | None
@@ -226,6 +234,7 @@ def run_due(runtime: Runtime, *, do_sync: bool = True) -> RunReport:
             sync_error = str(exc)
     changed = publisher.reconcile_pending()
     changed.extend(send_ready(ledger.ready(publisher.clock.now()), runtime, ledger))
+    changed.extend(follow_native(runtime, ledger))
     if publisher.handoff is not None:  # cron's run ends: its notify_command runs, recorded
         publisher.handoff.wait()
     trust.save(ledger)
@@ -270,6 +279,9 @@ class Daemon:
         self._unsettled = False  # the last sync left files still being written: read again
         self._guard = threading.Lock()
         self._wake = threading.Event()  # a job was placed: the publishing thread looks again
+        # Set by each poll: the publishing thread (on its own ledger connection) follows
+        # Facebook's own scheduler (follow_native) before its next job.
+        self._native_wanted = threading.Event()
         # Shared with the publisher: a stop sends no further part of a thread, so it waits
         # for one request at most (publish.timeout_seconds), never for a whole thread.
         self.stopping = self.publisher.stopping
@@ -324,6 +336,9 @@ class Daemon:
                 if self.stopping.is_set():
                     return
                 self.run_row(row_id)
+            if self._native_wanted.is_set():
+                self._native_wanted.clear()
+                self.run_native()
             if not due:
                 wait = min([poll, *((when - now).total_seconds() for when in later)])
                 self._wake.wait(max(wait, 0.0))
@@ -347,6 +362,9 @@ class Daemon:
                 self._sync_if_changed()
             self.trust.save(self.watch_ledger, unless_within=SAVE_CLOCK_EVERY_SECONDS)
             self._schedule_rows()
+            if self.config.facebook is not None:
+                self._native_wanted.set()
+                self._wake.set()
             self.watch_ledger.keep_count()
             self._beat()
             if self._backed_up_on != datetime.now(UTC).date():  # tried once a day at most
@@ -451,6 +469,17 @@ class Daemon:
             self._scheduled.update(placed)
         if placed:
             self._wake.set()
+
+    def run_native(self) -> None:
+        if self.stopping.is_set() or self.halted is not None:
+            return
+        try:
+            follow_native(self.runtime, self.runtime.ledger)
+        except LedgerUnavailable as exc:
+            self._halt(exc)
+        except Exception:  # recorded, never fatal: the next poll tries again
+            log.exception(_("following Facebook's scheduler failed; trying again at the next "
+                            "poll"))
 
     def run_row(self, row_id: int) -> None:
         if self.stopping.is_set() or self.halted is not None:

@@ -186,7 +186,8 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
             "{count} publications are held: this machine has no credentials for their platform",
             len(no_credentials)).format(count=len(no_credentials))))
     waiting_ids = {r.id for r in waiting}
-    upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED,), limit=5 + len(waiting))
+    upcoming = [r for r in ledger.rows(statuses=(Status.QUEUED, Status.HANDED_OFF),
+                                       limit=5 + len(waiting))
                 if r.id not in waiting_ids][:5]
     return Health(found, alive, beat, age, upcoming, retrying, held, no_credentials, attention,
                   skipped, refused, last, clock, over_budget, shortfall, warnings, awaiting,

@@ -48,6 +48,10 @@ from bmnsocial.render.validation import (
 from bmnsocial.schedule.queueing import Planned, occurrence_time, plan, wanted
 from bmnsocial.timeutil import short_time
 
+# Rows a sync still follows: queued here, or handed to Facebook's own scheduler (deleted
+# there when withdrawn, changed there when refreshed: publish/native.py).
+PENDING = (Status.QUEUED, Status.HANDED_OFF)
+
 
 @dataclass(slots=True)
 class SyncReport:
@@ -154,7 +158,7 @@ class _Sync:
         self.rows: dict[str, list[RowState]] = defaultdict(list)
         for row in held:
             self.rows[row.post_id].append(row)
-        self.queued = [row for row in held if row.status is Status.QUEUED]
+        self.queued = [row for row in held if row.status in PENDING]
         self.renames = RenameCheck.on(ledger, lambda row: row.post_id not in scan.ids,
                                       now.astimezone(config.timezone))  # (the zone it speaks in)
         self._folders: dict[str, str] = {}
@@ -286,7 +290,7 @@ class _Sync:
         gone = []
         signature = post.schedule.signature
         for row in rows:
-            if (row.status is not Status.QUEUED or (row.platform, row.occurrence) in wanted_keys
+            if (row.status not in PENDING or (row.platform, row.occurrence) in wanted_keys
                     or row.due <= self.now or row.holds_pin(signature)):
                 continue  # (a time given with --at holds while the file's schedule does)
             original = occurrence_time(row.occurrence)
@@ -308,7 +312,7 @@ class _Sync:
         for row in rows:
             original = occurrence_time(row.occurrence)
             # By its own date: one the misfire policy moved past 'until' still belongs.
-            if row.status is Status.QUEUED and original is not None and original > until:
+            if row.status in PENDING and original is not None and original > until:
                 gone.append(row.id)
         self._withdraw(gone, Reason("withdrawn-series-ended"))
 
@@ -500,9 +504,11 @@ def renamed_posts(ledger: Ledger, posts: list[CheckedPost], now: datetime) -> li
 
 
 def latest_published(ledger: Ledger) -> Callable[[], list[Row]]:
-    # A sheet handed to a person may be online already: a renamed post is not queued again.
+    # A sheet handed to a person, or a post handed to Facebook's scheduler, may be online
+    # already: a renamed post is not queued again.
     return lambda: ledger.rows(statuses=(Status.PUBLISHED, Status.SENDING,
-                                         Status.AWAITING_MANUAL), order="updated", limit=500)
+                                         Status.AWAITING_MANUAL, Status.HANDED_OFF),
+                               order="updated", limit=500)
 
 
 def refused_as_renamed(published: Callable[[], list[Row]], posts: list[CheckedPost],

@@ -52,8 +52,10 @@ GRAPH_NODES: dict[str, list[tuple[str, str]]] = {
         ("GET", "published_posts"),
         ("POST", "feed"),
         ("POST", "photos"),
+        ("GET", "scheduled_posts"),
     ],
-    "PagePost": [("GET", "#get"), ("GET", "comments"), ("POST", "comments")],
+    "PagePost": [("GET", "#get"), ("GET", "comments"), ("POST", "comments"), ("POST", "#update"),
+                 ("DELETE", "#delete")],
     "Photo": [("GET", "#get")],
 }
 
