@@ -121,6 +121,7 @@ TEMPLATES: dict[str, str] = {
     "x-checking-account": N_("X: checking the account"),
     "x-publishing": N_("X: publishing {tweet}"),
     "x-reading-recent": N_("X: reading recent tweets"),
+    "x-reading-figures": N_("X: reading the figures of {count} tweets"),
     "x-uploading": N_("X: uploading {file}"),
     "x-upload-starting": N_("X: starting the upload of {file}"),
     "x-uploading-part": N_("X: uploading part {number} of {file}"),
@@ -172,6 +173,8 @@ TEMPLATES: dict[str, str] = {
     "fb-uploading-photo": N_("Facebook: uploading photo {number} of {count}"),
     "fb-publishing": N_("Facebook: publishing the post"),
     "fb-reading-recent": N_("Facebook: reading recent posts"),
+    "fb-reading-figures": N_("Facebook: reading the figures of post {post}"),
+    "fb-reading-insights": N_("Facebook: reading the insights of post {post}"),
     "fb-answered": N_("{action}: Facebook answered {status} (code {code}): {said}"),
     "fb-answered-nothing": N_("{action}: Facebook answered {status} (code {code}) with no "
                               "message"),

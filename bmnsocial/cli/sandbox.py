@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
@@ -9,6 +10,9 @@ from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.config import platform_name
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
+
+if TYPE_CHECKING:
+    from bmnsocial.sandbox.store import Item, Store
 
 
 @click.group(name="sandbox", help=_("The local fake platforms behind --sandbox."))
@@ -75,3 +79,45 @@ def serve(app: AppContext, port: int) -> None:
     finally:
         box.close()
         connections.close()
+
+
+def _audience_reactions(store: Store, items: list[Item], seed: int) -> dict[str, int]:
+    """Reactions, shares and views (comments and replies are their own functions)."""
+    from bmnsocial.sandbox import audience
+
+    return {"reactions": audience.react(store, items, seed),
+            "shares": audience.share(store, items, seed),
+            "views": audience.view(store, items, seed)}
+
+
+@sandbox_group.command(help=_(
+    "Make the sandbox's followers react to, share and view what the fakes published (one "
+    "round per run), so that 'metrics pull' and 'report engagement' have figures to show. "
+    "The same --seed on the same posts gives the same figures.\n\n"
+    "JSON fields: seed, posts, reactions, shares, views."))
+@click.option("--seed", type=int, default=1, show_default=True,
+              help=_("Seed of the followers' choices."))
+@json_option
+@pass_app
+def audience(app: AppContext, seed: int, as_json: bool) -> None:
+    from bmnsocial.sandbox.audience import own_posts
+    from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS
+    from bmnsocial.sandbox.store import Store
+
+    path = app.config.state_dir / "sandbox" / "platforms" / "published.sqlite3"
+    if not path.exists():
+        raise UsageError(_("The sandbox has published nothing yet, so there is nothing to "
+                           "react to. Try: bmnsocial --sandbox post posts/FILE.yaml --now"))
+    store = Store(path)
+    try:
+        config = app.config
+        items = own_posts(store, config.facebook.page_id if config.facebook else None,
+                          SANDBOX_ACCOUNTS["x"]["user_id"] if config.twitter else None)
+        done = {"seed": seed, "posts": len(items), **_audience_reactions(store, items, seed)}
+    finally:
+        store.close()
+    if as_json:
+        echo_json(done)
+        return
+    click.echo(_("On {posts} posts, followers reacted {reactions} times, shared {shares} times "
+                 "and viewed {views} times (seed {seed}).").format(**done))

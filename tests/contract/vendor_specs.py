@@ -28,6 +28,7 @@ DEFAULT_REFERENCE = Path("/work/shared/reference")
 
 X_OPERATIONS: list[tuple[str, str]] = [
     ("/2/tweets", "post"),
+    ("/2/tweets", "get"),
     ("/2/tweets/{id}", "get"),
     ("/2/users/me", "get"),
     ("/2/users/{id}/tweets", "get"),
@@ -52,7 +53,7 @@ GRAPH_NODES: dict[str, list[tuple[str, str]]] = {
         ("POST", "feed"),
         ("POST", "photos"),
     ],
-    "PagePost": [("GET", "#get")],
+    "PagePost": [("GET", "#get"), ("GET", "insights")],
     "Photo": [("GET", "#get")],
 }
 
