@@ -359,10 +359,12 @@ def render_text(report: EngagementReport) -> list[str]:
     if report.latest_read_at is None:
         out.append(_("No figures read yet: run 'bmnsocial metrics pull' (the daemon reads them "
                      "by itself at metrics.after_hours)."))
-    head = (f"{'#':>2} {_('category'):<29} {_('platform'):<9} {_('posts'):>5} {_('read'):>5} "
-            f"{_('react.'):>6} {_('comm.'):>5} {_('shares'):>6} {_('impr.'):>7} "
-            f"{_('eng/post'):>8} {_('resp.#'):>6}")
-    out += ["", head]
+    # TRANSLATORS: column heads of the engagement table, kept short (5 to 9 characters)
+    heads = (_("category"), _("platform"), _("posts"), _("read"), _("react."), _("comm."),
+             _("shares"), _("impr."), _("eng/post"), _("resp.#"))
+    widths = (-29, -9, 5, 5, 6, 5, 6, 7, 8, 6)
+    out += ["", f"{'#':>2} " + " ".join(
+        f"{h:<{-w}}" if w < 0 else f"{h:>{w}}" for h, w in zip(heads, widths, strict=True))]
     for line in [*report.lines, *([report.unknown] if report.unknown.total.posts else [])]:
         rank = str(line.category.rank) if line.category else "?"
         slug = line.category.slug if line.category else _("unknown")
