@@ -26,11 +26,14 @@ from bmnsocial.publish.ledger import Ledger, Row, Status, parse_stamp, stamp
 
 log = logging.getLogger("bmnsocial.publish.metrics")
 
-#: The platforms whose figures are read. Telegram is not among them: the Bot API gives a bot
-#: no views, reactions or forwards of a channel's posts (docs/report-engagement.md).
+#: The platforms whose figures are read. Telegram is not among them: the Bot API (10.1) has no
+#: method or field for a channel post's views or forwards, and its reactions come only as
+#: `message_reaction_count` updates to a bot that listens, never on request
+#: (docs/report-engagement.md).
 PULLED_PLATFORMS = ("facebook", "twitter")
-NOT_PULLED = {"telegram": N_("the Telegram Bot API tells a bot nothing of its channel posts' "
-                             "views, reactions or forwards")}
+NOT_PULLED = {"telegram": N_("the Telegram Bot API gives a bot no views or forwards of its "
+                             "channel posts, and their reactions only as updates while it "
+                             "listens, never on request")}
 
 # Why a publication's figures were not read (JSON "reason"), with what is said.
 X_BUDGET = "x-budget"

@@ -362,9 +362,16 @@ def render_text(report: EngagementReport) -> list[str]:
     # TRANSLATORS: column heads of the engagement table, kept short (5 to 9 characters)
     heads = (_("category"), _("platform"), _("posts"), _("read"), _("react."), _("comm."),
              _("shares"), _("impr."), _("eng/post"), _("resp.#"))
-    widths = (-29, -9, 5, 5, 6, 5, 6, 7, 8, 6)
-    out += ["", f"{'#':>2} " + " ".join(
-        f"{h:<{-w}}" if w < 0 else f"{h:>{w}}" for h, w in zip(heads, widths, strict=True))]
+    # the first two columns to the left, the numbers to the right; a translated head that is
+    # longer than its column widens it
+    least = (29, 9, 5, 5, 6, 5, 6, 7, 8, 6)
+    widths = [max(n, len(h)) for n, h in zip(least, heads, strict=True)]
+
+    def row(cells: Iterable[object]) -> str:
+        return " ".join(f"{c!s:<{w}}" if i < 2 else f"{c!s:>{w}}"
+                        for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    out += ["", f"{'#':>2} " + row(heads)]
     for line in [*report.lines, *([report.unknown] if report.unknown.total.posts else [])]:
         rank = str(line.category.rank) if line.category else "?"
         slug = line.category.slug if line.category else _("unknown")
@@ -373,10 +380,9 @@ def render_text(report: EngagementReport) -> list[str]:
             first = i == 0
             impressions = "—" if t.impressions is None else str(t.impressions)
             response = str(line.response_rank) if first and line.response_rank else ""
-            out.append(f"{rank if first else '':>2} {slug if first else '':<29} "
-                       f"{platform:<9} {t.posts:>5} {t.read:>5} {t.reactions:>6} "
-                       f"{t.comments:>5} {t.shares:>6} {impressions:>7} "
-                       f"{_per_post(t.per_post):>8} {response:>6}".rstrip())
+            out.append(f"{rank if first else '':>2} " + row((
+                slug if first else "", platform, t.posts, t.read, t.reactions, t.comments,
+                t.shares, impressions, _per_post(t.per_post), response)))
     out.append("")
     if report.rank_agreement is not None:
         out.append(_("Agreement of the policy's order with the response (Spearman, −1 to 1): "
