@@ -376,3 +376,63 @@ def test_the_daemon_reads_due_figures_apart_from_publishing(workspace: Path) -> 
         ledger.close()
         daemon.watch_ledger.close()
         runtime.close()
+
+
+def test_a_platform_without_credentials_or_account_is_said_not_fatal(workspace: Path) -> None:
+    from bmnsocial.platforms.base import AuthError, CredentialsMissing
+    from bmnsocial.publish.metrics import NO_CREDENTIALS
+
+    config = load_config(workspace / "config.yaml")
+    ledger = Ledger(workspace / "l.sqlite3")
+    try:
+        rows = []
+        for platform in ("facebook", "twitter"):
+            payload = dumps(Rendered("p", platform, (Part("a", ("text",), 1, 280),)))
+            row = ledger.enqueue(post_id="p", platform=platform, occurrence=ONCE, due=NOW,
+                                 payload=payload, content_hash=content_hash(payload),
+                                 source_file="x.yaml", now=NOW)
+            rows.append(ledger.mark_published(row.id, "1_2", "https://x", ["1_2"], NOW))
+
+        def adapter_for(platform: str) -> Any:
+            if platform == "facebook":
+                raise CredentialsMissing("set BMNSOCIAL_FACEBOOK_PAGE_TOKEN")
+            raise AuthError("there is no accounts.twitter section", sent=False)
+
+        report = pull(ledger, config, adapter_for, [Due(r) for r in rows], clock(NOW))
+    finally:
+        ledger.close()
+    assert [(s["platform"], s["reason"]) for s in report.skipped] == [
+        ("facebook", NO_CREDENTIALS), ("twitter", PLATFORM_ERROR)]
+    assert "BMNSOCIAL_FACEBOOK_PAGE_TOKEN" in report.skipped[0]["message"]
+
+
+def test_after_unread_figures_the_daemon_pauses(workspace: Path) -> None:
+    from bmnsocial.schedule.daemon import FIGURES_RETRY, Daemon, trusted_clock
+    from tests.test_publisher import FakeClock
+
+    config = load_config(workspace / "config.yaml")
+    fake_clock = FakeClock()
+    fake_clock.current = NOW
+    runtime = sandbox_runtime(config)
+    runtime.publisher(clock=fake_clock)
+    daemon = Daemon(runtime)
+    ledger = Ledger(runtime.ledger.path)
+    try:
+        box = runtime.connections.start()  # type: ignore[attr-defined]
+        row = published(runtime, "facebook", "f", when=NOW)
+        assert trusted_clock(runtime).trusted
+        box.graph.faults.add("http500", path=f"*/{row.platform_post_id}", times=100)
+        fake_clock.current = NOW + timedelta(hours=1)
+        daemon.metrics_pass(ledger)
+        asked = len(box.graph.requests)
+        fake_clock.current = NOW + timedelta(hours=1, minutes=10)
+        daemon.metrics_pass(ledger)  # within the pause: not asked again
+        assert len(box.graph.requests) == asked
+        box.graph.faults.clear()
+        fake_clock.current = NOW + timedelta(hours=1) + FIGURES_RETRY
+        daemon.metrics_pass(ledger)
+        assert [r.slot for r in all_readings(ledger, row.id)] == [1]
+    finally:
+        ledger.close()
+        daemon.watch_ledger.close()
+        runtime.close()

@@ -184,9 +184,10 @@ def pull(ledger: Ledger, config: Config, adapter_for: Callable[[str], Adapter],
             continue
         try:
             adapter = adapter_for(platform)
-        except CredentialsMissing as exc:
+        except PublishError as exc:  # no credentials, or no account section any more
+            reason = NO_CREDENTIALS if isinstance(exc, CredentialsMissing) else PLATFORM_ERROR
             for d in wanted:
-                report.skip(d.row, NO_CREDENTIALS, str(exc))
+                report.skip(d.row, reason, str(exc))
             continue
         _pull_platform(ledger, config, adapter, wanted, clock, report)
     return report

@@ -61,7 +61,7 @@ PROBE_EVERY_SECONDS = 30.0
 SAVE_CLOCK_EVERY_SECONDS = 60.0
 # After a pass that left figures unread (X budget, a platform's refusal or silence), the next
 # waits this long: the same reads would fail the same way at every poll.
-FIGURES_RETRY = timedelta(hours=1)
+FIGURES_RETRY = timedelta(minutes=15)
 
 
 class AlreadyRunning(BmnError):
