@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -348,21 +351,43 @@ class ForbiddenLock:
         raise AssertionError("the figures' pass took the job-table lock")
 
 
-def test_the_daemon_reads_due_figures_apart_from_publishing(workspace: Path) -> None:
-    from bmnsocial.schedule.daemon import Daemon, trusted_clock
+@dataclass
+class DaemonSite:
+    daemon: Any
+    runtime: Any
+    clock: Any
+    ledger: Ledger  # the figures' thread's own connection
+
+
+@contextmanager
+def daemon_on_sandbox(workspace: Path) -> Iterator[DaemonSite]:
+    """A daemon in this process on the sandbox, its clock the test's; the test calls
+    metrics_pass as the figures' thread would."""
+    from bmnsocial.schedule.daemon import Daemon
     from tests.test_publisher import FakeClock
 
-    config = load_config(workspace / "config.yaml")
     fake_clock = FakeClock()
     fake_clock.current = NOW
-    runtime = sandbox_runtime(config)
+    runtime = sandbox_runtime(load_config(workspace / "config.yaml"))
     runtime.publisher(clock=fake_clock)
     daemon = Daemon(runtime)
     ledger = Ledger(runtime.ledger.path)
     try:
-        row = published(runtime, "twitter", "t", when=NOW)
-        assert trusted_clock(runtime).trusted
-        daemon._guard = ForbiddenLock()  # type: ignore[assignment]
+        yield DaemonSite(daemon, runtime, fake_clock, ledger)
+    finally:
+        ledger.close()
+        daemon.watch_ledger.close()
+        runtime.close()
+
+
+def test_the_daemon_reads_due_figures_apart_from_publishing(workspace: Path) -> None:
+    from bmnsocial.schedule.daemon import trusted_clock
+
+    with daemon_on_sandbox(workspace) as site:
+        daemon, ledger, fake_clock = site.daemon, site.ledger, site.clock
+        row = published(site.runtime, "twitter", "t", when=NOW)
+        assert trusted_clock(site.runtime).trusted
+        daemon._guard = ForbiddenLock()
         daemon.metrics_pass(ledger)
         assert all_readings(ledger, row.id) == []  # not an hour old yet
         fake_clock.current = NOW + timedelta(hours=1, minutes=1)
@@ -372,10 +397,6 @@ def test_the_daemon_reads_due_figures_apart_from_publishing(workspace: Path) -> 
         fake_clock.current = NOW + timedelta(hours=25)
         daemon.metrics_pass(ledger)
         assert [r.slot for r in all_readings(ledger, row.id)] == [1, 24]
-    finally:
-        ledger.close()
-        daemon.watch_ledger.close()
-        runtime.close()
 
 
 def test_a_platform_without_credentials_or_account_is_said_not_fatal(workspace: Path) -> None:
@@ -407,20 +428,13 @@ def test_a_platform_without_credentials_or_account_is_said_not_fatal(workspace: 
 
 
 def test_after_unread_figures_the_daemon_pauses(workspace: Path) -> None:
-    from bmnsocial.schedule.daemon import FIGURES_RETRY, Daemon, trusted_clock
-    from tests.test_publisher import FakeClock
+    from bmnsocial.schedule.daemon import FIGURES_RETRY, trusted_clock
 
-    config = load_config(workspace / "config.yaml")
-    fake_clock = FakeClock()
-    fake_clock.current = NOW
-    runtime = sandbox_runtime(config)
-    runtime.publisher(clock=fake_clock)
-    daemon = Daemon(runtime)
-    ledger = Ledger(runtime.ledger.path)
-    try:
-        box = runtime.connections.start()  # type: ignore[attr-defined]
-        row = published(runtime, "facebook", "f", when=NOW)
-        assert trusted_clock(runtime).trusted
+    with daemon_on_sandbox(workspace) as site:
+        daemon, ledger, fake_clock = site.daemon, site.ledger, site.clock
+        box = site.runtime.connections.start()
+        row = published(site.runtime, "facebook", "f", when=NOW)
+        assert trusted_clock(site.runtime).trusted
         box.graph.faults.add("http500", path=f"*/{row.platform_post_id}", times=100)
         fake_clock.current = NOW + timedelta(hours=1)
         daemon.metrics_pass(ledger)
@@ -432,7 +446,3 @@ def test_after_unread_figures_the_daemon_pauses(workspace: Path) -> None:
         fake_clock.current = NOW + timedelta(hours=1) + FIGURES_RETRY
         daemon.metrics_pass(ledger)
         assert [r.slot for r in all_readings(ledger, row.id)] == [1]
-    finally:
-        ledger.close()
-        daemon.watch_ledger.close()
-        runtime.close()
