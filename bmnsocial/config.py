@@ -198,6 +198,17 @@ class MixSettings:
     tolerance: float = DEFAULT_MIX_TOLERANCE  # how far a share may stray before a flag
 
 
+DEFAULT_METRICS_AFTER_HOURS = (1, 24, 168)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """When the daemon reads a published post's figures (docs/report-engagement.md)."""
+
+    # Ages of a post, in hours, at which its figures are read; empty: only by hand.
+    after_hours: tuple[int, ...] = DEFAULT_METRICS_AFTER_HOURS
+
+
 @dataclass(frozen=True, slots=True)
 class InboxSettings:
     """`bmnsocial inbox` (docs/inbox.md)."""
@@ -230,6 +241,7 @@ class Config:
     ledger: LedgerSettings = field(default_factory=lambda: LedgerSettings())
     handoff: HandoffSettings = field(default_factory=lambda: HandoffSettings())
     inbox: InboxSettings = field(default_factory=lambda: InboxSettings())
+    metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
@@ -305,7 +317,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
              "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix",
-             "ledger", "handoff", "inbox")
+             "ledger", "handoff", "inbox", "metrics")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -356,6 +368,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     ledger = _ledger(r, data.get("ledger"))
     handoff = _handoff(r, data.get("handoff"))
     inbox = _inbox(r, data.get("inbox"))
+    metrics = _metrics(r, data.get("metrics"))
     for p in platforms:
         if (facebook if p == "facebook" else twitter) is None:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -372,7 +385,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
         secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger,
-        handoff=handoff, inbox=inbox)
+        handoff=handoff, inbox=inbox, metrics=metrics)
 
 
 def _handoff(r: Reader, value: Any) -> HandoffSettings:
@@ -437,6 +450,32 @@ def _inbox(r: Reader, value: Any) -> InboxSettings:
             platforms.append(checked)
     return InboxSettings(answer_within_hours=hours or d.answer_within_hours,
                          platforms=tuple(platforms), lookback_days=days or d.lookback_days)
+
+
+METRICS_MAX_HOURS = 24 * 366
+
+
+def _metrics(r: Reader, value: Any) -> MetricsSettings:
+    if value is None:
+        return MetricsSettings()
+    data = r.mapping(value, ("metrics",), ("after_hours",))
+    if data is None or "after_hours" not in data:
+        return MetricsSettings()
+    path: PathKey = ("metrics", "after_hours")
+    raw = data["after_hours"]
+    if not isinstance(raw, list):
+        r.error(path, "SCHEMA-TYPE", _(
+            "metrics.after_hours must be a list of hours, not {actual}.").format(
+                actual=type_name(raw)),
+            _("Write the ages at which figures are read, e.g. [1, 24, 168]; [] reads them "
+              "only when asked."))
+        return MetricsSettings()
+    hours: set[int] = set()
+    for i, item in enumerate(raw):
+        found = r.integer(item, (*path, i), minimum=1, maximum=METRICS_MAX_HOURS)
+        if found is not None:
+            hours.add(found)
+    return MetricsSettings(after_hours=tuple(sorted(hours)))
 
 
 def _daemon(r: Reader, value: Any) -> DaemonSettings:

@@ -127,6 +127,7 @@ TEMPLATES: dict[str, str] = {
     "x-reading-recent": N_("X: reading recent tweets"),
     "x-reading-replies": N_("X: reading the replies to the account"),
     "x-replying": N_("X: sending a reply"),
+    "x-reading-figures": N_("X: reading the figures of {count} tweets"),
     "x-uploading": N_("X: uploading {file}"),
     "x-upload-starting": N_("X: starting the upload of {file}"),
     "x-uploading-part": N_("X: uploading part {number} of {file}"),
@@ -203,6 +204,8 @@ TEMPLATES: dict[str, str] = {
                            "its file: {error}"),
     "fb-native-cancel-too-late": N_("cancelled, but Facebook's scheduler published it before it "
                                     "could be deleted ({url})"),
+    "fb-reading-figures": N_("Facebook: reading the figures of post {post}"),
+    "fb-reading-insights": N_("Facebook: reading the insights of post {post}"),
     "fb-answered": N_("{action}: Facebook answered {status} (code {code}): {said}"),
     "fb-answered-nothing": N_("{action}: Facebook answered {status} (code {code}) with no "
                               "message"),

@@ -352,6 +352,19 @@ def scenario_reads(env: Env) -> None:
         expansions=["author_id"], user_fields=["username"])
 
 
+def scenario_lookup_with_metrics(env: Env) -> None:
+    ids = [env.client.create_tweet(text=f"cifras {i}").data["id"] for i in range(2)]
+    found = env.client.get_tweets([*ids, "1234567890123456789"], user_auth=True,
+                                  tweet_fields=["public_metrics", "created_at"])
+    assert [str(t.id) for t in found.data] == ids and len(found.errors) == 1
+    assert set(found.data[0].public_metrics) >= {"like_count", "retweet_count", "reply_count",
+                                                 "quote_count", "bookmark_count",
+                                                 "impression_count"}
+    env.raw.get(f"{API}/2/tweets", params={"ids": ids[0], "post.fields": "public_metrics"})
+    env.raw.get(f"{API}/2/tweets", params={"ids": ",".join(["1"] * 101)})
+    env.raw.get(f"{API}/2/tweets", params={"ids": "abc"})
+
+
 def scenario_refusals(env: Env) -> None:
     def expect(exc: type[Exception], call: Callable[[], Any]) -> None:
         with pytest.raises(exc):
@@ -419,6 +432,7 @@ SCENARIOS = [
     scenario_media_tweets,
     scenario_chunked_video,
     scenario_reads,
+    scenario_lookup_with_metrics,
     scenario_refusals,
     scenario_rate_limits_and_faults,
 ]

@@ -80,6 +80,61 @@ def mix(app: AppContext, since: str | None, until: str | None, as_json: bool,
             file=png, size=f"{width}×{height}"), err=as_json)
 
 
+@report.command(help=_(
+    "Engagement per category (all 17, in the policy's order) and platform, beside each "
+    "category's rank, then the policy's factors with their indicators and the factors no "
+    "figure here can show (docs/report-engagement.md).\n\n"
+    "Counts the posts published in the window with the latest figures read of them "
+    "('bmnsocial metrics pull', or the daemon at metrics.after_hours).\n\n"
+    "JSON fields: window, latest_read_at, categories[] (rank, slug, label_es, response_rank, "
+    "posts, read, reactions, comments, shares, impressions, engagement, engagement_per_post, "
+    "platforms), unknown, rank_agreement, factors[] (key, name, formula, value, unit, "
+    "details), not_measurable[] (key, name, reason)."))
+@click.option("--since", metavar="DATE",
+              help=_("First day (YYYY-MM-DD, local time in the config's zone). Default: 90 "
+                     "days ago."))
+@click.option("--until", metavar="DATE",
+              help=_("Last day, included (YYYY-MM-DD). Default: today."))
+@json_option
+@click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help=_("Also draw the chart as a PNG image into FILE."))
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help=_("Also write the report as an HTML page into FILE."))
+@pass_app
+def engagement(app: AppContext, since: str | None, until: str | None, as_json: bool,
+               png: Path | None, html_file: Path | None) -> None:
+    from bmnsocial.files import write_atomic
+    from bmnsocial.reports.engagement import (
+        engagement_report,
+        png_size,
+        render_html,
+        render_png,
+        render_text,
+    )
+
+    for target in (png, html_file):
+        if target is not None and not target.parent.is_dir():
+            raise UsageError(_("cannot write {file}: the folder {folder} does not exist.").format(
+                file=target, folder=target.parent))
+    tz = app.config.timezone
+    result = engagement_report(app.config, app.runtime.ledger, app.now(),
+                               parse_day(since, tz, "--since") if since else None,
+                               parse_day(until, tz, "--until") if until else None)
+    if as_json:
+        echo_json(result.to_json())
+    else:
+        for line in render_text(result):
+            click.echo(line)
+    if png is not None:
+        write_atomic(png, render_png(result))
+        width, height = png_size(result)
+        click.echo(_("Chart written to {file} ({size} PNG).").format(
+            file=png, size=f"{width}×{height}"), err=as_json)
+    if html_file is not None:
+        write_atomic(html_file, render_html(result).encode("utf-8"))
+        click.echo(_("Page written to {file}.").format(file=html_file), err=as_json)
+
+
 @report.command(name="cost", help=_(
     "What the platforms were asked and what X charged, per month (in the config's zone) and "
     "platform: requests answered, spent_usd (what X charged for them: publications, "

@@ -41,6 +41,7 @@ COMMANDS = {
     "status": "bmnsocial.cli.daemon:status",
     "calendar": "bmnsocial.cli.calendar:calendar",
     "report": "bmnsocial.cli.report:report",
+    "metrics": "bmnsocial.cli.metrics:metrics_group",
     "ledger": "bmnsocial.cli.ledger:ledger_group",
     "inbox": "bmnsocial.cli.inbox:inbox_group",
 }
@@ -131,6 +132,8 @@ HELP = {
                    "{{rank, slug, label_es}}, platforms {{name: status}}, urls {{name: url}}, "
                    "errors {{name: error}}."),
     "report": N_("Reports on what was published and what is queued."),
+    "metrics": N_("The figures the platforms tell of published posts "
+                  "(docs/report-engagement.md)."),
     "ledger": N_("The ledger's backups, and rebuilding a lost or damaged ledger "
                  "(docs/deploy.md)."),
 }

@@ -4,6 +4,7 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
 from bmnsocial.config import platform_name
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
+
+if TYPE_CHECKING:
+    pass
 
 
 @click.group(name="sandbox", help=_("The local fake platforms behind --sandbox."))
@@ -83,38 +87,62 @@ def _store_of(app: AppContext) -> Path:
     return app.config.state_dir / "sandbox" / "platforms" / "published.sqlite3"
 
 
-def audience_comments(store: Path, seed: int, now: float) -> dict[str, int]:
+def audience_reactions(app: AppContext, store_path: Path, seed: int,
+                       now: float) -> dict[str, int]:
+    """Followers react to, share and view the fakes' posts (one round per run)."""
+    from bmnsocial.sandbox import audience
+    from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS
+    from bmnsocial.sandbox.store import Store
+
+    store = Store(store_path)
+    try:
+        config = app.config
+        items = audience.own_posts(store, config.facebook.page_id if config.facebook else None,
+                                   SANDBOX_ACCOUNTS["x"]["user_id"] if config.twitter else None)
+        return {"posts": len(items), "reactions": audience.react(store, items, seed),
+                "shares": audience.share(store, items, seed),
+                "views": audience.view(store, items, seed)}
+    finally:
+        store.close()
+
+
+def audience_comments(app: AppContext, store_path: Path, seed: int,
+                      now: float) -> dict[str, int]:
     """Followers comment on the Page's posts and reply to the account's tweets."""
     from bmnsocial.sandbox.audience_comments import comment_and_reply
 
-    return comment_and_reply(store, seed, now)
+    return comment_and_reply(store_path, seed, now)
 
 
 #: One function per kind of audience action: what it adds, by kind, to the fakes' store.
-AUDIENCE_ACTIONS: tuple[Callable[[Path, int, float], dict[str, int]], ...] = (
-    audience_comments,
+AUDIENCE_ACTIONS: tuple[Callable[[AppContext, Path, int, float], dict[str, int]], ...] = (
+    audience_reactions, audience_comments,
 )
 
 
 @sandbox_group.command(help=_(
-    "Make the sandbox's followers respond to what the fakes published: comments on the "
-    "Page's posts and replies to the account's tweets. The same seed gives the same "
-    "audience; running it again adds only responses to what was published since."))
+    "Make the sandbox's followers respond to what the fakes published: reactions, shares and "
+    "views (one round per run), comments on the Page's posts and replies to the account's "
+    "tweets, so that 'metrics pull', 'report engagement' and 'inbox' have something to show. "
+    "The same --seed on the same posts gives the same audience.\n\n"
+    "JSON fields: seed, posts, reactions, shares, views, comments, replies."))
 @click.option("--seed", type=int, default=1, show_default=True,
-              help=_("Seed of the followers' draw."))
+              help=_("Seed of the followers' choices."))
 @json_option
 @pass_app
 def audience(app: AppContext, seed: int, as_json: bool) -> None:
     store = _store_of(app)
     if not store.exists():
-        raise UsageError(_("the sandbox has published nothing yet: first run 'bmnsocial "
-                           "--sandbox post posts/FILE.yaml --now'."))
+        raise UsageError(_("The sandbox has published nothing yet, so there is nothing to "
+                           "react to. Try: bmnsocial --sandbox post posts/FILE.yaml --now"))
     now = app.now().timestamp()
-    made: dict[str, int] = {}
+    made: dict[str, int] = {"seed": seed}
     for action in AUDIENCE_ACTIONS:
-        made.update(action(store, seed, now))
+        made.update(action(app, store, seed, now))
     if as_json:
         echo_json(made)
         return
+    click.echo(_("On {posts} posts, followers reacted {reactions} times, shared {shares} times "
+                 "and viewed {views} times (seed {seed}).").format(**made))
     click.echo(_("Added {comments} comments (Facebook) and {replies} replies (X).").format(
         comments=made.get("comments", 0), replies=made.get("replies", 0)))

@@ -4,7 +4,7 @@ published (the adapter contract and the error taxonomy)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -215,10 +215,22 @@ class Checkpoint:
         self.check()
 
 
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a platform says of one of our published posts when asked (publish/metrics.py):
+    counts by name, and the names it would not tell, with why."""
+
+    post_id: str
+    counts: dict[str, int]
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
 class Adapter(ABC):
     """Talks to one platform through its client library."""
 
     name: ClassVar[str]
+    #: Posts whose figures one request reads (read_figures is given at most this many).
+    figures_batch: ClassVar[int] = 1
 
     @abstractmethod
     def whoami(self) -> Identity:
@@ -231,6 +243,11 @@ class Adapter(ABC):
     @abstractmethod
     def recent_posts(self, since: datetime) -> list[RemotePost]:
         """The account's own posts created since ``since``, newest first."""
+
+    def read_figures(self, post_ids: Sequence[str]) -> list[Figures] | None:
+        """The figures of our posts ``post_ids`` (a post the platform no longer has is left
+        out); None when the platform tells us none."""
+        return None
 
     def look_for(self, since: datetime, enough: Callable[[list[RemotePost]], bool],
                  after_id: str | None = None) -> list[RemotePost]:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from bmnsocial.platforms.base import (
     AuthError,
     Checkpoint,
     CredentialsMissing,
+    Figures,
     Identity,
     PlatformSpec,
     Progress,
@@ -132,6 +133,18 @@ _THROTTLES = {  # whose calls Graph is limiting (Meta's "Rate Limits" guide), as
     80001: "fb-limit-page-calls",
 }
 _POST_FIELDS = "id,message,created_time,permalink_url"
+# A post's figures in one read: each summary with no items (limit(0)), each reaction type under
+# its own alias, as graph-recorded/posts/single_post_data.json shows them. Graph leaves out
+# "shares" while a post has none.
+REACTION_TYPES = ("like", "love", "care", "haha", "wow", "sad", "angry")
+FIGURE_FIELDS = ",".join([
+    "id", "shares", "comments.limit(0).summary(true)",
+    "reactions.limit(0).summary(total_count)",
+    *(f"reactions.type({r.upper()}).limit(0).summary(total_count).as({r})"
+      for r in REACTION_TYPES)])
+# Lifetime insights of a post (Meta's Page Post insights); they need the read_insights
+# permission, which a token may lack: then the figures are read without them.
+INSIGHT_METRICS = {"post_impressions": "impressions", "post_impressions_unique": "reach"}
 # Reconciliation reads 100 posts at a time, back to the start of the window it checks. 20
 # reads (2,000 posts) is far more than the Page publishes within a retry deadline; a window
 # still unread after them is handed to a person rather than judged from part of it.
@@ -333,6 +346,7 @@ class FacebookAdapter(Adapter):
         # facebook-sdk 3.1.0's constructor refuses any version above 3.1, but it reads the
         # attribute only when building each URL, so current versions work when set here.
         self.graph.version = account.api_version
+        self._insights_refused: str | None = None  # why the token may not read insights
 
     @staticmethod
     def post_url(post_id: str) -> str:
@@ -417,6 +431,46 @@ class FacebookAdapter(Adapter):
         progress.done(post_id, last=True)
         return Published(post_id, self.post_url(post_id), (post_id,))
 
+    def read_figures(self, post_ids: Sequence[str]) -> list[Figures] | None:
+        """Reactions (in all and by type), comments and shares of each post, and its
+        impressions and reach when the token may read insights (else said, per figure)."""
+        found: list[Figures] = []
+        for post_id in post_ids:
+            try:
+                data = self._call(Reason("fb-reading-figures", post=post_id),
+                                  self.graph.get_object, post_id, fields=FIGURE_FIELDS)
+            except Rejected:  # deleted, or not ours to read: left out, and said by the caller
+                continue
+            counts = {"reactions": _summary(data.get("reactions")),
+                      "comments": _summary(data.get("comments")),
+                      "shares": _count(data.get("shares"), "count")}
+            counts.update({f"reactions_{r}": _summary(data.get(r)) for r in REACTION_TYPES})
+            insights, unavailable = self._insights(post_id)
+            counts.update(insights)
+            found.append(Figures(post_id, counts, unavailable))
+        return found
+
+    def _insights(self, post_id: str) -> tuple[dict[str, int], dict[str, str]]:
+        if self._insights_refused is not None:
+            return {}, dict.fromkeys(INSIGHT_METRICS.values(), self._insights_refused)
+        try:
+            answer = self._call(Reason("fb-reading-insights", post=post_id),
+                                self.graph.get_connections, post_id, "insights",
+                                metric=",".join(INSIGHT_METRICS))
+        except (AuthError, Rejected) as exc:
+            # A permission the token lacks, or metrics Graph no longer serves: the same for
+            # every post, so asked once per pull.
+            self._insights_refused = str(exc)
+            return {}, dict.fromkeys(INSIGHT_METRICS.values(), self._insights_refused)
+        counts: dict[str, int] = {}
+        for entry in answer.get("data") or []:
+            name = INSIGHT_METRICS.get(str(entry.get("name")))
+            values = entry.get("values") or []
+            if name and values and isinstance(values[-1], dict):
+                counts[name] = _count(values[-1], "value")
+        missing = _("Facebook did not send it")
+        return counts, {n: missing for n in INSIGHT_METRICS.values() if n not in counts}
+
     def recent_posts(self, since: datetime) -> list[RemotePost]:
         """The Page's posts since ``since``, following ``paging.next`` in whatever form Graph
         gives it: cursors, or (after ``since``) ``until`` and ``__paging_token`` with
@@ -444,6 +498,16 @@ class FacebookAdapter(Adapter):
             args = {k: v for k, v in parse_qsl(urlsplit(next_link).query, keep_blank_values=True)
                     if k not in {"access_token", "appsecret_proof"}}
         raise Unconfirmed(Reason("fb-too-many-recent", count=len(posts), since=since))
+
+
+def _count(container: Any, key: str) -> int:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _summary(edge: Any) -> int:
+    """``total_count`` of an edge's summary; 0 when Graph left the edge out."""
+    return _count(edge.get("summary") if isinstance(edge, dict) else None, "total_count")
 
 
 def _parse_time(value: Any) -> datetime | None:

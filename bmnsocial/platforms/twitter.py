@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from bmnsocial.platforms.base import (
     AuthError,
     Checkpoint,
     CredentialsMissing,
+    Figures,
     Identity,
     PlatformSpec,
     Progress,
@@ -162,6 +163,11 @@ def which_tweet(index: int, count: int) -> str:
 _CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 _TWEET_FIELDS = ["created_at", "in_reply_to_user_id", "referenced_tweets"]
 _MAX_PAGES = 10
+# public_metrics as X names them; X's OpenAPI description (2.167) calls the reposts
+# repost_count where its API answers retweet_count: either is read.
+X_FIGURES = ("like_count", "retweet_count", "reply_count", "quote_count", "bookmark_count",
+             "impression_count")
+_FIGURE_ALIASES = {"retweet_count": "repost_count"}
 # max_results per page of a user's timeline: X takes 5 to 100 and charges per post returned,
 # so a reconciliation starts with the fewest and reads more only while it has not found.
 _PAGE_SIZES = (5, 10, 20, 50, 100)
@@ -181,6 +187,7 @@ class TwitterAdapter(Adapter):
     """
 
     name = "twitter"
+    figures_batch = 100  # ids per tweets lookup (X's maximum)
 
     def __init__(self, account: TwitterAccount, secrets: Mapping[str, str],
                  session: requests.Session, *, timeout: float,
@@ -297,6 +304,26 @@ class TwitterAdapter(Adapter):
             progress.done(tweet_id, last=index == len(parts) - 1)
             ids.append(tweet_id)
         return Published(ids[0], self.tweet_url(ids[0]), tuple(ids))
+
+    def read_figures(self, post_ids: Sequence[str]) -> list[Figures] | None:
+        """public_metrics of up to 100 tweets in one lookup (X charges per tweet returned);
+        a tweet X no longer has is left out."""
+        response = self._call(Reason("x-reading-figures", count=len(post_ids)),
+                              self.client.get_tweets, list(post_ids),
+                              tweet_fields=["public_metrics"], user_auth=True)
+        found: list[Figures] = []
+        for tweet in response.data or []:
+            metrics = tweet.public_metrics or {}
+            counts: dict[str, int] = {}
+            unavailable: dict[str, str] = {}
+            for name in X_FIGURES:
+                value = metrics.get(name, metrics.get(_FIGURE_ALIASES.get(name, name)))
+                if isinstance(value, int) and not isinstance(value, bool):
+                    counts[name] = value
+                else:
+                    unavailable[name] = _("X did not send it")
+            found.append(Figures(str(tweet.id), counts, unavailable))
+        return found
 
     def recent_posts(self, since: datetime) -> list[RemotePost]:
         return self.look_for(since, lambda posts: False)

@@ -128,7 +128,8 @@ def answered_charge(response: Response, prices: XPrices) -> Charge:
                 else "content_create")
     elif method == "GET" and path.endswith("/2/users/me"):
         kind = "user_read"
-    elif method == "GET" and _TIMELINE.search(path):
+    elif method == "GET" and (_TIMELINE.search(path) or path.endswith("/2/tweets")):
+        # a timeline (reconciliation) or a lookup by ids (metrics pull): per post returned
         kind, units = "posts_read", _returned(response) if response.ok else 0
     elif method == "POST" and path.endswith("/2/media/metadata"):
         kind = "media_metadata"

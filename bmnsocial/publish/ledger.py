@@ -124,6 +124,25 @@ CREATE TABLE IF NOT EXISTS inbox_items (
 CREATE INDEX IF NOT EXISTS inbox_items_state ON inbox_items (state, created_at);
 """
 
+# What the platforms said of a published post, one row per read, never updated
+# (publish/metrics.py, docs/report-engagement.md). slot_hours: the metrics.after_hours age the
+# read answers (NULL: a person's `metrics pull`); one read per age, however often it is tried.
+_METRICS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS metric_reads (
+    id INTEGER PRIMARY KEY,
+    publication_id INTEGER NOT NULL,
+    platform TEXT NOT NULL,
+    platform_post_id TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    slot_hours INTEGER,
+    figures TEXT NOT NULL,
+    unavailable TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS metric_reads_publication ON metric_reads (publication_id, read_at);
+CREATE UNIQUE INDEX IF NOT EXISTS metric_reads_slot ON metric_reads (publication_id, slot_hours)
+    WHERE slot_hours IS NOT NULL;
+"""
+
 
 class Status(StrEnum):
     QUEUED = "queued"
@@ -531,7 +550,15 @@ def _create_schema(db: sqlite3.Connection) -> None:
     for statement in (_SCHEMA + _INBOX_SCHEMA).split(";"):
         if statement.strip():
             db.execute(statement)
+    _create_metrics_schema(db)
     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def _create_metrics_schema(db: sqlite3.Connection) -> None:
+    """The figures' table: made with a new ledger, and added to an older one when opened."""
+    for statement in _METRICS_SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 def _check_file(path: Path) -> None:

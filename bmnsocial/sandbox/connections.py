@@ -13,6 +13,7 @@ from bmnsocial import secrets
 from bmnsocial.config import Config
 from bmnsocial.publish.connections import Connections
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.graph_tokens import DEFAULT_SCOPES
 from bmnsocial.sandbox.platforms import Sandbox, load_routes
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class SandboxConnections(Connections):
             if self.config.facebook:
                 graph["page_id"] = self.config.facebook.page_id
                 graph["page_name"] = self.config.facebook.page_name or "BMN (sandbox)"
+                # the sandbox's Page token may read insights, so impressions show there too
+                graph["page_scopes"] = (*DEFAULT_SCOPES, "read_insights")
                 if self.config.facebook.app_secret_env:  # proofs are then checked
                     graph["app_secret"] = SANDBOX_CREDENTIALS["facebook"]["app_secret"]
             self._sandbox = Sandbox(self._platforms_dir, x_port=x_port, graph_port=graph_port,

@@ -273,6 +273,34 @@ def _parse_fields(raw: str) -> list[str]:
     return cleaned
 
 
+_INSIGHT_TITLES = {
+    "post_impressions": "Lifetime Post Total Impressions",
+    "post_impressions_unique": "Lifetime Post Total Reach",
+}
+
+
+def _field_expressions(raw: str) -> list[str]:
+    """The top-level expressions of a Graph ``fields`` value, modifiers and all."""
+    found: list[str] = []
+    depth, current = 0, ""
+    for ch in raw:
+        depth += ch in "{("
+        depth -= ch in "})"
+        if ch == "," and depth == 0:
+            found.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    found.append(current.strip())
+    return [f for f in found if f]
+
+
+def _field_modifiers(expression: str) -> tuple[str, dict[str, str]]:
+    """``reactions.type(LIKE).limit(0).as(like)`` -> ("reactions", {"type": "LIKE", …})."""
+    name = re.split(r"[.{(]", expression, maxsplit=1)[0].strip()
+    return name, dict(re.findall(r"\.(\w+)\(([^()]*)\)", expression))
+
+
 def _cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
@@ -592,6 +620,8 @@ class FakeGraph(FakeServer, GraphTokens):
             answered = self._comments(request, node, params)
             if answered is not None:
                 return answered
+        if method == "GET" and edge == "insights" and node != self.page_id:
+            return self._post_insights(node, params)
         if node != self.page_id:
             raise _unsupported(method, node)
         if method == "GET":
@@ -741,8 +771,68 @@ class FakeGraph(FakeServer, GraphTokens):
         if item is None or item.account_id != self.page_id:
             raise _unsupported("GET", node)
         if item.kind == "post":
-            return _ok(self._post_object(item, self._check_fields(params, "PagePost")))
+            body = self._post_object(item, self._check_fields(params, "PagePost"))
+            body.update(self._post_engagement(item, params))
+            return _ok(body)
         return _ok(self._photo_object(item, self._check_fields(params, "Photo")))
+
+    # -- what followers did (``sandbox audience`` keeps it in a post's ``audience``) -----------
+    def _post_engagement(self, item: Item, params: list[tuple[str, str]]) -> dict[str, Any]:
+        """The engagement fields asked for, keyed as asked (``.as(alias)``): reactions (all,
+        or one ``.type(…)``) and comments as edges with a summary and, with ``limit(0)``, no
+        items; shares as ``{"count": n}``, left out while there are none
+        (graph-recorded/posts/single_post_data.json, multi_posts_data.json)."""
+        audience: dict[str, Any] = item.data.get("audience", {})
+        reactions: dict[str, int] = audience.get("reactions", {})
+        found: dict[str, Any] = {}
+        for expression in _field_expressions(",".join(v for k, v in params if k == "fields")):
+            name, modifiers = _field_modifiers(expression)
+            key = modifiers.get("as", name)
+            if name == "reactions":
+                kind = modifiers.get("type")
+                summary: dict[str, Any] = {"total_count": (
+                    reactions.get(kind.upper(), 0) if kind else sum(reactions.values()))}
+                if not kind:
+                    summary["viewer_reaction"] = "NONE"
+                found[key] = {"data": [], "summary": summary}
+            elif name == "comments":
+                found[key] = {"data": [], "summary": {
+                    "order": "chronological", "total_count": self._comment_count(item),
+                    "can_comment": True}}
+            elif name == "shares" and audience.get("shares"):
+                found[key] = {"count": int(audience["shares"])}
+        return found
+
+    def _comment_count(self, item: Item) -> int:
+        audience: dict[str, Any] = item.data.get("audience", {})
+        stored = sum(1 for c in self.store.items("facebook", ["comment"])
+                     if c.data.get("post_id") == item.id)
+        return int(audience.get("comments", 0)) + stored
+
+    def _post_insights(self, node: str, params: list[tuple[str, str]]) -> ApiResponse:
+        """``GET /{post-id}/insights?metric=…``: lifetime values (Meta's Page Post insights
+        reference), with the read_insights permission only."""
+        item = self.store.get("facebook", node)
+        if item is None or item.kind != "post" or item.account_id != self.page_id:
+            raise _unsupported("GET", node)
+        if "read_insights" not in self.page_scopes:
+            raise GraphError(403, 10, "(#10) This endpoint requires the 'read_insights' "
+                             "permission or the 'Page Public Content Access' feature.")
+        audience: dict[str, Any] = item.data.get("audience", {})
+        values = {"post_impressions": int(audience.get("views", 0)),
+                  "post_impressions_unique": int(audience.get("reach", 0))}
+        metrics = ",".join(v for k, v in params if k == "metric").split(",")
+        data = []
+        for metric in (m.strip() for m in metrics if m.strip()):
+            if metric not in values:
+                raise param_error(f"(#100) The value must be a valid insights metric: {metric}")
+            data.append({"name": metric, "period": "lifetime",
+                         "values": [{"value": values[metric]}],
+                         "title": _INSIGHT_TITLES[metric], "description": _INSIGHT_TITLES[metric],
+                         "id": f"{node}/insights/{metric}/lifetime"})
+        return _ok({"data": data, "paging": {
+            "previous": f"https://graph.facebook.com/{node}/insights?metric={','.join(metrics)}",
+            "next": f"https://graph.facebook.com/{node}/insights?metric={','.join(metrics)}"}})
 
     def _visible_posts(self) -> list[Item]:
         now = self.clock()

@@ -59,6 +59,9 @@ PROBE_EVERY_SECONDS = 30.0
 # What the daemon knows of the clock goes to the ledger this often (sooner when a platform
 # answered): a write every poll would be a disk write every 3 s for nothing.
 SAVE_CLOCK_EVERY_SECONDS = 60.0
+# After a pass that left figures unread (X budget, a platform's refusal or silence), the next
+# waits this long: the same reads would fail the same way at every poll.
+FIGURES_RETRY = timedelta(minutes=15)
 
 
 class AlreadyRunning(BmnError):
@@ -290,6 +293,7 @@ class Daemon:
         self.halted: LedgerUnavailable | None = None
         self._beat_failed = False
         self._backed_up_on: date | None = None
+        self._figures_wait_until: datetime | None = None
 
     def start(self) -> None:
         if not self.lock.acquire():
@@ -298,6 +302,8 @@ class Daemon:
                                        folder=self.runtime.state_dir))
         publishing = threading.Thread(target=self.publish_loop, name="bmnsocial-publishing",
                                       daemon=True)
+        figures = threading.Thread(target=self.metrics_loop, name="bmnsocial-metrics",
+                                   daemon=True)
         try:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
@@ -305,6 +311,7 @@ class Daemon:
                      self.runtime.state_dir, ", SANDBOX" if self.runtime.sandbox_mode else "")
             self.refresh()
             publishing.start()
+            figures.start()
             while not self.stopping.wait(self.config.daemon.poll_seconds):
                 self.refresh()
         finally:
@@ -312,6 +319,8 @@ class Daemon:
             self._wake.set()
             if publishing.is_alive():
                 publishing.join()  # the request in flight has a timeout
+            if figures.is_alive():
+                figures.join()
             self.watch_ledger.close()
             self.lock.release()
             log.info(_("daemon stopped"))
@@ -377,6 +386,52 @@ class Daemon:
             self._signature = None
         except Exception:  # one bad pass must not stop the daemon
             log.exception(_("refresh failed; trying again at the next poll"))
+
+    def metrics_loop(self) -> None:
+        """The figures' thread (publish/metrics.py): every poll, a query for the posts whose
+        next age in metrics.after_hours has come, and a read of those. Apart from publishing:
+        its own ledger connection, no job lock, so a slow platform never delays a post."""
+        ledger: Ledger | None = None
+        try:
+            while not self.stopping.wait(self.config.daemon.poll_seconds):
+                if ledger is None:
+                    ledger = Ledger(self.runtime.ledger.path)
+                self.metrics_pass(ledger)
+        except LedgerUnavailable as exc:
+            log.error(_("figures are not read: %s"), exc)
+        finally:
+            if ledger is not None:
+                ledger.close()
+
+    def metrics_pass(self, ledger: Ledger) -> None:
+        """Read the figures that are due, if any (nothing while the ledger is halted or the
+        clock is not believed: a post's age is told by the clock)."""
+        from bmnsocial.publish.metrics import X_BUDGET, due_reads, pull
+
+        after_hours = self.config.metrics.after_hours
+        if self.halted is not None or not after_hours:
+            return
+        now = self.clock.now()
+        if self._figures_wait_until is not None and now < self._figures_wait_until:
+            return
+        if not self.trust.check(say=False).trusted:
+            return
+        try:
+            due = due_reads(ledger, after_hours, now)
+            if not due:
+                return
+            report = pull(ledger, self.config, self.runtime.adapter, due, self.clock.now)
+        except LedgerUnavailable:
+            raise
+        except Exception:  # never fatal: the next poll tries again
+            log.exception(_("reading figures failed; trying again at the next poll"))
+            return
+        log.info(_("figures read for %d publications"), len(report.pulled))
+        self._figures_wait_until = now + FIGURES_RETRY if report.skipped else None
+        for entry in report.skipped:
+            level = logging.WARNING if entry["reason"] == X_BUDGET else logging.INFO
+            log.log(level, _("figures of %s on %s not read: %s"), entry["post_id"],
+                    entry["platform"], entry["message"])
 
     def _beat(self) -> None:
         try:

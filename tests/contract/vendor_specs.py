@@ -28,6 +28,7 @@ DEFAULT_REFERENCE = Path("/work/shared/reference")
 
 X_OPERATIONS: list[tuple[str, str]] = [
     ("/2/tweets", "post"),
+    ("/2/tweets", "get"),
     ("/2/tweets/{id}", "get"),
     ("/2/users/me", "get"),
     ("/2/users/{id}/tweets", "get"),
@@ -55,7 +56,7 @@ GRAPH_NODES: dict[str, list[tuple[str, str]]] = {
         ("GET", "scheduled_posts"),
     ],
     "PagePost": [("GET", "#get"), ("GET", "comments"), ("POST", "comments"), ("POST", "#update"),
-                 ("DELETE", "#delete")],
+                 ("DELETE", "#delete"), ("GET", "insights")],
     "Photo": [("GET", "#get")],
 }
 
