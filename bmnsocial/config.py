@@ -7,7 +7,6 @@ ever reported.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -16,120 +15,38 @@ from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bmnsocial import categories, graphversions, timeutil
+from bmnsocial import categories
+from bmnsocial.accounts import (
+    LINK_POLICIES,
+    SHARED_KEYS,
+    Account,
+    Credential,
+    SharedSettings,
+    number,
+    read_shared,
+)
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.errors import ConfigError
 from bmnsocial.hashtags import check_hashtags
-from bmnsocial.i18n import N_, _
-from bmnsocial.schema import Reader, did_you_mean, out_of_bounds, type_name
+from bmnsocial.i18n import _
+from bmnsocial.platforms import registry
+from bmnsocial.schema import Reader, did_you_mean, type_name
 from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
-
-PLATFORMS = ("facebook", "twitter")
-#: Other names people use for a platform, accepted wherever a platform is named.
-PLATFORM_ALIASES = {"x": "twitter"}
-PLATFORM_ALIASES_OF = {name: tuple(a for a, n in PLATFORM_ALIASES.items() if n == name)
-                       for name in PLATFORMS}
 
 
 def platform_name(text: str) -> str:
     """The platform's own name for what a person wrote (``X`` -> ``twitter``); anything else
     comes back lower-cased, for the caller to refuse."""
-    folded = text.strip().lower()
-    return PLATFORM_ALIASES.get(folded, folded)
+    return registry.canonical(text)
+
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "America/Havana"
-DEFAULT_GRAPH_VERSION = "v23.0"
-DEFAULT_X_API_BASE_URL = "https://api.x.com"
-# Every host tweepy and x_media send to; all of them go to accounts.twitter.api_base_url.
-X_PUBLIC_ORIGINS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
-GRAPH_BASE_URL = "https://graph.facebook.com"
 EMBEDDED = "<embedded default config>"
 
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-_GRAPH_VERSION = re.compile(r"^v\d{1,2}\.\d$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    platform: str
-    role: str  # English, marked with N_: shown translated, with _(role)
-    env_var: str
-    required: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class FacebookAccount:
-    page_id: str
-    page_name: str
-    api_version: str
-    token_env: str
-    graph_base_url: str = GRAPH_BASE_URL
-    app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
-    mode: str = "api"  # ACCOUNT_MODES: 'manual' hands each occurrence to a person
-    # "native": occurrences are handed to Facebook's own scheduler ahead of time
-    # (publish/native.py); "off": sent at their time from here.
-    handoff: str = "off"
-
-    def credentials(self) -> list[Credential]:
-        found = [Credential("facebook", N_("page access token"), self.token_env)]
-        if self.app_secret_env:
-            found.append(Credential("facebook", N_("app secret"), self.app_secret_env))
-        return found
-
-    def base_urls(self) -> dict[str, str]:
-        """Graph's public origin -> the server that answers in its place, when not Graph."""
-        return {} if self.graph_base_url == GRAPH_BASE_URL else {
-            GRAPH_BASE_URL: self.graph_base_url}
-
-
-#: X's pay-per-use prices in US dollars (docs.x.com, "pricing", in force since 2026-02-06):
-#: accounts.twitter.prices overrides each one. Media uploads are not in X's price table.
-X_PRICES_DATE = "2026-02-06"
-X_PRICES_SOURCE = "https://docs.x.com/x-api/getting-started/pricing"
-LINK_POLICIES = ("inline", "omit")
-
-
-@dataclass(frozen=True, slots=True)
-class XPrices:
-    content_create: float = 0.015  # per tweet without a URL
-    content_create_with_url: float = 0.200  # per tweet whose text X turns a URL into a link
-    posts_read: float = 0.005  # per post a read returns
-    user_read: float = 0.010  # per user a read returns (users/me)
-    media_metadata: float = 0.005  # per alt-text request
-    media_upload: float = 0.0  # per upload request: not priced by X on 2026-02-06
-
-
-@dataclass(frozen=True, slots=True)
-class TwitterAccount:
-    username: str
-    consumer_key_env: str
-    consumer_secret_env: str
-    access_token_env: str
-    access_token_secret_env: str
-    # Where X's requests go (a compatible stand-in server); the real host by default.
-    api_base_url: str = DEFAULT_X_API_BASE_URL
-    links: str = "inline"  # LINK_POLICIES: 'omit' sends X the text without the post's link
-    monthly_budget_usd: float | None = None  # None: no budget, nothing is held
-    prices: XPrices = field(default_factory=XPrices)
-    mode: str = "api"  # ACCOUNT_MODES: 'manual' hands each occurrence to a person
-
-    def credentials(self) -> list[Credential]:
-        return [
-            Credential("twitter", N_("API key (consumer key)"), self.consumer_key_env),
-            Credential("twitter", N_("API key secret (consumer secret)"),
-                       self.consumer_secret_env),
-            Credential("twitter", N_("access token"), self.access_token_env),
-            Credential("twitter", N_("access token secret"), self.access_token_secret_env),
-        ]
-
-    def base_urls(self) -> dict[str, str]:
-        """X's public origins -> the server that answers in X's place, when not X."""
-        return {} if self.api_base_url == DEFAULT_X_API_BASE_URL else {
-            origin: self.api_base_url for origin in X_PUBLIC_ORIGINS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +60,6 @@ class PublishSettings:
 
 
 MISFIRE_POLICIES = ("publish", "skip", "next_slot")
-#: accounts.<platform>.mode: 'api' publishes through the platform's API, 'manual' writes a
-#: publishing sheet for a person at the due time (docs/publishing.md, "Hand-off by hand").
-ACCOUNT_MODES = ("api", "manual")
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +128,8 @@ class InboxSettings:
     """`bmnsocial inbox` (docs/inbox.md)."""
 
     answer_within_hours: int = 24  # `status` is unhealthy while an item waits longer
-    platforms: tuple[str, ...] = PLATFORMS  # whose comments and replies are read
+    # Whose comments and replies are read (only platforms that have them are asked).
+    platforms: tuple[str, ...] = field(default_factory=registry.names)
     lookback_days: int = 30  # comments are read on posts published this recently
 
 
@@ -227,10 +142,12 @@ class Config:
     posts_dir: Path
     media_root: Path
     state_dir: Path
-    facebook: FacebookAccount | None
-    twitter: TwitterAccount | None
+    # Each configured platform's account (its module's AccountSchema read it), in the
+    # registry's order, and what every account section says besides its own keys.
+    accounts: dict[str, Account] = field(default_factory=dict)
+    shared: dict[str, SharedSettings] = field(default_factory=dict)
     slots: dict[int, tuple[time, ...]] = field(default_factory=dict)
-    default_platforms: tuple[str, ...] = PLATFORMS
+    default_platforms: tuple[str, ...] = ()
     default_hashtags: tuple[str, ...] = ()
     require_alt_text: bool = True
     horizon_days: int = 60
@@ -245,22 +162,30 @@ class Config:
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
-        return tuple(p for p in PLATFORMS if getattr(self, p) is not None)
+        return tuple(self.accounts)
+
+    def __getattr__(self, name: str) -> Any:
+        """``config.<platform>``: that platform's account, None when unconfigured."""
+        if name in registry.MODULES:
+            return self.accounts.get(name)
+        raise AttributeError(name)
+
+    def account(self, platform: str) -> Any:
+        """The account of ``platform`` (its module's account class), None when unconfigured."""
+        return self.accounts.get(platform)
 
     @property
     def manual_platforms(self) -> frozenset[str]:
         """Platforms whose account is in manual mode: handed to a person, never to the API."""
-        return frozenset(p for p in self.platforms_configured
-                         if getattr(self, p).mode == "manual")
+        return frozenset(p for p, shared in self.shared.items() if shared.mode == "manual")
 
     def credentials(self) -> list[Credential]:
-        return [c for account in (self.facebook, self.twitter)
-                if account is not None and account.mode != "manual"
-                for c in account.credentials()]
+        return [c for name, account in self.accounts.items()
+                if name not in self.manual_platforms for c in account.credentials()]
 
     def base_urls(self) -> dict[str, str]:
         """Public origin -> the compatible server configured to answer in its place."""
-        return {origin: url for account in (self.facebook, self.twitter) if account is not None
+        return {origin: url for account in self.accounts.values()
                 for origin, url in account.base_urls().items()}
 
 
@@ -356,9 +281,9 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     else:
         state_dir = default_state_dir()
 
-    facebook, twitter = _accounts(r, data.get("accounts"))
+    accounts, shared = _accounts(r, data.get("accounts"))
     slots = _slots(r, data.get("slots"))
-    platforms, hashtags, require_alt = _defaults(r, data.get("defaults"))
+    platforms, hashtags, require_alt = _defaults(r, data.get("defaults"), tuple(accounts))
     horizon = r.integer(data.get("horizon_days", 60), ("horizon_days",), minimum=1,
                         maximum=366) or 60
     secrets_file = directory("secrets_file", "") if data.get("secrets_file") else None
@@ -370,7 +295,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     inbox = _inbox(r, data.get("inbox"))
     metrics = _metrics(r, data.get("metrics"))
     for p in platforms:
-        if (facebook if p == "facebook" else twitter) is None:
+        if p not in accounts:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
                     _("default platform '{platform}' has no account under accounts.{platform}."
                       ).format(platform=p),
@@ -382,7 +307,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     return Config(
         source=doc.file, base_dir=base_dir, timezone_name=tz_name, timezone=tz,
         posts_dir=posts_dir, media_root=media_root, state_dir=state_dir,
-        facebook=facebook, twitter=twitter, slots=slots, default_platforms=platforms,
+        accounts=accounts, shared=shared, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
         secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger,
         handoff=handoff, inbox=inbox, metrics=metrics)
@@ -443,9 +368,9 @@ def _inbox(r: Reader, value: Any) -> InboxSettings:
                      minimum=1, maximum=366)
     platforms: list[str] = []
     names = r.text_list(data.get("platforms"), ("inbox", "platforms"))
-    for i, name in enumerate(list(PLATFORMS) if names is None else names):
+    for i, name in enumerate(list(registry.names()) if names is None else names):
         checked = r.choice(platform_name(name) if isinstance(name, str) else name,
-                           ("inbox", "platforms", i), PLATFORMS)
+                           ("inbox", "platforms", i), registry.names())
         if checked and checked not in platforms:
             platforms.append(checked)
     return InboxSettings(answer_within_hours=hours or d.answer_within_hours,
@@ -572,20 +497,8 @@ def _mix_target(r: Reader, value: Any) -> dict[int, float] | None:
     return weights
 
 
-def _number(r: Reader, value: Any, path: PathKey, *, maximum: float | None,
-            hint: str) -> float | None:
-    """A finite number >= 0 (whole or decimal), at most ``maximum``."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        r.error(path, "SCHEMA-TYPE", _("{where} must be a number, not {actual}.").format(
-            where=r.label(path), actual=type_name(value)), hint)
-        return None
-    if not math.isfinite(value) or value < 0 or (maximum is not None and value > maximum):
-        r.error(path, "SCHEMA-VALUE", out_of_bounds(
-            r.label(path), value, 0, f"{maximum:g}" if maximum is not None else None), hint)
-        return None
-    return float(value)
+_number = number
+__all__ = ["LINK_POLICIES", "Config", "Credential", "load_config", "platform_name"]
 
 
 def _publish(r: Reader, value: Any) -> PublishSettings:
@@ -607,32 +520,18 @@ def _publish(r: Reader, value: Any) -> PublishSettings:
                            float(base), 30 if window is None else window)
 
 
-def _env_name(r: Reader, value: Any, path: PathKey) -> str:
-    name = r.text(value, path)
-    if name is None:
-        r.error(path, "SCHEMA-REQUIRED", _("{where} is required.").format(where=r.label(path)),
-                _("Name the environment variable that holds this credential."), key=True)
-        return ""
-    if not _ENV_NAME.match(name):
-        r.error(path, "CONFIG-SECRET-IN-FILE", _(
-            "{where} must be the NAME of an environment variable (capitals, digits, _), not a "
-            "token.").format(where=r.label(path)),
-            _("Put the token in the environment, e.g. in the systemd unit's EnvironmentFile, "
-              "and write its variable name here."))
-        return ""
-    return name
-
-
-def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAccount | None]:
+def _accounts(r: Reader, value: Any) -> tuple[dict[str, Account],
+                                             dict[str, SharedSettings]]:
+    """Each platform's section, read by its own schema (``registry.get(name).account``)."""
     if value is None:
-        return None, None
-    data = r.mapping(value, ("accounts",), (*PLATFORMS, *PLATFORM_ALIASES))
+        return {}, {}
+    aliases = registry.aliases()
+    data = r.mapping(value, ("accounts",), (*registry.names(), *aliases))
     if data is None:
-        return None, None
-    facebook = twitter = None
+        return {}, {}
     # accounts.x is accounts.twitter: one section per platform, under either name.
-    section = {name: name for name in PLATFORMS}
-    for alias, name in PLATFORM_ALIASES.items():
+    section = {name: name for name in registry.names()}
+    for alias, name in aliases.items():
         if data.get(alias) is None:
             continue
         if data.get(name) is not None:
@@ -642,120 +541,19 @@ def _accounts(r: Reader, value: Any) -> tuple[FacebookAccount | None, TwitterAcc
             continue
         section[name] = alias
         data = {**data, name: data[alias]}
-    fb = data.get("facebook")
-    if fb is not None:
-        path: PathKey = ("accounts", section["facebook"])
-        m = r.mapping(fb, path, ("page_id", "page_name", "api_version", "token_env",
-                                 "graph_base_url", "app_secret_env", "handoff",
-                                 *_SHARED_ACCOUNT_KEYS),
-                      required=("page_id",))
+    accounts: dict[str, Account] = {}
+    shared: dict[str, SharedSettings] = {}
+    for name in registry.names():
+        if data.get(name) is None:
+            continue
+        schema = registry.get(name).account
+        path: PathKey = ("accounts", section[name])
+        m = r.mapping(data[name], path, (*SHARED_KEYS, *schema.keys),
+                      required=schema.required)
         if m is not None:
-            version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
-                             (*path, "api_version")) or DEFAULT_GRAPH_VERSION
-            if not _GRAPH_VERSION.match(version):
-                r.error((*path, "api_version"), "CONFIG-VALUE",
-                        _("'{version}' is not a Graph API version.").format(version=version),
-                        _("Write it like v23.0."))
-            elif graphversions.find(version) is None:
-                r.error((*path, "api_version"), "CONFIG-GRAPH-VERSION", _(
-                    "Graph API {version} is not a version Meta publishes (bmnsocial knows "
-                    "{oldest} to {newest}).").format(
-                        version=version, oldest=graphversions.table()[-1].version,
-                        newest=graphversions.table()[0].version),
-                    _("Use a current one: {current} (Meta's changelog: {source}).").format(
-                        current=", ".join(graphversions.current_names(
-                            timeutil.now().date())),
-                        source=graphversions.source()))
-            facebook = FacebookAccount(
-                page_id=r.text(m.get("page_id"), (*path, "page_id")) or "",
-                page_name=r.text(m.get("page_name", ""), (*path, "page_name"),
-                                 allow_empty=True) or "",
-                api_version=version,
-                token_env=_env_name(r, m.get("token_env", "BMNSOCIAL_FACEBOOK_PAGE_TOKEN"),
-                                    (*path, "token_env")),
-                graph_base_url=_base_url(r, m.get("graph_base_url", GRAPH_BASE_URL),
-                                         (*path, "graph_base_url"), GRAPH_BASE_URL),
-                app_secret_env=_env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
-                if m.get("app_secret_env") is not None else None,
-                mode=_account_mode(r, m, path),
-                handoff=_facebook_handoff(r, m, path))
-    tw = data.get("twitter")
-    if tw is not None:
-        path = ("accounts", section["twitter"])
-        keys = ("consumer_key_env", "consumer_secret_env", "access_token_env",
-                "access_token_secret_env")
-        m = r.mapping(tw, path, ("username", *keys, "api_base_url", *_X_COST_KEYS,
-                                 *_SHARED_ACCOUNT_KEYS), required=("username",))
-        if m is not None:
-            defaults = dict(zip(keys, ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
-                                       "BMNSOCIAL_X_ACCESS_TOKEN",
-                                       "BMNSOCIAL_X_ACCESS_TOKEN_SECRET"), strict=True))
-            names: dict[str, Any] = {k: _env_name(r, m.get(k, defaults[k]), (*path, k))
-                                     for k in keys}
-            username = (r.text(m.get("username"), (*path, "username")) or "").lstrip("@")
-            base_url = _base_url(r, m.get("api_base_url", DEFAULT_X_API_BASE_URL),
-                                 (*path, "api_base_url"), DEFAULT_X_API_BASE_URL)
-            twitter = dataclasses.replace(
-                TwitterAccount(username=username, **names, api_base_url=base_url,
-                               mode=_account_mode(r, m, path)),
-                **_x_costs(r, m, path))
-    return facebook, twitter
-
-
-#: Keys every accounts.<platform> section takes, whatever the platform.
-_SHARED_ACCOUNT_KEYS = ("mode",)
-
-
-def _account_mode(r: Reader, m: dict[str, Any], path: PathKey) -> str:
-    """accounts.<platform>.mode: 'api' (the default) or 'manual' (hand-off by hand)."""
-    return r.choice(m.get("mode", "api"), (*path, "mode"), ACCOUNT_MODES) or "api"
-
-
-FACEBOOK_HANDOFFS = ("off", "native")
-
-
-def _facebook_handoff(r: Reader, m: Mapping[str, Any], path: PathKey) -> str:
-    """accounts.facebook.handoff: 'native' hands occurrences to Facebook's own scheduler."""
-    if m.get("handoff") is None:
-        return "off"
-    return r.choice(m["handoff"], (*path, "handoff"), FACEBOOK_HANDOFFS) or "off"
-
-
-def _base_url(r: Reader, value: Any, path: PathKey, default: str) -> str:
-    """An http(s) base URL with a host and nothing after its path."""
-    text = r.text(value, path) or ""
-    parts = urlsplit(text)
-    try:
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
-            or parts.query or parts.fragment or parts.username or parts.password):
-        r.error(path, "CONFIG-VALUE", _("'{url}' is not a base URL.").format(url=text),
-                _("Write a scheme and a host, and a port and path if the server needs them, "
-                  "such as https://api.x.com or https://graph.facebook.com (no query, no user "
-                  "or password)."))
-        return default
-    return text.rstrip("/")
-
-
-_X_COST_KEYS = ("links", "monthly_budget_usd", "prices")
-
-
-def _x_costs(r: Reader, m: dict[str, Any], path: PathKey) -> dict[str, Any]:
-    """accounts.twitter's links, monthly_budget_usd and prices (docs/configuration.md)."""
-    links = r.choice(m.get("links", "inline"), (*path, "links"), LINK_POLICIES) or "inline"
-    budget = _number(r, m.get("monthly_budget_usd"), (*path, "monthly_budget_usd"),
-                     maximum=None, hint=_("US dollars per calendar month, e.g. 5 or 12.50."))
-    prices = XPrices()
-    if m.get("prices") is not None:
-        names = tuple(f.name for f in dataclasses.fields(XPrices))
-        given = r.mapping(m["prices"], (*path, "prices"), names) or {}
-        hint = _("US dollars per request (per post or user returned, for reads).")
-        found = {name: _number(r, given.get(name), (*path, "prices", name), maximum=None,
-                               hint=hint) for name in names}
-        prices = dataclasses.replace(prices, **{k: v for k, v in found.items() if v is not None})
-    return {"links": links, "monthly_budget_usd": budget, "prices": prices}
+            accounts[name] = schema.read(r, m, path)
+            shared[name] = read_shared(r, m, path)
+    return accounts, shared
 
 
 def _slots(r: Reader, value: Any) -> dict[int, tuple[time, ...]]:
@@ -781,17 +579,19 @@ def _slots(r: Reader, value: Any) -> dict[int, tuple[time, ...]]:
     return slots
 
 
-def _defaults(r: Reader, value: Any) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+def _defaults(r: Reader, value: Any, configured: tuple[str, ...]) -> tuple[
+        tuple[str, ...], tuple[str, ...], bool]:
+    """Without defaults.platforms a post goes to every platform that has an account."""
     if value is None:
-        return PLATFORMS, (), True
+        return configured, (), True
     data = r.mapping(value, ("defaults",), ("platforms", "hashtags", "require_alt_text"))
     if data is None:
-        return PLATFORMS, (), True
+        return configured, (), True
     platforms = []
     for i, name in enumerate(r.text_list(data.get("platforms"), ("defaults", "platforms"))
-                             or list(PLATFORMS)):
+                             or list(configured)):
         checked = r.choice(platform_name(name) if isinstance(name, str) else name,
-                           ("defaults", "platforms", i), PLATFORMS)
+                           ("defaults", "platforms", i), registry.names())
         if checked:
             platforms.append(checked)
     hashtags = check_hashtags(r, r.text_list(data.get("hashtags"), ("defaults", "hashtags")) or [],

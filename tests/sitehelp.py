@@ -142,8 +142,9 @@ class Site:
         return child
 
     def fake_url(self, platform: str) -> str:
-        return self.routes["https://api.x.com" if platform == "twitter"
-                           else "https://graph.facebook.com"]
+        return self.routes[{"twitter": "https://api.x.com",
+                            "telegram": "https://api.telegram.org"}.get(
+            platform, "https://graph.facebook.com")]
 
     def published(self, platform: str) -> list[dict[str, Any]]:
         r = requests.get(f"{self.fake_url(platform)}/__sandbox__/published",
@@ -156,7 +157,7 @@ class Site:
                       timeout=ANSWER_TIMEOUT).raise_for_status()
 
     def clear_faults(self) -> None:
-        for platform in ("twitter", "facebook"):
+        for platform in ("twitter", "facebook", "telegram"):
             requests.delete(f"{self.fake_url(platform)}/__sandbox__/faults",
                             timeout=ANSWER_TIMEOUT).raise_for_status()
 

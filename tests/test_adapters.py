@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from bmnsocial.config import Config, FacebookAccount, PublishSettings, TwitterAccount
+from bmnsocial.config import Config, PublishSettings
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -28,23 +28,39 @@ from bmnsocial.platforms.base import (
     Transient,
     Unconfirmed,
 )
+from bmnsocial.platforms.facebook import FacebookAccount
 from bmnsocial.platforms.http import build_session
 from bmnsocial.platforms.registry import build_adapter
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
 from bmnsocial.platforms.routing import SandboxRoutingError
-from bmnsocial.platforms.twitter import TwitterAdapter
+from bmnsocial.platforms.telegram import TelegramAccount
+from bmnsocial.platforms.twitter import TwitterAccount, TwitterAdapter
 from bmnsocial.posts.media import MediaInfo
 from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS, SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_telegram import SANDBOX_BOT_TOKEN, SANDBOX_CHANNEL, SANDBOX_CHECK_CHAT
 from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.sandbox.server import FakeServer, RecordedRequest
 from bmnsocial.sandbox.testing import sample_gif, sample_jpeg, sample_mp4, sample_png
 from tests.helpers import ANSWER_TIMEOUT, FakeClock, give_up_on_held
 
-PLATFORMS = ("facebook", "twitter")
+PLATFORMS = ("facebook", "twitter", "telegram")
+CHANNEL = "@" + SANDBOX_CHANNEL["username"]
+# Per platform: the Sandbox attribute of its fake, its name in the fakes' store, the path of a
+# publication, its text limit.
+FAKES = {"facebook": "graph", "twitter": "x", "telegram": "telegram"}
+STORE_NAMES = {"facebook": "facebook", "twitter": "x", "telegram": "telegram"}
+PUBLISH_PATHS = {"facebook": "/v*/*/feed", "twitter": "/2/tweets", "telegram": "/bot*/send*"}
+LIMITS = {"facebook": 63_206, "twitter": 280, "telegram": 4096}
+
+
+def platform_id(platform: str, stored: str) -> str:
+    """A post's id as its platform names it: the Telegram fake keys a message by its chat."""
+    return stored.rpartition("_")[2] if platform == "telegram" else stored
 PAGE_ID = SANDBOX_ACCOUNTS["facebook"]["page_id"]
 X_USER = SANDBOX_ACCOUNTS["x"]
 ENV_NAMES = {
     "facebook": {"token_env": "TEST_FB_PAGE_TOKEN"},
+    "telegram": {"token_env": "TEST_TG_TOKEN"},
     "twitter": {"consumer_key_env": "TEST_X_CONSUMER_KEY",
                 "consumer_secret_env": "TEST_X_CONSUMER_SECRET",
                 "access_token_env": "TEST_X_ACCESS_TOKEN",
@@ -61,16 +77,20 @@ def make_config(tmp_path: Path, *, timeout: float = ANSWER_TIMEOUT, page_id: str
         source=str(tmp_path / "config.yaml"), base_dir=tmp_path, timezone_name="America/Havana",
         timezone=ZoneInfo("America/Havana"), posts_dir=tmp_path / "posts",
         media_root=tmp_path / "media", state_dir=tmp_path / "state",
-        facebook=FacebookAccount(page_id=page_id, page_name="BMN", api_version="v23.0",
-                                 **ENV_NAMES["facebook"]),
-        twitter=TwitterAccount(username=username, **ENV_NAMES["twitter"]),
+        accounts={"facebook": FacebookAccount(page_id=page_id, page_name="BMN",
+                                              api_version="v23.0", **ENV_NAMES["facebook"]),
+                  "twitter": TwitterAccount(username=username, **ENV_NAMES["twitter"]),
+                  "telegram": TelegramAccount(CHANNEL, **ENV_NAMES["telegram"],
+                                              check_chat=str(SANDBOX_CHECK_CHAT["id"]))},
         publish=PublishSettings(timeout_seconds=timeout))
 
 
 def make_secrets(credentials: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
     creds = credentials or {"x": dict(SANDBOX_CREDENTIALS["x"]),
                             "facebook": dict(SANDBOX_CREDENTIALS["facebook"])}
-    values = {ENV_NAMES["facebook"]["token_env"]: creds["facebook"]["page_access_token"]}
+    values = {ENV_NAMES["facebook"]["token_env"]: creds["facebook"]["page_access_token"],
+              ENV_NAMES["telegram"]["token_env"]: creds.get("telegram", {}).get(
+                  "bot_token", SANDBOX_BOT_TOKEN)}
     for key, role in X_KEYS.items():
         values[ENV_NAMES["twitter"][key]] = creds["x"][role]
     return values
@@ -90,21 +110,36 @@ class Harness:
 
     @property
     def fake(self) -> FakeServer:
-        return self.sandbox.graph if self.name == "facebook" else self.sandbox.x
+        fake: FakeServer = getattr(self.sandbox, FAKES[self.name])
+        return fake
 
     @property
     def publish_path(self) -> str:
-        return "/v*/*/feed" if self.name == "facebook" else "/2/tweets"
+        return PUBLISH_PATHS[self.name]
 
     @property
     def limit(self) -> int:
-        return 63_206 if self.name == "facebook" else 280
+        return LIMITS[self.name]
 
     def adapter(self, **changes: Any) -> Adapter:
         return build_adapter(self.name, self.config, {**self.secrets, **changes}, self.session)
 
     def published(self) -> list[dict[str, Any]]:
-        return self.fake.published()
+        """What the fake published; a Telegram message by its id in the channel, as the Bot
+        API and the adapter name it (the fake keys it by chat too)."""
+        found = self.fake.published()
+        if self.name != "telegram":
+            return found
+        merged: list[dict[str, Any]] = []
+        for e in found:  # an album is one message per photo, sharing a media_group_id
+            group = e.get("media_group_id")
+            if group and merged and merged[-1].get("media_group_id") == group:
+                merged[-1]["media"] = [*merged[-1]["media"], *e["media"]]
+                continue
+            merged.append({**e, "id": platform_id(self.name, e["id"])})
+        for e in merged:
+            e["media"] = [{**m, "alt_text": None} for m in e["media"]]
+        return merged
 
     def requests_to(self, pattern: str) -> list[RecordedRequest]:
         from fnmatch import fnmatchcase
@@ -114,6 +149,8 @@ class Harness:
     def expire(self) -> None:
         if self.name == "facebook":
             self.sandbox.graph.token_state = "expired"
+        elif self.name == "telegram":
+            self.sandbox.telegram.token_state = "revoked"
         else:
             self.sandbox.x.credential_state = "expired"
 
@@ -140,6 +177,8 @@ class Harness:
         if self.name == "facebook":
             page, _, post = post_id.partition("_")
             return f"https://www.facebook.com/{page}/posts/{post}"
+        if self.name == "telegram":
+            return f"https://t.me/{CHANNEL[1:]}/{post_id}"
         return f"https://x.com/{X_USER['username']}/status/{post_id}"
 
 
@@ -147,13 +186,14 @@ class Harness:
 def running(name: str, tmp_path: Path, *, timeout: float = ANSWER_TIMEOUT,
             x_options: dict[str, Any] | None = None,
             graph_options: dict[str, Any] | None = None,
+            telegram_options: dict[str, Any] | None = None,
             credentials: dict[str, dict[str, str]] | None = None,
             clock: Callable[[], float] = time.time) -> Iterator[Harness]:
     media_dir = tmp_path / "media"
     media_dir.mkdir(exist_ok=True)
     options = {"check_after_secs": 0, **(x_options or {})}
     with Sandbox(tmp_path / "store", x_options=options, graph_options=graph_options,
-                 clock=clock) as sb:
+                 telegram_options=telegram_options, clock=clock) as sb:
         session = give_up_on_held(build_session(timeout=timeout, routes=sb.routes), sb)
         try:
             yield Harness(name, sb, make_config(tmp_path, timeout=timeout),
@@ -199,6 +239,8 @@ def test_link_post(h: Harness) -> None:
     link = "https://files.sld.cu/bmn/2026/11/boletin.pdf"
     if h.name == "facebook":
         rendered = h.rendered("Nuevo boletín de la BMN.", link=link)
+    elif h.name == "telegram":  # in the text, and the link its preview shows
+        rendered = h.rendered(f"Nuevo boletín de la BMN.\n\n{link}", link=link)
     else:  # X has no link field: the renderer puts the address in the text.
         rendered = h.rendered(f"Nuevo boletín de la BMN.\n\n{link}")
     h.adapter().publish(rendered, Progress())
@@ -214,7 +256,7 @@ def test_single_photo_with_alt_text(h: Harness) -> None:
     [entry] = h.published()
     assert (entry["id"], entry["text"]) == (result.id, "La BMN en 1965.")
     assert [(m["media_type"], m["alt_text"]) for m in entry["media"]] == [
-        ("image/jpeg", "Fachada de la Biblioteca Médica Nacional")]
+        sent_as(h, "image/jpeg", "Fachada de la Biblioteca Médica Nacional")]
 
 
 def test_several_photos_with_alt_text_each(h: Harness) -> None:
@@ -224,7 +266,7 @@ def test_several_photos_with_alt_text_each(h: Harness) -> None:
                                  Progress())
     [entry] = h.published()
     assert entry["id"] == result.id
-    assert [m["alt_text"] for m in entry["media"]] == [m.alt for m in photos]
+    assert [m["alt_text"] for m in entry["media"]] == [alt_sent(h, m.alt) for m in photos]
     if h.name == "facebook":
         uploads = h.requests_to("/v*/*/photos")
         assert len(uploads) == count
@@ -235,6 +277,16 @@ def test_several_photos_with_alt_text_each(h: Harness) -> None:
             f"attached_media[{i}]" for i in range(count)]
 
 
+def alt_sent(h: Harness, alt: str | None) -> str | None:
+    """Telegram has no alt text for photos (docs/telegram.md)."""
+    return None if h.name == "telegram" else alt
+
+
+def sent_as(h: Harness, mime: str, alt: str | None) -> tuple[str, str | None]:
+    """A photo as the platform keeps it: Telegram converts every photo (media_type 'photo')."""
+    return ("photo" if h.name == "telegram" else mime), alt_sent(h, alt)
+
+
 def test_photo_without_alt_text(h: Harness) -> None:
     h.adapter().publish(h.rendered("Sin descripción.", media=(h.media(alt=None),)), Progress())
     [entry] = h.published()
@@ -242,9 +294,9 @@ def test_photo_without_alt_text(h: Harness) -> None:
 
 
 def test_whoami(h: Harness) -> None:
-    expected = (Identity("facebook", PAGE_ID, SANDBOX_ACCOUNTS["facebook"]["name"])
-                if h.name == "facebook" else Identity("twitter", X_USER["user_id"],
-                                                       X_USER["username"]))
+    expected = {"facebook": Identity("facebook", PAGE_ID, SANDBOX_ACCOUNTS["facebook"]["name"]),
+                "twitter": Identity("twitter", X_USER["user_id"], X_USER["username"]),
+                "telegram": Identity("telegram", str(SANDBOX_CHANNEL["id"]), CHANNEL)}[h.name]
     assert h.adapter().whoami() == expected
 
 
@@ -306,6 +358,8 @@ def test_invalidated_facebook_token_is_auth_error(tmp_path: Path) -> None:
 
 
 def test_duplicate_is_rejected_as_duplicate(h: Harness) -> None:
+    if h.name == "telegram":
+        pytest.skip("Telegram takes the same text twice: nothing to refuse")
     adapter = h.adapter()
     adapter.publish(h.rendered("Texto repetido"), Progress())
     with pytest.raises(Rejected) as info:
@@ -569,7 +623,8 @@ def test_build_adapter_registry(tmp_path: Path) -> None:
         from dataclasses import replace
 
         with pytest.raises(AuthError, match=r"accounts\.facebook"):
-            build_adapter("facebook", replace(h.config, facebook=None), h.secrets, h.session)
+            build_adapter("facebook", replace(h.config, accounts={"twitter": h.config.twitter}),
+                          h.secrets, h.session)
 
 
 def _form(request: RecordedRequest) -> dict[str, str]:

@@ -18,6 +18,10 @@ DOTTED = re.compile(r"^bmnsocial(?:\.\w+)+(?=:\w+$|$)")
 # Top-level modules (config, errors, i18n, yamlsafe, …) are the foundations every stage uses.
 STAGES = ("posts", "platforms", "render", "publish", "schedule", "reports")
 EDGE = ("cli", "sandbox")
+# The platform registry is what every stage and the config reader ask about platforms (names,
+# display names, account schemas): reached like a foundation. What it loads must then never
+# come back to the config or the post model (test_platform_modules_stay_below_the_config).
+REGISTRY = ("bmnsocial.platforms", "bmnsocial.platforms.registry")
 
 
 def module_name(path: Path) -> str:
@@ -124,6 +128,8 @@ def cycles() -> list[list[str]]:
 
 
 def stage_of(module: str) -> str | None:
+    if module in REGISTRY:
+        return None
     parts = module.split(".")
     return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in STAGES + EDGE) else None
 
@@ -158,6 +164,24 @@ def test_each_stage_imports_only_earlier_stages() -> None:
         if stage is None:
             continue
     assert sorted(offenders) == []
+
+
+def reachable(start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in GRAPH[todo.pop()]:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_platform_modules_stay_below_the_config() -> None:
+    from bmnsocial.platforms.registry import MODULES
+
+    for module in MODULES.values():
+        assert not {"bmnsocial.config", "bmnsocial.posts.model"} & reachable(module), module
 
 
 def test_foundations_import_no_stage() -> None:

@@ -364,9 +364,9 @@ def test_ics_events_parse_back_with_the_right_instants(plan: Plan, workspace: Pa
     description = str(spring["DESCRIPTION"])
     assert description.startswith(f"Category 6 (invitar-comentarios): {BY_RANK[6].label_es}\n")
     assert "Facebook: published https://example.org/facebook/primavera" in description
-    assert "X: published https://example.org/twitter/primavera" in description
+    assert "X (Twitter): published https://example.org/twitter/primavera" in description
     assert description.endswith("\n\n¿Qué libro nos recomiendan?\n\n#BMNCuba")
-    assert "X: queued" in str(autumn["DESCRIPTION"])
+    assert "X (Twitter): queued" in str(autumn["DESCRIPTION"])
 
 
 def test_ics_vtimezone_has_both_observances_at_the_real_transitions(plan: Plan,

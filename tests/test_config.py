@@ -86,7 +86,8 @@ def test_config_check_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "BMNSOCIAL_FACEBOOK_PAGE_TOKEN: set" in result.output
     assert SECRET not in result.output
     for var in ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
-                "BMNSOCIAL_X_ACCESS_TOKEN", "BMNSOCIAL_X_ACCESS_TOKEN_SECRET"):
+                "BMNSOCIAL_X_ACCESS_TOKEN", "BMNSOCIAL_X_ACCESS_TOKEN_SECRET",
+                "BMNSOCIAL_TELEGRAM_TOKEN"):
         monkeypatch.setenv(var, SECRET + var)
     result = runner.invoke(cli, [*args, "--json"])
     assert result.exit_code == 0, result.output

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 
 from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.root import cli
-from bmnsocial.config import XPrices, load_config
+from bmnsocial.config import load_config
 from bmnsocial.errors import ConfigError
 from bmnsocial.platforms.rendered import Part, Rendered
+from bmnsocial.platforms.x_costs import XPrices
 from bmnsocial.publish.ledger import ONCE, Ledger, Status
 from bmnsocial.render.payload import content_hash, dumps
 from bmnsocial.sandbox.connections import sandbox_runtime

@@ -18,11 +18,12 @@ import pytest
 import requests
 
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_telegram import SANDBOX_BOT_TOKEN, SANDBOX_CHECK_CHAT
 from tests.helpers import ANSWER_TIMEOUT, HOLD, REPO, default_signals
 from tests.sitehelp import PATIENCE, wait_for
 
 SECRETS = [v for creds in SANDBOX_CREDENTIALS.values() for k, v in creds.items()
-           if k != "page_id"]
+           if k != "page_id"] + [SANDBOX_BOT_TOKEN]
 
 
 def bmnsocial(*args: str) -> list[str]:
@@ -30,7 +31,7 @@ def bmnsocial(*args: str) -> list[str]:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], str]]:
+def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], dict[str, str]]]:
     home = tmp_path / "home"
     work = tmp_path / "work"
     (work / "posts").mkdir(parents=True)
@@ -41,6 +42,11 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], str]]:
     # machine: only the kill may end that request.
     with (work / "config.yaml").open("a", encoding="utf-8") as config:
         config.write("\npublish:\n  timeout_seconds: 600\n")
+    # Telegram confirms a send through the administrator's chat (the fake's, in the sandbox).
+    text = (work / "config.yaml").read_text(encoding="utf-8")
+    (work / "config.yaml").write_text(text.replace(
+        '# check_chat: "123456789"', f'check_chat: "{SANDBOX_CHECK_CHAT["id"]}"'),
+        encoding="utf-8")
     env = {**os.environ, "BMNSOCIAL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     env.pop("BMNSOCIAL_NOW", None)
     server = subprocess.Popen(bmnsocial("sandbox", "serve"), cwd=work, env=env,
@@ -53,9 +59,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str], str]]:
         if server.poll() is not None or not endpoints.exists():
             server.kill()
             pytest.fail("sandbox serve did not start: " + server.communicate()[1])
-    x_url = json.loads(endpoints.read_text())["routes"]["https://api.x.com"]
+    routes = json.loads(endpoints.read_text())["routes"]
     try:
-        yield work, env, x_url
+        yield work, env, routes
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=PATIENCE)
@@ -72,15 +78,25 @@ def ledger_rows(home: Path) -> list[dict[str, object]]:
         db.close()
 
 
+# platform -> (its public origin, the path of a publication, the start of a post's URL)
+VICTIMS = {
+    "twitter": ("https://api.x.com", "/2/tweets", "https://x.com/BMN_Cuba/status/"),
+    "telegram": ("https://api.telegram.org", "/bot*/sendMessage", "https://t.me/bmn_cuba/"),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(VICTIMS))
 def test_sigkill_between_the_platform_and_the_ledger(
-        served: tuple[Path, dict[str, str], str]) -> None:
-    work, env, x_url = served
+        served: tuple[Path, dict[str, str], dict[str, str]], platform: str) -> None:
+    work, env, routes = served
+    origin, path, url = VICTIMS[platform]
+    x_url = routes[origin]
     home = Path(env["BMNSOCIAL_HOME"])
     requests.post(f"{x_url}/__sandbox__/faults", json={
-        "kind": "slow_response", "path": "/2/tweets", "method": "POST", "delay": HOLD},
+        "kind": "slow_response", "path": path, "method": "POST", "delay": HOLD},
         timeout=ANSWER_TIMEOUT).raise_for_status()
     command = bmnsocial("-vv", "--sandbox", "post", "posts/pregunta-lecturas.yaml", "--now",
-                        "--yes", "--platform", "twitter")
+                        "--yes", "--platform", platform)
     victim = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
 
@@ -101,12 +117,12 @@ def test_sigkill_between_the_platform_and_the_ledger(
     again = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
                            timeout=PATIENCE, check=False, preexec_fn=default_signals)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "published https://x.com/BMN_Cuba/status/" in again.stdout
+    assert f"published {url}" in again.stdout
 
     tweets = published()
     assert len(tweets) == 1
     (row,) = ledger_rows(home)
-    assert row["status"] == "published" and row["platform_post_id"] == tweets[0]["id"]
+    assert row["status"] == "published" and row["url"] == tweets[0]["url"]
     assert row["attempts"] == 1, "reconciled, never sent a second time"
 
     everything = out1 + err1 + again.stdout + again.stderr

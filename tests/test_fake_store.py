@@ -108,11 +108,13 @@ def test_sandbox_routes_cover_every_public_host() -> None:
             "https://api.x.com": sb.x.base_url,
             "https://upload.twitter.com": sb.x.base_url,
             "https://graph.facebook.com": sb.graph.base_url,
+            "https://api.telegram.org": sb.telegram.base_url,
         }
         session = requests.Session()
         sb.mount(session)
         assert session.get("https://upload.twitter.com/2/users/me").status_code == 401
         assert session.get("https://graph.facebook.com/v23.0/me").status_code == 400
+        assert session.get("https://api.telegram.org/bot1:nope/getMe").status_code == 401
         session.close()
 
 

@@ -17,9 +17,8 @@ import pytest
 import requests
 
 from bmnsocial import secrets
-from bmnsocial.config import FacebookAccount
 from bmnsocial.platforms.base import AuthError, Progress, PublishError, RateLimited, Rejected
-from bmnsocial.platforms.facebook import FacebookAdapter
+from bmnsocial.platforms.facebook import FacebookAccount, FacebookAdapter
 from bmnsocial.platforms.rendered import Part, Rendered
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
@@ -84,7 +83,8 @@ def test_graph_fault_through_the_adapter(kind: str, tmp_path: Path) -> None:
 def test_an_unknown_version_is_refused_like_graph(tmp_path: Path) -> None:
     with running("facebook", tmp_path) as h:
         assert h.config.facebook is not None
-        h.config = replace(h.config, facebook=replace(h.config.facebook, api_version="v99.0"))
+        h.config = replace(h.config, accounts={
+            **h.config.accounts, "facebook": replace(h.config.facebook, api_version="v99.0")})
         with pytest.raises(AuthError) as info:
             h.adapter().whoami()
         assert code_of(info.value) == "fb-unknown-version"
@@ -108,8 +108,8 @@ def test_known_versions_answer_retired_ones_as_the_oldest(asked: str, answering:
 
 def with_app_secret(h: Harness) -> None:
     assert h.config.facebook is not None
-    h.config = replace(h.config, facebook=replace(h.config.facebook,
-                                                  app_secret_env="TEST_FB_APP_SECRET"))
+    h.config = replace(h.config, accounts={**h.config.accounts, "facebook": replace(
+        h.config.facebook, app_secret_env="TEST_FB_APP_SECRET")})
     h.secrets["TEST_FB_APP_SECRET"] = APP_SECRET
 
 
@@ -189,7 +189,7 @@ def real_runtime(tmp_path: Path, base_url: str) -> Runtime:
     config = make_config(tmp_path)
     assert config.facebook is not None
     account: FacebookAccount = replace(config.facebook, graph_base_url=base_url)
-    config = replace(config, facebook=account)
+    config = replace(config, accounts={**config.accounts, "facebook": account})
     from bmnsocial.publish.connections import PlatformConnections
 
     return Runtime(config, PlatformConnections({"TEST_FB_PAGE_TOKEN": TOKEN}))

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bmnsocial.config import Config, load_config
-from bmnsocial.posts.model import TOP_KEYS, parse_post
+from bmnsocial.posts.model import parse_post, top_keys
 from bmnsocial.render.renderer import MediaCache
 from bmnsocial.render.validation import check_post, cross_checks, validate_paths
 from bmnsocial.yamlsafe import Document, load_bytes
@@ -24,7 +24,7 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
                     st.text(max_size=40))
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4),
-    st.dictionaries(st.one_of(st.sampled_from(TOP_KEYS), st.text(max_size=8)), inner,
+    st.dictionaries(st.one_of(st.sampled_from(top_keys()), st.text(max_size=8)), inner,
                     max_size=4)), max_leaves=20)
 field_values = {
     "category": st.one_of(st.integers(-3, 20), st.sampled_from(["colecciones", "x", ""]),
@@ -39,7 +39,7 @@ field_values = {
                                "start": st.text(max_size=12)}),
         values),
 }
-posts = st.fixed_dictionaries({}, optional={k: field_values.get(k, values) for k in TOP_KEYS})
+posts = st.fixed_dictionaries({}, optional={k: field_values.get(k, values) for k in top_keys()})
 
 
 def validate_document(doc: Document | Any) -> None:

@@ -24,7 +24,16 @@ from bmnsocial.render.payload import content_hash, dumps
 from bmnsocial.sandbox.connections import sandbox_runtime
 from bmnsocial.sandbox.platforms import Sandbox
 from tests.helpers import ANSWER_TIMEOUT, HOLD, give_up_on_held
-from tests.test_adapters import PLATFORMS, make_config, make_secrets
+from tests.test_adapters import (
+    FAKES,
+    LIMITS,
+    PLATFORMS,
+    PUBLISH_PATHS,
+    STORE_NAMES,
+    make_config,
+    make_secrets,
+    platform_id,
+)
 
 
 class FakeClock:
@@ -58,11 +67,11 @@ class World:
         return runtime
 
     def fake(self, platform: str):  # type: ignore[no-untyped-def]
-        return self.sandbox.graph if platform == "facebook" else self.sandbox.x
+        return getattr(self.sandbox, FAKES[platform])
 
     def queue(self, *texts: str, platform: str, post_id: str = "p1",
               occurrence: str = ONCE) -> Row:
-        limit = 63_206 if platform == "facebook" else 280
+        limit = LIMITS[platform]
         parts = tuple(Part(t, ("text",), len(t), limit) for t in texts)
         payload = dumps(Rendered(post_id, platform, parts))
         return self.ledger.enqueue(post_id=post_id, platform=platform, occurrence=occurrence,
@@ -82,8 +91,8 @@ class World:
         return self.ledger.rows()
 
     def published(self, platform: str) -> list[dict[str, object]]:
-        name = "x" if platform == "twitter" else "facebook"
-        return [p for p in self.sandbox.published() if p["platform"] == name]
+        return [{**p, "id": platform_id(platform, str(p["id"]))}
+                for p in self.sandbox.published() if p["platform"] == STORE_NAMES[platform]]
 
 
 @contextmanager
@@ -126,7 +135,7 @@ FAULTS = {
 def test_each_fault_ends_published_exactly_once(tmp_path: Path, platform: str,
                                                kind: str) -> None:
     with world(tmp_path) as w:
-        path = "/v*/*/feed" if platform == "facebook" else "/2/tweets"
+        path = PUBLISH_PATHS[platform]
         delay = {"timeout": HOLD, "slow_response": HOLD, "latency": 0.05, "http429": 60}.get(
             kind, 0.0)
         w.fake(platform).faults.add(kind, path=path, delay=delay)

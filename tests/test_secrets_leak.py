@@ -39,6 +39,7 @@ CREDENTIALS = {
         "page_id": SANDBOX_ACCOUNTS["facebook"]["page_id"],
         "page_access_token": "EAAlkPT7f3a9cQ2zPageAccessTokenXXXXXXXXXXXXXXXXXXXX",
     },
+    "telegram": {"bot_token": "7700000002:lkTG7f3a9cQ2zBotTokenXXXXXXXXXXXXXXXXXX"},
 }
 SECRET_VALUES = [v for platform in CREDENTIALS.values() for k, v in platform.items()
                  if k != "page_id"]
@@ -79,6 +80,7 @@ def sandbox_options() -> dict[str, Any]:
     x = {k: v for k, v in CREDENTIALS["x"].items()}
     return {"x_options": x,
             "graph_options": {"page_access_token": CREDENTIALS["facebook"]["page_access_token"]},
+            "telegram_options": {"bot_token": CREDENTIALS["telegram"]["bot_token"]},
             "credentials": CREDENTIALS}
 
 
@@ -119,15 +121,19 @@ def test_no_secret_leaks_through_any_fault(platform: str, tmp_path: Path,
     stream, log_file = debug_log
     errors: list[BaseException] = []
     with running(platform, tmp_path, **sandbox_options()) as h:
-        assert all(v in h.secrets.values() for v in
-                   ([CREDENTIALS["facebook"]["page_access_token"]] if platform == "facebook"
-                    else [CREDENTIALS["x"][k] for k in ("consumer_key", "access_token")]))
+        assert all(v in h.secrets.values() for v in {
+            "facebook": [CREDENTIALS["facebook"]["page_access_token"]],
+            "twitter": [CREDENTIALS["x"][k] for k in ("consumer_key", "access_token")],
+            "telegram": [CREDENTIALS["telegram"]["bot_token"]]}[platform])
         for kind in [None, "http500", "http503", "http429", "timeout", "reset", "html",
                      "latency", "lost_response"]:
             exercise(h, errors, kind)
-        # The same text twice in a row: the second is a duplicate (Graph: consecutive posts).
+        # The same text twice in a row: the second is a duplicate (Graph: consecutive posts;
+        # Telegram takes it, and refuses a text over its limit instead).
         h.adapter().publish(h.rendered("Texto repetido"), Progress())
         for failing in (lambda: h.adapter().publish(h.rendered("Texto repetido"), Progress()),
+                        lambda: h.adapter().publish(h.rendered("a" * (h.limit + 1)),
+                                                    Progress()),
                         lambda: (h.expire(), h.adapter().whoami()),
                         lambda: h.adapter(**{k: "" for k in h.secrets})):
             try:

@@ -86,9 +86,12 @@ def _token_report(app: AppContext, platform: str, entry: dict[str, Any]) -> None
     details: list[str] = []
     problems: list[str] = []
     expiry: TokenExpiry | None
-    if platform == "twitter":
+    from bmnsocial.platforms import registry
+
+    note = registry.get(platform).token_note
+    if note is not None:
         expiry = tokenexpiry.TokenExpiry(platform, now, None)
-        details.append(_("token: does not expire (X's OAuth 1.0a tokens last until revoked)"))
+        details.append(_(note))
         entry.update(token_expires_at=None, token_expiry_known=True)
     else:
         expiry, problems = _facebook_token(app, details)

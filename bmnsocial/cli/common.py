@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from bmnsocial.config import (
-    PLATFORM_ALIASES,
-    PLATFORMS,
     Config,
     find_config_path,
     load_config,
@@ -121,7 +119,9 @@ class PlatformChoice(click.Choice):  # type: ignore[type-arg]
     platform's own name, the one every JSON output uses."""
 
     def __init__(self) -> None:
-        super().__init__([*PLATFORMS, *PLATFORM_ALIASES], case_sensitive=False)
+        from bmnsocial.platforms import registry
+
+        super().__init__([*registry.names(), *registry.aliases()], case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:

@@ -8,7 +8,7 @@ import click
 from bmnsocial.cli.common import AppContext, PlatformChoice, pass_app
 from bmnsocial.errors import NotAwaiting, UsageError
 from bmnsocial.i18n import _
-from bmnsocial.platforms.registry import LABELS, post_url_pattern
+from bmnsocial.platforms import registry
 from bmnsocial.publish.ledger import Row, Status, status_name
 from bmnsocial.schema import did_you_mean
 from bmnsocial.timeutil import describe, parse_user_time
@@ -33,10 +33,11 @@ def done(app: AppContext, post_id: str, platform: str, url: str,
          due_text: str | None) -> None:
     config = app.config
     tz = config.timezone
-    label = LABELS.get(platform, platform)
+    label = registry.label(platform)
     url = url.strip()
-    post_number = check_url(url, platform, config.twitter.username
-                            if platform == "twitter" and config.twitter is not None else None)
+    handle = (registry.person_account(platform, config)[0]
+              if config.account(platform) is not None else "")
+    post_number = check_url(url, platform, handle if handle.startswith("@") else None)
     ledger = app.runtime.ledger
     waiting = ledger.rows(statuses=(Status.AWAITING_MANUAL,), post_id=post_id,
                           platform=platform)
@@ -69,25 +70,23 @@ def done(app: AppContext, post_id: str, platform: str, url: str,
 def check_url(url: str, platform: str, account: str | None) -> str:
     """The post's id in ``url`` when it has the shape of a post's address on ``platform``
     (and names the configured account, where the address names one)."""
-    label = LABELS.get(platform, platform)
-    found = post_url_pattern(platform).match(url)
+    label = registry.label(platform)
+    found = registry.post_url_pattern(platform).match(url)
     if found is None:
         raise UsageError(_("'{url}' is not the address of a post on {platform}.").format(
             url=url, platform=label) + " " + _(
             "Open the published post and copy the address from the browser, e.g. {example}."
-        ).format(example=_EXAMPLES.get(platform, "https://…")))
+        ).format(example=registry.get(platform).url_example or "https://…"))
     groups = found.groupdict()
     user = groups.get("user")
-    if user and account and platform == "twitter" and user.lower() != account.lower():
+    account = account.lstrip("@") if account else None
+    if user and account and user.lower() != account.lower():
         raise UsageError(_("'{url}' is a post of @{user}, not of @{account}.").format(
             url=url, user=user, account=account) + " " + _(
             "Copy the address of the post published with @{account}.").format(account=account))
     return next((v for k, v in groups.items() if v and k != "user"), url)
 
 
-_EXAMPLES = {"facebook": "https://www.facebook.com/BMNCuba/posts/pfbid02abc…",
-             "twitter": "https://x.com/BMN_Cuba/status/1880000000000000000",
-             "telegram": "https://t.me/canal/123"}
 
 
 def _not_waiting(app: AppContext, post_id: str, platform: str, label: str) -> Exception:

@@ -47,23 +47,25 @@ def show(app: AppContext, as_json: bool) -> None:
 
 
 @sandbox_group.command(help=_(
-    "Run the fake X and Graph API servers in the foreground and print their URLs.\n\n"
+    "Run the fake X, Graph and Telegram Bot API servers in the foreground and print their "
+    "URLs.\n\n"
     "Point tweepy, facebook-sdk or curl at them by hand. While it runs, 'bmnsocial --sandbox' "
     "commands on the same state directory use these servers. Stop with Ctrl-C."))
-@click.option("--port", type=int, default=0, help=_("X fake on PORT, Graph fake on PORT+1 "
-                                                    "(default: free ports)."))
+@click.option("--port", type=int, default=0, help=_(
+    "X fake on PORT, Graph fake on PORT+1, Telegram fake on PORT+2 (default: free ports)."))
 @pass_app
 def serve(app: AppContext, port: int) -> None:
     from bmnsocial.sandbox.connections import SandboxConnections
 
     connections = SandboxConnections(app.config)
     try:
-        box = connections.start(x_port=port, graph_port=port + 1 if port else 0)
+        box = connections.start(x_port=port, graph_port=port + 1 if port else 0,
+                                telegram_port=port + 2 if port else 0)
     except OSError as exc:  # the port is taken (or not ours to open): the command's mistake
         raise UsageError(_("cannot open port {ports} for the fakes: {reason}.").format(
-            ports=f"{port}/{port + 1}" if port else _("(any free port)"),
+            ports=f"{port}-{port + 2}" if port else _("(any free port)"),
             reason=exc.strerror or exc) + " " + _(
-            "Choose other ports with --port (it uses PORT and PORT+1), or leave --port out "
+            "Choose other ports with --port (it uses PORT to PORT+2), or leave --port out "
             "for free ones.")) from None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -72,6 +74,8 @@ def serve(app: AppContext, port: int) -> None:
         url=box.x.base_url))
     click.echo(_("Graph API fake: {url}  (for https://graph.facebook.com)").format(
         url=box.graph.base_url))
+    click.echo(_("Telegram fake:  {url}  (for https://api.telegram.org)").format(
+        url=box.telegram.base_url))
     click.echo(_("Fake credentials (they open nothing real): see docs/sandbox.md."))
     click.echo(_("Try: curl '{url}'").format(
         url=f"{box.graph.base_url}/v23.0/me?access_token=$SANDBOX_PAGE_TOKEN"))

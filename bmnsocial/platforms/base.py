@@ -3,20 +3,58 @@ published (the adapter contract and the error taxonomy)."""
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from bmnsocial.accounts import AccountSchema
+from bmnsocial.i18n import N_
 from bmnsocial.posts.media import MediaInfo, MediaProblem, OpenedMedia, open_queued
-from bmnsocial.posts.model import Content
 from bmnsocial.reasons import Reason
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
     from bmnsocial.platforms.rendered import Finding, Rendered
+    from bmnsocial.posts.model import Content
+
+#: What the ledger knows a platform published: every part's id and the URL, for each row.
+PublishedRows = Callable[[], list[tuple[tuple[str, ...], str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """One platform, all of it: what each platform module declares as ``PLATFORM`` and the
+    registry hands out. Platform modules import no config and no post model at run time, so
+    the config reader can read their ``account`` schema (docs/architecture.md)."""
+
+    name: str  # the key in config.yaml, post files, the ledger and the CLI
+    label: str  # its display name
+    abbreviation: str  # in narrow columns (calendar cells)
+    account: AccountSchema
+    post_keys: tuple[str, ...]  # what a post's section for this platform may override
+    spec: Callable[[], PlatformSpec]
+    adapter: Callable[..., Adapter]  # (account, secrets, session, *, timeout, **options)
+    url: re.Pattern[str]  # a post URL on this platform matches it whole
+    aliases: tuple[str, ...] = ()  # other names people use, accepted wherever it is named
+    # What previews call several messages of one post (English, marked with N_).
+    thread_kind: str = N_("thread of {count} messages")
+    # What `accounts check` says of a token that never expires (English, marked with N_);
+    # None: the platform's token has an expiry to read, or nothing to say.
+    token_note: str | None = None
+    # Extra constructor arguments for the adapter, from its account and what the ledger knows
+    # this platform published (Telegram reads its channel from the newest id it knows).
+    adapter_options: Callable[[Any, PublishedRows], Mapping[str, Any]] | None = None
+    # The account a person publishes with by hand (its name and address), for the publishing
+    # sheets of accounts.<platform>.mode: manual; and an address to show as an example.
+    person: Callable[[Any], tuple[str, str]] | None = None
+    url_example: str = ""
+
+    def url_matches(self, url: str) -> bool:
+        return self.url.fullmatch(url) is not None
 
 
 class PlatformSpec(ABC):

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bmnsocial.i18n import _, number
+from bmnsocial import graphversions, timeutil
+from bmnsocial.accounts import AccountSchema, Credential, base_url, env_name
+from bmnsocial.i18n import N_, _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -20,6 +22,7 @@ from bmnsocial.platforms.base import (
     CredentialsMissing,
     Figures,
     Identity,
+    Platform,
     PlatformSpec,
     Progress,
     Published,
@@ -32,15 +35,83 @@ from bmnsocial.platforms.base import (
     open_for_sending,
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
-from bmnsocial.posts.model import Content
 from bmnsocial.reasons import Reason, Said
+from bmnsocial.schema import Reader
 from bmnsocial.secrets import redact, register
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
     import requests
 
-    from bmnsocial.config import FacebookAccount
+    from bmnsocial.posts.model import Content
+
+DEFAULT_GRAPH_VERSION = "v23.0"
+GRAPH_BASE_URL = "https://graph.facebook.com"
+_GRAPH_VERSION = re.compile(r"^v\d{1,2}\.\d$")
+
+
+@dataclass(frozen=True, slots=True)
+class FacebookAccount:
+    page_id: str
+    page_name: str
+    api_version: str
+    token_env: str
+    graph_base_url: str = GRAPH_BASE_URL
+    app_secret_env: str | None = None  # set: every Graph call carries its appsecret_proof
+    # "native": occurrences are handed to Facebook's own scheduler ahead of time
+    # (publish/native.py); "off": sent at their time from here.
+    handoff: str = "off"
+
+    def credentials(self) -> list[Credential]:
+        found = [Credential("facebook", N_("page access token"), self.token_env)]
+        if self.app_secret_env:
+            found.append(Credential("facebook", N_("app secret"), self.app_secret_env))
+        return found
+
+    def base_urls(self) -> dict[str, str]:
+        """Graph's public origin -> the server that answers in its place, when not Graph."""
+        return {} if self.graph_base_url == GRAPH_BASE_URL else {
+            GRAPH_BASE_URL: self.graph_base_url}
+
+
+def _read_account(r: Reader, m: dict[str, Any], path: PathKey) -> FacebookAccount:
+    """accounts.facebook (docs/configuration.md)."""
+    version = r.text(m.get("api_version", DEFAULT_GRAPH_VERSION),
+                     (*path, "api_version")) or DEFAULT_GRAPH_VERSION
+    if not _GRAPH_VERSION.match(version):
+        r.error((*path, "api_version"), "CONFIG-VALUE",
+                _("'{version}' is not a Graph API version.").format(version=version),
+                _("Write it like v23.0."))
+    elif graphversions.find(version) is None:
+        r.error((*path, "api_version"), "CONFIG-GRAPH-VERSION", _(
+            "Graph API {version} is not a version Meta publishes (bmnsocial knows "
+            "{oldest} to {newest}).").format(
+                version=version, oldest=graphversions.table()[-1].version,
+                newest=graphversions.table()[0].version),
+            _("Use a current one: {current} (Meta's changelog: {source}).").format(
+                current=", ".join(graphversions.current_names(
+                    timeutil.now().date())),
+                source=graphversions.source()))
+    return FacebookAccount(
+        page_id=r.text(m.get("page_id"), (*path, "page_id")) or "",
+        page_name=r.text(m.get("page_name", ""), (*path, "page_name"),
+                         allow_empty=True) or "",
+        api_version=version,
+        token_env=env_name(r, m.get("token_env", "BMNSOCIAL_FACEBOOK_PAGE_TOKEN"),
+                           (*path, "token_env")),
+        graph_base_url=base_url(r, m.get("graph_base_url", GRAPH_BASE_URL),
+                                (*path, "graph_base_url"), GRAPH_BASE_URL),
+        app_secret_env=env_name(r, m["app_secret_env"], (*path, "app_secret_env"))
+        if m.get("app_secret_env") is not None else None,
+        handoff=r.choice(m.get("handoff", "off"), (*path, "handoff"), FACEBOOK_HANDOFFS)
+        or "off")
+
+
+#: accounts.facebook.handoff: 'native' hands occurrences to Facebook's own scheduler.
+FACEBOOK_HANDOFFS = ("off", "native")
+ACCOUNT = AccountSchema(keys=("page_id", "page_name", "api_version", "token_env",
+                              "graph_base_url", "app_secret_env", "handoff"),
+                        read=_read_account, required=("page_id",))
 
 MAX_MESSAGE = 63_206
 MAX_PHOTOS = 10
@@ -612,3 +683,10 @@ class FacebookScheduler:
                               post_id, fields="id,is_published,permalink_url")
         return (found.get("is_published") is True,
                 str(found.get("permalink_url") or adapter.post_url(post_id)))
+
+
+PLATFORM = Platform(
+    name="facebook", label="Facebook", abbreviation="fb", account=ACCOUNT,
+    post_keys=("text", "link", "hashtags", "media"), spec=FacebookSpec, adapter=FacebookAdapter,
+    url=POST_URL, person=person_account,
+    url_example="https://www.facebook.com/BMNCuba/posts/pfbid02abc…")

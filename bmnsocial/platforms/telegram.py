@@ -18,16 +18,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bmnsocial.i18n import _, number
+from bmnsocial.accounts import AccountSchema, Credential, env_name
+from bmnsocial.i18n import N_, _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
     Checkpoint,
     CredentialsMissing,
     Identity,
+    Platform,
     PlatformSpec,
     Progress,
     Published,
+    PublishedRows,
     PublishError,
     RateLimited,
     Rejected,
@@ -37,18 +40,30 @@ from bmnsocial.platforms.base import (
     open_for_sending,
 )
 from bmnsocial.platforms.rendered import Finding, Part, Rendered, hashtag_line, join_blocks
-from bmnsocial.posts.model import Content
 from bmnsocial.reasons import Reason, Said
+from bmnsocial.schema import Reader
 from bmnsocial.secrets import redact, register
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
     import requests
 
+    from bmnsocial.posts.model import Content
+
 # Bot API, sendMessage / sendPhoto / sendMediaGroup; counted in code points (docs/telegram.md).
 MAX_TEXT = 4096
 #: A channel post's address (`bmnsocial done` checks it): t.me/<channel>/<message id>.
-POST_URL = re.compile(r"^https://t\.me/(?:s/)?(?P<user>\w{5,32})/(?P<id>\d+)/?(?:[?#].*)?$")
+#: A channel post's address: t.me/<channel>/<id> (or t.me/s/…), t.me/c/<internal id>/<id>.
+POST_URL = re.compile(r"^https://t\.me/(?:s/)?(?:c/\d+|(?P<user>[A-Za-z]\w{3,31}))/(?P<id>\d+)"
+                      r"/?(?:[?#].*)?$")
+
+
+def person_account(account: TelegramAccount) -> tuple[str, str]:
+    """The channel a person publishes in by hand: its name, and where to find it."""
+    chat = account.chat
+    return chat, f"https://t.me/{chat[1:]}" if chat.startswith("@") else ""
+
+
 MAX_CAPTION = 1024
 MAX_ALBUM = 10
 MAX_PHOTO_BYTES = 10_000_000  # "The photo must be at most 10 MB"
@@ -64,6 +79,39 @@ class TelegramAccount:
     # channel messages to learn whether a send whose answer was lost arrived.
     check_chat: str | None = None
 
+    def credentials(self) -> list[Credential]:
+        return [Credential("telegram", N_("bot token"), self.token_env)]
+
+    def base_urls(self) -> dict[str, str]:
+        return {}
+
+
+# A public channel's @username (5-32 characters) or a chat's numeric id (-100… for channels).
+_CHAT = re.compile(r"^(?:@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20})$")
+
+
+def _chat(r: Reader, value: Any, path: PathKey) -> str | None:
+    text = r.text(value, path)
+    if text is not None and not _CHAT.match(text.strip()):
+        r.error(path, "CONFIG-VALUE", _("'{chat}' is not a Telegram chat.").format(chat=text),
+                _("Write the channel's public name with its @ (\"@canal_bmn\") or its numeric "
+                  "id (\"-1001234567890\"), in quotes."))
+        return None
+    return None if text is None else text.strip()
+
+
+def _read_account(r: Reader, m: dict[str, Any], path: PathKey) -> TelegramAccount:
+    """accounts.telegram (docs/configuration.md)."""
+    return TelegramAccount(
+        chat=_chat(r, m.get("chat"), (*path, "chat")) or "",
+        token_env=env_name(r, m.get("token_env", "BMNSOCIAL_TELEGRAM_TOKEN"),
+                           (*path, "token_env")),
+        check_chat=_chat(r, m.get("check_chat"), (*path, "check_chat")))
+
+
+ACCOUNT = AccountSchema(keys=("chat", "token_env", "check_chat"), read=_read_account,
+                        required=("chat",))
+
 
 class TelegramSpec(PlatformSpec):
     name = "telegram"
@@ -72,10 +120,13 @@ class TelegramSpec(PlatformSpec):
 
     def compose(self, content: Content, default_hashtags: tuple[str, ...]) -> tuple[
             list[tuple[str, PathKey]], str | None]:
-        text = content.text or ""
+        texts: list[tuple[str, PathKey]] = list(content.thread) or [
+            (content.text or "", content.text_source)]
+        text, source = texts[0]
         link = content.link if content.link and content.link not in text else None
-        message = join_blocks(text, link, hashtag_line(text, content.hashtags, default_hashtags))
-        return [(message, content.text_source)], content.link
+        texts[0] = (join_blocks(text, link, hashtag_line(text, content.hashtags,
+                                                          default_hashtags)), source)
+        return texts, content.link
 
     def measure(self, text: str) -> int:
         return len(text)
@@ -161,11 +212,16 @@ class TelegramAdapter(Adapter):
 
         from bmnsocial.platforms.http import transient_from
 
+        failure: Transient | None = None
         try:
             response = self.session.post(self._base + method, data=data, files=files,
                                          timeout=self.timeout)
         except requests.RequestException as exc:
-            raise transient_from(exc, action) from None
+            failure = transient_from(exc, action)
+        if failure is not None:
+            # Raised outside the handler: the library's exception names the URL, which holds
+            # the token, and would stay reachable as the __context__ of ours.
+            raise failure
         try:
             return response.status_code, response.json()
         except ValueError:
@@ -332,3 +388,26 @@ class TelegramAdapter(Adapter):
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _adapter_options(account: TelegramAccount, published: PublishedRows) -> dict[str, Any]:
+    """Reconciliation starts after the newest message the ledger knows in this channel."""
+    if account.chat.startswith("@"):
+        prefixes: tuple[str, ...] = (f"https://t.me/{account.chat[1:].lower()}/",)
+    else:  # a numeric chat's links use its @username when it has one
+        prefixes = ("https://t.me/",)
+
+    def last_known_id() -> int | None:
+        ids = [int(i) for ids, url in published() if url.lower().startswith(prefixes)
+               for i in ids if i.isdigit()]
+        return max(ids, default=None)
+
+    return {"last_known_id": last_known_id}
+
+
+PLATFORM = Platform(
+    name="telegram", label="Telegram", abbreviation="tg", account=ACCOUNT,
+    post_keys=("text", "link", "hashtags", "media", "thread"), spec=TelegramSpec,
+    adapter=TelegramAdapter, adapter_options=_adapter_options,
+    token_note=N_("token: does not expire (a bot's token lasts until @BotFather revokes it)"),
+    url=POST_URL, person=person_account, url_example="https://t.me/bmn_cuba/123")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bmnsocial.accounts import LINK_POLICIES, AccountSchema, Credential, base_url, env_name
+from bmnsocial.accounts import number as number_value
 from bmnsocial.diagnostics import Severity
-from bmnsocial.i18n import _, number
+from bmnsocial.i18n import N_, _, number
 from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
@@ -18,6 +22,7 @@ from bmnsocial.platforms.base import (
     CredentialsMissing,
     Figures,
     Identity,
+    Platform,
     PlatformSpec,
     Progress,
     Published,
@@ -29,16 +34,89 @@ from bmnsocial.platforms.base import (
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.platforms.video import VideoCodes, VideoLimits, check_video, video_size_hint
-from bmnsocial.posts.model import Content
+from bmnsocial.platforms.x_costs import XPrices
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.reasons import Reason
+from bmnsocial.schema import Reader
 from bmnsocial.secrets import register
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
     import requests
 
-    from bmnsocial.config import TwitterAccount
+    from bmnsocial.posts.model import Content
+
+DEFAULT_X_API_BASE_URL = "https://api.x.com"
+# Every host tweepy and x_media send to; all of them go to accounts.twitter.api_base_url.
+X_PUBLIC_ORIGINS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
+
+
+@dataclass(frozen=True, slots=True)
+class TwitterAccount:
+    username: str
+    consumer_key_env: str
+    consumer_secret_env: str
+    access_token_env: str
+    access_token_secret_env: str
+    # Where X's requests go (a compatible stand-in server); the real host by default.
+    api_base_url: str = DEFAULT_X_API_BASE_URL
+    links: str = "inline"  # LINK_POLICIES: 'omit' sends X the text without the post's link
+    monthly_budget_usd: float | None = None  # None: no budget, nothing is held
+    prices: XPrices = field(default_factory=XPrices)
+
+    def credentials(self) -> list[Credential]:
+        return [
+            Credential("twitter", N_("API key (consumer key)"), self.consumer_key_env),
+            Credential("twitter", N_("API key secret (consumer secret)"),
+                       self.consumer_secret_env),
+            Credential("twitter", N_("access token"), self.access_token_env),
+            Credential("twitter", N_("access token secret"), self.access_token_secret_env),
+        ]
+
+    def base_urls(self) -> dict[str, str]:
+        """X's public origins -> the server that answers in X's place, when not X."""
+        return {} if self.api_base_url == DEFAULT_X_API_BASE_URL else {
+            origin: self.api_base_url for origin in X_PUBLIC_ORIGINS}
+
+
+_CREDENTIAL_KEYS = ("consumer_key_env", "consumer_secret_env", "access_token_env",
+                    "access_token_secret_env")
+_CREDENTIAL_DEFAULTS = ("BMNSOCIAL_X_CONSUMER_KEY", "BMNSOCIAL_X_CONSUMER_SECRET",
+                        "BMNSOCIAL_X_ACCESS_TOKEN", "BMNSOCIAL_X_ACCESS_TOKEN_SECRET")
+_X_COST_KEYS = ("links", "monthly_budget_usd", "prices")
+
+
+def _read_account(r: Reader, m: dict[str, Any], path: PathKey) -> TwitterAccount:
+    """accounts.twitter (or accounts.x; docs/configuration.md)."""
+    defaults = dict(zip(_CREDENTIAL_KEYS, _CREDENTIAL_DEFAULTS, strict=True))
+    names: dict[str, Any] = {k: env_name(r, m.get(k, defaults[k]), (*path, k))
+                             for k in _CREDENTIAL_KEYS}
+    username = (r.text(m.get("username"), (*path, "username")) or "").lstrip("@")
+    api_base = base_url(r, m.get("api_base_url", DEFAULT_X_API_BASE_URL),
+                        (*path, "api_base_url"), DEFAULT_X_API_BASE_URL)
+    return dataclasses.replace(
+        TwitterAccount(username=username, **names, api_base_url=api_base),
+        **_x_costs(r, m, path))
+
+
+def _x_costs(r: Reader, m: dict[str, Any], path: PathKey) -> dict[str, Any]:
+    """accounts.twitter's links, monthly_budget_usd and prices (docs/configuration.md)."""
+    links = r.choice(m.get("links", "inline"), (*path, "links"), LINK_POLICIES) or "inline"
+    budget = number_value(r, m.get("monthly_budget_usd"), (*path, "monthly_budget_usd"),
+                          maximum=None, hint=_("US dollars per calendar month, e.g. 5 or 12.50."))
+    prices = XPrices()
+    if m.get("prices") is not None:
+        names = tuple(f.name for f in dataclasses.fields(XPrices))
+        given = r.mapping(m["prices"], (*path, "prices"), names) or {}
+        hint = _("US dollars per request (per post or user returned, for reads).")
+        found = {name: number_value(r, given.get(name), (*path, "prices", name), maximum=None,
+                                    hint=hint) for name in names}
+        prices = dataclasses.replace(prices, **{k: v for k, v in found.items() if v is not None})
+    return {"links": links, "monthly_budget_usd": budget, "prices": prices}
+
+
+ACCOUNT = AccountSchema(keys=("username", *_CREDENTIAL_KEYS, "api_base_url", *_X_COST_KEYS),
+                        read=_read_account, required=("username",))
 
 MAX_IMAGES = 4
 #: A post's address as a person copies it from X (`bmnsocial done` checks it); "user" is the
@@ -50,6 +128,8 @@ POST_URL = re.compile(r"^https://(?:www\.|mobile\.)?(?:x|twitter)\.com/"
 def person_account(account: TwitterAccount) -> tuple[str, str]:
     """The account a person publishes with by hand: its name, and where to find it."""
     return f"@{account.username}", f"https://x.com/{account.username}"
+
+
 MAX_THREAD = 25
 MAX_ALT_TEXT = 1000
 # X's metadata call takes alt text for images and GIFs only (docs.x.com, media metadata).
@@ -353,3 +433,12 @@ class TwitterAdapter(Adapter):
             if not token or enough(posts):
                 break
         return posts
+
+
+PLATFORM = Platform(
+    name="twitter", label="X (Twitter)", abbreviation="x", account=ACCOUNT, aliases=("x",),
+    post_keys=("text", "link", "hashtags", "media", "thread", "links"), spec=TwitterSpec,
+    adapter=TwitterAdapter, thread_kind=N_("thread of {count} tweets"),
+    token_note=N_("token: does not expire (X's OAuth 1.0a tokens last until revoked)"),
+    url=POST_URL, person=person_account,
+    url_example="https://x.com/BMN_Cuba/status/1880000000000000000")

@@ -16,18 +16,34 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bmnsocial.config import XPrices
 from bmnsocial.i18n import N_, _, money
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.twitter_text import extract_urls
 
-__all__ = ["LABELS", "Charge", "answered_charge", "describe_charge", "has_url", "money",
-           "publication_charges", "publication_cost", "total"]
+__all__ = ["LABELS", "X_PRICES_DATE", "X_PRICES_SOURCE", "Charge", "XPrices", "answered_charge",
+           "describe_charge", "has_url", "money", "publication_charges", "publication_cost",
+           "total"]
 
 if TYPE_CHECKING:
     from requests import Response
 
     from bmnsocial.posts.media import MediaInfo
+
+#: X's pay-per-use prices in US dollars (docs.x.com, "pricing", in force since 2026-02-06):
+#: accounts.twitter.prices overrides each one. Media uploads are not in X's price table.
+X_PRICES_DATE = "2026-02-06"
+X_PRICES_SOURCE = "https://docs.x.com/x-api/getting-started/pricing"
+
+
+@dataclass(frozen=True, slots=True)
+class XPrices:
+    content_create: float = 0.015  # per tweet without a URL
+    content_create_with_url: float = 0.200  # per tweet whose text X turns a URL into a link
+    posts_read: float = 0.005  # per post a read returns
+    user_read: float = 0.010  # per user a read returns (users/me)
+    media_metadata: float = 0.005  # per alt-text request
+    media_upload: float = 0.0  # per upload request: not priced by X on 2026-02-06
+
 
 #: Each priced request, as X's price table names it.
 LABELS = {

@@ -15,14 +15,13 @@ from bmnsocial.categories import Category, Rule
 from bmnsocial.config import (
     LINK_POLICIES,
     MISFIRE_POLICIES,
-    PLATFORM_ALIASES_OF,
-    PLATFORMS,
     Config,
     platform_name,
 )
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import check_hashtags
 from bmnsocial.i18n import _
+from bmnsocial.platforms import registry
 from bmnsocial.posts import cronspec
 from bmnsocial.posts.media import EXTENSION_TYPES, KIND_BY_TYPE
 from bmnsocial.schema import Reader
@@ -30,10 +29,15 @@ from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, trans
 from bmnsocial.yamlsafe import Document, PathKey
 
 FORMAT_VERSION = 1
-TOP_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
-            "facebook", "twitter", "x", "schedule", "event", "consent", "approved_by")
-OVERRIDE_KEYS = {"facebook": ("text", "link", "hashtags", "media"),
-                 "twitter": ("text", "link", "hashtags", "media", "thread", "links")}
+POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
+             "schedule", "event", "consent", "approved_by")
+
+
+def top_keys() -> tuple[str, ...]:
+    """A post's keys: its own, then a section per platform (under its name or an alias)."""
+    return (*POST_KEYS[:8], *registry.names(), *registry.aliases(), *POST_KEYS[8:])
+
+
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
@@ -168,7 +172,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     errors is None, unless ``best_effort``: then whatever could be read is kept (an unknown
     category as ``categories.UNKNOWN``), so that a preview can still draw it."""
     r = Reader(doc)
-    data = r.mapping(doc.data, (), TOP_KEYS, required=("category",))
+    data = r.mapping(doc.data, (), top_keys(), required=("category",))
     if data is None:
         if isinstance(doc.data, list):
             r.diagnostics[-1] = doc.diag((), "SCHEMA-TYPE", _(
@@ -199,8 +203,8 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     platforms = _platforms(r, data.get("platforms"), config)
 
     overrides: dict[str, dict[str, Any]] = {}
-    for name in PLATFORMS:
-        sections = [k for k in (name, *PLATFORM_ALIASES_OF[name]) if data.get(k) is not None]
+    for name in registry.names():
+        sections = [k for k in (name, *registry.aliases_of(name)) if data.get(k) is not None]
         if not sections:
             continue
         section = sections[0]
@@ -209,7 +213,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
                 "'{section}:' and '{other}:' are the same platform.").format(
                     section=extra, other=section),
                 _("Keep one of the two sections."), key=True)
-        m = r.mapping(data[section], (section,), OVERRIDE_KEYS[name])
+        m = r.mapping(data[section], (section,), registry.get(name).post_keys)
         if m is None:
             continue
         o: dict[str, Any] = {}
@@ -234,7 +238,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
             o["thread"] = [(t, (section, "thread", i)) for i, t in enumerate(items)]
             if m.get("text") is not None:
                 r.error((section, "thread"), "POST-THREAD-AND-TEXT",
-                        _("twitter has both 'text' and 'thread'."),
+                        _("{section} has both 'text' and 'thread'.").format(section=section),
                         _("The first item of 'thread' is the first tweet: move the text there."),
                         key=True)
         if name not in platforms:
@@ -335,7 +339,7 @@ def _platforms(r: Reader, value: Any, config: Config) -> tuple[str, ...]:
     names = r.text_list(value, ("platforms",)) or []
     out: list[str] = []
     for i, name in enumerate(names):
-        checked = r.choice(platform_name(name), ("platforms", i), PLATFORMS)
+        checked = r.choice(platform_name(name), ("platforms", i), registry.names())
         if checked is None:
             continue
         if checked not in config.platforms_configured:
@@ -347,8 +351,9 @@ def _platforms(r: Reader, value: Any, config: Config) -> tuple[str, ...]:
             out.append(checked)
     if not out and not names:
         r.error(("platforms",), "POST-PLATFORM", _("the post names no platform."),
-                _("List facebook, twitter or both, or remove 'platforms:' to use the "
-                  "defaults."))
+                _("List one or more of {platforms}, or remove 'platforms:' to use the "
+                  "defaults.").format(platforms=", ".join(config.platforms_configured
+                                                          or registry.names())))
     return tuple(out)
 
 

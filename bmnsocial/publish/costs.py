@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bmnsocial.config import Config, TwitterAccount, XPrices, load_config
+from bmnsocial.config import Config, load_config
 from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import _
-from bmnsocial.platforms.x_costs import Charge, answered_charge, publication_cost
+from bmnsocial.platforms.twitter import TwitterAccount
+from bmnsocial.platforms.x_costs import Charge, XPrices, answered_charge, publication_cost
 from bmnsocial.publish.ledger import Ledger, Row, Status, stamp
 from bmnsocial.reasons import Reason, Usd
 from bmnsocial.render.payload import from_payload
@@ -129,7 +130,7 @@ class XBudget:
     def __init__(self, ledger: Ledger, config: Config) -> None:
         self.ledger = ledger
         self.config = config
-        self.twitter = config.twitter
+        self.twitter: TwitterAccount | None = config.twitter
         self._file_seen = self._file_stamp()
 
     def _file_stamp(self) -> int | None:
@@ -175,7 +176,7 @@ class XBudget:
 
 def budget_shortfall(ledger: Ledger, config: Config, held: list[Row], now: datetime) -> float:
     """By how much the month's X budget would have to grow for every held row to go out."""
-    account = config.twitter
+    account: TwitterAccount | None = config.twitter
     if account is None or account.monthly_budget_usd is None or not held:
         return 0.0
     start, end = month_bounds(month_of(now, config.timezone), config.timezone)

@@ -29,7 +29,8 @@ from bmnsocial.config import Config
 from bmnsocial.files import write_atomic
 from bmnsocial.i18n import _, current, number
 from bmnsocial.platforms.base import open_for_sending
-from bmnsocial.platforms.registry import LABELS, person_account
+from bmnsocial.platforms.registry import label as platform_label
+from bmnsocial.platforms.registry import person_account
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.publish.ledger import Row, Status
 from bmnsocial.secrets import redact
@@ -246,7 +247,7 @@ def _copy_box(element_id: str, text: str, rows: int = 8) -> str:
 def _sheet_html(row: Row, rendered: Rendered, config: Config, now: datetime, files: Path,
                 copies: dict[int, str], embedded: dict[int, str]) -> str:
     tz = config.timezone
-    label = LABELS.get(row.platform, row.platform)
+    label = platform_label(row.platform)
     account, account_url = person_account(row.platform, config)
     e = html.escape
     title = _("Publish by hand: {post} on {platform}").format(post=row.post_id, platform=label)
@@ -320,7 +321,7 @@ def _index_html(awaiting: list[Row], config: Config, state_dir: Path, now: datet
         old = ' class="old"' if hours > alert else ""
         name = sheet_path(state_dir, row).name
         rows.append(f"<tr><td>{e(local(row.due, tz))}</td><td>{e(row.post_id)}</td>"
-                    f"<td>{e(LABELS.get(row.platform, row.platform))}</td>"
+                    f"<td>{e(platform_label(row.platform))}</td>"
                     f"<td{old}>{e(waited)}</td>"
                     f'<td><a href="{e(name)}">{link}</a></td></tr>')
     if rows:

@@ -130,7 +130,9 @@ class Inbox:
         costs = [c for c in monthly_costs(self.ledger, self.config, month)
                  if c.platform == "twitter"]
         already = sum(c.spent_usd + c.planned_usd for c in costs)
-        return already + posts * account.prices.posts_read <= account.monthly_budget_usd + 1e-9
+        price: float = account.prices.posts_read
+        budget: float = account.monthly_budget_usd
+        return already + posts * price <= budget + 1e-9
 
     def waiting(self) -> list[Item]:
         return store.items(self.ledger)

@@ -855,6 +855,16 @@ class Ledger:
         """Post id -> when it last went out on X."""
         return {r[0]: datetime.fromisoformat(r[1]) for r in self.db.execute(_X_PUBLISHED)}
 
+    def published_ids(self, platform: str) -> list[tuple[tuple[str, ...], str]]:
+        """Every part id and the URL of each of ``platform``'s rows that reached it."""
+        found: list[tuple[tuple[str, ...], str]] = []
+        for part_ids, first, url in self.db.execute(
+                "SELECT part_ids, platform_post_id, url FROM publications WHERE platform = ? "
+                "AND url IS NOT NULL", (platform,)):
+            ids = [str(i) for i in json.loads(part_ids or "[]")]
+            found.append((tuple([*ids, first] if first else ids), url))
+        return found
+
     def post_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT post_id FROM publications")}
 

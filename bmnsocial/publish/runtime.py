@@ -67,13 +67,14 @@ class Runtime:
                                 on_response=None if meter is None else
                                 lambda response: meter.heard(platform, response),
                                 base_urls=self.connections.base_urls(self.config))
-        return build_adapter(platform, self.config, self.credentials(), session)
+        return build_adapter(platform, self.config, self.credentials(), session,
+                             published=lambda: self.ledger.published_ids(platform))
 
     def _meter(self) -> RequestMeter | None:
         """Counts every answer in the ledger (publish/costs.py); without a usable ledger the
         requests still go, uncounted (an `accounts check` beside a damaged ledger)."""
-        from bmnsocial.config import XPrices
         from bmnsocial.errors import LedgerUnavailable
+        from bmnsocial.platforms.x_costs import XPrices
         from bmnsocial.publish.costs import RequestMeter
 
         try:

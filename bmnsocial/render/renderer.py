@@ -28,19 +28,19 @@ class MediaCache:
         return self._seen[relative]
 
 
-def link_policy(post: Post, config: Config) -> str:
-    """'inline' or 'omit': whether X receives the post's link (the post's twitter.links, else
-    accounts.twitter.links). Facebook always does."""
-    chosen: str | None = post.overrides.get("twitter", {}).get("links")
+def link_policy(post: Post, platform: str, config: Config) -> str:
+    """'inline' or 'omit': whether ``platform`` receives the post's link (the post's own
+    ``links`` for it, else its account's; a platform without the key always does)."""
+    chosen: str | None = post.overrides.get(platform, {}).get("links")
     if chosen is None:
-        chosen = config.twitter.links if config.twitter is not None else "inline"
+        chosen = getattr(config.account(platform), "links", "inline")
     return chosen
 
 
 def render(post: Post, platform: str, config: Config, media: MediaCache) -> Rendered:
     spec = get_spec(platform)
     content = post.content(platform)
-    if platform == "twitter" and content.link and link_policy(post, config) == "omit":
+    if content.link and link_policy(post, platform, config) == "omit":
         # The one place the link is dropped: a preview and the request show the same text,
         # and its length is measured without the link.
         content = dataclasses.replace(content, link=None)

@@ -18,8 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial.categories import Category
-from bmnsocial.config import PLATFORMS, Config
+from bmnsocial.config import Config
 from bmnsocial.i18n import N_, _, ngettext
+from bmnsocial.platforms import registry
 from bmnsocial.publish.ledger import Row, Status, status_name
 from bmnsocial.terminal import visible
 
@@ -40,8 +41,6 @@ MARKS: dict[Status, str] = {
 MARK_COLORS: dict[Status, str] = {Status.PUBLISHED: "32", Status.FAILED: "1;31",
                                   Status.UNCONFIRMED: "1;33", Status.SKIPPED: "2",
                                   Status.CANCELLED: "2"}
-PLATFORM_SHORT: dict[str, str] = {"facebook": "fb", "twitter": "x"}
-PLATFORM_NAMES: dict[str, str] = {"facebook": "Facebook", "twitter": "X"}
 
 #: xterm 256-colour palette index per category rank: 17 hues far enough apart to tell apart on
 #: dark and light backgrounds (checked in tests: all distinct).
@@ -184,10 +183,6 @@ def payload_text(payload: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1].rstrip() + "…"
 
 
-def _platform_order(name: str) -> tuple[int, str]:
-    return (PLATFORMS.index(name) if name in PLATFORMS else len(PLATFORMS), name)
-
-
 def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo,
                   revisions: Mapping[int, int] | None = None) -> list[Entry]:
     """Group rows per post occurrence: same post, same occurrence, same due instant.
@@ -204,7 +199,7 @@ def build_entries(rows: Iterable[Row], categories: CategoryIndex, tz: ZoneInfo,
         dues_per_occurrence[(post_id, occurrence)] += 1
     entries = []
     for (post_id, occurrence, due), members in groups.items():
-        members.sort(key=lambda r: _platform_order(r.platform))
+        members.sort(key=lambda r: registry.order(r.platform))
         states = tuple(PlatformState(r.platform, r.status, r.url, r.reason(tz)) for r in members)
         uid = f"{post_id}-{occurrence}"
         if dues_per_occurrence[(post_id, occurrence)] > 1:
@@ -312,7 +307,7 @@ def status_marks(entry: Entry) -> Line:
     for i, p in enumerate(entry.platforms):
         if i:
             segs.append(Seg(" "))
-        segs.append(Seg(PLATFORM_SHORT.get(p.platform, p.platform[:2])))
+        segs.append(Seg(registry.abbreviation(p.platform)))
         segs.append(Seg(MARKS[p.status], MARK_COLORS.get(p.status, "")))
     return tuple(segs)
 
@@ -447,8 +442,8 @@ def legend(entries: Sequence[Entry], color: bool, statuses: Sequence[Status],
                 or any(s in e.statuses for e in entries)]
     marks: list[Line] = [(Seg(MARKS[s], MARK_COLORS.get(s, "")), Seg(f" {status_name(s)}"))
                          for s in statuses]
-    names = ", ".join(f"{short} = {PLATFORM_NAMES.get(p, p)}"
-                      for p, short in PLATFORM_SHORT.items())
+    names = ", ".join(f"{registry.abbreviation(p)} = {registry.label(p)}"
+                      for p in registry.names())
     out.append(_("Status: {marks}   ({platforms})").format(
         marks="  ".join(paint(m, color) for m in marks), platforms=names))
     return out

@@ -31,7 +31,7 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, current, ngettext, number
-from bmnsocial.platforms.registry import LABELS
+from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
 from bmnsocial.posts.media import MediaProblem, human_size, open_queued, video_summary
 from bmnsocial.posts.twitter_text import extract_urls_with_indices
@@ -126,10 +126,12 @@ def initials(name: str) -> str:
 
 class _Accounts:
     def __init__(self, config: Config) -> None:
-        fb, tw = config.facebook, config.twitter
+        fb, tw, tg = (config.account(p) for p in ("facebook", "twitter", "telegram"))
         self.page_name = (fb.page_name if fb and fb.page_name else "") or "Página de Facebook"
         self.username = tw.username if tw and tw.username else "usuario"
         self.x_name = fb.page_name if fb and fb.page_name else self.username
+        self.channel = tg.chat if tg else "@canal"
+        self.channel_name = fb.page_name if fb and fb.page_name else self.channel
 
 
 # --- media ----------------------------------------------------------------------------------
@@ -289,6 +291,28 @@ def _twitter(rendered: Rendered, who: _Accounts, when: datetime | None,
     return f'<div class="x-card">{"".join(tweets)}</div>'
 
 
+def _telegram(rendered: Rendered, who: _Accounts, when: datetime | None,
+              embed: _Embedder) -> str:
+    """A channel post: one bubble per message (a thread's replies quote the one before)."""
+    bubbles = []
+    for i, part in enumerate(rendered.parts):
+        quote = (f'<div class="tg-reply">{_e(who.channel_name)}</div>' if i else "")
+        note = _("Telegram shows a preview of the link.")
+        link = (f'<div class="tg-link"><span class="tg-link-host">'
+                f'{_e(urlsplit(rendered.link).hostname or rendered.link)}</span>'
+                f'<span lang="{_lang()}">{_e(note)}</span></div>'
+                if rendered.link and i == 0 and not part.media else "")
+        hour = f"{when.hour}:{when.minute:02d}" if when else ""
+        bubbles.append(
+            f'<div class="tg-post" data-part="{i + 1}">'
+            f'<div class="tg-name">{_e(who.channel_name)}</div>{quote}'
+            f'{_grid(part.media, embed, "telegram")}'
+            f'<div class="text tg-text">{rich_text(part.text, "telegram")}</div>{link}'
+            f'<div class="tg-meta">{_e(who.channel)} · {_e(hour)}</div></div>'
+            + _count(part, _("characters")))
+    return f'<div class="tg-card">{"".join(bubbles)}</div>'
+
+
 def _generic(rendered: Rendered, who: _Accounts, when: datetime | None,
              embed: _Embedder) -> str:
     return "".join(f'<div class="fb-card"><div class="text fb-text">'
@@ -301,12 +325,13 @@ def _generic(rendered: Rendered, who: _Accounts, when: datetime | None,
 def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
               embed: _Embedder, cost: str = "") -> str:
     name = rendered.platform
-    label = LABELS.get(name, name)
+    label = registry.label(name)
     n = len(rendered.parts)
-    kind = _("thread of {count} tweets").format(count=n) if n > 1 else _("1 message")
+    kind = registry.thread_kind(name, n) if n > 1 else _("1 message")
     logo = (_icon(_X_LOGO, 16, fill=True) if name == "twitter"
             else '<span class="fb-logo">f</span>' if name == "facebook" else "")
-    build = {"facebook": _facebook, "twitter": _twitter}.get(name, _generic)
+    build = {"facebook": _facebook, "twitter": _twitter, "telegram": _telegram}.get(
+        name, _generic)
     return (f'<section class="platform {_e(name)}" data-platform="{_e(name)}">'
             f'<h3 lang="{_lang()}">{logo}{_e(label)} <span class="kind">· {_e(kind)}</span></h3>'
             f"{build(rendered, who, when, embed)}{cost}</section>")
@@ -529,6 +554,18 @@ dt{color:#6b7280}dd{margin:0}
 .x-card .extra .grid{border-radius:12px}
 .x-actions{display:flex;justify-content:space-between;max-width:420px;color:#536471;
  margin-top:10px}
+.tg-card{background:#dfe7c9;border-radius:12px;padding:14px;max-width:520px}
+.tg-post{background:#fff;border-radius:12px;padding:8px 12px 6px;margin:8px 0;color:#000;
+ box-shadow:0 1px 1px rgba(0,0,0,.12)}
+.tg-name{color:#3390ec;font-weight:600;font-size:14px}
+.tg-reply{border-left:3px solid #3390ec;padding-left:6px;margin:4px 0;color:#3390ec;font-size:13px}
+.tg-text{margin-top:4px}
+.tg-text .url,.tg-text .tag{color:#3390ec;text-decoration:none}
+.tg-link{border-left:3px solid #3390ec;padding-left:8px;margin-top:6px;font-size:13px;
+ display:flex;flex-direction:column;color:#707579}
+.tg-link-host{color:#3390ec;font-weight:600}
+.tg-meta{text-align:right;color:#a0acb6;font-size:12px}
+.tg-card .grid{border-radius:8px;overflow:hidden;margin:4px 0}
 .icon{flex:none;vertical-align:middle}
 .broken{background:#fff;border:1px solid #e0a3a3;border-radius:12px;padding:14px 18px}
 .broken h2{margin:0 0 6px;font-size:16px}

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from bmnsocial import __version__
 from bmnsocial.i18n import _
+from bmnsocial.platforms import registry
 from bmnsocial.publish.ledger import Status, status_name
-from bmnsocial.reports.calendar import PLATFORM_NAMES, Entry
+from bmnsocial.reports.calendar import Entry
 from bmnsocial.terminal import visible
 from bmnsocial.timeutil import LocalTimeKind, classify
 
@@ -56,7 +57,7 @@ def description(entry: Entry) -> str:
             detail = f" {p.url}"
         elif p.error and p.status in (Status.FAILED, Status.UNCONFIRMED, Status.SKIPPED):
             detail = f": {p.error}"
-        lines.append(f"{PLATFORM_NAMES.get(p.platform, p.platform)}: {status_name(p.status)}"
+        lines.append(f"{registry.label(p.platform)}: {status_name(p.status)}"
                      f"{detail}")
     if entry.text:
         lines += ["", entry.text]

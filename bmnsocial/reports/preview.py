@@ -8,13 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from bmnsocial.categories import UNKNOWN
-from bmnsocial.config import X_PRICES_DATE, Config, XPrices
+from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.i18n import _, ngettext
-from bmnsocial.platforms.registry import LABELS
+from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.platforms.x_costs import (
+    X_PRICES_DATE,
     Charge,
+    XPrices,
     describe_charge,
     money,
     publication_charges,
@@ -130,9 +132,9 @@ def format_text(preview: Preview, config: Config) -> str:
 
 
 def _platform_lines(rendered: Rendered) -> list[str]:
-    label = LABELS[rendered.platform]
+    label = registry.label(rendered.platform)
     parts = rendered.parts
-    kind = (_("thread of {count} tweets").format(count=len(parts)) if len(parts) > 1
+    kind = (registry.thread_kind(rendered.platform, len(parts)) if len(parts) > 1
             else _("1 message"))
     lines = [f"  ── {label} ── {kind}"]
     for i, part in enumerate(parts, 1):

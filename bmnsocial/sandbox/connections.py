@@ -13,6 +13,7 @@ from bmnsocial import secrets
 from bmnsocial.config import Config
 from bmnsocial.publish.connections import Connections
 from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+from bmnsocial.sandbox.fake_telegram import SANDBOX_BOT_TOKEN, SANDBOX_CHANNEL
 from bmnsocial.sandbox.graph_tokens import DEFAULT_SCOPES
 from bmnsocial.sandbox.platforms import Sandbox, load_routes
 
@@ -36,7 +37,7 @@ class SandboxConnections(Connections):
     def _platforms_dir(self) -> Path:
         return self.state_dir(self.config.state_dir) / "platforms"
 
-    def start(self, x_port: int = 0, graph_port: int = 0) -> Sandbox:
+    def start(self, x_port: int = 0, graph_port: int = 0, telegram_port: int = 0) -> Sandbox:
         """The fakes of this state directory, started in this process."""
         if self._sandbox is None:
             x: dict[str, Any] = {}
@@ -51,7 +52,9 @@ class SandboxConnections(Connections):
                 if self.config.facebook.app_secret_env:  # proofs are then checked
                     graph["app_secret"] = SANDBOX_CREDENTIALS["facebook"]["app_secret"]
             self._sandbox = Sandbox(self._platforms_dir, x_port=x_port, graph_port=graph_port,
-                                    x_options=x, graph_options=graph).start()
+                                    telegram_port=telegram_port, x_options=x,
+                                    graph_options=graph,
+                                    telegram_options=_telegram_options(self.config)).start()
         return self._sandbox
 
     def credentials(self, config: Config) -> dict[str, str]:
@@ -70,6 +73,8 @@ class SandboxConnections(Connections):
                 config.twitter.access_token_env: x["access_token"],
                 config.twitter.access_token_secret_env: x["access_token_secret"],
             })
+        if config.telegram:
+            values[config.telegram.token_env] = SANDBOX_BOT_TOKEN
         secrets.register(*values.values())
         return values
 
@@ -91,6 +96,23 @@ class SandboxConnections(Connections):
         if self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None
+
+
+def _telegram_options(config: Config) -> dict[str, Any]:
+    """The fake's channel and administrator's chat are those config.yaml names."""
+    account = config.telegram
+    if account is None:
+        return {}
+    chat: str = account.chat
+    channel = dict(SANDBOX_CHANNEL)
+    if chat.startswith("@"):
+        channel["username"] = chat[1:]
+    else:
+        channel["id"] = int(chat)
+    options: dict[str, Any] = {"channel": channel}
+    if account.check_chat and account.check_chat.lstrip("-").isdigit():
+        options["check_chat_id"] = int(account.check_chat)
+    return options
 
 
 def sandbox_runtime(config: Config) -> Runtime:

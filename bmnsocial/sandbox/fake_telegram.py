@@ -106,12 +106,15 @@ class FakeTelegram(FakeServer):
         bot_token: str = SANDBOX_BOT_TOKEN,
         channel: dict[str, Any] | None = None,
         messages_per_minute: int = MESSAGES_PER_MINUTE,
+        check_chat_id: int | None = None,
     ) -> None:
         super().__init__(host=host, port=port, store_path=store_path, clock=clock)
         self._token = bot_token
         self.bot_id = int(bot_token.split(":", 1)[0])
         self.channel = dict(channel or SANDBOX_CHANNEL)
         self.messages_per_minute = messages_per_minute
+        self.check_chat = {**SANDBOX_CHECK_CHAT,
+                           "id": check_chat_id or SANDBOX_CHECK_CHAT["id"]}
         self.reset_state()
 
     def reset_state(self) -> None:
@@ -228,8 +231,8 @@ class FakeTelegram(FakeServer):
         if key.lower() in {f"@{self.channel['username'].lower()}", str(self.channel["id"])}:
             return {"id": self.channel["id"], "title": self.channel["title"],
                     "username": self.channel["username"], "type": "channel"}
-        if key == str(SANDBOX_CHECK_CHAT["id"]):
-            return {**SANDBOX_CHECK_CHAT, "type": "private"}
+        if key == str(self.check_chat["id"]):
+            return {**self.check_chat, "type": "private"}
         raise bad_request("chat not found")
 
     def _writable_chat(self, chat_id: Any) -> dict[str, Any]:
@@ -352,8 +355,8 @@ class FakeTelegram(FakeServer):
                                  files: dict[str, bytes]) -> list[dict[str, Any]]:
         self._chat(values["chat_id"])
         owner = {"status": "creator", "is_anonymous": False,
-                 "user": {"id": SANDBOX_CHECK_CHAT["id"], "is_bot": False,
-                          "first_name": SANDBOX_CHECK_CHAT["first_name"]}}
+                 "user": {"id": self.check_chat["id"], "is_bot": False,
+                          "first_name": self.check_chat["first_name"]}}
         return [owner, *([self._member(self.bot_id)]
                          if self.bot_status == "administrator" else [])]
 

@@ -1,4 +1,4 @@
-"""Both fakes together, as tests and ``--sandbox`` mode use them."""
+"""The three fakes together, as tests and ``--sandbox`` mode use them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import requests
 
 from bmnsocial.platforms.routing import LocalRouteAdapter, TimeoutArg, mount_routes
 from bmnsocial.sandbox.fake_graph import FakeGraph
+from bmnsocial.sandbox.fake_telegram import FakeTelegram
 from bmnsocial.sandbox.fake_x import FakeX
 from bmnsocial.sandbox.store import DEFAULT_STORE_NAME, load_published
 
@@ -23,12 +24,13 @@ ENDPOINTS_FILE = "endpoints.json"
 
 
 class Sandbox:
-    """Start :class:`FakeX` and :class:`FakeGraph` on 127.0.0.1.
+    """Start :class:`FakeX`, :class:`FakeGraph` and :class:`FakeTelegram` on 127.0.0.1.
 
     ``store_dir``: directory of the shared SQLite store (``published.sqlite3``)
     and of ``endpoints.json`` (the routes, so other processes can find the
     fakes); ``None`` keeps everything in memory. Ports default to ephemeral.
-    ``x_options``/``graph_options`` are passed to the fakes' constructors.
+    ``x_options``/``graph_options``/``telegram_options`` are passed to the fakes'
+    constructors.
     """
 
     def __init__(
@@ -41,6 +43,8 @@ class Sandbox:
         clock: Callable[[], float] = time.time,
         x_options: Mapping[str, Any] | None = None,
         graph_options: Mapping[str, Any] | None = None,
+        telegram_port: int = 0,
+        telegram_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.store_dir = None if store_dir is None else Path(store_dir)
         store_path = None if self.store_dir is None else self.store_dir / DEFAULT_STORE_NAME
@@ -53,6 +57,10 @@ class Sandbox:
             port=graph_port,
             clock=clock,
             **dict(graph_options or {}),
+        )
+        self.telegram = FakeTelegram(
+            store_path=store_path, host=host, port=telegram_port, clock=clock,
+            **dict(telegram_options or {}),
         )
 
     @property
@@ -67,12 +75,14 @@ class Sandbox:
             "https://api.x.com": self.x.base_url,
             "https://upload.twitter.com": self.x.base_url,
             "https://graph.facebook.com": self.graph.base_url,
+            "https://api.telegram.org": self.telegram.base_url,
         }
 
     def start(self) -> Self:
         try:
             self.x.start()
             self.graph.start()
+            self.telegram.start()
         except BaseException:
             self.close()
             raise
@@ -85,9 +95,10 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        """Stop both servers; their stores stay readable until :meth:`close`."""
+        """Stop the servers; their stores stay readable until :meth:`close`."""
         self.x.stop()
         self.graph.stop()
+        self.telegram.stop()
         if self.store_dir is not None:
             (self.store_dir / ENDPOINTS_FILE).unlink(missing_ok=True)
 
@@ -95,6 +106,7 @@ class Sandbox:
         self.stop()
         self.x.close()
         self.graph.close()
+        self.telegram.close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -114,15 +126,16 @@ class Sandbox:
         return mount_routes(session, self.routes, default_timeout=default_timeout)
 
     def published(self) -> list[dict[str, Any]]:
-        """Everything both fakes published, oldest first (see ``load_published``)."""
+        """Everything the fakes published, oldest first (see ``load_published``)."""
         if self.store_path is not None:
             return load_published(self.store_path)
-        items = self.x.published() + self.graph.published()
+        items = self.x.published() + self.graph.published() + self.telegram.published()
         return sorted(items, key=lambda e: e["created_at"])
 
     def reset(self) -> None:
         self.x.reset()
         self.graph.reset()
+        self.telegram.reset()
 
 
 def load_routes(store_dir: str | os.PathLike[str]) -> dict[str, str]:
