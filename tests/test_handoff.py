@@ -96,9 +96,9 @@ def test_mode_defaults_to_api_and_manual_drops_the_credentials(workspace: Path) 
     before = load_config(workspace / "config.yaml")
     assert before.manual_platforms == frozenset()
     config = manual(workspace)
-    assert config.twitter is not None and config.twitter.mode == "manual"
+    assert config.twitter is not None and config.shared["twitter"].mode == "manual"
     assert config.manual_platforms == frozenset({"twitter"})
-    assert {c.platform for c in config.credentials()} == {"facebook"}
+    assert {c.platform for c in config.credentials()} == {"facebook", "telegram"}
 
 
 def test_a_wrong_mode_is_a_config_error(workspace: Path) -> None:
@@ -366,7 +366,7 @@ def test_listings_count_hand_offs_like_publications(workspace: Path,
     code, out = invoke("calendar", "--ics", "plan.ics", "--from", f"{DUE:%Y-%m-%d}")
     assert code == 0, out
     ics = (workspace / "plan.ics").read_text("utf-8").replace("\r\n ", "")
-    assert "X: awaiting a person" in ics and "STATUS:TENTATIVE" in ics
+    assert "X (Twitter): awaiting a person" in ics and "STATUS:TENTATIVE" in ics
     code, out = invoke("report", "mix", "--json", "--since", f"{DUE:%Y-%m-%d}")
     assert code == 0, out
     totals = json.loads(out)["totals"]
@@ -549,12 +549,14 @@ def test_both_accounts_by_hand_a_thread_and_a_facebook_link(workspace: Path,
     path = workspace / "config.yaml"
     path.write_text(path.read_text("utf-8").replace(
         "    page_name: Biblioteca Médica Nacional\n",
-        "    page_name: Biblioteca Médica Nacional\n    mode: manual\n"), "utf-8")
+        "    page_name: Biblioteca Médica Nacional\n    mode: manual\n").replace(
+        "    token_env: BMNSOCIAL_TELEGRAM_TOKEN\n",
+        "    token_env: BMNSOCIAL_TELEGRAM_TOKEN\n    mode: manual\n"), "utf-8")
     config = manual(workspace)
-    assert config.manual_platforms == frozenset({"facebook", "twitter"})
+    assert config.manual_platforms == frozenset({"facebook", "twitter", "telegram"})
     code, out = invoke("config", "check", "--json", now=NOW)
     assert code == 0, out  # no credential is needed at all
-    assert json.loads(out)["manual"] == ["facebook", "twitter"]
+    assert json.loads(out)["manual"] == ["facebook", "telegram", "twitter"]
     assert json.loads(out)["credentials"] == [] and json.loads(out)["graph_api"] is None
     assert invoke("post", str(write_post("hilo.yaml", THREAD)), "--yes", now=NOW)[0] == 0
     code, out = invoke("preview", "--json", "posts/hilo.yaml", now=NOW)

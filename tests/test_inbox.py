@@ -378,7 +378,8 @@ def test_x_is_not_read_when_the_budget_cannot_take_it(tmp_path: Path) -> None:
         w.x_reply(tweet, 1, "¿Y mañana?")
         account = dataclasses.replace(w.runtime.config.twitter,  # type: ignore[type-var]
                                       monthly_budget_usd=0.1)
-        w.runtime.config = dataclasses.replace(w.runtime.config, twitter=account)
+        w.runtime.config = dataclasses.replace(
+            w.runtime.config, accounts={**w.runtime.config.accounts, "twitter": account})
         w.inbox.config = w.runtime.config
         (notice,) = w.inbox.refresh()
         assert notice.code == "skipped-budget" and "monthly_budget_usd" in notice.message
@@ -495,8 +496,9 @@ served = test_crash.served  # `sandbox serve` in its own process, and a workspac
 
 
 def test_sigkill_after_the_answer_reached_x_sends_it_once(
-        served: tuple[Path, dict[str, str], str]) -> None:
-    work, env, x_url = served
+        served: tuple[Path, dict[str, str], dict[str, str]]) -> None:
+    work, env, routes = served
+    x_url = routes["https://api.twitter.com"]
 
     def cli_run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(test_crash.bmnsocial(*args), cwd=work, env=env,

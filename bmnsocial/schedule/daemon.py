@@ -200,7 +200,9 @@ def send_ready(rows: list[Row], runtime: Runtime, ledger: Ledger) -> list[Row]:
 def follow_native(runtime: Runtime, ledger: Ledger) -> list[Row]:
     """Facebook's own scheduler: hand off what enters its window, keep what it holds in step,
     confirm what it published (publish/native.py); nothing while the clock is not trusted."""
-    if runtime.config.facebook is None or not trusted_clock(runtime).trusted:
+    # The verdict as it stands, without asking the platforms again: a skew an answer just
+    # showed must stop this pass, not be probed away by another platform's Date.
+    if runtime.config.facebook is None or not runtime.clock_trust().check().trusted:
         return []
     return runtime.native_handoff(ledger).run()
 
