@@ -95,7 +95,7 @@ class GiveUpOnHeld(BaseAdapter):
 def give_up_on_held(session: requests.Session, sandbox: Sandbox) -> requests.Session:
     """Makes ``session`` (routed to ``sandbox``'s fakes) give up at once on held requests."""
     fakes = {origin: fake for origin, url in sandbox.routes.items()
-             for fake in (sandbox.x, sandbox.graph) if fake.base_url == url}
+             for fake in (sandbox.x, sandbox.graph, sandbox.telegram) if fake.base_url == url}
     for prefix, adapter in list(session.adapters.items()):
         if not isinstance(adapter, GiveUpOnHeld):
             session.mount(prefix, GiveUpOnHeld(adapter, fakes))
