@@ -335,3 +335,12 @@ def test_the_daemon_pauses_while_the_platforms_disagree_and_resumes_by_itself(
     assert daemon.stderr.count("2 h 0 min behind") == 1, daemon.stderr  # said once
     assert "the clock is trustworthy again" in daemon.stderr
     assert [r["status"] for r in site.rows()] == ["published"]
+
+
+def test_a_skew_of_hours_is_said_to_the_nearest_minute() -> None:
+    from bmnsocial.publish.clocktrust import span
+
+    # A Date header has whole seconds and an answer takes a moment: 2 h measured as 7,199 s.
+    assert span(7199.4) == span(7200) == span(-7201) == "2 h 0 min"
+    assert span(3629) == "1 h 0 min" and span(3631) == "1 h 1 min"
+    assert span(250) == "4 min 10 s" and span(3) == "3 s"

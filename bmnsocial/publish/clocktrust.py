@@ -66,10 +66,12 @@ def boot_id() -> str:
 def span(seconds: float) -> str:
     """'1 h 5 min', '4 min 10 s', '3 s': the size of a step or a skew."""
     whole = round(abs(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
+    if whole >= 3600:
+        # To the nearest minute: a Date header has whole seconds and an answer takes a moment,
+        # so a clock 2 h out measures 7,199 s as often as 7,200 (not "1 h 59 min").
+        hours, minutes = divmod(round(whole / 60), 60)
         return f"{hours} h {minutes} min"
+    minutes, secs = divmod(whole, 60)
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
