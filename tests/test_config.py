@@ -11,7 +11,7 @@ from bmnsocial.config import find_config_path, load_config, missing_credentials
 from bmnsocial.errors import BmnError, ConfigError
 from tests.helpers import REPO
 
-SECRET = "EAAGm0PX4ZCpsBAKZC9aSecretTokenValue1234567890abcdef"
+SECRET = "EAAFakeTestOnlySecretTokenValue0000000000000000000"
 
 
 def write_config(tmp_path: Path, text: str) -> Path:

@@ -27,7 +27,7 @@ from tests.helpers import ANSWER_TIMEOUT
 from tests.test_adapters import Harness, make_config, running
 
 TOKEN = SANDBOX_CREDENTIALS["facebook"]["page_access_token"]
-APP_SECRET = "lkAppSecret7f3a9cQ2zXXXXXXXXXXXXX"
+APP_SECRET = "lkAppSecretFakeLeakTestXXXXXXXXXXXXX"
 PROOF = hmac.new(APP_SECRET.encode(), TOKEN.encode(), hashlib.sha256).hexdigest()
 
 # fault kind -> (error class, reason code, whether the platform said when to come back)

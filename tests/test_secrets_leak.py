@@ -29,17 +29,17 @@ from tests.test_adapters import PLATFORMS, Harness, running
 
 CREDENTIALS = {
     "x": {
-        "consumer_key": "lkCK7f3a9cQ2zConsumerKey",
-        "consumer_secret": "lkCS7f3a9cQ2zConsumerSecretXXXXXXXXXXXXXXXXXXXXXX",
-        "access_token": f"{SANDBOX_ACCOUNTS['x']['user_id']}-lkAT7f3a9cQ2zAccessToken",
-        "access_token_secret": "lkATS7f3a9cQ2zAccessTokenSecretXXXXXXXXXXXXX",
-        "bearer_token": "lkBT7f3a9cQ2zOAuth2UserTokenXXXXXXXXXXXXXXXXXXXXXX",
+        "consumer_key": "lkCKFakeLeakTestConsumerKey",
+        "consumer_secret": "lkCSFakeLeakTestConsumerSecretXXXXXXXXXXXXXXXXXXXXXX",
+        "access_token": f"{SANDBOX_ACCOUNTS['x']['user_id']}-lkATFakeLeakTestAccessToken",
+        "access_token_secret": "lkATSFakeLeakTestAccessTokenSecretXXXXXXXXXXXXX",
+        "bearer_token": "lkBTFakeLeakTestOAuth2UserTokenXXXXXXXXXXXXXXXXXXXXXX",
     },
     "facebook": {
         "page_id": SANDBOX_ACCOUNTS["facebook"]["page_id"],
-        "page_access_token": "EAAlkPT7f3a9cQ2zPageAccessTokenXXXXXXXXXXXXXXXXXXXX",
+        "page_access_token": "EAAlkPTFakeLeakTestPageAccessTokenXXXXXXXXXXXXXXXXXXXX",
     },
-    "telegram": {"bot_token": "7700000002:lkTG7f3a9cQ2zBotTokenXXXXXXXXXXXXXXXXXX"},
+    "telegram": {"bot_token": "7700000002:lkTGFakeLeakTestBotTokenXXXXXXXXXXXXXXXXXX"},
 }
 SECRET_VALUES = [v for platform in CREDENTIALS.values() for k, v in platform.items()
                  if k != "page_id"]
