@@ -58,8 +58,10 @@ import tweepy
 from _common import enqueue_text, median, text_of, verdict
 from _fakes import UNLIMITED_X, FakesProcess
 
-from bmnsocial.config import Config, FacebookAccount, PublishSettings, TwitterAccount
+from bmnsocial.config import Config, PublishSettings
+from bmnsocial.platforms.facebook import FacebookAccount
 from bmnsocial.platforms.routing import mount_routes
+from bmnsocial.platforms.twitter import TwitterAccount
 from bmnsocial.publish.connections import Connections
 from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.publish.publisher import SystemClock
@@ -96,11 +98,13 @@ def make_config(folder: Path) -> Config:
         source=str(folder / "config.yaml"), base_dir=folder, timezone_name="America/Havana",
         timezone=ZoneInfo("America/Havana"), posts_dir=folder / "posts",
         media_root=folder / "media", state_dir=folder / "state",
-        facebook=FacebookAccount(page_id=PAGE_ID, page_name="BMN", api_version="v23.0",
-                                 token_env=ENV["fb"]),
-        twitter=TwitterAccount(username=SANDBOX_ACCOUNTS["x"]["username"],
-                               consumer_key_env=ENV["ck"], consumer_secret_env=ENV["cs"],
-                               access_token_env=ENV["at"], access_token_secret_env=ENV["as"]),
+        accounts={
+            "facebook": FacebookAccount(page_id=PAGE_ID, page_name="BMN", api_version="v23.0",
+                                        token_env=ENV["fb"]),
+            "twitter": TwitterAccount(username=SANDBOX_ACCOUNTS["x"]["username"],
+                                      consumer_key_env=ENV["ck"], consumer_secret_env=ENV["cs"],
+                                      access_token_env=ENV["at"],
+                                      access_token_secret_env=ENV["as"])},
         publish=PublishSettings(timeout_seconds=TIMEOUT))
 
 

@@ -361,3 +361,34 @@ def test_a_running_publisher_goes_by_the_budget_raised_in_config_yaml(
         assert sent.status is Status.PUBLISHED
     finally:
         runtime.close()
+
+
+def test_the_meter_keeps_one_connection_per_thread_and_leaves_the_flush_to_claims(
+        tmp_path: Path) -> None:
+    """Counting an answer must not cost a connection and a disk flush per request (it did:
+    bench_publish's daemon path paid both on every post); a claim's flush carries the counts
+    to disk with it."""
+    import threading
+
+    import requests
+
+    from bmnsocial.publish.costs import RequestMeter
+
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    meter = RequestMeter(ledger.path, XPrices(), lambda: NOW)
+    answer = requests.Response()
+    answer.status_code = 201
+    meter.heard("facebook", answer)
+    meter.heard("facebook", answer)
+    elsewhere = threading.Thread(target=meter.heard, args=("facebook", answer))
+    elsewhere.start()
+    elsewhere.join()
+    opened = list(meter._opened)
+    assert len(opened) == 2  # this thread's, reused, and the other thread's
+    assert {db.execute("PRAGMA synchronous").fetchone()[0] for db in opened} == {1}  # NORMAL
+    assert ledger.db.execute("SELECT COUNT(*) FROM platform_requests").fetchone()[0] == 3
+    meter.close()
+    assert meter._opened == []
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened[0].execute("SELECT 1")
+    ledger.close()

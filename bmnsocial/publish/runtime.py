@@ -37,6 +37,7 @@ class Runtime:
         self._ledger: Ledger | None = None
         self._publisher: Publisher | None = None
         self._clock_trust: ClockTrust | None = None
+        self._request_meter: RequestMeter | None = None
         secrets.install_log_redaction()
 
     @property
@@ -82,8 +83,11 @@ class Runtime:
         except LedgerUnavailable as exc:
             log.warning("requests not counted: %s", exc)
             return None
-        prices = self.config.twitter.prices if self.config.twitter is not None else XPrices()
-        return RequestMeter(path, prices, self._now)
+        if self._request_meter is None:
+            prices = (self.config.twitter.prices if self.config.twitter is not None
+                      else XPrices())
+            self._request_meter = RequestMeter(path, prices, self._now)
+        return self._request_meter
 
     def _now(self) -> datetime:
         from bmnsocial.timeutil import now
@@ -150,6 +154,8 @@ class Runtime:
                 # still running then goes on in its own session, unrecorded.
                 self._publisher.handoff.wait(STOP_WAIT_SECONDS)
             self._publisher.close()
+        if self._request_meter is not None:
+            self._request_meter.close()
         if self._ledger is not None:
             self._ledger.close()
         self.connections.close()
