@@ -22,6 +22,7 @@ from bmnsocial.platforms.base import (
     CredentialsMissing,
     Figures,
     Identity,
+    NativeScheduling,
     Platform,
     PlatformSpec,
     Progress,
@@ -30,6 +31,7 @@ from bmnsocial.platforms.base import (
     RateLimited,
     Rejected,
     RemotePost,
+    ScheduledPost,
     Transient,
     Unconfirmed,
     open_for_sending,
@@ -43,6 +45,7 @@ from bmnsocial.yamlsafe import PathKey
 if TYPE_CHECKING:
     import requests
 
+    from bmnsocial.platforms.conversations import Conversations
     from bmnsocial.posts.model import Content
 
 DEFAULT_GRAPH_VERSION = "v23.0"
@@ -592,15 +595,6 @@ def _parse_time(value: Any) -> datetime | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduledPost:
-    """A post the Page holds in Facebook's own scheduler."""
-
-    id: str
-    text: str
-    publish_at: datetime | None
-
-
 def _epoch(moment: datetime) -> str:
     return str(int(moment.timestamp()))
 
@@ -613,7 +607,8 @@ class FacebookScheduler:
     (the Page node's spec); ``POST /{post}`` changes the message or the time; ``DELETE
     /{post}`` removes one."""
 
-    def __init__(self, adapter: FacebookAdapter) -> None:
+    def __init__(self, adapter: Adapter) -> None:
+        assert isinstance(adapter, FacebookAdapter)
         self.adapter = adapter
 
     def create(self, rendered: Rendered, when: datetime, checkpoint: Checkpoint) -> str:
@@ -685,8 +680,22 @@ class FacebookScheduler:
                 str(found.get("permalink_url") or adapter.post_url(post_id)))
 
 
+
+def _conversations(adapter: Adapter) -> Conversations:
+    from bmnsocial.platforms.conversations import GraphConversations
+
+    return GraphConversations(adapter)
+
+# Meta's Pages API guide: scheduled_publish_time from 10 minutes to 30 days after the request.
+NATIVE = NativeScheduling(scheduler=FacebookScheduler,
+                          enabled=lambda account: account.handoff == "native",
+                          min_lead=timedelta(minutes=10), max_lead=timedelta(days=30))
+
 PLATFORM = Platform(
+    conversations=_conversations,
     name="facebook", label="Facebook", abbreviation="fb", account=ACCOUNT,
     post_keys=("text", "link", "hashtags", "media"), spec=FacebookSpec, adapter=FacebookAdapter,
     url=POST_URL, person=person_account,
-    url_example="https://www.facebook.com/BMNCuba/posts/pfbid02abc…")
+    url_example="https://www.facebook.com/BMNCuba/posts/pfbid02abc…", metrics=True,
+    native=NATIVE,
+    api_version=lambda account, now: graphversions.state_of(account.api_version, now))

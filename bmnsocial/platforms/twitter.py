@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bmnsocial.accounts import LINK_POLICIES, AccountSchema, Credential, base_url, env_name
@@ -24,6 +24,7 @@ from bmnsocial.platforms.base import (
     Identity,
     Platform,
     PlatformSpec,
+    Pricing,
     Progress,
     Published,
     Rejected,
@@ -34,7 +35,13 @@ from bmnsocial.platforms.base import (
 )
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.platforms.video import VideoCodes, VideoLimits, check_video, video_size_hint
-from bmnsocial.platforms.x_costs import XPrices
+from bmnsocial.platforms.x_costs import (
+    X_PRICES_DATE,
+    XPrices,
+    answered_charge,
+    describe_charge,
+    publication_charges,
+)
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.reasons import Reason
 from bmnsocial.schema import Reader
@@ -44,6 +51,7 @@ from bmnsocial.yamlsafe import PathKey
 if TYPE_CHECKING:
     import requests
 
+    from bmnsocial.platforms.conversations import Conversations
     from bmnsocial.posts.model import Content
 
 DEFAULT_X_API_BASE_URL = "https://api.x.com"
@@ -435,10 +443,37 @@ class TwitterAdapter(Adapter):
         return posts
 
 
+def common_figures(counts: Mapping[str, int], parts: int) -> dict[str, int]:
+    """X's figures as the common ones: likes, replies (less the one reply a thread of ours
+    makes to its first tweet), reposts and quotes, impressions when told."""
+    own_reply = 1 if parts > 1 else 0
+    found = {"reactions": counts.get("like_count", 0),
+             "comments": max(0, counts.get("reply_count", 0) - own_reply),
+             "shares": counts.get("retweet_count", 0) + counts.get("quote_count", 0)}
+    if "impression_count" in counts:
+        found["impressions"] = counts["impression_count"]
+    return found
+
+
+
+def _conversations(adapter: Adapter) -> Conversations:
+    from bmnsocial.platforms.conversations import XConversations
+
+    return XConversations(adapter)
+
 PLATFORM = Platform(
+    conversations=_conversations,
     name="twitter", label="X (Twitter)", abbreviation="x", account=ACCOUNT, aliases=("x",),
     post_keys=("text", "link", "hashtags", "media", "thread", "links"), spec=TwitterSpec,
     adapter=TwitterAdapter, thread_kind=N_("thread of {count} tweets"),
     token_note=N_("token: does not expire (X's OAuth 1.0a tokens last until revoked)"),
     url=POST_URL, person=person_account,
-    url_example="https://x.com/BMN_Cuba/status/1880000000000000000")
+    url_example="https://x.com/BMN_Cuba/status/1880000000000000000",
+    duplicate_window=timedelta(hours=24), metrics=True, common_figures=common_figures,
+    pricing=Pricing(
+        prices=lambda account: account.prices if account is not None else XPrices(),
+        publication=publication_charges, answered=answered_charge, describe=describe_charge,
+        budget=lambda account: account.monthly_budget_usd if account is not None else None,
+        post_read=lambda prices: prices.posts_read,
+        heading=N_("Cost on X (accounts.twitter.prices; X's prices of {date}):"),
+        prices_date=X_PRICES_DATE))

@@ -17,6 +17,7 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.model import Post, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
@@ -384,17 +385,23 @@ def _id_duplicates(posts: list[CheckedPost], owners: Mapping[str, str]) -> Itera
                                 key=True)
 
 
+def _refuses_repeats(platform: str) -> bool:
+    """Does the platform refuse the same text again (its ``duplicate_window``: X)?"""
+    return registry.capability(platform, "duplicate_window") is not None
+
+
 def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
                   window: timedelta) -> Iterator[Diagnostic]:
-    """The same tweet text in two posts. The one that goes out later is reported, never the
-    one already out: an error closer than ``window`` (X refuses a recent duplicate), a
-    warning beyond it (an evergreen post brought back)."""
+    """The same text in two posts, on a platform that refuses a repeat (X). The one that goes
+    out later is reported, never the one already out: an error closer than ``window`` (the
+    platform refuses a recent duplicate), a warning beyond it (an evergreen post brought
+    back)."""
     far_future = datetime.max.replace(tzinfo=UTC)
     by_text: dict[str, list[tuple[datetime, int, CheckedPost, PathKey]]] = defaultdict(list)
     for order, c in enumerate(posts):
         when = published.get(c.post.id) or c.post.schedule.at or far_future
         for r in c.rendered:
-            if r.platform == "twitter":
+            if _refuses_repeats(r.platform):
                 for part in r.parts:
                     by_text[part.text.strip()].append((when, order, c, part.source))
     for same in by_text.values():
@@ -435,7 +442,7 @@ def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | N
     yield from _x_duplicates(posts, published or {}, window)
     for c in posts:
         for r in c.rendered:
-            if r.platform != "twitter":
+            if not _refuses_repeats(r.platform):
                 continue
             if c.post.schedule.cron is not None:
                 yield c.post.doc.diag(("schedule", "cron"), "X-REPEAT", _(
