@@ -18,6 +18,7 @@ from bmnsocial.reasons import Reason
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
+    import requests
     from requests import Response
 
     from bmnsocial.graphversions import VersionState
@@ -71,6 +72,14 @@ class Platform:
     # Comments and replies a person may answer (`bmnsocial inbox`), read through its adapter.
     conversations: Callable[[Adapter], Conversations] | None = None
     metrics: bool = False  # its adapter's read_figures tells figures (metrics, engagement)
+    connect: Connect | None = None  # `bmnsocial accounts connect <name>`: tokens that last
+    # What `accounts check` reads of a token whose expiry the platform tells (Facebook's);
+    # a platform with ``token_note`` has nothing to read.
+    token_check: Callable[[Any, TokenQuestion], TokenReport] | None = None
+    # The module of its HTML mock-up (platforms/mockup.py says what it holds); "": a plain card.
+    mockup: str = ""
+    # The name its account shows people (a Page's name), drawn on the other mock-ups too.
+    display_name: Callable[[Any], str | None] | None = None
     no_metrics: str | None = None  # why its figures are never read (English, marked with N_)
     # Its figures as the common ones (reactions, comments, shares, impressions), given the
     # post's number of parts; None: its adapter already tells them by those names.
@@ -144,6 +153,89 @@ class NativeScheduling:
     enabled: Callable[[Any], bool]  # its account -> are new occurrences handed to it?
     min_lead: timedelta  # how far ahead of its time a post may be handed to it, at least
     max_lead: timedelta  # and at most
+
+
+class Dialogue(Protocol):
+    """What a connect flow may do with the person at the terminal (cli/accounts.py)."""
+
+    session: requests.Session
+    sandbox: bool
+    options: Mapping[str, str | None]  # the values of the flow's own options
+
+    def now(self) -> datetime: ...
+
+    def describe(self, moment: datetime) -> str:
+        """A time for the reader, in the config's zone."""
+        ...
+
+    def secret(self, label: str, sandbox_value: str | None = None) -> str:
+        """Asked with the typing hidden (or a line of standard input); never an argument."""
+        ...
+
+    def visible(self, label: str) -> str: ...
+
+    def say(self, text: str) -> None: ...
+
+    def fake(self) -> Mapping[str, str]:
+        """The sandbox's fake values for this platform's flow (empty outside it)."""
+        ...
+
+    def known(self, names: Sequence[str]) -> Mapping[str, str]:
+        """The credentials among ``names`` already set (environment or secrets file)."""
+        ...
+
+    def address(self, url: str) -> str:
+        """Where a person opens ``url`` (in the sandbox, its fake's own page)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """What a connect flow got: the credentials to store (variable name -> value), what the
+    platform said of the token, and what to tell the person once they are stored."""
+
+    stored: dict[str, str]
+    expires_at: datetime | None = None
+    data_access_expires_at: datetime | None = None
+    tasks: tuple[str, ...] | None = None
+    said: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOption:
+    flag: str  # "--app-id"; its value is Dialogue.options[the flag's name, "app_id"]
+    metavar: str
+    help: str  # English, marked with N_
+
+
+@dataclass(frozen=True, slots=True)
+class Connect:
+    help: str  # the command's help (English, marked with N_)
+    run: Callable[[Any, Dialogue], Connected]  # (its account, the dialogue)
+    options: tuple[ConnectOption, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenQuestion:
+    """What a token check is given: the credentials, a session, and what an earlier connect
+    recorded (the person's tasks, and when)."""
+
+    credentials: Mapping[str, str]
+    session: requests.Session
+    tasks: tuple[str, ...] | None
+    tasks_checked_at: datetime | None
+    now: datetime
+    describe: Callable[[datetime], str]  # a time for the reader
+
+
+@dataclass(frozen=True, slots=True)
+class TokenReport:
+    told: bool  # False: the platform did not say when the token expires
+    expires_at: datetime | None = None
+    data_access_expires_at: datetime | None = None
+    tasks: tuple[str, ...] | None = None
+    details: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
 
 class PlatformSpec(ABC):

@@ -19,6 +19,8 @@ from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
     Checkpoint,
+    Connect,
+    ConnectOption,
     CredentialsMissing,
     Figures,
     Identity,
@@ -36,6 +38,8 @@ from bmnsocial.platforms.base import (
     Unconfirmed,
     open_for_sending,
 )
+from bmnsocial.platforms.connect import facebook_flow, facebook_token_check
+from bmnsocial.platforms.conversations import GraphConversations
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.reasons import Reason, Said
 from bmnsocial.schema import Reader
@@ -45,7 +49,6 @@ from bmnsocial.yamlsafe import PathKey
 if TYPE_CHECKING:
     import requests
 
-    from bmnsocial.platforms.conversations import Conversations
     from bmnsocial.posts.model import Content
 
 DEFAULT_GRAPH_VERSION = "v23.0"
@@ -681,18 +684,25 @@ class FacebookScheduler:
 
 
 
-def _conversations(adapter: Adapter) -> Conversations:
-    from bmnsocial.platforms.conversations import GraphConversations
-
-    return GraphConversations(adapter)
-
 # Meta's Pages API guide: scheduled_publish_time from 10 minutes to 30 days after the request.
 NATIVE = NativeScheduling(scheduler=FacebookScheduler,
                           enabled=lambda account: account.handoff == "native",
                           min_lead=timedelta(minutes=10), max_lead=timedelta(days=30))
 
+CONNECT = Connect(
+    help=N_("Exchange a short-lived user token from the Graph API Explorer for the Page's "
+            "token, which does not expire, and store it in the secrets file.\n\nThe user "
+            "token and the app secret are asked with the typing hidden, or read one per line "
+            "from standard input when it is not a terminal (first the user token, then the "
+            "app secret); never pass them as arguments."),
+    run=facebook_flow,
+    options=(ConnectOption("--app-id", "ID", N_("The Meta app's id (asked when not given).")),))
+
 PLATFORM = Platform(
-    conversations=_conversations,
+    connect=CONNECT, token_check=facebook_token_check,
+    mockup="bmnsocial.platforms.facebook_mockup",
+    display_name=lambda account: account.page_name or None,
+    conversations=GraphConversations,
     name="facebook", label="Facebook", abbreviation="fb", account=ACCOUNT,
     post_keys=("text", "link", "hashtags", "media"), spec=FacebookSpec, adapter=FacebookAdapter,
     url=POST_URL, person=person_account,

@@ -406,6 +406,7 @@ def _adapter_options(account: TelegramAccount, published: PublishedRows) -> dict
 
 
 PLATFORM = Platform(
+    mockup="bmnsocial.platforms.telegram_mockup",
     name="telegram", label="Telegram", abbreviation="tg", account=ACCOUNT,
     post_keys=("text", "link", "hashtags", "media", "thread"), spec=TelegramSpec,
     adapter=TelegramAdapter, adapter_options=_adapter_options,

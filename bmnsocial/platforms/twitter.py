@@ -19,6 +19,7 @@ from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
     Checkpoint,
+    Connect,
     CredentialsMissing,
     Figures,
     Identity,
@@ -33,6 +34,8 @@ from bmnsocial.platforms.base import (
     Unconfirmed,
     open_for_sending,
 )
+from bmnsocial.platforms.connect import x_flow
+from bmnsocial.platforms.conversations import XConversations
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.platforms.video import VideoCodes, VideoLimits, check_video, video_size_hint
 from bmnsocial.platforms.x_costs import (
@@ -51,7 +54,6 @@ from bmnsocial.yamlsafe import PathKey
 if TYPE_CHECKING:
     import requests
 
-    from bmnsocial.platforms.conversations import Conversations
     from bmnsocial.posts.model import Content
 
 DEFAULT_X_API_BASE_URL = "https://api.x.com"
@@ -456,13 +458,19 @@ def common_figures(counts: Mapping[str, int], parts: int) -> dict[str, int]:
 
 
 
-def _conversations(adapter: Adapter) -> Conversations:
-    from bmnsocial.platforms.conversations import XConversations
-
-    return XConversations(adapter)
+CONNECT = Connect(
+    help=N_("Run X's PIN authorisation for the configured account and store its access token "
+            "and secret in the secrets file.\n\nOpen the address shown while logged in to X "
+            "as the BMN account, authorise the app, and type the PIN X shows. The API key and "
+            "secret are taken from the environment or the secrets file, else asked with the "
+            "typing hidden (or read one per line from standard input when it is not a "
+            "terminal)."),
+    run=x_flow)
 
 PLATFORM = Platform(
-    conversations=_conversations,
+    connect=CONNECT,
+    mockup="bmnsocial.platforms.twitter_mockup",
+    conversations=XConversations,
     name="twitter", label="X (Twitter)", abbreviation="x", account=ACCOUNT, aliases=("x",),
     post_keys=("text", "link", "hashtags", "media", "thread", "links"), spec=TwitterSpec,
     adapter=TwitterAdapter, thread_kind=N_("thread of {count} tweets"),
