@@ -62,16 +62,21 @@ class Platform:
     def url_matches(self, url: str) -> bool:
         return self.url.fullmatch(url) is not None
 
-    # Optional capabilities: what only some platforms do. The core finds them through the
-    # registry (``registry.having``) and never asks for a platform by name.
+    # Optional capabilities: what only some platforms do (docs/architecture.md). The core finds
+    # them through the registry (``registry.having``, ``registry.capability``) and never asks
+    # for a platform by name.
     pricing: Pricing | None = None  # it charges per request (report cost, budget, previews)
     native: NativeScheduling | None = None  # its own scheduler takes posts ahead of time
-    # The state of the API version the account is set to (config show, status); None: fine
-    # or unknown, e.g. a version Meta no longer lists.
+    # The state of the API version its account is set to (config show, status); the check
+    # gives None for a version it does not know.
     api_version: Callable[[Any, datetime], VersionState | None] | None = None
     # Comments and replies a person may answer (`bmnsocial inbox`), read through its adapter.
     conversations: Callable[[Adapter], Conversations] | None = None
     metrics: bool = False  # its adapter's read_figures tells figures (metrics, engagement)
+    no_metrics: str | None = None  # why its figures are never read (English, marked with N_)
+    # Its figures as the common ones (reactions, comments, shares, impressions), given the
+    # post's number of parts; None: its adapter already tells them by those names.
+    common_figures: Callable[[Mapping[str, int], int], dict[str, int]] | None = None
     connect: Connect | None = None  # `bmnsocial accounts connect <name>`: tokens that last
     # What `accounts check` reads of a token whose expiry the platform tells (Facebook's);
     # a platform with ``token_note`` has nothing to read.
@@ -80,10 +85,6 @@ class Platform:
     mockup: str = ""
     # The name its account shows people (a Page's name), drawn on the other mock-ups too.
     display_name: Callable[[Any], str | None] | None = None
-    no_metrics: str | None = None  # why its figures are never read (English, marked with N_)
-    # Its figures as the common ones (reactions, comments, shares, impressions), given the
-    # post's number of parts; None: its adapter already tells them by those names.
-    common_figures: Callable[[Mapping[str, int], int], dict[str, int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 """Platforms, found by short name: the one list of them. Each is one module that declares its
 ``PLATFORM`` (``platforms.base.Platform``: account schema, rules, adapter, URL shape, display
-name); a new platform is one module and one line in ``MODULES``.
+name, and the optional capabilities only some platforms have); a new platform is one module
+and one line in ``MODULES``. The rest of the code asks here what a platform does, never for a
+platform by name (tests/test_architecture.py).
 
 Every stage may ask the registry, the config reader too (for each platform's account schema),
 so it imports no platform module until one is asked for, and platform modules import neither
