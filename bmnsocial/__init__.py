@@ -1,3 +1,3 @@
-"""bmnsocial: plan, validate and publish the BMN's Facebook and X posts from YAML files."""
+"""bmnsocial: plan, validate and publish the BMN's social media posts from YAML files."""
 
 __version__ = "0.1.0"

@@ -29,7 +29,7 @@ SYNONYMS = {
     "imagen": "media", "imagenes": "media", "imágenes": "media", "fotos": "media",
     "plataformas": "platforms", "redes": "platforms", "programacion": "schedule",
     "programación": "schedule", "fecha": "schedule", "at": "schedule", "cron": "schedule",
-    "evento": "event", "x": "twitter", "hilo": "thread", "inicio": "starts", "fin": "ends",
+    "evento": "event", "hilo": "thread", "inicio": "starts", "fin": "ends",
     "lugar": "place", "nombre": "name", "consentimiento": "consent",
 }
 

@@ -189,3 +189,75 @@ def test_foundations_import_no_stage() -> None:
                        if stage_of(m) is None and m.count(".") == 1 and m != "bmnsocial.__main__"
                        and stage_of(t) is not None)
     assert offenders == []
+
+
+# --- Nothing outside platforms/ (and the sandbox's fakes) names a platform ----------------------
+# What only some platforms do is an optional capability their module declares on
+# ``platforms.base.Platform`` (pricing, native, api_version, conversations, metrics…), found
+# through the registry; the core never asks for a platform by name.
+
+PLATFORM_NAMES = frozenset({"facebook", "twitter", "telegram", "x"})
+# The sandbox's own commands say which fake answers for which platform's hosts.
+NAMING_ALLOWED = ("bmnsocial.platforms", "bmnsocial.sandbox", "bmnsocial.cli.sandbox")
+# Literals equal to a platform's name that are something else.
+NOT_A_PLATFORM = {
+    ("bmnsocial.posts.twitter_text", "x"): "the letter a TLD may start with",
+}
+
+
+def platform_modules() -> set[str]:
+    """The modules of one platform: those the registry lists, their own helpers (``x_costs``,
+    ``facebook_mockup``…), and the connect flows."""
+    from bmnsocial.platforms.registry import MODULES as REGISTERED
+
+    found = {m for m in REGISTERED.values() if m.startswith("bmnsocial.")}
+    found.add("bmnsocial.platforms.connect")
+    for module in MODULES:
+        package, _dot, stem = module.rpartition(".")
+        if package == "bmnsocial.platforms" and stem.split("_")[0] in PLATFORM_NAMES:
+            found.add(module)
+    return found
+
+
+def docstrings(tree: ast.Module) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) \
+                and node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant):
+            found.add(id(node.body[0].value))
+    return found
+
+
+def names_a_platform(module: str) -> list[str]:
+    """Where ``module`` names a platform: a string that is a platform's name, an attribute
+    called after one (``config.facebook``), an import of a platform's module."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    skipped = docstrings(tree)
+    specific = platform_modules()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and id(node) not in skipped and node.value.casefold() in PLATFORM_NAMES \
+                and (module, node.value.casefold()) not in NOT_A_PLATFORM:
+            found.append(f"{module}:{node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.Attribute) and node.attr in PLATFORM_NAMES:
+            found.append(f"{module}:{node.lineno}: .{node.attr}")
+    found += [f"{module}: imports {target}" for target in sorted(GRAPH[module] & specific)]
+    return found
+
+
+def test_the_platform_name_finder_sees_names_attributes_and_imports() -> None:
+    assert any("'twitter'" in f for f in names_a_platform("bmnsocial.platforms.twitter"))
+    assert any("imports bmnsocial.platforms.x_costs" in f
+               for f in names_a_platform("bmnsocial.platforms.twitter"))
+    assert {"bmnsocial.platforms.facebook", "bmnsocial.platforms.x_costs",
+            "bmnsocial.platforms.x_media"} <= platform_modules()
+    assert "bmnsocial.platforms.base" not in platform_modules()
+
+
+def test_nothing_outside_the_platforms_names_a_platform() -> None:
+    offenders = [found for module in sorted(MODULES)
+                 if not module.startswith(NAMING_ALLOWED)
+                 for found in names_a_platform(module)]
+    assert offenders == []

@@ -375,7 +375,7 @@ def test_the_meter_keeps_one_connection_per_thread_and_leaves_the_flush_to_claim
     from bmnsocial.publish.costs import RequestMeter
 
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    meter = RequestMeter(ledger.path, XPrices(), lambda: NOW)
+    meter = RequestMeter(ledger.path, load_config(None), lambda: NOW)
     answer = requests.Response()
     answer.status_code = 201
     meter.heard("facebook", answer)

@@ -592,3 +592,17 @@ def test_a_sheet_that_cannot_be_written_is_tried_again(workspace: Path,
         run_due(runtime)
         assert runtime.ledger.get(row.id).status is Status.AWAITING_MANUAL
         assert len(sheets(runtime)) == 1
+
+
+def test_notify_command_gets_no_credential_of_any_platform(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bmnsocial.publish.handoff import notify_environment
+
+    config = manual(workspace)
+    names = {c.env_var for account in config.accounts.values() for c in account.credentials()}
+    assert "BMNSOCIAL_TELEGRAM_TOKEN" in names  # every platform's, not only two of them
+    for name in names:
+        monkeypatch.setenv(name, "not-for-the-command")
+    monkeypatch.setenv("MAIL_TO", "equipo@bmn.sld.cu")
+    env = notify_environment(config)
+    assert not names & set(env) and env["MAIL_TO"] == "equipo@bmn.sld.cu"

@@ -21,8 +21,9 @@ from bmnsocial.cli.exitcodes import ExitCode
 from bmnsocial.cli.root import cli
 from bmnsocial.config import Config, load_config
 from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.platforms.twitter_mockup import x_display_url
 from bmnsocial.render.validation import validate_paths
-from bmnsocial.reports.html_preview import find_chromium, render_page, run_chromium, x_display_url
+from bmnsocial.reports.html_preview import find_chromium, render_page, run_chromium
 from bmnsocial.reports.preview import Preview, build
 from bmnsocial.sandbox.testing import sample_mp4
 from tests.helpers import NOW, REPO, WritePost, default_signals

@@ -23,13 +23,12 @@ from bmnsocial.cli.root import cli
 from bmnsocial.config import Config, InboxSettings, load_config
 from bmnsocial.errors import ConfigError, UsageError
 from bmnsocial.platforms.base import Adapter, Progress
-from bmnsocial.platforms.conversations import conversations
 from bmnsocial.platforms.http import build_session
 from bmnsocial.platforms.registry import build_adapter
 from bmnsocial.platforms.rendered import Part, Rendered
 from bmnsocial.publish import inbox_store
 from bmnsocial.publish.connections import Connections
-from bmnsocial.publish.inbox import Inbox, InboxError
+from bmnsocial.publish.inbox import Inbox, InboxError, conversations
 from bmnsocial.publish.ledger import ONCE
 from bmnsocial.publish.runtime import Runtime
 from bmnsocial.render.payload import content_hash, dumps
@@ -567,7 +566,7 @@ def test_the_same_words_answered_to_another_in_the_thread_are_not_taken_for_ours
 
 
 def test_only_platforms_with_comments_are_read() -> None:
-    from bmnsocial.platforms.conversations import has_conversations
+    from bmnsocial.publish.inbox import has_conversations
 
     assert has_conversations("facebook") and has_conversations("twitter")
     assert not has_conversations("telegram"), "a channel's bot sees no comments"

@@ -20,13 +20,18 @@ from click.testing import CliRunner
 from bmnsocial.cli.root import cli
 from bmnsocial.config import Config, load_config
 from bmnsocial.errors import ConfigError
+from bmnsocial.platforms import registry
 from bmnsocial.publish.ledger import Ledger, Row, Status
-from bmnsocial.publish.native import MIN_LEAD, Held
+from bmnsocial.publish.native import Held
 from bmnsocial.sandbox.connections import SandboxConnections, sandbox_runtime
 from bmnsocial.sandbox.fake_graph import FakeGraph
 from bmnsocial.sandbox.platforms import Sandbox
 from bmnsocial.schedule.daemon import Daemon, run_due
 from tests.helpers import NOW, WritePost
+
+_NATIVE = registry.get("facebook").native
+assert _NATIVE is not None
+MIN_LEAD = _NATIVE.min_lead
 
 DUE = NOW + timedelta(days=2)
 

@@ -108,3 +108,18 @@ def test_the_sample_config_publishes_to_telegram_on_the_sandbox(tmp_path: Path) 
                            timeout=600, preexec_fn=default_signals)
     assert {i["platform"] for i in json.loads(shown.stdout)} == {
         "facebook", "twitter", "telegram"}
+
+
+def test_a_capability_is_found_by_declaring_it(dummy: FakeDummy) -> None:
+    """The core asks the registry what a platform does, never its name: the same text twice
+    is nothing to a dummy without ``duplicate_window``, an error once it declares one."""
+    Path("posts/otra.yaml").write_text(
+        "category: 9\ntext: La sala de lectura abre a las 8:30.\n", encoding="utf-8")
+    code, out = run("validate")
+    assert code == 0 and "X-DUPLICATE" not in out, out
+    registry.register("dummy", "tests.dummy_platform.repeats")
+    code, out = run("validate")
+    assert code == 1 and "X-DUPLICATE" in out, out
+    assert registry.having("duplicate_window") == ("twitter", "dummy")
+    assert registry.having("pricing") == ("twitter",)
+    assert registry.capability("dummy", "pricing") is None

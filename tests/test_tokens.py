@@ -266,9 +266,10 @@ def test_connect_facebook_needs_a_secrets_file_before_asking_anything(workspace:
 
 
 def test_the_token_is_never_a_command_line_option() -> None:
-    from bmnsocial.cli.accounts import connect_facebook, connect_twitter
+    from bmnsocial.cli.accounts import connect
 
-    for command in (connect_facebook, connect_twitter):
+    assert {"facebook", "twitter"} <= set(connect.commands)
+    for command in connect.commands.values():
         names = {o for p in command.params for o in getattr(p, "opts", [])}
         assert not {n for n in names if "token" in n or "secret" in n}
 

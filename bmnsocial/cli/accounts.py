@@ -12,8 +12,12 @@ from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
+
     import requests
 
+    from bmnsocial.platforms.base import Connect
     from bmnsocial.publish.tokenexpiry import TokenExpiry
 
 
@@ -94,7 +98,7 @@ def _token_report(app: AppContext, platform: str, entry: dict[str, Any]) -> None
         details.append(_(note))
         entry.update(token_expires_at=None, token_expiry_known=True)
     else:
-        expiry, problems = _facebook_token(app, details)
+        expiry, problems = _token_check(app, platform, details)
         entry.update(token_expires_at=expiry.expires_at.isoformat() if expiry and
                      expiry.expires_at else None, token_expiry_known=expiry is not None,
                      data_access_expires_at=expiry.data_access_expires_at.isoformat()
@@ -112,49 +116,29 @@ def _token_report(app: AppContext, platform: str, entry: dict[str, Any]) -> None
         entry.update(ok=False, problem="; ".join(problems))
 
 
-def _facebook_token(app: AppContext, details: list[str]) -> tuple[TokenExpiry | None,
-                                                                   list[str]]:
-    from bmnsocial.platforms.connect import CREATE_CONTENT, POSTING_PERMISSION, token_info
+def _token_check(app: AppContext, platform: str, details: list[str]) -> tuple[
+        TokenExpiry | None, list[str]]:
+    """What the platform tells of its token (its ``token_check``: Facebook's debug_token and
+    the tasks the last connect recorded)."""
+    from bmnsocial.platforms import registry
+    from bmnsocial.platforms.base import TokenQuestion
     from bmnsocial.publish import tokenexpiry
     from bmnsocial.timeutil import describe
 
-    config = app.config
-    assert config.facebook is not None
-    tz = config.timezone
-    token = app.runtime.credentials()[config.facebook.token_env]
-    info = token_info(_session(app), version=config.facebook.api_version, token=token,
-                      inspector=token)
-    known = tokenexpiry.read(app.runtime.ledger, "facebook")
-    tasks = known.tasks if known else None
-    problems: list[str] = []
-    if tasks is None:
-        details.append(_("tasks on the Page: unknown (run 'bmnsocial accounts connect "
-                         "facebook' to read them)"))
-    else:
-        details.append(_("tasks on the Page: {tasks} (as of {when})").format(
-            tasks=", ".join(tasks) or "-", when=describe(known.checked_at, tz)
-            if known else "-"))
-        if CREATE_CONTENT not in tasks:
-            problems.append(_("the person who connected the Page may not create content on it "
-                              "(no CREATE_CONTENT task): ask an admin for 'Content' access, "
-                              "then run 'bmnsocial accounts connect facebook'"))
-    if info is None:
-        details.append(_("token expiry: Facebook did not say"))
-        return None, problems
-    if not info.valid:
-        problems.append(_("Facebook says the token is no longer valid: run 'bmnsocial accounts "
-                          "connect facebook'"))
-    if info.scopes and POSTING_PERMISSION not in info.scopes:
-        problems.append(_("the token lacks the {permission} permission: Facebook refuses every "
-                          "post. Run 'bmnsocial accounts connect facebook' with a user token "
-                          "that has it").format(permission=POSTING_PERMISSION))
-    if info.expires_at is None:
-        details.append(_("token: does not expire"))
-    if info.data_access_expires_at is not None:
-        details.append(_("data access until {when}").format(
-            when=describe(info.data_access_expires_at, tz)))
-    return tokenexpiry.TokenExpiry("facebook", app.now(), info.expires_at,
-                                   info.data_access_expires_at, tasks), problems
+    check = registry.get(platform).token_check
+    if check is None:
+        return None, []
+    tz = app.config.timezone
+    known = tokenexpiry.read(app.runtime.ledger, platform)
+    report = check(app.config.account(platform), TokenQuestion(
+        app.runtime.credentials(), _session(app), known.tasks if known else None,
+        known.checked_at if known else None, app.now(), lambda moment: describe(moment, tz)))
+    details.extend(report.details)
+    if not report.told:
+        return None, list(report.problems)
+    return tokenexpiry.TokenExpiry(platform, app.now(), report.expires_at,
+                                   report.data_access_expires_at, report.tasks), list(
+        report.problems)
 
 
 def _session(app: AppContext) -> requests.Session:
@@ -228,97 +212,91 @@ def _store(app: AppContext, target: Path, values: dict[str, str]) -> None:
                          names=", ".join(f"${n}" for n in shadowed)))
 
 
-@connect.command(name="facebook", help=_(
-    "Exchange a short-lived user token from the Graph API Explorer for the Page's token, "
-    "which does not expire, and store it in the secrets file.\n\nThe user token and the app "
-    "secret are asked with the typing hidden, or read one per line from standard input when "
-    "it is not a terminal (first the user token, then the app secret); never pass them as "
-    "arguments."))
-@click.option("--app-id", metavar="ID", help=_("The Meta app's id (asked when not given)."))
-@pass_app
-def connect_facebook(app: AppContext, app_id: str | None) -> None:
-    from bmnsocial.platforms import connect as flows
-    from bmnsocial.publish import tokenexpiry
-    from bmnsocial.timeutil import describe
+class _Dialogue:
+    """The terminal side of a platform's connect flow (``platforms.base.Dialogue``)."""
 
-    config = app.config
-    if config.facebook is None:
-        raise UsageError(_("config.yaml has no accounts.facebook section."))
-    target = _secrets_target(app)  # before anything is asked or sent
-    fake = _sandbox_facebook() if app.sandbox else None
-    if not app_id:
-        app_id = (fake or {}).get("app_id") or _read_visible(_("Meta app id"))
-    user_token = _read_secret(_("Short-lived user token (Graph API Explorer)"),
-                              (fake or {}).get("user_access_token"))
-    app_secret = _read_secret(_("App secret"), (fake or {}).get("app_secret"))
-    grant = flows.connect_facebook(_session(app), version=config.facebook.api_version,
-                                   page_id=config.facebook.page_id, app_id=app_id,
-                                   app_secret=app_secret, user_token=user_token)
-    stored = {config.facebook.token_env: grant.token}
-    if config.facebook.app_secret_env:
-        # The secret the exchange just proved right is the one every Graph call's
-        # appsecret_proof needs (accounts.facebook.app_secret_env).
-        stored[config.facebook.app_secret_env] = app_secret
-    _store(app, target, stored)
-    info = grant.info
-    expiry = tokenexpiry.TokenExpiry("facebook", app.now(), info.expires_at if info else None,
-                                     info.data_access_expires_at if info else None, grant.tasks)
-    tokenexpiry.record(app.runtime.ledger, expiry)
-    tz = config.timezone
-    click.echo(_("Connected the Page {name} ({id}); your tasks: {tasks}.").format(
-        name=grant.page_name, id=grant.page_id, tasks=", ".join(grant.tasks)))
-    if info is None:
-        click.echo(_("Facebook did not say when the token expires."))
-    elif info.expires_at is None:
-        click.echo(_("The Page token does not expire."))
-    else:
-        click.echo(_("The Page token expires {when}.").format(when=describe(info.expires_at, tz)))
+    def __init__(self, app: AppContext, platform: str,
+                 options: Mapping[str, str | None]) -> None:
+        self.app = app
+        self.platform = platform
+        self.options = options
+        self.sandbox = app.sandbox
+        self.session = _session(app)
 
+    def now(self) -> datetime:
+        return self.app.now()
 
-def _sandbox_facebook() -> dict[str, str]:
-    from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+    def describe(self, moment: datetime) -> str:
+        from bmnsocial.timeutil import describe
 
-    return dict(SANDBOX_CREDENTIALS["facebook"])
+        return describe(moment, self.app.config.timezone)
+
+    def secret(self, label: str, sandbox_value: str | None = None) -> str:
+        return _read_secret(label, sandbox_value)
+
+    def visible(self, label: str) -> str:
+        return _read_visible(label)
+
+    def say(self, text: str) -> None:
+        click.echo(text)
+
+    def fake(self) -> dict[str, str]:
+        if not self.sandbox:
+            return {}
+        from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+
+        return dict(SANDBOX_CREDENTIALS.get(self.platform, {}))
+
+    def known(self, names: Sequence[str]) -> Mapping[str, str]:
+        from bmnsocial import secrets
+
+        config = self.app.config
+        stored = config.secrets_file if config.secrets_file and config.secrets_file.exists() \
+            else None
+        return (self.app.runtime.credentials() if self.sandbox else
+                secrets.resolve(list(names), None, stored))
+
+    def address(self, url: str) -> str:
+        return _local_address(self.app, url)
 
 
-@connect.command(name="twitter", help=_(
-    "Run X's PIN authorisation for the configured account and store its access token and "
-    "secret in the secrets file.\n\nOpen the address shown while logged in to X as the BMN "
-    "account, authorise the app, and type the PIN X shows. The API key and secret are taken "
-    "from the environment or the secrets file, else asked with the typing hidden (or read one "
-    "per line from standard input when it is not a terminal)."))
-@pass_app
-def connect_twitter(app: AppContext) -> None:
-    from bmnsocial import secrets
-    from bmnsocial.platforms import connect as flows
-    from bmnsocial.publish import tokenexpiry
+def _connect_command(platform: str, flow: Connect) -> click.Command:
+    def run(app: AppContext, /, **options: str | None) -> None:
+        from bmnsocial.platforms import registry
+        from bmnsocial.publish import tokenexpiry
 
-    config = app.config
-    account = config.twitter
-    if account is None:
-        raise UsageError(_("config.yaml has no accounts.twitter section."))
-    target = _secrets_target(app)  # before anything is asked or sent
-    names = (account.consumer_key_env, account.consumer_secret_env)
-    stored = config.secrets_file if config.secrets_file and config.secrets_file.exists() else None
-    known = (app.runtime.credentials() if app.sandbox else
-             secrets.resolve(list(names), None, stored))
-    new_keys = {n: _read_secret(_("API key (consumer key)") if n == names[0] else
-                                _("API key secret (consumer secret)"))
-                for n in names if not known.get(n)}
-    key, secret = (new_keys.get(n) or known[n] for n in names)
-    session = _session(app)
-    request = flows.request_pin(session, consumer_key=key, consumer_secret=secret)
-    click.echo(_("Open this address while logged in to X as @{user}, authorise the app, and "
-                 "type the PIN it shows:").format(user=account.username))
-    click.echo(_local_address(app, request.authorize_url))
-    pin = _read_visible(_("PIN"))
-    grant = flows.finish_pin(session, request, pin, consumer_key=key, consumer_secret=secret,
-                             username=account.username)
-    _store(app, target, {**new_keys, account.access_token_env: grant.access_token,
-                 account.access_token_secret_env: grant.access_token_secret})
-    tokenexpiry.record(app.runtime.ledger, tokenexpiry.TokenExpiry("twitter", app.now(), None))
-    click.echo(_("Connected @{user}; X's tokens do not expire (until revoked).").format(
-        user=grant.screen_name))
+        account = app.config.account(platform)
+        if account is None:
+            raise UsageError(_("config.yaml has no accounts.{platform} section.").format(
+                platform=platform))
+        target = _secrets_target(app)  # before anything is asked or sent
+        got = registry.get(platform).connect
+        assert got is not None
+        connected = got.run(account, _Dialogue(app, platform, options))
+        _store(app, target, connected.stored)
+        tokenexpiry.record(app.runtime.ledger, tokenexpiry.TokenExpiry(
+            platform, app.now(), connected.expires_at, connected.data_access_expires_at,
+            connected.tasks))
+        for line in connected.said:
+            click.echo(line)
+
+    command = pass_app(run)
+    for option in flow.options:
+        command = click.option(option.flag, metavar=option.metavar, help=_(option.help))(command)
+    return click.command(name=platform, help=_(flow.help))(command)
+
+
+def _add_connect_commands() -> None:
+    """One `accounts connect <platform>` per platform that has a connect flow."""
+    from bmnsocial.platforms import registry
+
+    for name in registry.names():
+        flow = registry.get(name).connect
+        if flow is not None:
+            connect.add_command(_connect_command(name, flow))
+
+
+_add_connect_commands()
 
 
 def _local_address(app: AppContext, url: str) -> str:

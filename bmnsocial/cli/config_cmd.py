@@ -8,6 +8,7 @@ from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.config import missing_credentials
 from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.platforms import registry
 
 
 @click.group(name="config", help=_("Inspect the configuration (config.yaml)."))
@@ -31,9 +32,7 @@ def check(app: AppContext, as_json: bool) -> None:
         echo_json({"valid": False, "errors": [d.to_json() for d in exc.diagnostics]})
         raise Exit(ExitCode.USAGE) from None
     missing = missing_credentials(config)
-    # A Page published by hand never calls Graph: its API version is beside the point.
-    version = (graphversions.state_of(config.facebook.api_version, app.now())
-               if config.facebook and "facebook" not in config.manual_platforms else None)
+    version = registry.api_version(config, app.now())
     creds = [{"platform": c.platform, "credential": c.role, "env_var": c.env_var,
               "present": c not in missing} for c in config.credentials()]
     if as_json:

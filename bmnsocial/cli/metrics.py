@@ -27,8 +27,8 @@ def metrics_group() -> None:
 @json_option
 @pass_app
 def pull(app: AppContext, as_json: bool) -> None:
-    from bmnsocial.platforms.x_costs import money
-    from bmnsocial.publish.metrics import NOT_PULLED, Due, published_rows
+    from bmnsocial.i18n import money
+    from bmnsocial.publish.metrics import Due, not_pulled, published_rows
     from bmnsocial.publish.metrics import pull as pull_figures
 
     runtime = app.runtime
@@ -49,8 +49,8 @@ def pull(app: AppContext, as_json: bool) -> None:
     for entry in report.skipped:
         click.echo(_("{post} on {platform}: not read: {message}").format(
             post=entry["post_id"], platform=entry["platform"], message=entry["message"]))
-    for platform, why in NOT_PULLED.items():
+    for platform, why in not_pulled().items():
         if platform in app.config.platforms_configured:
-            click.echo(_("{platform}: not read: {why}.").format(platform=platform, why=_(why)))
+            click.echo(_("{platform}: not read: {why}.").format(platform=platform, why=why))
     click.echo(_("{read} read, {skipped} not read; X charged about {cost} for the reads.").format(
         read=len(report.pulled), skipped=len(report.skipped), cost=money(report.x_cost_usd)))

@@ -150,8 +150,8 @@ def engagement(app: AppContext, since: str | None, until: str | None, as_json: b
 def cost(app: AppContext, month: str | None, as_json: bool) -> None:
     import re
 
-    from bmnsocial.platforms.x_costs import money
-    from bmnsocial.publish.costs import MonthCost, monthly_costs
+    from bmnsocial.i18n import money
+    from bmnsocial.publish.costs import MonthCost, monthly_costs, priced
 
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month.strip()):
         raise UsageError(_("--month {month} is not a month: write it as YYYY-MM, e.g. "
@@ -162,7 +162,8 @@ def cost(app: AppContext, month: str | None, as_json: bool) -> None:
         have = {c.platform for c in found}
         found += [MonthCost(month.strip(), p) for p in config.platforms_configured
                   if p not in have]
-    budget = config.twitter.monthly_budget_usd if config.twitter is not None else None
+    budget = next((b for name, pricing in priced()
+                   if (b := pricing.budget(config.account(name))) is not None), None)
     if as_json:
         echo_json({"months": [c.to_json() for c in found], "budget_usd": budget})
         return

@@ -231,7 +231,7 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             help=_("Plan, check and publish the BMN's Facebook and X posts from YAML files."
+             help=_("Plan, check and publish the BMN's social media posts from YAML files."
                     "\n\nPosts live in posts/ as YAML files, one post each; see "
                     "docs/post-format.md."))
 @click.option("--lang", metavar="[" + "|".join(LANGUAGES) + "]", is_eager=True,

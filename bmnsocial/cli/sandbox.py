@@ -95,14 +95,11 @@ def audience_reactions(app: AppContext, store_path: Path, seed: int,
                        now: float) -> dict[str, int]:
     """Followers react to, share and view the fakes' posts (one round per run)."""
     from bmnsocial.sandbox import audience
-    from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS
     from bmnsocial.sandbox.store import Store
 
     store = Store(store_path)
     try:
-        config = app.config
-        items = audience.own_posts(store, config.facebook.page_id if config.facebook else None,
-                                   SANDBOX_ACCOUNTS["x"]["user_id"] if config.twitter else None)
+        items = audience.own_posts_of(store, app.config)
         return {"posts": len(items), "reactions": audience.react(store, items, seed),
                 "shares": audience.share(store, items, seed),
                 "views": audience.view(store, items, seed)}

@@ -8,8 +8,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bmnsocial.accounts import AccountSchema
 from bmnsocial.i18n import N_
@@ -18,6 +18,11 @@ from bmnsocial.reasons import Reason
 from bmnsocial.yamlsafe import PathKey
 
 if TYPE_CHECKING:
+    import requests
+    from requests import Response
+
+    from bmnsocial.graphversions import VersionState
+    from bmnsocial.platforms.conversations import Conversations
     from bmnsocial.platforms.rendered import Finding, Rendered
     from bmnsocial.posts.model import Content
 
@@ -52,9 +57,186 @@ class Platform:
     # sheets of accounts.<platform>.mode: manual; and an address to show as an example.
     person: Callable[[Any], tuple[str, str]] | None = None
     url_example: str = ""
+    duplicate_window: timedelta | None = None  # the platform refuses the same text again within it
 
     def url_matches(self, url: str) -> bool:
         return self.url.fullmatch(url) is not None
+
+    # Optional capabilities: what only some platforms do (docs/architecture.md). The core finds
+    # them through the registry (``registry.having``, ``registry.capability``) and never asks
+    # for a platform by name.
+    pricing: Pricing | None = None  # it charges per request (report cost, budget, previews)
+    native: NativeScheduling | None = None  # its own scheduler takes posts ahead of time
+    # The state of the API version its account is set to (config show, status); the check
+    # gives None for a version it does not know.
+    api_version: Callable[[Any, datetime], VersionState | None] | None = None
+    # Comments and replies a person may answer (`bmnsocial inbox`), read through its adapter.
+    conversations: Callable[[Adapter], Conversations] | None = None
+    metrics: bool = False  # its adapter's read_figures tells figures (metrics, engagement)
+    no_metrics: str | None = None  # why its figures are never read (English, marked with N_)
+    # Its figures as the common ones (reactions, comments, shares, impressions), given the
+    # post's number of parts; None: its adapter already tells them by those names.
+    common_figures: Callable[[Mapping[str, int], int], dict[str, int]] | None = None
+    connect: Connect | None = None  # `bmnsocial accounts connect <name>`: tokens that last
+    # What `accounts check` reads of a token whose expiry the platform tells (Facebook's);
+    # a platform with ``token_note`` has nothing to read.
+    token_check: Callable[[Any, TokenQuestion], TokenReport] | None = None
+    # The module of its HTML mock-up (platforms/mockup.py says what it holds); "": a plain card.
+    mockup: str = ""
+    # The name its account shows people (a Page's name), drawn on the other mock-ups too.
+    display_name: Callable[[Any], str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    kind: str  # a key of the platform's price labels ('other': a request it does not price)
+    units: int  # requests for writes, resources returned for reads
+    usd: float
+    part: int = 0  # which message of a thread (0-based) it belongs to
+
+
+def total(charges: Iterable[Charge]) -> float:
+    return round(sum(c.usd for c in charges), 6)
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """A platform that charges per request (X): what publishing a rendering will cost, what
+    each answered request cost, and the account's monthly budget (docs/report-cost.md)."""
+
+    prices: Callable[[Any], Any]  # its account (None: not configured) -> its price table
+    # (rendered, prices, first part still to send) -> the requests it will bill
+    publication: Callable[[Rendered, Any, int], list[Charge]]
+    answered: Callable[[Response, Any], Charge]  # what an answered request cost
+    describe: Callable[[Charge], str]  # one priced request, for a person
+    budget: Callable[[Any], float | None]  # its account -> the monthly budget in USD, or None
+    post_read: Callable[[Any], float]  # its prices -> what one post a read returns costs
+    # The heading of a preview's cost lines (English, marked with N_; {date}: prices_date).
+    heading: str
+    prices_date: str
+
+    def publication_cost(self, rendered: Rendered, prices: Any, first_part: int = 0) -> float:
+        return total(self.publication(rendered, prices, first_part))
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledPost:
+    """A post the platform's own scheduler holds."""
+
+    id: str
+    text: str
+    publish_at: datetime | None
+
+
+class NativeScheduler(Protocol):
+    """A platform's own scheduler for one account (publish/native.py follows it)."""
+
+    def create(self, rendered: Rendered, when: datetime, checkpoint: Checkpoint) -> str: ...
+
+    def scheduled(self) -> list[ScheduledPost]: ...
+
+    def update(self, post_id: str, *, message: str | None = None,
+               when: datetime | None = None) -> None: ...
+
+    def delete(self, post_id: str) -> None: ...
+
+    def state(self, post_id: str) -> tuple[bool, str]:
+        """Whether the post is published, and its address."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NativeScheduling:
+    """A platform whose own scheduler can hold a post until its time (Facebook's), so a
+    power cut at the BMN at the due time cannot stop it."""
+
+    scheduler: Callable[[Adapter], NativeScheduler]
+    enabled: Callable[[Any], bool]  # its account -> are new occurrences handed to it?
+    min_lead: timedelta  # how far ahead of its time a post may be handed to it, at least
+    max_lead: timedelta  # and at most
+
+
+class Dialogue(Protocol):
+    """What a connect flow may do with the person at the terminal (cli/accounts.py)."""
+
+    session: requests.Session
+    sandbox: bool
+    options: Mapping[str, str | None]  # the values of the flow's own options
+
+    def now(self) -> datetime: ...
+
+    def describe(self, moment: datetime) -> str:
+        """A time for the reader, in the config's zone."""
+        ...
+
+    def secret(self, label: str, sandbox_value: str | None = None) -> str:
+        """Asked with the typing hidden (or a line of standard input); never an argument."""
+        ...
+
+    def visible(self, label: str) -> str: ...
+
+    def say(self, text: str) -> None: ...
+
+    def fake(self) -> Mapping[str, str]:
+        """The sandbox's fake values for this platform's flow (empty outside it)."""
+        ...
+
+    def known(self, names: Sequence[str]) -> Mapping[str, str]:
+        """The credentials among ``names`` already set (environment or secrets file)."""
+        ...
+
+    def address(self, url: str) -> str:
+        """Where a person opens ``url`` (in the sandbox, its fake's own page)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """What a connect flow got: the credentials to store (variable name -> value), what the
+    platform said of the token, and what to tell the person once they are stored."""
+
+    stored: dict[str, str]
+    expires_at: datetime | None = None
+    data_access_expires_at: datetime | None = None
+    tasks: tuple[str, ...] | None = None
+    said: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOption:
+    flag: str  # "--app-id"; its value is Dialogue.options[the flag's name, "app_id"]
+    metavar: str
+    help: str  # English, marked with N_
+
+
+@dataclass(frozen=True, slots=True)
+class Connect:
+    help: str  # the command's help (English, marked with N_)
+    run: Callable[[Any, Dialogue], Connected]  # (its account, the dialogue)
+    options: tuple[ConnectOption, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenQuestion:
+    """What a token check is given: the credentials, a session, and what an earlier connect
+    recorded (the person's tasks, and when)."""
+
+    credentials: Mapping[str, str]
+    session: requests.Session
+    tasks: tuple[str, ...] | None
+    tasks_checked_at: datetime | None
+    now: datetime
+    describe: Callable[[datetime], str]  # a time for the reader
+
+
+@dataclass(frozen=True, slots=True)
+class TokenReport:
+    told: bool  # False: the platform did not say when the token expires
+    expires_at: datetime | None = None
+    data_access_expires_at: datetime | None = None
+    tasks: tuple[str, ...] | None = None
+    details: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
 
 class PlatformSpec(ABC):

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from bmnsocial.errors import BmnError
 from bmnsocial.i18n import _
+from bmnsocial.platforms.base import Connected, Dialogue, TokenQuestion, TokenReport
 from bmnsocial.secrets import redact, register
 
 if TYPE_CHECKING:
@@ -316,3 +317,91 @@ def finish_pin(session: requests.Session, request: PinRequest, pin: str, *, cons
                            _("Log in to X as @{expected} (or log out first), open the address "
                              "again and use the new PIN.").format(expected=username))
     return grant
+
+
+# --- the flows as `accounts connect` and `accounts check` run them ---------------------------
+
+def facebook_token_check(account: Any, q: TokenQuestion) -> TokenReport:
+    """`accounts check` on Facebook: the Page token's expiry and permission (debug_token),
+    and the tasks the person who connected it has on the Page."""
+    token = q.credentials[account.token_env]
+    info = token_info(q.session, version=account.api_version, token=token, inspector=token)
+    details: list[str] = []
+    problems: list[str] = []
+    if q.tasks is None:
+        details.append(_("tasks on the Page: unknown (run 'bmnsocial accounts connect "
+                         "facebook' to read them)"))
+    else:
+        details.append(_("tasks on the Page: {tasks} (as of {when})").format(
+            tasks=", ".join(q.tasks) or "-", when=q.describe(q.tasks_checked_at)
+            if q.tasks_checked_at else "-"))
+        if CREATE_CONTENT not in q.tasks:
+            problems.append(_("the person who connected the Page may not create content on it "
+                              "(no CREATE_CONTENT task): ask an admin for 'Content' access, "
+                              "then run 'bmnsocial accounts connect facebook'"))
+    if info is None:
+        details.append(_("token expiry: Facebook did not say"))
+        return TokenReport(False, details=tuple(details), problems=tuple(problems))
+    if not info.valid:
+        problems.append(_("Facebook says the token is no longer valid: run 'bmnsocial accounts "
+                          "connect facebook'"))
+    if info.scopes and POSTING_PERMISSION not in info.scopes:
+        problems.append(_("the token lacks the {permission} permission: Facebook refuses every "
+                          "post. Run 'bmnsocial accounts connect facebook' with a user token "
+                          "that has it").format(permission=POSTING_PERMISSION))
+    if info.expires_at is None:
+        details.append(_("token: does not expire"))
+    if info.data_access_expires_at is not None:
+        details.append(_("data access until {when}").format(
+            when=q.describe(info.data_access_expires_at)))
+    return TokenReport(True, info.expires_at, info.data_access_expires_at, q.tasks,
+                       tuple(details), tuple(problems))
+
+
+def facebook_flow(account: Any, d: Dialogue) -> Connected:
+    """`accounts connect facebook`: a short-lived user token exchanged for the Page's."""
+    fake = d.fake()
+    app_id = d.options.get("app_id") or fake.get("app_id") or d.visible(_("Meta app id"))
+    user_token = d.secret(_("Short-lived user token (Graph API Explorer)"),
+                          fake.get("user_access_token"))
+    app_secret = d.secret(_("App secret"), fake.get("app_secret"))
+    grant = connect_facebook(d.session, version=account.api_version, page_id=account.page_id,
+                             app_id=app_id, app_secret=app_secret, user_token=user_token)
+    stored = {account.token_env: grant.token}
+    if account.app_secret_env:
+        # The secret the exchange just proved right is the one every Graph call's
+        # appsecret_proof needs (accounts.facebook.app_secret_env).
+        stored[account.app_secret_env] = app_secret
+    info = grant.info
+    said = [_("Connected the Page {name} ({id}); your tasks: {tasks}.").format(
+        name=grant.page_name, id=grant.page_id, tasks=", ".join(grant.tasks))]
+    if info is None:
+        said.append(_("Facebook did not say when the token expires."))
+    elif info.expires_at is None:
+        said.append(_("The Page token does not expire."))
+    else:
+        said.append(_("The Page token expires {when}.").format(
+            when=d.describe(info.expires_at)))
+    return Connected(stored, info.expires_at if info else None,
+                     info.data_access_expires_at if info else None, grant.tasks, tuple(said))
+
+
+def x_flow(account: Any, d: Dialogue) -> Connected:
+    """`accounts connect twitter`: X's PIN authorisation for the configured account."""
+    names = (account.consumer_key_env, account.consumer_secret_env)
+    known = d.known(names)
+    new_keys = {n: d.secret(_("API key (consumer key)") if n == names[0] else
+                            _("API key secret (consumer secret)"))
+                for n in names if not known.get(n)}
+    key, secret = (new_keys.get(n) or known[n] for n in names)
+    request = request_pin(d.session, consumer_key=key, consumer_secret=secret)
+    d.say(_("Open this address while logged in to X as @{user}, authorise the app, and "
+            "type the PIN it shows:").format(user=account.username))
+    d.say(d.address(request.authorize_url))
+    pin = d.visible(_("PIN"))
+    grant = finish_pin(d.session, request, pin, consumer_key=key, consumer_secret=secret,
+                       username=account.username)
+    return Connected({**new_keys, account.access_token_env: grant.access_token,
+                      account.access_token_secret_env: grant.access_token_secret},
+                     said=(_("Connected @{user}; X's tokens do not expire (until revoked)."
+                             ).format(user=grant.screen_name),))

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bmnsocial.platforms.base import Adapter, RemotePost, Unconfirmed
+from bmnsocial.platforms.base import RemotePost, Unconfirmed
 from bmnsocial.reasons import Reason
 
 _COMMENT_FIELDS = "id,from,message,created_time,permalink_url,parent"
@@ -202,17 +202,3 @@ class XConversations(Conversations):
         found = self.adapter.look_for(
             since, lambda posts: any(p.reply_to == reply_to for p in posts))
         return [p for p in found if p.reply_to == reply_to]
-
-
-_KINDS: dict[str, Callable[[Any], Conversations]] = {
-    "facebook": GraphConversations, "twitter": XConversations}
-
-
-def has_conversations(platform: str) -> bool:
-    """Whether bmnsocial reads and answers what people say on ``platform`` (a Telegram
-    channel's bot sees no comments)."""
-    return platform in _KINDS
-
-
-def conversations(adapter: Adapter) -> Conversations:
-    return _KINDS[adapter.name](adapter)

@@ -19,9 +19,12 @@ from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
     Checkpoint,
+    Connect,
+    ConnectOption,
     CredentialsMissing,
     Figures,
     Identity,
+    NativeScheduling,
     Platform,
     PlatformSpec,
     Progress,
@@ -30,10 +33,13 @@ from bmnsocial.platforms.base import (
     RateLimited,
     Rejected,
     RemotePost,
+    ScheduledPost,
     Transient,
     Unconfirmed,
     open_for_sending,
 )
+from bmnsocial.platforms.connect import facebook_flow, facebook_token_check
+from bmnsocial.platforms.conversations import GraphConversations
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.reasons import Reason, Said
 from bmnsocial.schema import Reader
@@ -592,15 +598,6 @@ def _parse_time(value: Any) -> datetime | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduledPost:
-    """A post the Page holds in Facebook's own scheduler."""
-
-    id: str
-    text: str
-    publish_at: datetime | None
-
-
 def _epoch(moment: datetime) -> str:
     return str(int(moment.timestamp()))
 
@@ -613,7 +610,8 @@ class FacebookScheduler:
     (the Page node's spec); ``POST /{post}`` changes the message or the time; ``DELETE
     /{post}`` removes one."""
 
-    def __init__(self, adapter: FacebookAdapter) -> None:
+    def __init__(self, adapter: Adapter) -> None:
+        assert isinstance(adapter, FacebookAdapter)
         self.adapter = adapter
 
     def create(self, rendered: Rendered, when: datetime, checkpoint: Checkpoint) -> str:
@@ -685,8 +683,29 @@ class FacebookScheduler:
                 str(found.get("permalink_url") or adapter.post_url(post_id)))
 
 
+
+# Meta's Pages API guide: scheduled_publish_time from 10 minutes to 30 days after the request.
+NATIVE = NativeScheduling(scheduler=FacebookScheduler,
+                          enabled=lambda account: account.handoff == "native",
+                          min_lead=timedelta(minutes=10), max_lead=timedelta(days=30))
+
+CONNECT = Connect(
+    help=N_("Exchange a short-lived user token from the Graph API Explorer for the Page's "
+            "token, which does not expire, and store it in the secrets file.\n\nThe user "
+            "token and the app secret are asked with the typing hidden, or read one per line "
+            "from standard input when it is not a terminal (first the user token, then the "
+            "app secret); never pass them as arguments."),
+    run=facebook_flow,
+    options=(ConnectOption("--app-id", "ID", N_("The Meta app's id (asked when not given).")),))
+
 PLATFORM = Platform(
+    connect=CONNECT, token_check=facebook_token_check,
+    mockup="bmnsocial.platforms.facebook_mockup",
+    display_name=lambda account: account.page_name or None,
+    conversations=GraphConversations,
     name="facebook", label="Facebook", abbreviation="fb", account=ACCOUNT,
     post_keys=("text", "link", "hashtags", "media"), spec=FacebookSpec, adapter=FacebookAdapter,
     url=POST_URL, person=person_account,
-    url_example="https://www.facebook.com/BMNCuba/posts/pfbid02abc…")
+    url_example="https://www.facebook.com/BMNCuba/posts/pfbid02abc…", metrics=True,
+    native=NATIVE,
+    api_version=lambda account, now: graphversions.state_of(account.api_version, now))

@@ -1,6 +1,8 @@
 """Platforms, found by short name: the one list of them. Each is one module that declares its
 ``PLATFORM`` (``platforms.base.Platform``: account schema, rules, adapter, URL shape, display
-name); a new platform is one module and one line in ``MODULES``.
+name, and the optional capabilities only some platforms have); a new platform is one module
+and one line in ``MODULES``. The rest of the code asks here what a platform does, never for a
+platform by name (tests/test_architecture.py).
 
 Every stage may ask the registry, the config reader too (for each platform's account schema),
 so it imports no platform module until one is asked for, and platform modules import neither
@@ -10,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import re
+    from datetime import datetime
 
     import requests
 
     from bmnsocial.config import Config
+    from bmnsocial.graphversions import VersionState
     from bmnsocial.platforms.base import Adapter, Platform, PlatformSpec, PublishedRows
 
 #: Short name -> the module that declares it, in the order platforms are listed everywhere.
@@ -53,6 +57,18 @@ def unregister(name: str) -> None:
     MODULES.pop(name, None)
     _loaded.pop(name, None)
     _specs.pop(name, None)
+
+
+def having(capability: str) -> tuple[str, ...]:
+    """The platforms that declare ``capability`` (an optional field of ``Platform``:
+    ``pricing``, ``native``, ``conversations``…), in the registry's order."""
+    return tuple(name for name in MODULES if getattr(get(name), capability))
+
+
+def capability(name: str, capability: str) -> Any:
+    """Platform ``name``'s ``capability``, None when it has none or no platform has that
+    name (an old ledger row)."""
+    return getattr(get(name), capability) if name in MODULES else None
 
 
 def aliases() -> dict[str, str]:
@@ -104,6 +120,21 @@ def post_url_pattern(name: str) -> re.Pattern[str]:
     """The shape of a post's public address on platform ``name``: group "id" (or the first
     group that matched) is the post's id, group "user" the account it names, if any."""
     return get(name).url
+
+
+def api_version(config: Config, now: datetime) -> VersionState | None:
+    """The state of the API version a configured platform's account is set to, the first that
+    has something to say (Facebook's Graph version); an account published by hand calls no
+    API, so its version is beside the point."""
+    for name in having("api_version"):
+        check = get(name).api_version
+        account = config.account(name)
+        if check is None or account is None or name in config.manual_platforms:
+            continue
+        state = check(account, now)
+        if state is not None:
+            return state
+    return None
 
 
 def person_account(name: str, config: Config) -> tuple[str, str]:

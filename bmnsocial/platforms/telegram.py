@@ -406,8 +406,15 @@ def _adapter_options(account: TelegramAccount, published: PublishedRows) -> dict
 
 
 PLATFORM = Platform(
+    mockup="bmnsocial.platforms.telegram_mockup",
     name="telegram", label="Telegram", abbreviation="tg", account=ACCOUNT,
     post_keys=("text", "link", "hashtags", "media", "thread"), spec=TelegramSpec,
     adapter=TelegramAdapter, adapter_options=_adapter_options,
     token_note=N_("token: does not expire (a bot's token lasts until @BotFather revokes it)"),
-    url=POST_URL, person=person_account, url_example="https://t.me/bmn_cuba/123")
+    url=POST_URL, person=person_account, url_example="https://t.me/bmn_cuba/123",
+    # The Bot API (10.1) has no method or field for a channel post's views or forwards, and
+    # its reactions come only as `message_reaction_count` updates to a bot that listens,
+    # never on request (docs/report-engagement.md).
+    no_metrics=N_("the Telegram Bot API gives a bot no views or forwards of its channel "
+                  "posts, and their reactions only as updates while it listens, never on "
+                  "request"))

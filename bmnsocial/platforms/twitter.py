@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bmnsocial.accounts import LINK_POLICIES, AccountSchema, Credential, base_url, env_name
@@ -19,11 +19,13 @@ from bmnsocial.platforms.base import (
     Adapter,
     AuthError,
     Checkpoint,
+    Connect,
     CredentialsMissing,
     Figures,
     Identity,
     Platform,
     PlatformSpec,
+    Pricing,
     Progress,
     Published,
     Rejected,
@@ -32,9 +34,17 @@ from bmnsocial.platforms.base import (
     Unconfirmed,
     open_for_sending,
 )
+from bmnsocial.platforms.connect import x_flow
+from bmnsocial.platforms.conversations import XConversations
 from bmnsocial.platforms.rendered import Finding, Rendered, RenderedMedia, hashtag_line, join_blocks
 from bmnsocial.platforms.video import VideoCodes, VideoLimits, check_video, video_size_hint
-from bmnsocial.platforms.x_costs import XPrices
+from bmnsocial.platforms.x_costs import (
+    X_PRICES_DATE,
+    XPrices,
+    answered_charge,
+    describe_charge,
+    publication_charges,
+)
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.reasons import Reason
 from bmnsocial.schema import Reader
@@ -435,10 +445,43 @@ class TwitterAdapter(Adapter):
         return posts
 
 
+def common_figures(counts: Mapping[str, int], parts: int) -> dict[str, int]:
+    """X's figures as the common ones: likes, replies (less the one reply a thread of ours
+    makes to its first tweet), reposts and quotes, impressions when told."""
+    own_reply = 1 if parts > 1 else 0
+    found = {"reactions": counts.get("like_count", 0),
+             "comments": max(0, counts.get("reply_count", 0) - own_reply),
+             "shares": counts.get("retweet_count", 0) + counts.get("quote_count", 0)}
+    if "impression_count" in counts:
+        found["impressions"] = counts["impression_count"]
+    return found
+
+
+
+CONNECT = Connect(
+    help=N_("Run X's PIN authorisation for the configured account and store its access token "
+            "and secret in the secrets file.\n\nOpen the address shown while logged in to X "
+            "as the BMN account, authorise the app, and type the PIN X shows. The API key and "
+            "secret are taken from the environment or the secrets file, else asked with the "
+            "typing hidden (or read one per line from standard input when it is not a "
+            "terminal)."),
+    run=x_flow)
+
 PLATFORM = Platform(
+    connect=CONNECT,
+    mockup="bmnsocial.platforms.twitter_mockup",
+    conversations=XConversations,
     name="twitter", label="X (Twitter)", abbreviation="x", account=ACCOUNT, aliases=("x",),
     post_keys=("text", "link", "hashtags", "media", "thread", "links"), spec=TwitterSpec,
     adapter=TwitterAdapter, thread_kind=N_("thread of {count} tweets"),
     token_note=N_("token: does not expire (X's OAuth 1.0a tokens last until revoked)"),
     url=POST_URL, person=person_account,
-    url_example="https://x.com/BMN_Cuba/status/1880000000000000000")
+    url_example="https://x.com/BMN_Cuba/status/1880000000000000000",
+    duplicate_window=timedelta(hours=24), metrics=True, common_figures=common_figures,
+    pricing=Pricing(
+        prices=lambda account: account.prices if account is not None else XPrices(),
+        publication=publication_charges, answered=answered_charge, describe=describe_charge,
+        budget=lambda account: account.monthly_budget_usd if account is not None else None,
+        post_read=lambda prices: prices.posts_read,
+        heading=N_("Cost on X (accounts.twitter.prices; X's prices of {date}):"),
+        prices_date=X_PRICES_DATE))

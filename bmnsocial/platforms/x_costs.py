@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bmnsocial.i18n import N_, _, money
+from bmnsocial.platforms.base import Charge, total
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.twitter_text import extract_urls
 
@@ -59,18 +59,6 @@ LABELS = {
 _CHUNK_BYTES = 4 * 1024 * 1024
 _TIMELINE = re.compile(r"/2/users/[^/]+/(?:tweets|mentions)$")  # both priced per post read
 _ALT_TEXT_KINDS = ("image", "gif")  # X takes alt text for these only
-
-
-@dataclass(frozen=True, slots=True)
-class Charge:
-    kind: str  # a key of LABELS (and of XPrices, but for 'other')
-    units: int  # requests for writes, resources returned for reads
-    usd: float
-    part: int = 0  # which tweet of a thread (0-based) it belongs to
-
-
-def total(charges: Iterable[Charge]) -> float:
-    return round(sum(c.usd for c in charges), 6)
 
 
 def has_url(text: str) -> bool:

@@ -1,9 +1,10 @@
-"""What the platforms were asked, and what X charged and will charge (docs/report-cost.md).
+"""What the platforms were asked, and what the platforms that charge per request (X, the
+``pricing`` capability) charged and will charge (docs/report-cost.md).
 
 Every answer heard on a session the runtime builds is one row of the ledger's
 ``platform_requests`` table: publications, reconciliation reads, `accounts check`, clock
 probes alike. A request that got no answer (a timeout after sending) is not known to have
-reached the platform and is not counted. X's spending and the month's budget are read from
+reached the platform and is not counted. The spending and the month's budget are read from
 that table; what is queued is priced from the rows' frozen renderings.
 """
 
@@ -23,8 +24,8 @@ from zoneinfo import ZoneInfo
 from bmnsocial.config import Config, load_config
 from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import _
-from bmnsocial.platforms.twitter import TwitterAccount
-from bmnsocial.platforms.x_costs import Charge, XPrices, answered_charge, publication_cost
+from bmnsocial.platforms import registry
+from bmnsocial.platforms.base import Charge, Pricing
 from bmnsocial.publish.ledger import Ledger, Row, Status, stamp
 from bmnsocial.reasons import Reason, Usd
 from bmnsocial.render.payload import from_payload
@@ -43,17 +44,19 @@ class RequestMeter:
     claim, and the next claim's flush carries it to disk with it (one write-ahead log). A
     power cut can forget the last answers' counts, never a publication's state."""
 
-    def __init__(self, ledger_path: Path, prices: XPrices,
+    def __init__(self, ledger_path: Path, config: Config,
                  now: Callable[[], datetime]) -> None:
         self.ledger_path = ledger_path
-        self.prices = prices
+        self.prices = {name: (pricing, pricing.prices(config.account(name)))
+                       for name, pricing in priced()}
         self.now = now
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
     def heard(self, platform: str, response: Response) -> None:
-        charge = (answered_charge(response, self.prices) if platform == "twitter"
+        pricing, prices = self.prices.get(platform, (None, None))
+        charge = (pricing.answered(response, prices) if pricing is not None
                   else Charge("other", 1, 0.0))
         try:
             with self._connection() as db:
@@ -84,6 +87,12 @@ class RequestMeter:
         self._local = threading.local()
 
 
+def priced() -> list[tuple[str, Pricing]]:
+    """The platforms that charge per request, with how."""
+    return [(name, pricing) for name in registry.names()
+            if (pricing := registry.get(name).pricing) is not None]
+
+
 def month_of(moment: datetime, tz: ZoneInfo) -> str:
     return f"{moment.astimezone(tz):%Y-%m}"
 
@@ -103,9 +112,10 @@ def spent_usd(ledger: Ledger, platform: str, start: datetime, end: datetime) -> 
     return round(float(found[0]), 6)
 
 
-def row_cost(row: Row, prices: XPrices) -> float:
-    """What X will charge for the parts of ``row`` not yet sent."""
-    return publication_cost(from_payload(json.loads(row.payload)), prices, len(row.part_ids))
+def row_cost(row: Row, pricing: Pricing, prices: Any) -> float:
+    """What the platform will charge for the parts of ``row`` not yet sent."""
+    return pricing.publication_cost(from_payload(json.loads(row.payload)), prices,
+                                    len(row.part_ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +132,11 @@ class MonthCost:
 
 
 def monthly_costs(ledger: Ledger, config: Config, month: str | None = None) -> list[MonthCost]:
-    """Per month (in the config's zone) and platform: the requests answered and what X
-    charged for them, and what the queued rows due that month will cost."""
+    """Per month (in the config's zone) and platform: the requests answered and what the
+    platform charged for them, and what the queued rows due that month will cost."""
     tz = config.timezone
-    prices = config.twitter.prices if config.twitter is not None else XPrices()
+    prices = {name: (pricing, pricing.prices(config.account(name)))
+              for name, pricing in priced()}
     sums: dict[tuple[str, str], list[float]] = {}
     where, args = "", []
     if month is not None:
@@ -142,19 +153,20 @@ def monthly_costs(ledger: Ledger, config: Config, month: str | None = None) -> l
         if month is not None and key[0] != month:
             continue
         entry = sums.setdefault(key, [0, 0.0, 0.0])
-        if row.platform == "twitter":
-            entry[2] += row_cost(row, prices)
+        if row.platform in prices:
+            entry[2] += row_cost(row, *prices[row.platform])
     return [MonthCost(m, p, int(v[0]), v[1], v[2]) for (m, p), v in sorted(sums.items())]
 
 
-class XBudget:
-    """accounts.twitter.monthly_budget_usd: an X publication that would take the calendar
-    month (in the config's zone) past it is not started."""
+class Budget:
+    """accounts.<platform>.monthly_budget_usd of each platform that charges per request (X):
+    a publication that would take the calendar month (in the config's zone) past it is not
+    started."""
 
     def __init__(self, ledger: Ledger, config: Config) -> None:
         self.ledger = ledger
         self.config = config
-        self.twitter: TwitterAccount | None = config.twitter
+        self._accounts_from = config  # the config.yaml last read without an error
         self._file_seen = self._file_stamp()
 
     def _file_stamp(self) -> int | None:
@@ -163,35 +175,36 @@ class XBudget:
         except OSError:  # the embedded default, or a file gone: what was read stays
             return None
 
-    def _account(self) -> TwitterAccount | None:
-        """accounts.twitter as config.yaml says it now: a daemon started before the budget
-        was raised goes by the new one without a restart."""
+    def _account(self, platform: str) -> Any:
+        """The platform's account as config.yaml says it now: a daemon started before the
+        budget was raised goes by the new one without a restart."""
         seen = self._file_stamp()
         if seen is not None and seen != self._file_seen:
             self._file_seen = seen
             try:
-                self.twitter = load_config(Path(self.config.source)).twitter
+                self._accounts_from = load_config(Path(self.config.source))
             except ConfigError as exc:  # a config being edited: the last good one holds
                 log.warning(_("the X budget stays as it was: %s"),
                             exc.diagnostics[0].format() if exc.diagnostics else "")
-        return self.twitter
+        return self._accounts_from.account(platform)
 
     def judge(self, row: Row, now: datetime) -> tuple[datetime, str] | None:
         """Until when ``row`` is held (the next month's first instant), and why; None when
         it may go out."""
-        if row.platform != "twitter":
+        pricing: Pricing | None = registry.capability(row.platform, "pricing")
+        if pricing is None:
             return None
-        account = self._account()
-        if account is None or account.monthly_budget_usd is None:
+        account = self._account(row.platform)
+        budget = pricing.budget(account)
+        if budget is None:
             return None
         if row.part_ids:  # a thread half sent is finished: half a thread is worse
             return None
         tz = self.config.timezone
         month = month_of(now, tz)
         start, end = month_bounds(month, tz)
-        cost = row_cost(row, account.prices)
-        spent = spent_usd(self.ledger, "twitter", start, end)
-        budget = account.monthly_budget_usd
+        cost = row_cost(row, pricing, pricing.prices(account))
+        spent = spent_usd(self.ledger, row.platform, start, end)
         if spent + cost <= budget + 1e-9:
             return None
         return end, Reason("X-BUDGET", cost=Usd(cost), spent=Usd(spent), budget=Usd(budget),
@@ -199,12 +212,16 @@ class XBudget:
 
 
 def budget_shortfall(ledger: Ledger, config: Config, held: list[Row], now: datetime) -> float:
-    """By how much the month's X budget would have to grow for every held row to go out."""
-    account: TwitterAccount | None = config.twitter
-    if account is None or account.monthly_budget_usd is None or not held:
-        return 0.0
+    """By how much the month's budgets would have to grow for every held row to go out."""
     start, end = month_bounds(month_of(now, config.timezone), config.timezone)
-    need = spent_usd(ledger, "twitter", start, end) + sum(row_cost(r, account.prices)
-                                                           for r in held)
-    return max(0.0, round(need - account.monthly_budget_usd, 6))
-
+    short = 0.0
+    for name, pricing in priced():
+        account = config.account(name)
+        budget = pricing.budget(account)
+        mine = [r for r in held if r.platform == name]
+        if budget is None or not mine:
+            continue
+        need = spent_usd(ledger, name, start, end) + sum(
+            row_cost(r, pricing, pricing.prices(account)) for r in mine)
+        short += max(0.0, round(need - budget, 6))
+    return short

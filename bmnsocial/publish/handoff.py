@@ -182,8 +182,8 @@ def notify_failures(state_dir: Path) -> dict[str, str]:
 def notify_environment(config: Config) -> dict[str, str]:
     """The process's environment without any variable the config names as a credential:
     the command gets what the admin set for it, never a platform's token."""
-    secret_names = {c.env_var for account in (config.facebook, config.twitter)
-                    if account is not None for c in account.credentials()}
+    secret_names = {c.env_var for account in config.accounts.values()
+                    for c in account.credentials()}
     return {k: v for k, v in os.environ.items() if k not in secret_names}
 
 

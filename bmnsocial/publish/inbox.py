@@ -15,13 +15,9 @@ from datetime import datetime, timedelta
 
 from bmnsocial.errors import BmnError, ExitCode, UsageError
 from bmnsocial.i18n import _
-from bmnsocial.platforms.base import PublishError, Rejected
-from bmnsocial.platforms.conversations import (
-    Conversations,
-    Harvest,
-    conversations,
-    has_conversations,
-)
+from bmnsocial.platforms import registry
+from bmnsocial.platforms.base import Adapter, Pricing, PublishError, Rejected
+from bmnsocial.platforms.conversations import Conversations, Harvest
 from bmnsocial.publish import inbox_store as store
 from bmnsocial.publish.inbox_store import Item, PostRef
 from bmnsocial.publish.ledger import Status
@@ -33,6 +29,19 @@ from bmnsocial.terminal import first_control
 NEWEST_SEEN = "inbox.{platform}.newest_id"  # ledger meta: where X's next read starts
 # An answer is looked for from a little before its claim: the platform's clock and ours differ.
 _LOOK_BACK = timedelta(minutes=5)
+
+
+def has_conversations(platform: str) -> bool:
+    """Whether bmnsocial reads and answers what people say on ``platform`` (its
+    ``conversations`` capability: a Telegram channel's bot sees no comments)."""
+    return registry.capability(platform, "conversations") is not None
+
+
+def conversations(adapter: Adapter) -> Conversations:
+    reader = registry.get(adapter.name).conversations
+    if reader is None:
+        raise KeyError(adapter.name)
+    return reader(adapter)
 
 
 class InboxError(BmnError):
@@ -119,20 +128,20 @@ class Inbox:
         return notices
 
     def _afford(self, platform: str, posts: int) -> bool:
-        """X bills each post a read returns: a read that could take the month past the budget
-        (counting what queued X publications will cost) is not made."""
-        account = self.config.twitter
-        if platform != "twitter" or account is None or account.monthly_budget_usd is None:
+        """A platform that bills each post a read returns (X): a read that could take the
+        month past the budget (counting what queued publications will cost) is not made."""
+        pricing: Pricing | None = registry.capability(platform, "pricing")
+        account = self.config.account(platform)
+        budget = pricing.budget(account) if pricing is not None else None
+        if pricing is None or budget is None:
             return True
         from bmnsocial.publish.costs import month_of, monthly_costs
 
         month = month_of(self.now(), self.config.timezone)
         costs = [c for c in monthly_costs(self.ledger, self.config, month)
-                 if c.platform == "twitter"]
+                 if c.platform == platform]
         already = sum(c.spent_usd + c.planned_usd for c in costs)
-        price: float = account.prices.posts_read
-        budget: float = account.monthly_budget_usd
-        return already + posts * price <= budget + 1e-9
+        return already + posts * pricing.post_read(pricing.prices(account)) <= budget + 1e-9
 
     def waiting(self) -> list[Item]:
         return store.items(self.ledger)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from bmnsocial.errors import LedgerUnavailable
 from bmnsocial.i18n import N_, _
+from bmnsocial.platforms import registry
 from bmnsocial.reasons import Reason
 from bmnsocial.reasons import describe as describe_reason
 
@@ -409,14 +410,19 @@ def owners_in(path: Path) -> dict[str, str]:
     return _read_only(path, lambda db: {r[0]: r[1] for r in db.execute(_OWNERS)}, {})
 
 
-_X_PUBLISHED = ("SELECT post_id, MAX(published_at) FROM publications WHERE platform = 'twitter' "
-                "AND status = 'published' AND published_at IS NOT NULL GROUP BY post_id")
+def _published_where_repeats_refused(db: sqlite3.Connection) -> dict[str, datetime]:
+    """Post id -> when it last went out on a platform that refuses the same text again (its
+    ``duplicate_window``: X)."""
+    platforms = registry.having("duplicate_window")
+    marks = ", ".join("?" * len(platforms))
+    return {r[0]: datetime.fromisoformat(r[1]) for r in db.execute(
+        f"SELECT post_id, MAX(published_at) FROM publications WHERE platform IN ({marks}) "
+        "AND status = 'published' AND published_at IS NOT NULL GROUP BY post_id", platforms)}
 
 
 def x_published_in(path: Path) -> dict[str, datetime]:
     """Post id -> when it last went out on X (validate's duplicate tweets)."""
-    return _read_only(path, lambda db: {r[0]: datetime.fromisoformat(r[1])
-                                        for r in db.execute(_X_PUBLISHED)}, {})
+    return _read_only(path, _published_where_repeats_refused, {})
 
 
 def pinned_in(path: Path) -> dict[str, list[tuple[str, datetime]]]:
@@ -853,7 +859,7 @@ class Ledger:
 
     def x_published(self) -> dict[str, datetime]:
         """Post id -> when it last went out on X."""
-        return {r[0]: datetime.fromisoformat(r[1]) for r in self.db.execute(_X_PUBLISHED)}
+        return _published_where_repeats_refused(self.db)
 
     def published_ids(self, platform: str) -> list[tuple[tuple[str, ...], str]]:
         """Every part id and the URL of each of ``platform``'s rows that reached it."""
@@ -1366,10 +1372,10 @@ class Ledger:
         self._write(row.id, row.status, now, "native-problem", str(error), only_if=row.status,
                     **_reason_columns(error))
 
-    def native_rows(self) -> list[Row]:
-        """Every row Facebook's scheduler may hold, or be about to: handed off, being handed
-        off, or cancelled, skipped or queued with a scheduled post still there."""
+    def native_rows(self, platform: str) -> list[Row]:
+        """Every row of ``platform`` its own scheduler may hold, or be about to: handed off,
+        being handed off, or cancelled, skipped or queued with a scheduled post still there."""
         return [Row.from_sql(r) for r in self.db.execute(
-            "SELECT * FROM publications WHERE platform = 'facebook' AND (status = 'handed_off' "
+            "SELECT * FROM publications WHERE platform = ? AND (status = 'handed_off' "
             "OR native IS NOT NULL OR (status = 'sending' AND error_kind = ?)) ORDER BY due, id",
-            (NATIVE,))]
+            (platform, NATIVE))]

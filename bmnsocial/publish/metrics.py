@@ -4,8 +4,9 @@
 
 `bmnsocial metrics pull` reads every published post at once; the daemon reads each post at
 the ages ``metrics.after_hours`` names (:func:`due_reads`), one read per age, in a thread of
-its own. X charges per post returned, so an X read is priced first and skipped when it would
-take the month past ``accounts.twitter.monthly_budget_usd``.
+its own. The platforms that declare ``metrics`` are read. X charges per post returned (its
+``pricing``), so such a read is priced first and skipped when it would take the month past
+``accounts.twitter.monthly_budget_usd``.
 """
 
 from __future__ import annotations
@@ -19,21 +20,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bmnsocial.config import Config
-from bmnsocial.i18n import N_, _
-from bmnsocial.platforms.base import Adapter, CredentialsMissing, Figures, PublishError
+from bmnsocial.i18n import _, money
+from bmnsocial.platforms import registry
+from bmnsocial.platforms.base import Adapter, CredentialsMissing, Figures, Pricing, PublishError
 from bmnsocial.publish.costs import month_bounds, month_of, spent_usd
 from bmnsocial.publish.ledger import Ledger, Row, Status, parse_stamp, stamp
 
 log = logging.getLogger("bmnsocial.publish.metrics")
 
-#: The platforms whose figures are read. Telegram is not among them: the Bot API (10.1) has no
-#: method or field for a channel post's views or forwards, and its reactions come only as
-#: `message_reaction_count` updates to a bot that listens, never on request
-#: (docs/report-engagement.md).
-PULLED_PLATFORMS = ("facebook", "twitter")
-NOT_PULLED = {"telegram": N_("the Telegram Bot API gives a bot no views or forwards of its "
-                             "channel posts, and their reactions only as updates while it "
-                             "listens, never on request")}
+def pulled_platforms() -> tuple[str, ...]:
+    """The platforms whose figures are read (the ``metrics`` capability)."""
+    return registry.having("metrics")
+
+
+def not_pulled() -> dict[str, str]:
+    """Platform -> why its figures are never read, in the reader's language."""
+    return {name: _(why) for name in registry.names()
+            if (why := registry.get(name).no_metrics) is not None}
+
 
 # Why a publication's figures were not read (JSON "reason"), with what is said.
 X_BUDGET = "x-budget"
@@ -67,13 +71,13 @@ class PullReport:
     def to_json(self) -> dict[str, Any]:
         return {"read_at": self.read_at.astimezone(UTC).isoformat(), "pulled": self.pulled,
                 "skipped": self.skipped, "x_cost_usd": round(self.x_cost_usd, 6),
-                "not_pulled": {p: _(why) for p, why in NOT_PULLED.items()}}
+                "not_pulled": not_pulled()}
 
 
 def published_rows(ledger: Ledger) -> list[Row]:
     """Published rows that carry the platform's id, on the platforms whose figures are read."""
     return [r for r in ledger.rows(statuses=(Status.PUBLISHED,))
-            if r.platform_post_id and r.platform in PULLED_PLATFORMS]
+            if r.platform_post_id and r.platform in pulled_platforms()]
 
 
 def due_reads(ledger: Ledger, after_hours: Sequence[int], now: datetime) -> list[Due]:
@@ -98,7 +102,7 @@ def due_reads(ledger: Ledger, after_hours: Sequence[int], now: datetime) -> list
                    if timedelta(hours=h) <= age < timedelta(hours=2 * h)]
         if reached and max(reached) > read.get(int(pid), 0):
             due.append(Due(ledger.get(int(pid)), max(reached)))
-    return [d for d in due if d.row.platform in PULLED_PLATFORMS]
+    return [d for d in due if d.row.platform in pulled_platforms()]
 
 
 def store(ledger: Ledger, row: Row, figures: Figures, read_at: datetime,
@@ -149,22 +153,23 @@ def all_readings(ledger: Ledger, publication_id: int) -> list[Reading]:
                 (publication_id,))]
 
 
-def x_read_allowed(ledger: Ledger, config: Config, posts: int, now: datetime) -> str | None:
-    """None when reading ``posts`` tweets keeps the month within the X budget; else why not."""
-    account = config.twitter
-    if account is None or account.monthly_budget_usd is None:
+def read_allowed(ledger: Ledger, config: Config, platform: str, posts: int,
+                 now: datetime) -> str | None:
+    """None when reading ``posts`` posts keeps the month within the platform's budget (X's);
+    else why not."""
+    pricing: Pricing | None = registry.capability(platform, "pricing")
+    account = config.account(platform)
+    budget = pricing.budget(account) if pricing is not None else None
+    if pricing is None or budget is None:
         return None
-    cost = posts * account.prices.posts_read
+    cost = posts * pricing.post_read(pricing.prices(account))
     start, end = month_bounds(month_of(now, config.timezone), config.timezone)
-    spent = spent_usd(ledger, "twitter", start, end)
-    if spent + cost <= account.monthly_budget_usd + 1e-9:
+    spent = spent_usd(ledger, platform, start, end)
+    if spent + cost <= budget + 1e-9:
         return None
-    from bmnsocial.platforms.x_costs import money
-
     return _("reading {count} tweets would cost {cost} on X, and {spent} of the {budget} "
              "monthly budget is spent (accounts.twitter.monthly_budget_usd): not read.").format(
-                 count=posts, cost=money(cost), spent=money(spent),
-                 budget=money(account.monthly_budget_usd))
+                 count=posts, cost=money(cost), spent=money(spent), budget=money(budget))
 
 
 def _batches(items: list[Due], size: int) -> Iterable[list[Due]]:
@@ -178,7 +183,7 @@ def pull(ledger: Ledger, config: Config, adapter_for: Callable[[str], Adapter],
     kept as soon as it is read, so a failure later loses nothing already read, and an age
     read twice is kept once."""
     report = PullReport(clock())
-    for platform in PULLED_PLATFORMS:
+    for platform in pulled_platforms():
         wanted = [d for d in due if d.row.platform == platform]
         if not wanted:
             continue
@@ -197,12 +202,11 @@ def _pull_platform(ledger: Ledger, config: Config, adapter: Adapter, wanted: lis
                    clock: Callable[[], datetime], report: PullReport) -> None:
     batches = list(_batches(wanted, adapter.figures_batch))
     for index, batch in enumerate(batches):
-        if adapter.name == "twitter":
-            refused = x_read_allowed(ledger, config, len(batch), clock())
-            if refused is not None:
-                for d in (d for rest in batches[index:] for d in rest):
-                    report.skip(d.row, X_BUDGET, refused)
-                return
+        refused = read_allowed(ledger, config, adapter.name, len(batch), clock())
+        if refused is not None:
+            for d in (d for rest in batches[index:] for d in rest):
+                report.skip(d.row, X_BUDGET, refused)
+            return
         try:
             found = adapter.read_figures([str(d.row.platform_post_id) for d in batch])
         except PublishError as exc:
@@ -229,5 +233,7 @@ def _pull_platform(ledger: Ledger, config: Config, adapter: Adapter, wanted: lis
                     "occurrence": d.row.occurrence, "platform_post_id": figures.post_id,
                     "slot_hours": d.slot, "figures": figures.counts,
                     "unavailable": figures.unavailable, "kept": kept})
-        if adapter.name == "twitter" and config.twitter is not None:
-            report.x_cost_usd += len(found) * config.twitter.prices.posts_read
+        pricing: Pricing | None = registry.capability(adapter.name, "pricing")
+        if pricing is not None and config.account(adapter.name) is not None:
+            report.x_cost_usd += len(found) * pricing.post_read(
+                pricing.prices(config.account(adapter.name)))

@@ -1,4 +1,5 @@
-"""Facebook's own scheduler as a safety net (``accounts.facebook.handoff: native``).
+"""A platform's own scheduler as a safety net (its ``native`` capability: Facebook's, with
+``accounts.facebook.handoff: native``).
 
 An occurrence due between Facebook's shortest and longest lead times is created on the Page
 ahead of time as a scheduled post, so a power cut or an outage here at its time cannot stop
@@ -22,6 +23,8 @@ from typing import Any
 from bmnsocial.i18n import _
 from bmnsocial.platforms.base import (
     Checkpoint,
+    NativeScheduler,
+    NativeScheduling,
     Progress,
     PublishError,
     RateLimited,
@@ -29,7 +32,6 @@ from bmnsocial.platforms.base import (
     Transient,
     check_media,
 )
-from bmnsocial.platforms.facebook import FacebookAdapter, FacebookScheduler
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.publish.ledger import NATIVE, NATIVE_REFUSED, Ledger, Row, Status, stamp
 from bmnsocial.publish.publisher import Publisher, normalize
@@ -38,9 +40,6 @@ from bmnsocial.render.payload import from_payload
 
 log = logging.getLogger("bmnsocial.publish.native")
 
-# Meta's Pages API guide: scheduled_publish_time from 10 minutes to 30 days after the request.
-MIN_LEAD = timedelta(minutes=10)
-MAX_LEAD = timedelta(days=30)
 # Kept clear of both ends: the request takes time, and Facebook's clock is not ours.
 MARGIN = timedelta(minutes=5)
 # Facebook publishes at the time given; it is looked at a little after, and a post still
@@ -50,9 +49,9 @@ GIVE_UP_AFTER = timedelta(hours=1)
 RETRY_AFTER = timedelta(minutes=5)
 
 
-def in_window(due: datetime, now: datetime) -> bool:
-    """May an occurrence due then be handed to Facebook's scheduler now?"""
-    return MIN_LEAD + MARGIN <= due - now <= MAX_LEAD - MARGIN
+def in_window(due: datetime, now: datetime, scheduling: NativeScheduling) -> bool:
+    """May an occurrence due then be handed to the platform's scheduler now?"""
+    return scheduling.min_lead + MARGIN <= due - now <= scheduling.max_lead - MARGIN
 
 
 def shape(rendered: Rendered) -> str:
@@ -98,23 +97,27 @@ class NativeHandoff:
     """One pass over the Facebook rows Facebook's scheduler holds or should hold. ``enabled``:
     new occurrences are handed off (rows already handed off are followed either way)."""
 
-    def __init__(self, publisher: Publisher, ledger: Ledger, *, enabled: bool) -> None:
+    def __init__(self, publisher: Publisher, ledger: Ledger, platform: str,
+                 scheduling: NativeScheduling, *, enabled: bool) -> None:
         self.publisher = publisher
         self.ledger = ledger
+        self.platform = platform
+        self.scheduling = scheduling
         self.enabled = enabled
 
     @property
     def now(self) -> datetime:
         return self.publisher.clock.now()
 
-    def scheduler(self) -> FacebookScheduler:
-        adapter = self.publisher.adapter("facebook")
-        assert isinstance(adapter, FacebookAdapter)
-        return FacebookScheduler(adapter)
+    def in_window(self, due: datetime, now: datetime) -> bool:
+        return in_window(due, now, self.scheduling)
+
+    def scheduler(self) -> NativeScheduler:
+        return self.scheduling.scheduler(self.publisher.adapter(self.platform))
 
     def run(self) -> list[Row]:
         changed: list[Row] = []
-        for row in self.ledger.native_rows():
+        for row in self.ledger.native_rows(self.platform):
             if self.publisher.stopping.is_set():
                 return changed
             done = self.follow(row)
@@ -122,13 +125,13 @@ class NativeHandoff:
                 changed.append(done)
         if not self.enabled:
             return changed
-        for row in self.ledger.rows(statuses=(Status.QUEUED,), platform="facebook"):
+        for row in self.ledger.rows(statuses=(Status.QUEUED,), platform=self.platform):
             if self.publisher.stopping.is_set():
                 break
             now = self.now
             if (row.native is None and row.error_kind != NATIVE_REFUSED
                     and (row.next_attempt_at is None or row.next_attempt_at <= now)
-                    and in_window(row.due, now)):
+                    and self.in_window(row.due, now)):
                 done = self.hand_off(row)
                 if done is not None:
                     changed.append(done)
@@ -208,20 +211,20 @@ class NativeHandoff:
         held = Held.read(row.native)
         post_id = row.platform_post_id
         # Facebook's time, not the row's: a sync may have moved the row since.
-        facebook_due = datetime.fromisoformat(held.due)
+        held_due = datetime.fromisoformat(held.due)
         if row.status is Status.QUEUED:  # a withdrawn row asked for again before deletion
             return self.ledger.hand_off(row.id, post_id, row.native, now,
                                         only_if=Status.QUEUED)
         if row.status is Status.HANDED_OFF:
-            if facebook_due <= now:
-                return self.confirm(row, held, post_id, facebook_due)
-            if facebook_due - now < MARGIN:  # too close: Facebook may be publishing it
+            if held_due <= now:
+                return self.confirm(row, held, post_id, held_due)
+            if held_due - now < MARGIN:  # too close: Facebook may be publishing it
                 return None
             if held.content_hash != row.content_hash or held.due != stamp(row.due):
                 return self.bring_in_step(row, held, post_id)
             return None
         if row.status in (Status.CANCELLED, Status.SKIPPED):
-            return self.delete(row, post_id, facebook_due)
+            return self.delete(row, post_id, held_due)
         self.ledger.native_changed(row, None, now, "native-cleared")
         return None
 
@@ -231,7 +234,7 @@ class NativeHandoff:
         scheduler = self.scheduler()
         moved = held.due != stamp(row.due)
         try:
-            if shape(rendered) != held.shape or (moved and not in_window(row.due, now)):
+            if shape(rendered) != held.shape or (moved and not self.in_window(row.due, now)):
                 # What a scheduled post cannot change: deleted first, so that there are
                 # never two; the row is then queued, handed off again or sent at its time.
                 self._delete_remote(scheduler, row, post_id)
@@ -249,7 +252,7 @@ class NativeHandoff:
         self.ledger.native_changed(row, Held.of(row).dumps(), now, "native-updated")
         return self.ledger.get(row.id)
 
-    def _delete_remote(self, scheduler: FacebookScheduler, row: Row, post_id: str) -> None:
+    def _delete_remote(self, scheduler: NativeScheduler, row: Row, post_id: str) -> None:
         try:
             scheduler.delete(post_id)
         except Rejected:
@@ -258,11 +261,11 @@ class NativeHandoff:
             if any(p.id == post_id for p in scheduler.scheduled()):
                 raise
 
-    def delete(self, row: Row, post_id: str, facebook_due: datetime) -> Row | None:
+    def delete(self, row: Row, post_id: str, held_due: datetime) -> Row | None:
         now = self.now
         scheduler = self.scheduler()
         try:
-            if facebook_due <= now:  # too late to delete: say what happened
+            if held_due <= now:  # too late to delete: say what happened
                 published, url = scheduler.state(post_id)
                 if published:
                     log.error(_("%s on %s: %s"), row.post_id, row.platform,
@@ -282,9 +285,9 @@ class NativeHandoff:
         return self.ledger.get(row.id)
 
     def confirm(self, row: Row, held: Held, post_id: str,
-                facebook_due: datetime) -> Row | None:
+                held_due: datetime) -> Row | None:
         now = self.now
-        if now < facebook_due + CONFIRM_AFTER:
+        if now < held_due + CONFIRM_AFTER:
             return None
         try:
             published, url = self.scheduler().state(post_id)
@@ -305,7 +308,7 @@ class NativeHandoff:
             self.ledger.mark_published(row.id, post_id, url, [post_id], now,
                                        how="published-by-facebook")
             return self._cleared(row)
-        if now < facebook_due + GIVE_UP_AFTER:
+        if now < held_due + GIVE_UP_AFTER:
             return None
         reason = Reason("fb-native-not-published", id=post_id, state="is_published=false")
         log.error(_("%s on %s failed: %s"), row.post_id, row.platform, reason)

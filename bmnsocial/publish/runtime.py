@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bmnsocial import secrets
 from bmnsocial.config import Config
+from bmnsocial.platforms import registry
 from bmnsocial.publish.connections import Connections, PlatformConnections
 from bmnsocial.publish.ledger import Ledger
 
@@ -75,7 +76,6 @@ class Runtime:
         """Counts every answer in the ledger (publish/costs.py); without a usable ledger the
         requests still go, uncounted (an `accounts check` beside a damaged ledger)."""
         from bmnsocial.errors import LedgerUnavailable
-        from bmnsocial.platforms.x_costs import XPrices
         from bmnsocial.publish.costs import RequestMeter
 
         try:
@@ -84,9 +84,7 @@ class Runtime:
             log.warning("requests not counted: %s", exc)
             return None
         if self._request_meter is None:
-            prices = (self.config.twitter.prices if self.config.twitter is not None
-                      else XPrices())
-            self._request_meter = RequestMeter(path, prices, self._now)
+            self._request_meter = RequestMeter(path, self.config, self._now)
         return self._request_meter
 
     def _now(self) -> datetime:
@@ -121,14 +119,15 @@ class Runtime:
             policy = RetryPolicy(base_seconds=settings.retry_base_seconds,
                                  reconcile_delay_seconds=settings.retry_base_seconds,
                                  deadline=timedelta(hours=settings.retry_deadline_hours))
-            from bmnsocial.publish.costs import XBudget
+            from bmnsocial.publish.costs import Budget
 
             self._publisher = Publisher(self.ledger, self.adapter, self.state_dir,
                                         policy=policy, clock=clock,
-                                        budget=XBudget(self.ledger, self.config),
+                                        budget=Budget(self.ledger, self.config),
                                         handoff=self.handoff())
-            if self.config.facebook is not None:
-                self._publisher.native = self.native_handoff(self.ledger).reconcile
+            if self.native_platforms():
+                self._publisher.native = lambda row: self.native_handoff(
+                    self.ledger, row.platform).reconcile(row)
         return self._publisher
 
     def handoff(self) -> Handoff | None:
@@ -139,13 +138,20 @@ class Runtime:
 
         return Handoff(self.config, self.state_dir)
 
-    def native_handoff(self, ledger: Ledger) -> NativeHandoff:
-        """Facebook's own scheduler, followed on ``ledger`` (accounts.facebook.handoff)."""
+    def native_platforms(self) -> tuple[str, ...]:
+        """The configured platforms whose own scheduler can hold a post (``native``)."""
+        return tuple(name for name in registry.having("native")
+                     if self.config.account(name) is not None)
+
+    def native_handoff(self, ledger: Ledger, platform: str) -> NativeHandoff:
+        """``platform``'s own scheduler, followed on ``ledger`` (accounts.facebook.handoff)."""
         from bmnsocial.publish.native import NativeHandoff
 
-        account = self.config.facebook
-        return NativeHandoff(self.publisher(), ledger,
-                             enabled=account is not None and account.handoff == "native")
+        scheduling = registry.get(platform).native
+        assert scheduling is not None
+        account = self.config.account(platform)
+        return NativeHandoff(self.publisher(), ledger, platform, scheduling,
+                             enabled=account is not None and scheduling.enabled(account))
 
     def close(self) -> None:
         if self._publisher is not None:

@@ -17,6 +17,7 @@ from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.model import Post, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
@@ -386,15 +387,17 @@ def _id_duplicates(posts: list[CheckedPost], owners: Mapping[str, str]) -> Itera
 
 def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
                   window: timedelta) -> Iterator[Diagnostic]:
-    """The same tweet text in two posts. The one that goes out later is reported, never the
-    one already out: an error closer than ``window`` (X refuses a recent duplicate), a
-    warning beyond it (an evergreen post brought back)."""
+    """The same text in two posts, on a platform that refuses a repeat (X). The one that goes
+    out later is reported, never the one already out: an error closer than ``window`` (the
+    platform refuses a recent duplicate), a warning beyond it (an evergreen post brought
+    back)."""
+    refusing = registry.having("duplicate_window")
     far_future = datetime.max.replace(tzinfo=UTC)
     by_text: dict[str, list[tuple[datetime, int, CheckedPost, PathKey]]] = defaultdict(list)
     for order, c in enumerate(posts):
         when = published.get(c.post.id) or c.post.schedule.at or far_future
         for r in c.rendered:
-            if r.platform == "twitter":
+            if r.platform in refusing:
                 for part in r.parts:
                     by_text[part.text.strip()].append((when, order, c, part.source))
     for same in by_text.values():
@@ -433,9 +436,11 @@ def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | N
     ``owners``: post id -> the file (resolved) whose post the ledger holds under that id."""
     yield from _id_duplicates(posts, owners or {})
     yield from _x_duplicates(posts, published or {}, window)
+    # the platforms that refuse the same text again (their duplicate_window: X)
+    refusing = registry.having("duplicate_window")
     for c in posts:
         for r in c.rendered:
-            if r.platform != "twitter":
+            if r.platform not in refusing:
                 continue
             if c.post.schedule.cron is not None:
                 yield c.post.doc.diag(("schedule", "cron"), "X-REPEAT", _(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from bmnsocial.categories import BY_SLUG, CATEGORIES, Category
 from bmnsocial.i18n import N_, _, current, number, percent
+from bmnsocial.platforms import registry
 from bmnsocial.publish.ledger import Ledger, Row, Status
 from bmnsocial.publish.metrics import Reading, latest_readings
 from bmnsocial.reports.mix import PUBLISHED, Window, make_window, occurrences, post_categories
@@ -38,21 +39,18 @@ if TYPE_CHECKING:
     from bmnsocial.config import Config
 
 DEFAULT_DAYS = 90  # the default window: this many days up to today
-PLATFORMS = ("facebook", "twitter")
+
 FIGURES = ("reactions", "comments", "shares", "impressions")
 # The policy's people categories: behind the scenes (12) and staff, volunteers and users (15).
 HUMAN_CATEGORIES = (BY_SLUG["detras-de-escena"], BY_SLUG["personal-voluntarios-usuarios"])
 
 
 def common_figures(platform: str, counts: Mapping[str, int], parts: int) -> dict[str, int]:
-    """A platform's figures as the four common ones (impressions only when told)."""
-    if platform == "twitter":
-        own_reply = 1 if parts > 1 else 0  # a thread's second tweet answers its first
-        found = {"reactions": counts.get("like_count", 0),
-                 "comments": max(0, counts.get("reply_count", 0) - own_reply),
-                 "shares": counts.get("retweet_count", 0) + counts.get("quote_count", 0)}
-        if "impression_count" in counts:
-            found["impressions"] = counts["impression_count"]
+    """A platform's figures as the four common ones (impressions only when told): its own
+    names translated by its ``common_figures``, or already the common ones."""
+    translate = registry.capability(platform, "common_figures")
+    if translate is not None:
+        found: dict[str, int] = translate(counts, parts)
         return found
     found = {name: counts.get(name, 0) for name in ("reactions", "comments", "shares")}
     if "impressions" in counts:
@@ -111,7 +109,8 @@ class Tally:
 @dataclass(slots=True)
 class CategoryLine:
     category: Category | None  # None: the post file is gone
-    platforms: dict[str, Tally] = field(default_factory=lambda: {p: Tally() for p in PLATFORMS})
+    platforms: dict[str, Tally] = field(default_factory=lambda: {
+        p: Tally() for p in registry.having("metrics")})
     response_rank: int | None = None  # 1: the most engagement per post
 
     @property
@@ -252,9 +251,10 @@ def build_report(ledger: Ledger, rows: Iterable[Row], categories: Mapping[str, C
     readings = latest_readings(ledger)
     lines = {c.rank: CategoryLine(c) for c in CATEGORIES}
     unknown = CategoryLine(None)
+    measured = registry.having("metrics")
     for row in rows:
         moment = row.published_at or row.due
-        if moment not in window or row.platform not in PLATFORMS:
+        if moment not in window or row.platform not in measured:
             continue
         category = categories.get(row.post_id)
         line = unknown if category is None else lines[category.rank]

@@ -1,4 +1,5 @@
-"""The HTML preview: one self-contained page with a Facebook and an X mock-up of each post.
+"""The HTML preview: one self-contained page with each platform's mock-up of each post (its
+``mockup`` capability, drawn with platforms/mockup.py; a plain card for a platform without).
 
 Built from the same objects as the terminal preview (:mod:`bmnsocial.reports.preview`): the
 texts are the renderer's exact texts, never recomposed; links and hashtags are only *found* in
@@ -14,43 +15,29 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import os
-import re
 import shutil
 import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from html import escape
+from importlib import import_module
 from pathlib import Path
-from urllib.parse import urlsplit
+from types import ModuleType
 
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
-from bmnsocial.hashtags import HASHTAG_IN_TEXT
-from bmnsocial.i18n import _, current, ngettext, number
+from bmnsocial.i18n import _, current, ngettext
 from bmnsocial.platforms import registry
-from bmnsocial.platforms.rendered import Part, Rendered, RenderedMedia
-from bmnsocial.posts.media import MediaProblem, human_size, open_queued, video_summary
-from bmnsocial.posts.twitter_text import extract_urls_with_indices
+from bmnsocial.platforms.mockup import Scene, plain
+from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.reports.preview import Preview, cost_lines, schedule_text
 from bmnsocial.timeutil import describe
 
-__all__ = ["find_chromium", "render_page", "run_chromium", "write_page", "x_display_url"]
-
-# X shows a link without its scheme and "www.", cut after this many characters with "…".
-X_DISPLAY_URL_CHARS = 25
-# Images larger than this are not embedded (the page would be too heavy to mail).
-MAX_EMBED_BYTES = 20 * 1024 * 1024
-GRID_CELLS = 4  # both platforms show at most four photos in the grid
-
-_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre")
-_MONTHS_SHORT = ("ene.", "feb.", "mar.", "abr.", "may.", "jun.", "jul.", "ago.", "sept.",
-                 "oct.", "nov.", "dic.")
-_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+__all__ = ["find_chromium", "render_page", "run_chromium", "scene_of", "write_page"]
 
 
 def _e(text: str) -> str:
@@ -62,279 +49,34 @@ def _lang() -> str:
     return current()
 
 
-# --- text: links and hashtags found in the renderer's exact text ----------------------------
+# --- the mock-ups: each platform's own (its ``mockup`` capability), or a plain card -----------
 
-def x_display_url(url: str) -> str:
-    """How X shows a link in a post: no scheme, no "www.", long ones cut with "…"."""
-    shown = _SCHEME.sub("", url)
-    if shown[:4].lower() == "www.":
-        shown = shown[4:]
-    if len(shown) > X_DISPLAY_URL_CHARS + 1:
-        shown = shown[:X_DISPLAY_URL_CHARS] + "…"
-    return shown
+def _mockup(name: str) -> ModuleType | None:
+    path = registry.capability(name, "mockup")
+    return import_module(path) if path else None
 
 
-def _entities(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, "url" | "tag") spans of ``text``, in order, never overlapping."""
-    spans = [(u.start, u.end, "url") for u in extract_urls_with_indices(text)]
-    if "#" in text or "＃" in text:
-        for m in HASHTAG_IN_TEXT.finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e, _kind in spans):
-                spans.append((m.start(), m.end(), "tag"))
-    return sorted(spans)
+def scene_of(config: Config) -> Scene:
+    """The configured accounts, and the name the institution shows people: the first
+    account's ``display_name`` that has one (the Facebook Page's name)."""
+    accounts = {name: config.account(name) for name in config.platforms_configured}
+    name = next((shown for platform, account in accounts.items()
+                 if (show := registry.capability(platform, "display_name")) is not None
+                 and (shown := show(account))), None)
+    return Scene(accounts, name)
 
 
-def rich_text(text: str, platform: str) -> str:
-    """``text`` as escaped HTML with its links and hashtags wrapped; nothing else changes."""
-    out: list[str] = []
-    pos = 0
-    for start, end, kind in _entities(text):
-        out.append(_e(text[pos:start]))
-        piece = text[start:end]
-        if kind == "tag":
-            out.append(f'<span class="tag">{_e(piece)}</span>')
-        else:
-            href = piece if _SCHEME.match(piece) else "https://" + piece
-            shown = x_display_url(piece) if platform == "twitter" else piece
-            out.append(f'<a class="url" href="{_e(href)}" title="{_e(piece)}" '
-                       f'rel="noopener noreferrer" target="_blank">{_e(shown)}</a>')
-        pos = end
-    out.append(_e(text[pos:]))
-    return "".join(out)
-
-
-# --- dates and names ------------------------------------------------------------------------
-
-def _fb_time(moment: datetime | None) -> str:
-    if moment is None:
-        return "Ahora"
-    return (f"{moment.day} de {_MONTHS[moment.month - 1]} de {moment.year} a las "
-            f"{moment.hour}:{moment.minute:02d}")
-
-
-def _x_time(moment: datetime | None) -> str:
-    if moment is None:
-        return "ahora"
-    return f"{moment.day} {_MONTHS_SHORT[moment.month - 1]} {moment.year}"
-
-
-def initials(name: str) -> str:
-    """'Biblioteca Médica Nacional' → 'BMN': the capitals that start words, at most three."""
-    letters = [w[0] for w in name.split() if w[:1].isupper()]
-    return "".join(letters[:3]) or name[:2].upper() or "?"
-
-
-class _Accounts:
-    def __init__(self, config: Config) -> None:
-        fb, tw, tg = (config.account(p) for p in ("facebook", "twitter", "telegram"))
-        self.page_name = (fb.page_name if fb and fb.page_name else "") or "Página de Facebook"
-        self.username = tw.username if tw and tw.username else "usuario"
-        self.x_name = fb.page_name if fb and fb.page_name else self.username
-        self.channel = tg.chat if tg else "@canal"
-        self.channel_name = fb.page_name if fb and fb.page_name else self.channel
-
-
-# --- media ----------------------------------------------------------------------------------
-
-class _Embedder:
-    """Each media file read and encoded once per page."""
-
-    def __init__(self) -> None:
-        self._uris: dict[Path, str | None] = {}
-
-    def uri(self, media: RenderedMedia) -> str | None:
-        info = media.info
-        if info.path not in self._uris:
-            self._uris[info.path] = None
-            if info.kind != "video" and info.size <= MAX_EMBED_BYTES:
-                # Read as it would be sent: no link followed, only the file that was checked.
-                with contextlib.suppress(OSError, MediaProblem), open_queued(info) as opened:
-                    data = base64.b64encode(opened.read()).decode("ascii")
-                    self._uris[info.path] = f"data:{info.mime};base64,{data}"
-        return self._uris[info.path]
-
-
-def _figure(media: RenderedMedia, embed: _Embedder, more: int = 0) -> str:
-    info = media.info
-    alt = media.alt or ""
-    uri = embed.uri(media)
-    if uri is not None:
-        visual = f'<img src="{uri}" alt="{_e(alt)}" title="{_e(info.relative)}">'
-    else:
-        why = (_("video: not embedded") if info.kind == "video"
-               else _("not embedded: too large or unreadable"))
-        visual = (f'<div class="placeholder" lang="{_lang()}"><span class="play">▶</span>'
-                  f'{_e(info.relative)}<br>{_e(info.mime)}, {_e(human_size(info.size))}'
-                  f'{", " + _e(video_summary(info.video)) if info.video else ""} '
-                  f"({_e(why)})</div>")
-    badge = '<span class="alt-badge">ALT</span>' if alt else ""
-    overlay = f'<span class="more">+{more}</span>' if more else ""
-    alt_label, no_alt = _("Alt text:"), _("NO ALT TEXT")
-    caption = (f'<figcaption class="alt"><b lang="{_lang()}">{_e(alt_label)}</b> '
-               f"{_e(alt)}</figcaption>" if alt else
-               f'<figcaption class="alt missing" lang="{_lang()}">{_e(no_alt)}</figcaption>')
-    return (f'<figure class="ph"><div class="frame">{visual}{badge}{overlay}</div>'
-            f"{caption}</figure>")
-
-
-def _grid(media: Sequence[RenderedMedia], embed: _Embedder, platform: str) -> str:
-    if not media:
-        return ""
-    shown = media[:GRID_CELLS]
-    rest = media[GRID_CELLS:]
-    more = len(rest) if platform == "facebook" else 0
-    cells = [_figure(m, embed, more if i == len(shown) - 1 else 0)
-             for i, m in enumerate(shown)]
-    html = f'<div class="grid n{len(shown)}">{"".join(cells)}</div>'
-    if rest:
-        note = (_("Facebook shows these behind the “+{count}”").format(count=len(rest))
-                if platform == "facebook" else _("beyond X's four: X refuses the post"))
-        more_text = _("{count} more ({note}):").format(count=len(rest), note=note)
-        html += (f'<div class="extra"><p class="extra-note" lang="{_lang()}">{_e(more_text)}'
-                 '</p><div class="grid extra-grid">'
-                 + "".join(_figure(m, embed) for m in rest) + "</div></div>")
-    return html
-
-
-# --- icons (inline SVG: no fonts or files needed) -------------------------------------------
-
-def _icon(path: str, size: int = 18, fill: bool = False) -> str:
-    paint = 'fill="currentColor" stroke="none"' if fill else (
-        'fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" '
-        'stroke-linecap="round"')
-    return (f'<svg class="icon" width="{size}" height="{size}" viewBox="0 0 24 24" '
-            f'aria-hidden="true" {paint}><path d="{path}"/></svg>')
-
-
-_LIKE = ("M7 10v11H3V10h4zm0 0 4-7.5c1.6 0 2.7 1.1 2.7 2.6V9h5.3c1.3 0 2.2 1.2 1.9 2.4l-1.8 "
-         "7.9c-.2.9-1 1.7-2 1.7H7")
-_COMMENT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"
-_SHARE = "M14 5l7 7-7 7v-4.2C8.5 14.8 5 16.4 3 20c.6-5.8 4-10.4 11-11.2z"
-_GLOBE = ("M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm-9 9h18M12 3c2.5 2.6 3.8 5.6 3.8 9s-1.3 6.4-3.8 "
-          "9c-2.5-2.6-3.8-5.6-3.8-9S9.5 5.6 12 3z")
-_REPLY = ("M9 4h6a7 7 0 0 1 0 14h-2l-5 3.5V17.6A7 7 0 0 1 9 4z")
-_REPOST = "M4 9l3-3 3 3M7 6v9a3 3 0 0 0 3 3h5M20 15l-3 3-3-3M17 18V9a3 3 0 0 0-3-3H9"
-_HEART = ("M12 20s-7.5-4.6-9.2-9.2C1.7 7.6 3.7 4.5 7 4.5c2 0 3.3 1.1 5 3 1.7-1.9 3-3 5-3 3.3 0 "
-          "5.3 3.1 4.2 6.3C19.5 15.4 12 20 12 20z")
-_VIEWS = "M5 20V11M10 20V4M15 20v-7M20 20V8"
-_BOOKMARK = "M6 3h12v18l-6-4.5L6 21z"
-_X_LOGO = ("M18.24 2.25h3.31l-7.23 8.26 8.5 11.24h-6.66l-5.21-6.82-5.97 6.82H1.68l7.73-8.84L1.25 "
-           "2.25h6.83l4.71 6.23zm-1.16 17.52h1.83L7.08 4.13H5.12z")
-
-
-# --- the two mock-ups -----------------------------------------------------------------------
-
-def _count(part: Part, unit: str) -> str:
-    over = part.length > part.limit
-    pct = min(100, round(100 * part.length / part.limit)) if part.limit else 100
-    note = (" — " + _("{count} over the limit").format(count=part.length - part.limit)
-            if over else "")
-    return (f'<div class="count{" over" if over else ""}" lang="{_lang()}">'
-            f'<span class="bar"><span style="width:{pct}%"></span></span>'
-            f"{number(part.length)}/{number(part.limit)} {_e(unit)}{_e(note)}</div>")
-
-
-def _link_box(link: str) -> str:
-    host = (urlsplit(link).hostname or link) if _SCHEME.match(link) else link
-    host = host[4:] if host.lower().startswith("www.") else host
-    return (f'<a class="fb-link" href="{_e(link)}" rel="noopener noreferrer" target="_blank">'
-            f'<span class="fb-link-mark">{_icon(_GLOBE, 30)}</span>'
-            f'<span class="fb-link-body"><span class="fb-link-domain">{_e(host.upper())}</span>'
-            f'<span class="fb-link-url">{_e(link)}</span>'
-            f'<span class="fb-link-note" lang="{_lang()}">'
-            + _e(_("Link preview card: Facebook fills in the title and picture from the page."))
-            + "</span></span></a>")
-
-
-def _facebook(rendered: Rendered, who: _Accounts, when: datetime | None,
-              embed: _Embedder) -> str:
-    cards = []
-    for part in rendered.parts:
-        link = _link_box(rendered.link) if rendered.link else ""
-        cards.append(
-            '<div class="fb-card">'
-            f'<div class="fb-head"><div class="avatar fb-avatar">{_e(initials(who.page_name))}'
-            f'</div><div class="fb-who"><div class="fb-name">{_e(who.page_name)}</div>'
-            f'<div class="fb-time">{_e(_fb_time(when))} · {_icon(_GLOBE, 12)}</div></div>'
-            '<div class="fb-dots">···</div></div>'
-            f'<div class="text fb-text">{rich_text(part.text, "facebook")}</div>'
-            f'{_grid(part.media, embed, "facebook")}{link}'
-            '<div class="fb-actions">'
-            f"<span>{_icon(_LIKE)}Me gusta</span><span>{_icon(_COMMENT)}Comentar</span>"
-            f"<span>{_icon(_SHARE)}Compartir</span></div></div>"
-            + _count(part, _("characters")))
-    return "".join(cards)
-
-
-def _twitter(rendered: Rendered, who: _Accounts, when: datetime | None,
-             embed: _Embedder) -> str:
-    parts = rendered.parts
-    tweets = []
-    for i, part in enumerate(parts, 1):
-        number = (f'<span class="x-num" lang="{_lang()}">{i}/{len(parts)}</span>'
-                  if len(parts) > 1 else "")
-        line = '<div class="x-line"></div>' if i < len(parts) else ""
-        tweets.append(
-            f'<article class="tweet" data-part="{i}">'
-            f'<div class="x-left"><div class="avatar x-avatar">{_e(initials(who.x_name))}</div>'
-            f"{line}</div>"
-            '<div class="x-body"><div class="x-head">'
-            f'<span class="x-name">{_e(who.x_name)}</span> '
-            f'<span class="x-handle">@{_e(who.username)} · {_e(_x_time(when))}</span>'
-            f"{number}</div>"
-            f'<div class="text x-text">{rich_text(part.text, "twitter")}</div>'
-            f'{_grid(part.media, embed, "twitter")}'
-            '<div class="x-actions">'
-            f"{_icon(_REPLY)}{_icon(_REPOST)}{_icon(_HEART)}{_icon(_VIEWS)}"
-            f"{_icon(_BOOKMARK)}</div>"
-            + _count(part, _("weighted characters")) + "</div></article>")
-    return f'<div class="x-card">{"".join(tweets)}</div>'
-
-
-def _telegram(rendered: Rendered, who: _Accounts, when: datetime | None,
-              embed: _Embedder) -> str:
-    """A channel post: one bubble per message (a thread's replies quote the one before)."""
-    bubbles = []
-    for i, part in enumerate(rendered.parts):
-        quote = (f'<div class="tg-reply">{_e(who.channel_name)}</div>' if i else "")
-        note = _("Telegram shows a preview of the link.")
-        link = (f'<div class="tg-link"><span class="tg-link-host">'
-                f'{_e(urlsplit(rendered.link).hostname or rendered.link)}</span>'
-                f'<span lang="{_lang()}">{_e(note)}</span></div>'
-                if rendered.link and i == 0 and not part.media else "")
-        hour = f"{when.hour}:{when.minute:02d}" if when else ""
-        bubbles.append(
-            f'<div class="tg-post" data-part="{i + 1}">'
-            f'<div class="tg-name">{_e(who.channel_name)}</div>{quote}'
-            f'{_grid(part.media, embed, "telegram")}'
-            f'<div class="text tg-text">{rich_text(part.text, "telegram")}</div>{link}'
-            f'<div class="tg-meta">{_e(who.channel)} · {_e(hour)}</div></div>'
-            + _count(part, _("characters")))
-    return f'<div class="tg-card">{"".join(bubbles)}</div>'
-
-
-def _generic(rendered: Rendered, who: _Accounts, when: datetime | None,
-             embed: _Embedder) -> str:
-    return "".join(f'<div class="fb-card"><div class="text fb-text">'
-                   f'{rich_text(p.text, rendered.platform)}</div>'
-                   f'{_grid(p.media, embed, rendered.platform)}</div>'
-                   + _count(p, _("characters"))
-                   for p in rendered.parts)
-
-
-def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
-              embed: _Embedder, cost: str = "") -> str:
+def _platform(rendered: Rendered, scene: Scene, cost: str = "") -> str:
     name = rendered.platform
     label = registry.label(name)
     n = len(rendered.parts)
     kind = registry.thread_kind(name, n) if n > 1 else _("1 message")
-    logo = (_icon(_X_LOGO, 16, fill=True) if name == "twitter"
-            else '<span class="fb-logo">f</span>' if name == "facebook" else "")
-    build = {"facebook": _facebook, "twitter": _twitter, "telegram": _telegram}.get(
-        name, _generic)
+    mockup = _mockup(name)
+    logo: str = mockup.LOGO if mockup is not None else ""
+    drawn: str = (mockup.draw if mockup is not None else plain)(rendered, scene)
     return (f'<section class="platform {_e(name)}" data-platform="{_e(name)}">'
             f'<h3 lang="{_lang()}">{logo}{_e(label)} <span class="kind">· {_e(kind)}</span></h3>'
-            f"{build(rendered, who, when, embed)}{cost}</section>")
+            f"{drawn}{cost}</section>")
 
 
 def _cost(rendered: Rendered, config: Config) -> str:
@@ -370,7 +112,7 @@ def _diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
             f"<ul>{items}</ul></section>")
 
 
-def _post(preview: Preview, config: Config, who: _Accounts, embed: _Embedder) -> str:
+def _post(preview: Preview, config: Config, scene: Scene) -> str:
     post = preview.checked.post
     cat = post.category
     tz = config.timezone
@@ -398,7 +140,8 @@ def _post(preview: Preview, config: Config, who: _Accounts, embed: _Embedder) ->
     rank_title = _("rank {rank} of 17").format(rank=cat.rank)
     next_title = _("Next ({zone})").format(zone=config.timezone_name)
     schedule_title = _("Schedule")
-    platforms = "".join(_platform(r, who, first, embed, _cost(r, config))
+    at = dataclasses.replace(scene, when=first)
+    platforms = "".join(_platform(r, at, _cost(r, config))
                         for r in preview.checked.rendered)
     # The category's label is the seed's Spanish, verbatim, in every language.
     return (
@@ -575,14 +318,13 @@ footer{color:#6b7280;font-size:12px;text-align:center;padding:0 0 20px}
 
 def render_page(previews: Sequence[Preview], config: Config,
                 errors: Iterable[Diagnostic] = ()) -> str:
-    """One self-contained HTML5 page with a Facebook and an X mock-up of each post.
+    """One self-contained HTML5 page with each platform's mock-up of each post.
 
     ``errors`` are diagnostics of files that could not be read as posts at all (their posts
     have no preview); they are listed at the end.
     """
-    who = _Accounts(config)
-    embed = _Embedder()
-    posts = "".join(_post(p, config, who, embed) for p in previews)
+    scene = scene_of(config)
+    posts = "".join(_post(p, config, scene) for p in previews)
     broken = list(errors)
     broken_html = (
         f'<section class="broken" lang="{_lang()}">'
@@ -599,8 +341,11 @@ def render_page(previews: Sequence[Preview], config: Config,
     if unreadable:
         summary += ", " + ngettext("{count} unreadable file", "{count} unreadable files",
                                    unreadable).format(count=unreadable)
-    accounts = _("Facebook Page “{page}” · X @{user} · times in {zone}").format(
-        page=who.page_name, user=who.username, zone=config.timezone_name)
+    # Each platform whose mock-up names its account, configured or not, then the zone.
+    accounts = " · ".join([
+        *(mockup.heading(config.account(name)) for name in registry.names()
+          if (mockup := _mockup(name)) is not None and hasattr(mockup, "heading")),
+        _("times in {zone}").format(zone=config.timezone_name)])
     title = _("bmnsocial preview")
     return (
         "<!DOCTYPE html>\n"

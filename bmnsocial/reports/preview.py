@@ -10,18 +10,10 @@ from typing import Any
 from bmnsocial.categories import UNKNOWN
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
-from bmnsocial.i18n import _, ngettext
+from bmnsocial.i18n import _, money, ngettext
 from bmnsocial.platforms import registry
+from bmnsocial.platforms.base import Charge, Pricing, total
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.platforms.x_costs import (
-    X_PRICES_DATE,
-    Charge,
-    XPrices,
-    describe_charge,
-    money,
-    publication_charges,
-    total,
-)
 from bmnsocial.posts.media import VideoInfo, human_size, video_summary
 from bmnsocial.render.validation import CheckedPost
 from bmnsocial.schedule.planning import Occurrence, occurrences
@@ -156,36 +148,41 @@ def _platform_lines(rendered: Rendered) -> list[str]:
     return lines
 
 
+def _pricing(rendered: Rendered, config: Config) -> Pricing | None:
+    """How the platform prices this rendering: None for a free API (Facebook's), and for an
+    account in manual mode (a person publishes it: no request)."""
+    if rendered.platform in config.manual_platforms:
+        return None
+    pricing: Pricing | None = registry.capability(rendered.platform, "pricing")
+    return pricing
+
+
 def _charges(rendered: Rendered, config: Config) -> list[Charge]:
-    """What X bills for this rendering; nothing for Facebook (the Graph API is free), nor
-    for an account in manual mode (a person publishes it: no request)."""
-    if rendered.platform != "twitter" or rendered.platform in config.manual_platforms:
+    pricing = _pricing(rendered, config)
+    if pricing is None:
         return []
-    return publication_charges(rendered, x_prices(config))
+    return pricing.publication(rendered, pricing.prices(config.account(rendered.platform)), 0)
 
 
 def cost_lines(rendered: Rendered, config: Config) -> list[str]:
-    """What X will charge for ``rendered``: a heading, then each request indented and the
-    total (none for a platform that charges nothing); the terminal and the HTML page both."""
+    """What the platform will charge for ``rendered``: a heading, then each request indented
+    and the total (none for a platform that charges nothing); the terminal and the HTML page
+    both."""
+    pricing = _pricing(rendered, config)
     charges = _charges(rendered, config)
-    if not charges:
+    if pricing is None or not charges:
         return []
     count = len(rendered.parts)
-    lines = [_("Cost on X (accounts.twitter.prices; X's prices of {date}):").format(
-        date=X_PRICES_DATE)]
+    lines = [_(pricing.heading).format(date=pricing.prices_date)]
     for charge in charges:
         head = f"[{charge.part + 1}/{count}] " if count > 1 else ""
-        lines.append(f"  {head}{describe_charge(charge)}")
+        lines.append(f"  {head}{pricing.describe(charge)}")
     lines.append("  " + _("total: {usd}").format(usd=money(total(charges))))
     return lines
 
 
 def cost_usd(rendered: Rendered, config: Config) -> float:
     return total(_charges(rendered, config))
-
-
-def x_prices(config: Config) -> XPrices:
-    return config.twitter.prices if config.twitter is not None else XPrices()
 
 
 def to_json(preview: Preview, config: Config) -> dict[str, Any]:

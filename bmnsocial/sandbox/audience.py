@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bmnsocial.sandbox.store import Item, Store
+
+if TYPE_CHECKING:
+    from bmnsocial.config import Config
 
 # Facebook's reaction types, with how often followers choose each.
 REACTION_WEIGHTS = {"LIKE": 60, "LOVE": 20, "CARE": 6, "HAHA": 4, "WOW": 6, "SAD": 3,
@@ -23,6 +26,15 @@ REACTION_WEIGHTS = {"LIKE": 60, "LOVE": 20, "CARE": 6, "HAHA": 4, "WOW": 6, "SAD
 
 def _rng(seed: int, action: str, item: Item) -> random.Random:
     return random.Random(f"{seed}:{action}:{item.platform}:{item.id}")
+
+
+def own_posts_of(store: Store, config: Config) -> list[Item]:
+    """What the fakes published for the accounts ``config`` has (Page posts, our tweets)."""
+    from bmnsocial.sandbox.credentials import SANDBOX_ACCOUNTS
+
+    facebook = config.account("facebook")
+    return own_posts(store, facebook.page_id if facebook is not None else None,
+                     SANDBOX_ACCOUNTS["x"]["user_id"] if config.account("twitter") else None)
 
 
 def own_posts(store: Store, page_id: str | None, x_user_id: str | None) -> list[Item]:

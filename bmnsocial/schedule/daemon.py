@@ -198,13 +198,16 @@ def send_ready(rows: list[Row], runtime: Runtime, ledger: Ledger) -> list[Row]:
 
 
 def follow_native(runtime: Runtime, ledger: Ledger) -> list[Row]:
-    """Facebook's own scheduler: hand off what enters its window, keep what it holds in step,
-    confirm what it published (publish/native.py); nothing while the clock is not trusted."""
+    """The platforms' own schedulers (Facebook's): hand off what enters their window, keep
+    what they hold in step, confirm what they published (publish/native.py); nothing while
+    the clock is not trusted."""
     # The verdict as it stands, without asking the platforms again: a skew an answer just
     # showed must stop this pass, not be probed away by another platform's Date.
-    if runtime.config.facebook is None or not runtime.clock_trust().check().trusted:
+    platforms = runtime.native_platforms()
+    if not platforms or not runtime.clock_trust().check().trusted:
         return []
-    return runtime.native_handoff(ledger).run()
+    return [row for platform in platforms
+            for row in runtime.native_handoff(ledger, platform).run()]
 
 
 @dataclass
@@ -373,7 +376,7 @@ class Daemon:
                 self._sync_if_changed()
             self.trust.save(self.watch_ledger, unless_within=SAVE_CLOCK_EVERY_SECONDS)
             self._schedule_rows()
-            if self.config.facebook is not None:
+            if self.runtime.native_platforms():
                 self._native_wanted.set()
                 self._wake.set()
             self.watch_ledger.keep_count()

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.platforms import registry
 from bmnsocial.publish.clocktrust import TRUSTED, UNVERIFIED, Verdict
 from bmnsocial.publish.ledger import DEFERRED, NO_CREDENTIALS, X_BUDGET, Row, Status
 from bmnsocial.publish.runtime import Runtime
@@ -168,7 +169,7 @@ def check_health(runtime: Runtime, *, now: datetime, stale_after: float) -> Heal
     retrying = [r for r in waiting if r.error_kind not in (DEFERRED, NO_CREDENTIALS, X_BUDGET)]
     shortfall = 0.0
     if over_budget:
-        from bmnsocial.platforms.x_costs import money
+        from bmnsocial.i18n import money
         from bmnsocial.publish.costs import budget_shortfall
 
         shortfall = budget_shortfall(ledger, runtime.config, over_budget, now)
@@ -259,8 +260,7 @@ def _ahead(runtime: Runtime, now: datetime, found: list[tuple[str, str]]) -> lis
         if judged:
             code, sentence, problem = judged
             (found if problem else warnings).append((code, sentence))
-    version = (graphversions.state_of(config.facebook.api_version, now)
-               if config.facebook and "facebook" not in config.manual_platforms else None)
+    version = registry.api_version(config, now)
     if version and version.state == graphversions.ENDED:
         found.append(("graph-version-ended", version.message))
     elif version and version.state == graphversions.ENDING:
