@@ -44,6 +44,7 @@ _ANY_FIRST: _Resolvers = list(_IMPLICIT.get(None, []))
 _BY_FIRST: dict[str, _Resolvers] = {
     first: found + _ANY_FIRST for first, found in _IMPLICIT.items() if first is not None}
 _DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
 if yaml.__with_libyaml__:
@@ -336,7 +337,7 @@ class _Converter:
                               _("A post needs only a few levels of indentation."))
         self.doc.value_pos[path] = _position(line, col)
         tag = node.tag
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, _ScalarNode):
             if self.may_escape and (at := first_control(node.value)) >= 0:
                 raise YamlProblem(line, col, "TEXT-CONTROL", *_control_words(node.value[at]))
             if self.lines is not None and not node.style:  # plain: neither quoted nor a block
@@ -352,11 +353,11 @@ class _Converter:
             if tag not in _SCALAR_TAGS:
                 raise self._bad_tag(tag, line, col)
             return self._scalar(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, _SequenceNode):
             if tag != _SEQ:
                 raise self._bad_tag(tag, line, col)
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, _MappingNode):
             if tag != _MAP:
                 raise self._bad_tag(tag, line, col)
             result: dict[str, Any] = {}
