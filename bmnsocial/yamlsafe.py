@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -43,6 +44,7 @@ _ANY_FIRST: _Resolvers = list(_IMPLICIT.get(None, []))
 _BY_FIRST: dict[str, _Resolvers] = {
     first: found + _ANY_FIRST for first, found in _IMPLICIT.items() if first is not None}
 _DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
 if yaml.__with_libyaml__:
@@ -132,26 +134,42 @@ def load_file(path: Path | str, display: str | None = None, *,
     try:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-NOT-REGULAR",
-                              _("this is not a regular file (a pipe, a device or a socket), so "
-                                "it is not read."),
-                              _("Remove it from the posts folder, or give it a name that does "
-                                "not end in .yaml."))
-        with open(fd, "rb") as fh:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-NOT-REGULAR",
+                                  _("this is not a regular file (a pipe, a device or a socket), "
+                                    "so it is not read."),
+                                  _("Remove it from the posts folder, or give it a name that "
+                                    "does not end in .yaml."))
             # Ask for what the file holds (+1 to see its end), not for max_bytes + 1: a
-            # buffer of 256 KiB per file cost more than reading the post did.
-            want = min(os.fstat(fh.fileno()).st_size, max_bytes) + 1
-            raw = fh.read(want)
-            if len(raw) == want and want <= max_bytes:  # it grew since (or is no plain file)
-                raw += fh.read(max_bytes + 1 - want)
+            # buffer of 256 KiB per file cost more than reading the post did. Plain
+            # os.read: a buffered file object per post cost a few percent of validating it.
+            want = min(info.st_size, max_bytes) + 1
+            raw = _read(fd, want)
+            if len(raw) == want and want <= max_bytes:  # it grew since
+                raw += _read(fd, max_bytes + 1 - want)
+        finally:
+            os.close(fd)
     except OSError as exc:
         return Diagnostic(name, 1, 1, Severity.ERROR, "FILE-UNREADABLE",
                           _("cannot read the file: {reason}.").format(
                               reason=exc.strerror or exc),
                           _("Check that it exists and that you may read it."))
     return load_bytes(raw, name, max_bytes=max_bytes)
+
+
+def _read(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes, fewer only at the end of the file (os.read may return less)."""
+    data = os.read(fd, size)
+    if len(data) == size or not data:
+        return data
+    chunks = [data]
+    size -= len(data)
+    while size > 0 and (data := os.read(fd, size)):
+        chunks.append(data)
+        size -= len(data)
+    return b"".join(chunks)
 
 
 def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Document | Diagnostic:
@@ -273,6 +291,22 @@ def _in_quotes(line: str, index: int) -> bool:
     return bool(quote)
 
 
+# Every post of a folder has its keys and values at nearly the same places: one tuple per
+# place, shared, instead of two per value per post kept for as long as the posts are.
+_POSITIONS: dict[int, tuple[int, int]] = {}
+_SHARED_LINES = _SHARED_COLUMNS = 128
+
+
+def _position(line: int, col: int) -> tuple[int, int]:
+    if line >= _SHARED_LINES or col >= _SHARED_COLUMNS:
+        return line, col
+    key = line * _SHARED_COLUMNS + col
+    found = _POSITIONS.get(key)
+    if found is None:
+        found = _POSITIONS[key] = (line, col)
+    return found
+
+
 class _Converter:
     def __init__(self, doc: Document, may_alias: bool, lines: list[str] | None,
                  may_escape: bool) -> None:
@@ -301,9 +335,9 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise YamlProblem(line, col, "YAML-DEPTH", _("the YAML is nested too deeply."),
                               _("A post needs only a few levels of indentation."))
-        self.doc.value_pos[path] = (line, col)
+        self.doc.value_pos[path] = _position(line, col)
         tag = node.tag
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, _ScalarNode):
             if self.may_escape and (at := first_control(node.value)) >= 0:
                 raise YamlProblem(line, col, "TEXT-CONTROL", *_control_words(node.value[at]))
             if self.lines is not None and not node.style:  # plain: neither quoted nor a block
@@ -319,11 +353,11 @@ class _Converter:
             if tag not in _SCALAR_TAGS:
                 raise self._bad_tag(tag, line, col)
             return self._scalar(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, _SequenceNode):
             if tag != _SEQ:
                 raise self._bad_tag(tag, line, col)
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, _MappingNode):
             if tag != _MAP:
                 raise self._bad_tag(tag, line, col)
             result: dict[str, Any] = {}
@@ -340,7 +374,9 @@ class _Converter:
                             key_node.tag not in _SCALAR_TAGS):
                         raise YamlProblem(kline, kcol, "YAML-KEY", _("a key must be plain text."),
                                           _("Write keys like 'text:' or 'media:'."))
-                key = str(key_node.value)
+                # Interned: the same few keys in every post share one string, and finding
+                # them in the data is an identity check.
+                key = sys.intern(str(key_node.value))
                 if self.may_escape and (at := first_control(key)) >= 0:
                     raise YamlProblem(kline, kcol, "TEXT-CONTROL", *_control_words(key[at]))
                 if key in result:
@@ -350,7 +386,7 @@ class _Converter:
                                       _("Keep one of them; YAML would silently drop the "
                                         "first."))
                 child = (*path, key)
-                key_pos[child] = (kline, kcol)
+                key_pos[child] = _position(kline, kcol)
                 result[key] = self.convert(value_node, child, depth + 1)
             return result
         raise YamlProblem(line, col, "YAML-SYNTAX", _("unsupported YAML node."), "")

@@ -72,4 +72,14 @@ def hashtag_line(text: str, *hashtag_lists: tuple[str, ...]) -> str:
 
 
 def join_blocks(*blocks: str | None) -> str:
-    return "\n\n".join(b.strip() for b in blocks if b and b.strip())
+    # Platforms render one post in turn and most join the same blocks: the one text is then
+    # shared, not held once per platform for every post of a folder being validated.
+    last_blocks, last = _last_joined[0]
+    if blocks == last_blocks:
+        return last
+    joined = "\n\n".join(b.strip() for b in blocks if b and b.strip())
+    _last_joined[0] = (blocks, joined)
+    return joined
+
+
+_last_joined: list[tuple[tuple[str | None, ...], str]] = [((), "")]

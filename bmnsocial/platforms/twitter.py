@@ -188,21 +188,22 @@ class TwitterSpec(PlatformSpec):
                               count=len(parts), limit=MAX_THREAD),
                           _("Split it into two posts."), key=True)
         for i, part in enumerate(parts):
-            where = which_tweet(i, len(parts))
+            # The tweet is named only in a finding: validation checks every post, most have none.
             if not part.text.strip():
-                yield Finding(part.source, "X-EMPTY", _("{tweet} is empty.").format(tweet=where),
-                              _("Write its text."))
+                yield Finding(part.source, "X-EMPTY", _("{tweet} is empty.").format(
+                    tweet=which_tweet(i, len(parts))), _("Write its text."))
             elif part.length > MAX_WEIGHTED_LENGTH:
                 yield Finding(part.source, "X-LENGTH", _(
                     "{tweet} is {length}/{limit} characters as X counts them (links 23, emoji 2, "
                     "most non-Latin characters 2), hashtags and link included.").format(
-                        tweet=where, length=part.length, limit=MAX_WEIGHTED_LENGTH),
+                        tweet=which_tweet(i, len(parts)), length=part.length,
+                        limit=MAX_WEIGHTED_LENGTH),
                     _("Shorten it by {excess}, or split it with 'twitter: thread:'.").format(
                         excess=part.length - MAX_WEIGHTED_LENGTH))
             if any(c in part.text for c in "\ufffe\ufeff\uffff"):
                 yield Finding(part.source, "X-INVALID-CHAR", _(
                     "{tweet} contains an invisible character X refuses (U+FEFF, U+FFFE or "
-                    "U+FFFF).").format(tweet=where),
+                    "U+FFFF).").format(tweet=which_tweet(i, len(parts))),
                     _("Retype the text or paste it as plain text."))
         media = rendered.media
         kinds = [m.info.kind for m in media]

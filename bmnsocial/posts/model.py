@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,6 +36,12 @@ POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "
 
 def top_keys() -> tuple[str, ...]:
     """A post's keys: its own, then a section per platform (under its name or an alias)."""
+    return _top_keys(tuple(registry.MODULES.items()))
+
+
+@functools.cache
+def _top_keys(platforms: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    # Asked once per post file; the platforms (the registry's modules) rarely change.
     return (*POST_KEYS[:8], *registry.names(), *registry.aliases(), *POST_KEYS[8:])
 
 

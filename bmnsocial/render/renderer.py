@@ -9,7 +9,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.platforms.registry import get_spec
 from bmnsocial.platforms.rendered import Finding, Part, Rendered, RenderedMedia
 from bmnsocial.posts.media import MediaInfo, MediaProblem, inspect
-from bmnsocial.posts.model import Post
+from bmnsocial.posts.model import Content, Post
 
 
 class MediaCache:
@@ -37,9 +37,27 @@ def link_policy(post: Post, platform: str, config: Config) -> str:
     return chosen
 
 
-def render(post: Post, platform: str, config: Config, media: MediaCache) -> Rendered:
+def render_all(post: Post, config: Config, media: MediaCache) -> list[Rendered]:
+    """What each of the post's platforms receives. Those without a section of their own in the
+    post receive the same content: it is gathered once for them all."""
+    shared: Content | None = None
+    rendered: list[Rendered] = []
+    for platform in post.platforms:
+        if platform in post.overrides:
+            rendered.append(render(post, platform, config, media))
+            continue
+        if shared is None:
+            shared = post.content(platform)
+        rendered.append(render(post, platform, config, media, shared))
+    return rendered
+
+
+def render(post: Post, platform: str, config: Config, media: MediaCache,
+           content: Content | None = None) -> Rendered:
+    """``content``: ``post.content(platform)``, when the caller has it already."""
     spec = get_spec(platform)
-    content = post.content(platform)
+    if content is None:
+        content = post.content(platform)
     if content.link and link_policy(post, platform, config) == "omit":
         # The one place the link is dropped: a preview and the request show the same text,
         # and its length is measured without the link.

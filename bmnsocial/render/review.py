@@ -11,7 +11,6 @@ other files it is history. Either way, a past time is judged by the rule the dae
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from bmnsocial.render.validation import ValidationResult
 def changed_since(ref: str, cwd: Path | None = None) -> set[Path]:
     """Files added or changed since git revision ``ref`` (committed or not, and files git does
     not track yet), as resolved paths."""
+    import subprocess  # here: every validate imports this module, few ask git
+
     def git(*args: str) -> str:
         try:
             proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,

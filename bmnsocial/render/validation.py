@@ -21,7 +21,7 @@ from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.model import Post, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
-from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render
+from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render_all
 from bmnsocial.terminal import first_control
 from bmnsocial.yamlsafe import PathKey, load_file
 
@@ -257,7 +257,7 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
 
 def check_post(post: Post, config: Config, now: datetime,
                media: MediaCache) -> tuple[CheckedPost, list[Diagnostic]]:
-    rendered = [render(post, platform, config, media) for platform in post.platforms]
+    rendered = render_all(post, config, media)
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[int, int, str]] = set()
     for r in rendered:
