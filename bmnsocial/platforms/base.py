@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bmnsocial.accounts import AccountSchema
@@ -52,6 +52,7 @@ class Platform:
     # sheets of accounts.<platform>.mode: manual; and an address to show as an example.
     person: Callable[[Any], tuple[str, str]] | None = None
     url_example: str = ""
+    duplicate_window: timedelta | None = None  # the platform refuses the same text again within it
 
     def url_matches(self, url: str) -> bool:
         return self.url.fullmatch(url) is not None

@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bmnsocial.accounts import LINK_POLICIES, AccountSchema, Credential, base_url, env_name
@@ -441,4 +441,6 @@ PLATFORM = Platform(
     adapter=TwitterAdapter, thread_kind=N_("thread of {count} tweets"),
     token_note=N_("token: does not expire (X's OAuth 1.0a tokens last until revoked)"),
     url=POST_URL, person=person_account,
-    url_example="https://x.com/BMN_Cuba/status/1880000000000000000")
+    url_example="https://x.com/BMN_Cuba/status/1880000000000000000",
+    duplicate_window=timedelta(hours=24),
+)
