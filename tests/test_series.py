@@ -98,6 +98,8 @@ def test_a_day_with_two_occurrences_is_said_and_a_time_picks_one(
     assert code == ExitCode.USAGE
     assert "'boletin' has 2 occurrences on 2026-12-07 (at 09:00, 17:00)" in out
     assert "--date '2026-12-07 09:00'" in out
+    code, out = run("--lang", "es", "cancel", "boletin", "--date", "2026-12-07")
+    assert code == ExitCode.USAGE and "'boletin' sale 2 veces el 2026-12-07" in out
     assert ("2026-12-07T17:00", "facebook", "queued") in queue()  # nothing was cancelled
     code, out = run("cancel", "boletin", "--date", "2026-12-07 17:00")
     assert code == ExitCode.OK, out

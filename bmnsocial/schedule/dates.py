@@ -27,7 +27,6 @@ from bmnsocial.timeutil import parse_user_time, resolve_recurring
 class DateChoice:
     day: date
     moment: datetime | None  # given with a time: that occurrence only
-    text: str
 
     def holds(self, moment: datetime, tz: ZoneInfo) -> bool:
         if self.moment is not None:
@@ -43,7 +42,7 @@ def parse_choice(text: str, tz: ZoneInfo) -> DateChoice:
     """'2027-01-14' (the day, in the config's zone) or '2027-01-14 09:00' (one occurrence)."""
     stripped = text.strip()
     try:
-        return DateChoice(date.fromisoformat(stripped), None, stripped)
+        return DateChoice(date.fromisoformat(stripped), None)
     except ValueError:
         pass
     try:
@@ -52,7 +51,7 @@ def parse_choice(text: str, tz: ZoneInfo) -> DateChoice:
         raise UsageError(_("--date {value} is not a date; write it like 2027-01-14, or "
                            "2027-01-14 09:00 for one of two occurrences that day.").format(
                                value=repr(text))) from None
-    return DateChoice(moment.astimezone(tz).date(), moment, stripped)
+    return DateChoice(moment.astimezone(tz).date(), moment)
 
 
 def own_time(row: Row) -> datetime:
