@@ -257,3 +257,16 @@ def test_recycle_needs_a_first_time(workspace: Path, write_post: WritePost) -> N
     write_post("boletin.yaml", WEEKLY + "recycle: {every_days: 30}\n")
     code, out = run("validate")
     assert code == ExitCode.INVALID and "error[RECYCLE-SCHEDULE]" in out
+
+
+def test_the_commented_review_example_in_config_yaml_is_valid(tmp_path: Path) -> None:
+    from bmnsocial.config import load_config
+    from tests.helpers import REPO
+
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    example = "# review:\n#   forbid_drafts: true\n"
+    assert example in text
+    path = tmp_path / "config.yaml"
+    path.write_text(text.replace(example, "review:\n  forbid_drafts: true\n"), encoding="utf-8")
+    assert load_config(path).review.forbid_drafts is True
+    assert load_config(REPO / "config.yaml").review.forbid_drafts is False
