@@ -270,3 +270,27 @@ def test_the_commented_review_example_in_config_yaml_is_valid(tmp_path: Path) ->
     path.write_text(text.replace(example, "review:\n  forbid_drafts: true\n"), encoding="utf-8")
     assert load_config(path).review.forbid_drafts is True
     assert load_config(REPO / "config.yaml").review.forbid_drafts is False
+
+
+def test_recycling_closer_than_a_platforms_duplicate_window_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bmnsocial.platforms import registry
+
+    registry.register("dummy", "tests.slow_dummy_platform")
+    try:
+        (tmp_path / "posts").mkdir()
+        (tmp_path / "config.yaml").write_text(
+            "version: 1\ntimezone: America/Havana\naccounts:\n  dummy:\n    handle: bmn\n"
+            "    token_env: DUMMY_TOKEN\nslots:\n  monday: ['09:00']\n", encoding="utf-8")
+        post = ("category: 9\ntext: La sala de lectura abre a las 8:30.\n"
+                "schedule: {slot: next}\nrecycle: {every_days: %d}\n")
+        (tmp_path / "posts" / "sala.yaml").write_text(post % 7, encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        code, out = run("validate")
+        assert code == ExitCode.INVALID and "error[RECYCLE-TOO-OFTEN]" in out
+        assert "refuses the same text again within 240 h, and this post comes back every 7" in out
+        (tmp_path / "posts" / "sala.yaml").write_text(post % 10, encoding="utf-8")
+        code, out = run("validate")
+        assert code == ExitCode.OK, out
+    finally:
+        registry.unregister("dummy")
