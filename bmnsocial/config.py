@@ -95,6 +95,13 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """What `validate` refuses in the posts repository's review (docs/configuration.md)."""
+
+    forbid_drafts: bool = False  # a post with 'draft: true' is an error, not a warning
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerSettings:
     backup_days: int = 14  # daily backups in STATE_DIR/backups are kept this many days
 
@@ -159,6 +166,7 @@ class Config:
     handoff: HandoffSettings = field(default_factory=lambda: HandoffSettings())
     inbox: InboxSettings = field(default_factory=lambda: InboxSettings())
     metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
+    review: ReviewSettings = field(default_factory=lambda: ReviewSettings())
 
     @property
     def platforms_configured(self) -> tuple[str, ...]:
@@ -242,7 +250,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
              "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix",
-             "ledger", "handoff", "inbox", "metrics")
+             "ledger", "handoff", "inbox", "metrics", "review")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -294,6 +302,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
     handoff = _handoff(r, data.get("handoff"))
     inbox = _inbox(r, data.get("inbox"))
     metrics = _metrics(r, data.get("metrics"))
+    review = _review(r, data.get("review"))
     for p in platforms:
         if p not in accounts:
             r.error(("defaults", "platforms"), "CONFIG-PLATFORM",
@@ -310,7 +319,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
         accounts=accounts, shared=shared, slots=slots, default_platforms=platforms,
         default_hashtags=hashtags, require_alt_text=require_alt, horizon_days=horizon,
         secrets_file=secrets_file, publish=publish, daemon=daemon, mix=mix, ledger=ledger,
-        handoff=handoff, inbox=inbox, metrics=metrics)
+        handoff=handoff, inbox=inbox, metrics=metrics, review=review)
 
 
 def _handoff(r: Reader, value: Any) -> HandoffSettings:
@@ -341,6 +350,16 @@ def _handoff(r: Reader, value: Any) -> HandoffSettings:
     return HandoffSettings(notify_command=command,
                            notify_timeout_seconds=timeout or d.notify_timeout_seconds,
                            alert_after_hours=alert or d.alert_after_hours)
+
+
+def _review(r: Reader, value: Any) -> ReviewSettings:
+    if value is None:
+        return ReviewSettings()
+    data = r.mapping(value, ("review",), ("forbid_drafts",))
+    if data is None:
+        return ReviewSettings()
+    forbid = r.boolean(data.get("forbid_drafts", False), ("review", "forbid_drafts"))
+    return ReviewSettings(forbid_drafts=bool(forbid))
 
 
 def _ledger(r: Reader, value: Any) -> LedgerSettings:

@@ -34,6 +34,8 @@ TEMPLATES: dict[str, str] = {
     "withdrawn-unplanned": N_("no longer in the post's schedule or platforms"),
     "withdrawn-series-ended": N_("the series has ended ('until' has passed)"),
     "withdrawn-deleted": N_("the post no longer exists (file deleted or id changed)"),
+    "withdrawn-draft": N_("the post is a draft ('draft: true'): it is not published until "
+                          "that line is removed"),
     "cancelled-by-person": N_("cancelled by a person"),
     "requeued-by-person": N_("requeued by a person"),
     # the publisher (publish/publisher.py)

@@ -16,6 +16,7 @@ from bmnsocial.cli.common import (
 )
 from bmnsocial.errors import BmnError, UsageError
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.publish.ledger import Status
 
 
 @click.command(help=_(
@@ -55,8 +56,12 @@ def calendar(app: AppContext, week: bool, month: bool, start: str | None, includ
     tz = config.timezone
     now = app.now()
     day = parse_day(start, tz, "--from") if start else now.astimezone(tz).date()
-    statuses = cv.EVERY_STATUS if include_all else cv.SHOWN
-    rows = app.runtime.ledger.rows(statuses=statuses)
+    rows = app.runtime.ledger.rows(statuses=cv.EVERY_STATUS)
+    if not include_all:
+        rows = cv.shown_rows(rows)
+    statuses = cv.EVERY_STATUS if include_all else (
+        (*cv.SHOWN, Status.CANCELLED) if any(r.status is Status.CANCELLED for r in rows)
+        else cv.SHOWN)
     categories = cv.load_categories(config, now, {r.source_file for r in rows})
     entries = cv.build_entries(rows, categories, tz, app.runtime.ledger.revisions())
 

@@ -89,13 +89,18 @@ def history(app: AppContext, post_id: str | None, platform: str | None,
 @click.option("--platform", type=PlatformChoice(), help=_("Only this platform."))
 @click.option("--failed", "all_failed", is_flag=True,
               help=_("Every failed publication instead of one post's (asks first)."))
+@click.option("--date", "date_text", metavar=_("DATE"),
+              help=_("Only the occurrence on this day (YYYY-MM-DD, or 'YYYY-MM-DD HH:MM'): "
+                     "one date of a recurring post, the rest untouched."))
 @click.option("--yes", "-y", is_flag=True, help=_("Do not ask for confirmation."))
 @pass_app
 def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed: bool,
-          yes: bool) -> None:
+          date_text: str | None, yes: bool) -> None:
     ledger = app.runtime.ledger
     if all_failed == (post_id is not None):
         raise UsageError(_("give either a POST_ID or --failed."))
+    if date_text is not None and post_id is None:
+        raise UsageError(_("--date needs a POST_ID."))
     if all_failed:
         rows = ledger.rows(statuses=(Status.FAILED,), platform=platform)
         if not rows:
@@ -110,6 +115,17 @@ def retry(app: AppContext, post_id: str | None, platform: str | None, all_failed
                                        post_id=post_id, platform=platform)
                 if r.error_kind != WITHDRAWN
                 and (r.status is not Status.QUEUED or r.error_kind == X_BUDGET)]
+        if date_text is not None:
+            from bmnsocial.schedule.dates import parse_choice, rows_on
+
+            choice = parse_choice(date_text, app.config.timezone)
+            rows = rows_on(rows, choice, post_id or "", app.config.timezone)
+            if not rows:
+                click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
+                             "'{post}' on {day}.").format(post=post_id,
+                                                          day=f"{choice.day:%Y-%m-%d}"),
+                           err=True)
+                raise Exit(ExitCode.INVALID)
         if not rows:
             click.echo(_("No failed, unconfirmed, cancelled or skipped publication of "
                          "'{post}'.").format(post=post_id), err=True)

@@ -88,6 +88,13 @@ def post(app: AppContext, files: tuple[str, ...], immediately: bool, at_text: st
             click.echo(d.format(), err=True)
         click.echo(result.summary(), err=True)
         raise Exit(ExitCode.INVALID)
+    drafts = [c.post.file for c in result.posts if c.post.draft]
+    if drafts:  # nothing is queued: a folder with a draft in it is a person's mistake too
+        for file in drafts:
+            click.echo(visible(_("{file} is a draft ('draft: true'): it is not queued or "
+                                 "published. Remove that line when the post is ready."
+                                 ).format(file=file)), err=True)
+        raise Exit(ExitCode.INVALID)
     runtime = app.runtime
     ledger = runtime.ledger
     refused = renamed_posts(ledger, result.posts, now)

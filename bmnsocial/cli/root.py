@@ -99,9 +99,14 @@ HELP = {
                "syncing the whole folder); published ones are never touched. A file that fails "
                "validation keeps its queued occurrences as they were. Exit 1 if any file is "
                "invalid."),
-    "queue": N_("List what is queued, soonest first.\n\n"
+    "queue": N_("List what is queued, soonest first. A date a person cancelled in a series "
+                "still queued is listed too, as cancelled, so that the gap reads as intended.\n\n"
                 "JSON fields: post_id, platform, due (ISO 8601 with offset), status (and more)."),
     "cancel": N_("Cancel the queued occurrences of a post (published ones stay as they are).\n\n"
+                 "With --date, only that date's occurrence of a recurring post (a day in the "
+                 "config's time zone, or a day and time when it has two that day); the rest of the "
+                 "series is untouched, and no sync queues that date again, even beyond the "
+                 "horizon. `bmnsocial retry POST_ID --date DATE` undoes it.\n\n"
                  "To stop a recurring post for good, also delete or edit its file: the next sync "
                  "would queue its later occurrences again."),
     "daemon": N_("Run the scheduler in the foreground: publish queued posts on time (for "

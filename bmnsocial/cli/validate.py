@@ -12,7 +12,7 @@ from bmnsocial.cli.common import (
 from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.diagnostics import sort_key
 from bmnsocial.i18n import _
-from bmnsocial.render.validation import validate_paths
+from bmnsocial.render.validation import forbidden_draft, validate_paths
 
 
 @click.command(help=_(
@@ -49,6 +49,9 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
             lambda: published_rows_in(app.ledger_path), result.posts, known, app.now(),
             whole_folder=not paths))
         result.diagnostics.sort(key=sort_key)
+    if config.review.forbid_drafts:  # the posts repository's review: drafts are not merged
+        result.diagnostics = [forbidden_draft(d) if d.code == "POST-DRAFT" else d
+                              for d in result.diagnostics]
     if fmt == "json" or as_json:
         echo_json([d.to_json() for d in result.diagnostics])
     else:

@@ -31,7 +31,7 @@ from bmnsocial.yamlsafe import Document, PathKey
 
 FORMAT_VERSION = 1
 POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
-             "schedule", "event", "consent", "approved_by")
+             "schedule", "event", "consent", "approved_by", "draft", "recycle")
 
 
 def top_keys() -> tuple[str, ...]:
@@ -47,6 +47,7 @@ def _top_keys(platforms: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
 
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
+RECYCLE_KEYS = ("every_days", "until")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
@@ -109,6 +110,14 @@ class Schedule:
 
 
 @dataclass(frozen=True, slots=True)
+class Recycle:
+    """An evergreen post brought back into the next free slot every ``every_days`` days."""
+
+    every_days: int
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     name: str | None
     starts: datetime | None
@@ -133,6 +142,8 @@ class Post:
     consent: bool
     approved_by: str | None
     doc: Document = field(repr=False)
+    draft: bool = False  # checked and previewed, never queued
+    recycle: Recycle | None = None
 
     def source_texts(self) -> list[str]:
         """Every text the author wrote: the post's, each platform's, each thread item."""
@@ -268,13 +279,16 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     event = _event(r, data.get("event"), config.timezone)
     consent = r.boolean(data.get("consent", False), ("consent",)) or False
     approved_by = r.text(data.get("approved_by"), ("approved_by",))
+    draft = r.boolean(data.get("draft", False), ("draft",)) or False
+    recycle = _recycle(r, data.get("recycle"), schedule, config.timezone)
     r.empty_values_cut_by_comments()
 
     if not best_effort and (not r.ok or category is None):
         return None, r.diagnostics
     post = Post(id=post_id, file=doc.file, category=category or categories.UNKNOWN, text=text,
                 link=link, hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
-                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc)
+                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc,
+                draft=draft, recycle=recycle)
     return post, r.diagnostics
 
 
@@ -480,6 +494,27 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
         r.error(("schedule", "until"), "SCHED-RANGE", _("'until' is not after 'start'."),
                 _("Check the two dates."))
     return Schedule(cron=spec, start=start, until=until, count=count, misfire=misfire)
+
+
+def _recycle(r: Reader, value: Any, schedule: Schedule, tz: ZoneInfo) -> Recycle | None:
+    if value is None:
+        return None
+    m = r.mapping(value, ("recycle",), RECYCLE_KEYS, required=("every_days",))
+    if m is None:
+        return None
+    every = r.integer(m.get("every_days"), ("recycle", "every_days"), minimum=1, maximum=3650)
+    until = parse_moment(r, m.get("until"), ("recycle", "until"), tz,
+                         date_only_time=time(23, 59, 59))
+    if schedule.kind not in ("at", "slot"):
+        r.error(("recycle",), "RECYCLE-SCHEDULE", _(
+            "'recycle' brings back a post that went out once: it needs 'schedule: {{at: …}}' "
+            "or 'schedule: {{slot: next}}' for the first time.").format(),
+                _("Give the first time ('at: 2027-01-14 09:30' or 'slot: next'); a recurring "
+                  "'cron' post repeats already."), key=True)
+        return None
+    if every is None:
+        return None
+    return Recycle(every, until)
 
 
 def _event(r: Reader, value: Any, tz: ZoneInfo) -> Event | None:

@@ -34,6 +34,7 @@ ONCE = "once"
 DEFERRED = "deferred"  # error_kind of a queued row the catch-up cap holds back
 NO_CREDENTIALS = "no-credentials"  # error_kind of a queued row held until credentials appear
 WITHDRAWN = "withdrawn"  # error_kind of a row a sync cancelled (revived if asked for again)
+CANCELLED_BY_PERSON = "cancelled"  # error_kind of a row a person cancelled: final for syncs
 X_BUDGET = "x-budget"  # error_kind of a queued row held by accounts.twitter.monthly_budget_usd
 # error_kind of a row claimed to be handed to a person (accounts.<platform>.mode: manual), set
 # by the claim itself: a 'sending' row left with it by a crash never reached any API.
@@ -1249,9 +1250,32 @@ class Ledger:
         return self._finish(row_id, Status.UNCONFIRMED, now, "unconfirmed", f"{kind}: {error}",
                             error_kind=kind, claimed_by=None, **_reason_columns(error))
 
-    def mark_cancelled(self, row_id: int, reason: str, now: datetime) -> Row:
+    def mark_cancelled(self, row_id: int, reason: str, now: datetime, *,
+                       only_if: Status | None = None) -> Row:
         return self._finish(row_id, Status.CANCELLED, now, "cancelled", reason, durable=True,
-                            error_kind="cancelled", **_reason_columns(reason))
+                            error_kind=CANCELLED_BY_PERSON, only_if=only_if,
+                            **_reason_columns(reason))
+
+    def cancel_ahead(self, want: Wanted, reason: str, now: datetime) -> bool:
+        """A person cancels an occurrence not queued yet (beyond the horizon): its row is
+        made cancelled, so that the sync that reaches its date keeps it so. False when the
+        occurrence already has a row."""
+        fields = _reason_columns(reason)
+        t = stamp(now)
+        with self._durable(), self.transaction() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO publications (post_id, platform, occurrence, due, status, "
+                "payload, content_hash, source_file, created_at, updated_at, misfire, "
+                "error_kind, last_error, reason_code, reason_params) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (want.post_id, want.platform, want.occurrence, stamp(want.due),
+                 Status.CANCELLED.value, want.payload, want.content_hash, want.source_file, t,
+                 t, want.misfire, CANCELLED_BY_PERSON, fields["last_error"],
+                 fields["reason_code"], fields["reason_params"]))
+            if cur.rowcount != 1:
+                return False
+            self.record(int(cur.lastrowid or 0), "cancelled", f"ahead; {reason}", now)
+        return True
 
     # The misfire policy's decisions: made on a row read a moment ago, applied only if it is
     # still queued (another process may have published it meanwhile) and, given ``due_is``,

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -267,7 +267,36 @@ def check_post(post: Post, config: Config, now: datetime,
                 diagnostics.append(d)
     diagnostics.extend(_category_rules(post, rendered))
     diagnostics.extend(_schedule_rules(post, config, now))
+    diagnostics.extend(_draft_and_recycle_rules(post))
     return CheckedPost(post, rendered), diagnostics
+
+
+def forbidden_draft(draft: Diagnostic) -> Diagnostic:
+    """POST-DRAFT where config.yaml's review.forbid_drafts is set: an error."""
+    return replace(draft, severity=Severity.ERROR, message=_(
+        "this post is a draft, and review.forbid_drafts in config.yaml refuses drafts here."),
+        hint=_("Remove 'draft: true' before the post is merged, or keep the draft on its "
+               "own branch."))
+
+
+def _draft_and_recycle_rules(post: Post) -> Iterator[Diagnostic]:
+    if post.draft:
+        yield post.doc.diag(("draft",), "POST-DRAFT", _(
+            "this post is a draft: it is checked and previewed, but never queued or "
+            "published."), _("Remove 'draft: true' when it is ready."), key=True,
+            severity=Severity.WARNING)
+    if post.recycle is not None:
+        every = timedelta(days=post.recycle.every_days)
+        for platform in post.platforms:
+            window = registry.get(platform).duplicate_window
+            if window is not None and every < window:
+                yield post.doc.diag(("recycle", "every_days"), "RECYCLE-TOO-OFTEN", _(
+                    "{platform} refuses the same text again within {hours} h, and this post "
+                    "comes back every {days} days.").format(
+                        platform=registry.label(platform), hours=int(window.total_seconds()
+                                                                     // 3600),
+                        days=post.recycle.every_days),
+                    _("Bring it back less often."))
 
 
 def _category_rules(post: Post, rendered: list[Rendered]) -> Iterator[Diagnostic]:

@@ -21,7 +21,7 @@ from bmnsocial.categories import Category
 from bmnsocial.config import Config
 from bmnsocial.i18n import N_, _, ngettext
 from bmnsocial.platforms import registry
-from bmnsocial.publish.ledger import Row, Status, status_name
+from bmnsocial.publish.ledger import CANCELLED_BY_PERSON, Row, Status, status_name
 from bmnsocial.terminal import visible
 
 #: What the calendar shows by default; ``--all`` adds the rest.
@@ -29,6 +29,16 @@ SHOWN: tuple[Status, ...] = (Status.QUEUED, Status.SENDING, Status.PUBLISHED, St
                              Status.UNCONFIRMED, Status.AWAITING_MANUAL,
                              Status.HANDED_OFF)
 EVERY_STATUS: tuple[Status, ...] = (*SHOWN, Status.CANCELLED, Status.SKIPPED)
+
+
+def shown_rows(rows: Iterable[Row]) -> list[Row]:
+    """What the default view draws, of every row: the SHOWN ones, and each date a person
+    cancelled in a series that still has others (the gap shows as ⊘, meant)."""
+    every = list(rows)
+    kept = {r.post_id for r in every if r.status in SHOWN}
+    return [r for r in every if r.status in SHOWN
+            or (r.status is Status.CANCELLED and r.error_kind == CANCELLED_BY_PERSON
+                and r.post_id in kept)]
 
 #: One mark per status, one character wide each.
 MARKS: dict[Status, str] = {

@@ -15,6 +15,7 @@ from bmnsocial.platforms import registry
 from bmnsocial.platforms.base import Charge, Pricing, total
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.media import VideoInfo, human_size, video_summary
+from bmnsocial.posts.model import Recycle
 from bmnsocial.render.validation import CheckedPost
 from bmnsocial.schedule.planning import Occurrence, occurrences
 from bmnsocial.terminal import visible
@@ -94,6 +95,17 @@ def schedule_text(preview: Preview) -> str:
     return _("not scheduled (publish it with 'bmnsocial post FILE --now')")
 
 
+def recycle_text(recycle: Recycle) -> str:
+    if recycle.until is not None:
+        return ngettext("Evergreen: back in the next free slot every {days} day, until {date}",
+                        "Evergreen: back in the next free slot every {days} days, until {date}",
+                        recycle.every_days).format(days=recycle.every_days,
+                                                   date=f"{recycle.until:%Y-%m-%d}")
+    return ngettext("Evergreen: back in the next free slot every {days} day",
+                    "Evergreen: back in the next free slot every {days} days",
+                    recycle.every_days).format(days=recycle.every_days)
+
+
 def format_text(preview: Preview, config: Config) -> str:
     post = preview.checked.post
     cat = post.category
@@ -102,6 +114,11 @@ def format_text(preview: Preview, config: Config) -> str:
                      _("Category {rank}: {slug} — {label}").format(
                          rank=cat.rank, slug=cat.slug, label=cat.label())),
              "  " + _("Schedule: {schedule}").format(schedule=schedule_text(preview))]
+    if post.recycle is not None:
+        lines.append("  " + recycle_text(post.recycle))
+    if post.draft:
+        lines.append("  " + _("Draft: checked and previewed here, never queued or published "
+                              "(remove 'draft: true' when it is ready)."))
     if preview.occurrences:
         lines.append("  " + _("Next occurrences ({zone}):").format(zone=config.timezone_name))
         for occ in preview.occurrences:
@@ -192,6 +209,10 @@ def to_json(preview: Preview, config: Config) -> dict[str, Any]:
         "id": post.id,
         "category": {"rank": post.category.rank, "slug": post.category.slug},
         "schedule": post.schedule.kind,
+        "draft": post.draft,
+        "recycle": None if post.recycle is None else {
+            "every_days": post.recycle.every_days,
+            "until": post.recycle.until.isoformat() if post.recycle.until else None},
         "occurrences": [{"due": o.due.isoformat(), "note": o.note} for o in preview.occurrences],
         "platforms": [{**rendered_json(r), "cost_usd": cost_usd(r, config),
                        "costs": [{"request": c.kind, "units": c.units, "usd": c.usd,

@@ -9,8 +9,9 @@ from pathlib import Path
 from bmnsocial.config import Config
 from bmnsocial.errors import UsageError
 from bmnsocial.i18n import _
+from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.publish.ledger import ONCE, Ledger, Row, Wanted
+from bmnsocial.publish.ledger import ONCE, WITHDRAWN, Ledger, Row, Status, Wanted
 from bmnsocial.render.payload import content_hash, dumps
 from bmnsocial.render.validation import CheckedPost, validate_paths
 from bmnsocial.schedule.planning import next_free_slot, occurrences
@@ -29,10 +30,25 @@ def occurrence_key(due: datetime) -> str:
 
 
 def occurrence_time(key: str) -> datetime | None:
-    """The instant a recurring occurrence's key names (None for a one-off post's)."""
-    if key == ONCE:
+    """The instant a recurring occurrence's key names (None for a one-off post's, or an
+    evergreen post's return)."""
+    if key == ONCE or key.startswith(RECYCLED):
         return None
     return datetime.strptime(key, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+
+
+#: An evergreen post's returns are occurrences "recycle-1", "recycle-2"…: a slot, once given,
+#: stays (as a one-off's does), whatever is free when the next sync looks.
+RECYCLED = "recycle-"
+
+
+def recycle_round(key: str) -> int | None:
+    """0 for the first time (``ONCE``), N for the Nth return, None for a cron occurrence."""
+    if key == ONCE:
+        return 0
+    if key.startswith(RECYCLED) and key[len(RECYCLED):].isdigit():
+        return int(key[len(RECYCLED):])
+    return None
 
 
 def refuse_at_for_series(checked: CheckedPost, at: datetime | None) -> None:
@@ -81,6 +97,48 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
         raise UsageError(_("{file} has no schedule: publish it with --now, or give a time with "
                            "--at '2027-01-14 09:00'.").format(file=post.file))
     return [Planned(r, ONCE, due) for r in chosen]
+
+
+#: A return's rows still to go out: its slot is kept, its content refreshed.
+_WAITING = (Status.QUEUED, Status.SENDING, Status.AWAITING_MANUAL, Status.HANDED_OFF)
+
+
+def plan_return(checked: CheckedPost, config: Config, ledger: Ledger,
+                now: datetime) -> list[Planned]:
+    """An evergreen post's next return (``recycle``), one at a time: once the latest time it
+    went out (or was to) is over, the next free slot ``every_days`` later, and never within
+    a platform's duplicate window of its last publication there; none after ``until``."""
+    post = checked.post
+    if post.recycle is None:
+        return []
+    rounds: dict[int, list[Row]] = {}
+    for row in ledger.rows(post_id=post.id):
+        number = recycle_round(row.occurrence)
+        # A return a sync withdrew (the post was a draft meanwhile) did not happen.
+        if number is not None and row.error_kind != WITHDRAWN:
+            rounds.setdefault(number, []).append(row)
+    if not rounds:
+        return []  # the first time is not queued yet
+    last = max(rounds)
+    latest = rounds[last]
+    if any(r.status in _WAITING for r in latest):
+        if last == 0:
+            return []  # the first time is the schedule's own
+        due = min(r.due for r in latest)
+        return [Planned(r, f"{RECYCLED}{last}", due) for r in checked.rendered]
+    # From when it was due, not when it went out: a slot keeps its time of day.
+    earliest = max(r.due for r in latest) + timedelta(days=post.recycle.every_days)
+    for rendered in checked.rendered:
+        window = registry.get(rendered.platform).duplicate_window
+        out = [r.published_at for rows in rounds.values() for r in rows
+               if r.platform == rendered.platform and r.published_at is not None]
+        if window is not None and out:
+            earliest = max(earliest, max(out) + window)
+    start = max(earliest - timedelta(microseconds=1), now)
+    slot = next_free_slot(config, start, _TakenSlots(ledger))
+    if slot is None or (post.recycle.until is not None and slot > post.recycle.until):
+        return []
+    return [Planned(r, f"{RECYCLED}{last + 1}", slot) for r in checked.rendered]
 
 
 def enqueue(ledger: Ledger, checked: CheckedPost, planned: list[Planned],

@@ -45,7 +45,7 @@ from bmnsocial.render.validation import (
     near_miss,
     validate_paths,
 )
-from bmnsocial.schedule.queueing import Planned, occurrence_time, plan, wanted
+from bmnsocial.schedule.queueing import Planned, occurrence_time, plan, plan_return, wanted
 from bmnsocial.timeutil import short_time
 
 # Rows a sync still follows: queued here, or handed to Facebook's own scheduler (deleted
@@ -185,7 +185,16 @@ class _Sync:
         if self._refused(checked, own, rows, known) or self._invalid(post, own):
             return
         self.present.add(post.id)
+        if post.draft:
+            self._withdraw([r.id for r in rows if r.status in PENDING],
+                           Reason("withdrawn-draft"))
+            return
         if own:  # only SCHED-PAST: its time has passed
+            if known and post.recycle is not None:  # its first time is history, not its returns
+                returning = self._plan_return(checked)
+                self._queue(checked, returning, rows)
+                self._withdraw_unplanned(post, returning, rows)
+                return
             if known:  # its occurrence is history: nothing left to queue
                 self._end_series(post, rows)
                 return
@@ -197,6 +206,8 @@ class _Sync:
         planned = self._plan(checked, known)
         if planned is None:
             return
+        if post.recycle is not None:
+            planned = planned + self._plan_return(checked)
         self._queue(checked, planned, rows)
         self._withdraw_unplanned(post, planned, rows)
 
@@ -240,6 +251,10 @@ class _Sync:
             taken = self.renames.taken(post.id)
             planned = [p for p in planned if (p.rendered.platform, p.occurrence) not in taken]
         return planned
+
+    def _plan_return(self, checked: CheckedPost) -> list[Planned]:
+        self.flush()  # its slot is looked up in the ledger: write what took one
+        return plan_return(checked, self.config, self.ledger, self.now)
 
     def _queue(self, checked: CheckedPost, planned: list[Planned],
                rows: list[RowState]) -> None:
