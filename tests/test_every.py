@@ -116,6 +116,8 @@ def test_common_slips_are_refused_with_the_phrase_written_right(written: str, me
     ("lunes del mes a las 9:00", "which one of the month", "primer lunes"),
     ("cada 2 semanas, el primer lunes del mes a las 9:00", "do not go together", "Keep one"),
     ("mañana a las 9:00", "'mañana' is not a word", "lunes y jueves a las 09:30"),
+    ("el día 15 de cada mes a las 9:00", "by its number is written with cron",
+     "cron: '0 9 15 * *'"),
     ("lunes a las 25:00", "'25:00' is not a time of day", "24-hour"),
     ("cada 60 semanas, el lunes a las 9:00", "from 1 to 52", "1 to 52"),
 ])
@@ -130,12 +132,12 @@ def test_a_slip_in_a_post_file_is_an_error_with_the_fix(config: Config,
                                                         write_post: WritePost) -> None:
     assert problems(config, write_post, "{every: 'sab,dom a las 10:00'}") == [(
         "SCHED-EVERY", "'sab,dom a las 10:00': 'sab' is a short day name: write the day in "
-        "full.", "Write: every: 'cada sábado y domingo a las 10:00'")]
+        "full.", "Write: every: 'cada sábado y domingo a las 10:00'.")]
     i18n.install("es")
     ((code, message, hint),) = problems(config, write_post, "{every: 'sat-sun at 10:00'}")
     assert code == "SCHED-EVERY"
     assert message.startswith("'sat-sun at 10:00': 'sat-sun' no es")
-    assert hint == "Escriba: every: 'Saturday and Sunday at 10:00'"
+    assert hint == "Escriba: every: 'Saturday and Sunday at 10:00'."
 
 
 def test_every_and_its_bounds_are_checked_like_cron(config: Config,
@@ -162,6 +164,11 @@ def test_cron_slips_get_the_expression_written_right_and_the_words(
     assert hint.endswith("every: 'Saturday and Sunday at 10:00'.")
     ((code, message, hint),) = problems(config, write_post, "{cron: '0 10 * * sat-sun'}")
     assert "goes backwards" in message and "'0 10 * * sat,sun'" in hint
+    ((code, message, hint),) = problems(config, write_post, "{cron: '0 9 1-7 * tue'}")
+    assert "not both" in message
+    assert hint == ("In cron, days 1-7 together with a weekday mean either one, not that "
+                    "weekday's place in the month. In words: every: 'the first Tuesday of every "
+                    "month at 09:00'.")
     i18n.install("es")
     ((code, message, hint),) = problems(config, write_post, "{cron: '0 9 * * lunes-viernes'}")
     assert "'0 9 * * mon-fri'" in hint and "every: 'de lunes a viernes a las 09:00'" in hint

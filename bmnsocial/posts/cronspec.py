@@ -163,6 +163,19 @@ def slip_hint(expression: str) -> str | None:
     fields = expression.split()
     if len(fields) != 5:
         return None
+    place = _WEEKS_OF_THE_MONTH.get(fields[2])
+    if place is not None:
+        weekday_only = " ".join([*fields[:2], "*", *fields[3:]])
+        try:
+            spec = parse(weekday_only)
+        except CronSyntaxError:
+            return None
+        words = in_words(spec, place)
+        if words is None:
+            return None
+        return _("In cron, days {days} together with a weekday mean either one, not that "
+                 "weekday's place in the month. In words: every: '{words}'.").format(
+                     days=fields[2], words=words.value(current()))
     fixed_days = _fixed_weekdays(recurrence.bare(fields[4]))
     if fixed_days is None:
         return None
@@ -194,13 +207,18 @@ def _fixed_weekdays(field: str) -> str | None:
     return fixed if fixed != field else None
 
 
-def in_words(spec: CronSpec) -> recurrence.Recurrence | None:
-    """A cron schedule as words, when it has one time of day on given weekdays; None for
-    anything else."""
+# 'The first Tuesday' as people try it in cron: the days of the month that week covers.
+_WEEKS_OF_THE_MONTH = {"1-7": 1, "8-14": 2, "15-21": 3, "22-28": 4}
+
+
+def in_words(spec: CronSpec, place: int | None = None) -> recurrence.Recurrence | None:
+    """A cron schedule as words, when it has one time of day on given weekdays (the
+    ``place``-th of them in the month); None for anything else."""
     if not (spec.minute.isdigit() and spec.hour.isdigit() and spec.day == "*"
-            and spec.month == "*"):
+            and spec.month == "*") or (place and spec.day_of_week == "*"):
         return None
     days = (recurrence.EVERY_DAY if spec.day_of_week == "*" else
             tuple(sorted((DAY_NAMES.index(d) + 6) % 7 for d in spec.day_of_week.split(","))))
-    rule = recurrence.Rule(days, (time(int(spec.hour), int(spec.minute)),))
+    rule = recurrence.Rule(days, (time(int(spec.hour), int(spec.minute)),),
+                           (place,) if place else ())
     return recurrence.Recurrence(spec.expression, EN, (rule,))

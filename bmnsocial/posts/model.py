@@ -501,7 +501,7 @@ def _every(r: Reader, value: Any) -> recurrence.Recurrence | None:
     try:
         every = recurrence.parse(written)
     except recurrence.RecurrenceError as exc:
-        hint = (_("Write: every: '{phrase}'").format(phrase=exc.phrase) if exc.phrase else
+        hint = (_("Write: every: '{phrase}'.").format(phrase=exc.phrase) if exc.phrase else
                 exc.hint)
         r.error(path, "SCHED-EVERY", f"'{written}': {exc}.", hint)
         return None

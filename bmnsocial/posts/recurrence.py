@@ -394,6 +394,12 @@ def _structure(written: str, tokens: list[_Token], language: str) -> Recurrence:
         if t.kind == "number":
             if i + 1 < len(tokens) and tokens[i + 1].kind == "week":
                 pending_number = t
+            elif i > 0 and tokens[i - 1].kind == "all":
+                raise RecurrenceError(
+                    _("'{words}': a day of the month by its number is written with cron"
+                      ).format(words=f"{tokens[i - 1].text} {t.text}"),
+                    _("E.g. \"cron: '0 9 {day} * *'\" for day {day} of every month at 09:00."
+                      ).format(day=t.text))
             else:
                 raise _bare_hour(t.text, language) if t.text.isdigit() else _unknown(t.text)
         elif t.kind == "week":
