@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bmnsocial import i18n
 from bmnsocial.cli.exitcodes import ExitCode
@@ -120,6 +122,8 @@ def test_common_slips_are_refused_with_the_phrase_written_right(written: str, me
      "cron: '0 9 15 * *'"),
     ("lunes a las 25:00", "'25:00' is not a time of day", "24-hour"),
     ("cada 60 semanas, el lunes a las 9:00", "from 1 to 52", "1 to 52"),
+    ("lunes a las 9:00 hasta 2027-06-30", "dates do not go in the phrase", "'until:'"),
+    ("lunes a las 9:00 hasta el 30 de junio", "dates do not go in the phrase", "'start:'"),
 ])
 def test_what_cannot_be_read_says_why_and_how(written: str, message: str, hint: str) -> None:
     with pytest.raises(recurrence.RecurrenceError) as caught:
@@ -282,3 +286,19 @@ def test_every_outside_schedule_or_in_spanish_points_to_the_key(config: Config,
     assert any("'every' belongs inside 'schedule:'" in d.hint for d in result.diagnostics)
     (_code, _message, hint), *_ = problems(config, write_post, "{cada: 'lunes a las 9:00'}")
     assert "every" in hint
+
+
+@given(days=st.sets(st.integers(0, 6), min_size=1),
+       times=st.sets(st.times().map(lambda t: time(t.hour, t.minute)), min_size=1, max_size=3),
+       positions=st.sets(st.sampled_from([1, 2, 3, 4, recurrence.LAST]), max_size=2),
+       weeks=st.integers(1, 4), language=st.sampled_from(["es", "en"]))
+def test_any_schedule_said_in_words_reads_back_the_same(
+        days: set[int], times: set[time], positions: set[int], weeks: int,
+        language: str) -> None:
+    rule = recurrence.Rule(tuple(sorted(days)), tuple(sorted(times)),
+                           tuple(sorted(positions, key=lambda p: p if p > 0 else 9)))
+    said = recurrence.Recurrence("", language, (rule,), 1 if positions else weeks)
+    again = recurrence.parse(said.phrase(language))
+    assert (again.rules, again.every_weeks, again.language) == (
+        said.rules, said.every_weeks, language)
+    assert recurrence.parse(said.value(language)).rules == said.rules

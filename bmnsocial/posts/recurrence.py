@@ -55,8 +55,14 @@ WORKDAYS = (0, 1, 2, 3, 4)
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
 MAX_WEEKS = 52
 
+_MONTH_NAMES = {"january", "february", "march", "april", "june", "july", "august",
+                "september", "october", "november", "december", "enero", "febrero", "marzo",
+                "abril", "mayo", "junio", "julio", "agosto", "septiembre", "setiembre",
+                "octubre", "noviembre", "diciembre"}
+
 _TOKEN = re.compile(
-    r"(?P<time12>\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s?m\b\.?)"
+    r"(?P<date>\d{4}-\d{1,2}-\d{1,2})"
+    r"|(?P<time12>\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s?m\b\.?)"
     r"|(?P<time>\d{1,2}:\d{2})(?![\d:])"
     r"|(?P<dotted>\d{1,2}(?:[.h]\d{2}|h)(?![\w:]))"
     r"|(?P<number>\d+(?:st|nd|rd|th)?)(?![\w:])"
@@ -254,6 +260,11 @@ def _tokens(written: str) -> tuple[list[_Token], list[str]]:
         kind, text = m.lastgroup, m.group()
         if kind == "space":
             continue
+        if kind == "date" or (kind == "word" and bare(text) in _MONTH_NAMES):
+            raise RecurrenceError(
+                _("'{written}': dates do not go in the phrase").format(written=text),
+                _("Say the days and times in 'every:', and when the series starts and ends in "
+                  "'start:' and 'until:' beside it."))
         if kind == "time12":
             t = _twelve_hour(text)
             slips.append(_("'{written}' is a 12-hour time: write it as {time} (24-hour clock)"
