@@ -74,6 +74,10 @@ def run(*args: str) -> tuple[int, str]:
      "every Monday at 09:00; every Friday at 13:00"),
     ("sabado y domingo a las 10:00", "cada sábado y domingo a las 10:00",
      "every Saturday and Sunday at 10:00"),
+    ("a las 9:00, de lunes a viernes", "de lunes a viernes a las 09:00",
+     "every weekday at 09:00"),
+    ("at 10:00 on the first Monday of the month", "el primer lunes de cada mes a las 10:00",
+     "the first Monday of every month at 10:00"),
 ])
 def test_phrases_read_in_either_language_and_said_back_in_both(written: str, spanish: str,
                                                                 english: str) -> None:
@@ -112,6 +116,7 @@ def test_common_slips_are_refused_with_the_phrase_written_right(written: str, me
     ("lunes a las 9", "'9' is an hour without minutes", "09:00 or 21:00"),
     ("fin de semana a las 10:00", "could mean Saturday, Sunday or both", "sábado y domingo"),
     ("lunes", "does not say at what time", "a las 09:00"),
+    ("lunes a las 9:00 y viernes", "does not say at what time", "a las 09:00"),
     ("a las 9:00", "does not say on which days", "todos los días"),
     ("primer día laborable del mes a las 9:00", "is not one day", "0 10 1 * *"),
     ("primer lunes a las 9:00", "needs 'of the month'", "de cada mes"),

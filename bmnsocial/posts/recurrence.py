@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any, NoReturn
 
 from bmnsocial.i18n import _
@@ -461,6 +462,11 @@ def _structure(written: str, tokens: list[_Token], language: str) -> Recurrence:
                 word=t.text), _("Write a range of days as 'lunes a viernes' or 'Monday to "
                                 "Friday'."))
         i += 1
+    # 'a las 9:00, de lunes a viernes': times said first belong to the days that follow.
+    for first, second in pairwise(clauses):
+        if first.times and not first.days and not first.positions and not second.times:
+            second.times, first.times = first.times, []
+    clauses = [c for c in clauses if c.times or c.days or c.positions or c.month]
     for clause, later in zip(reversed(clauses[:-1]), reversed(clauses[1:]), strict=True):
         if not clause.times:
             clause.times = later.times
