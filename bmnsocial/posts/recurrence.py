@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Any, NoReturn
+from typing import Any
 
 from bmnsocial.i18n import _
 
@@ -42,8 +42,8 @@ _NUMBER_WORDS: dict[str, tuple[str, int]] = {
 _FILLERS = {EN: {"every", "each", "on", "the", "at", "and", "of", "from", "in"},
             ES: {"cada", "todos", "todas", "los", "las", "la", "el", "y", "e", "de", "del",
                  "desde", "en", "a", "al"}}
-_RANGE_WORDS = {"to": EN, "through": EN, "thru": EN, "until": EN, "till": EN, "a": ES,
-                "al": ES, "hasta": ES}
+# Spanish 'a' is a range only between two days ('lunes a viernes'; see _merge_pairs).
+_RANGE_WORDS = {"to": EN, "through": EN, "thru": EN, "until": EN, "till": EN, "hasta": ES}
 _WEEK_WORDS = {"week": EN, "weeks": EN, "weekly": EN, "semana": ES, "semanas": ES,
                "semanal": ES, "semanalmente": ES}
 _MONTH_WORDS = {"month": EN, "months": EN, "mes": ES, "meses": ES}
@@ -233,7 +233,7 @@ def parse(written: str) -> Recurrence:
     tokens, slips = _tokens(written)
     language = _language(tokens)
     foreign = [t for t in tokens if t.language not in (None, language)]
-    recurrence = _structure(written, tokens, language)
+    recurrence = _structure(written, tokens, language, slips)
     if foreign:
         word = foreign[0].text
         slips.append(_("'{word}' is {language} in a {phrase_language} phrase").format(
@@ -338,7 +338,7 @@ def _word(text: str, slips: list[str]) -> _Token:
                         ("week", _WEEK_WORDS), ("month", _MONTH_WORDS)):
         if word in table:
             return _Token(kind, text, table[word])
-    if word in _RANGE_WORDS and word not in ("a", "al"):
+    if word in _RANGE_WORDS:
         return _Token("range", text, _RANGE_WORDS[word])
     for language, words in _FILLERS.items():
         if word in words:
@@ -350,7 +350,7 @@ def _word(text: str, slips: list[str]) -> _Token:
 
 def _merge_pairs(tokens: list[_Token]) -> list[_Token]:
     """Words that mean something together: 'día laborable', 'entre semana', 'fin de
-    semana', 'a' between two days (a range) or before 'las' (a time follows)."""
+    semana', and 'a' between two days (a range)."""
     out: list[_Token] = []
     i = 0
     while i < len(tokens):
@@ -389,7 +389,8 @@ def _unknown(word: str) -> RecurrenceError:
           "de cada mes a las 10:00' (or in English: 'Monday and Thursday at 09:30')."))
 
 
-def _structure(written: str, tokens: list[_Token], language: str) -> Recurrence:
+def _structure(written: str, tokens: list[_Token], language: str,
+               slips: list[str]) -> Recurrence:
     clauses: list[_Clause] = [_Clause()]
     every_weeks: int | None = None
     pending_number: _Token | None = None
@@ -413,7 +414,7 @@ def _structure(written: str, tokens: list[_Token], language: str) -> Recurrence:
                     _("E.g. \"cron: '0 9 {day} * *'\" for day {day} of every month at 09:00."
                       ).format(day=t.text))
             else:
-                raise _bare_hour(t.text, language) if t.text.isdigit() else _unknown(t.text)
+                raise _bare_hour(t.text) if t.text.isdigit() else _unknown(t.text)
         elif t.kind == "week":
             weeks = int(pending_number.value) if pending_number else 1
             if bare(t.text) in ("weekly", "semanal", "semanalmente"):
@@ -436,7 +437,7 @@ def _structure(written: str, tokens: list[_Token], language: str) -> Recurrence:
                 span = [(t.value + k) % 7 for k in range((last.value - t.value) % 7 + 1)]
                 c.days.extend(span)
                 if following.text == "-":
-                    return _dash_range(written, t, last, span, tokens, language)
+                    slips.insert(0, _dash_slip(t, last, span, language))
                 i += 3
                 continue
             c.days.append(t.value)
@@ -481,7 +482,7 @@ def _structure(written: str, tokens: list[_Token], language: str) -> Recurrence:
     return Recurrence(written, language, rules, weeks)
 
 
-def _bare_hour(number: str, language: str) -> RecurrenceError:
+def _bare_hour(number: str) -> RecurrenceError:
     hour = int(number)
     if 1 <= hour <= 12:
         example = _("{morning} or {evening}").format(
@@ -494,21 +495,14 @@ def _bare_hour(number: str, language: str) -> RecurrenceError:
             example=example))
 
 
-def _dash_range(written: str, first: _Token, last: _Token, span: list[int],
-                tokens: list[_Token], language: str) -> NoReturn:
+def _dash_slip(first: _Token, last: _Token, span: list[int], language: str) -> str:
     names = DAYS[language]
     if len(span) == 2:
         right = names[span[0]] + (" y " if language == ES else " and ") + names[span[1]]
     else:
         right = names[span[0]] + (" a " if language == ES else " to ") + names[span[-1]]
-    fixed = written.replace(f"{first.text}-{last.text}", right, 1)
-    message = _("'{written}' is not how days are joined here: write '{right}'").format(
+    return _("'{written}' is not how days are joined here: write '{right}'").format(
         written=f"{first.text}-{last.text}", right=right)
-    try:
-        phrase = parse(fixed).value(language) if fixed != written else None
-    except RecurrenceError as exc:
-        phrase = exc.phrase
-    raise RecurrenceError(message, phrase=phrase)
 
 
 def _rule(c: _Clause, language: str) -> Rule:
