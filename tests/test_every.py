@@ -5,6 +5,8 @@ right."""
 from __future__ import annotations
 
 import json
+import os
+import time as clock
 from datetime import datetime, time
 from pathlib import Path
 
@@ -22,8 +24,10 @@ from bmnsocial.posts.model import Post
 from bmnsocial.publish.ledger import Ledger, Status
 from bmnsocial.render.validation import validate_paths
 from bmnsocial.schedule.planning import occurrences
-from bmnsocial.schedule.sync import sync
+from bmnsocial.schedule.queueing import occurrence_time
+from bmnsocial.schedule.sync import SETTLE_SECONDS, sync
 from tests.helpers import HAVANA, NOW, WritePost
+from tests.sitehelp import served
 
 
 def load(config: Config, write_post: WritePost, schedule: str) -> Post:
@@ -307,3 +311,32 @@ def test_any_schedule_said_in_words_reads_back_the_same(
     assert (again.rules, again.every_weeks, again.language) == (
         said.rules, said.every_weeks, language)
     assert recurrence.parse(said.value(language)).rules == said.rules
+
+
+def havana_time(occurrence: str) -> str:
+    due = occurrence_time(occurrence)
+    assert due is not None
+    return due.astimezone(HAVANA).strftime("%H:%M")
+
+
+def test_a_series_in_words_goes_out_on_the_sandbox_once_per_occurrence(tmp_path: Path) -> None:
+    with served(tmp_path) as site:
+        path = site.root / "posts" / "diario.yaml"
+        path.write_text("category: 9\ntext: Buenos días desde la BMN.\nplatforms: [facebook]\n"
+                        "schedule:\n  every: todos los días a las 7:30\n", encoding="utf-8")
+        settled = clock.time() - SETTLE_SECONDS - 1  # a sync queues only a file at rest
+        os.utime(path, (settled, settled))
+        # --now sends the next occurrence early, so the daemon will not send it again.
+        done = site.run("post", "posts/diario.yaml", "--now", "--yes")
+        assert done.returncode == ExitCode.OK, done.stdout + done.stderr
+        assert len(site.published("facebook")) == 1
+        assert site.run("sync").returncode == ExitCode.OK
+        assert site.run("run-due").returncode == ExitCode.OK
+        rows = site.rows()
+        sent = [r for r in rows if r["status"] == Status.PUBLISHED.value]
+        assert len(sent) == 1 and havana_time(sent[0]["occurrence"]) == "07:30"
+        # The rest of the series is queued for later days, and that occurrence is not.
+        queued = [r["occurrence"] for r in rows if r["status"] == Status.QUEUED.value]
+        assert queued and sent[0]["occurrence"] not in queued
+        assert {havana_time(o) for o in queued} == {"07:30"}
+        assert len(site.published("facebook")) == 1
