@@ -166,7 +166,11 @@ def test_every_and_its_bounds_are_checked_like_cron(config: Config,
     assert [c for c, _m, _h in problems(
         config, write_post, f"{{every: 'todos los días a las {times}'}}")] == [
         "SCHED-TOO-OFTEN"]
-    load(config, write_post, "{every: 'lunes a las 9:00', start: 2027-01-04, count: 3}")
+    post = load(config, write_post, "{every: 'lunes a las 9:00', start: 2027-01-04, count: 3, "
+                                    "misfire: skip}")
+    assert (post.schedule.kind, post.schedule.misfire, post.schedule.recurring) == (
+        "every", "skip", True)
+    assert len(occurrences(post, config, NOW)) == 3
 
 
 def test_cron_slips_get_the_expression_written_right_and_the_words(
