@@ -29,13 +29,14 @@ SYNONYMS = {
     "imagen": "media", "imagenes": "media", "imágenes": "media", "fotos": "media",
     "plataformas": "platforms", "redes": "platforms", "programacion": "schedule",
     "programación": "schedule", "fecha": "schedule", "at": "schedule", "cron": "schedule",
+    "every": "schedule", "cada": "every", "repetir": "every", "frecuencia": "every",
     "evento": "event", "hilo": "thread", "inicio": "starts", "fin": "ends",
     "lugar": "place", "nombre": "name", "consentimiento": "consent",
 }
 
 
 # Keys that live inside another one: found beside it, they lost their indentation.
-_NESTED: dict[str, tuple[str, ...]] = {"schedule": ("at", "cron")}
+_NESTED: dict[str, tuple[str, ...]] = {"schedule": ("at", "cron", "every")}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

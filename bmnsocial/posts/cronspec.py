@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 
-from bmnsocial.i18n import N_, _
+from bmnsocial.i18n import N_, _, current
+from bmnsocial.posts import recurrence
+from bmnsocial.posts.recurrence import EN
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
@@ -144,3 +147,78 @@ def _parse_item(item: str, name: str, low: int, high: int) -> str:
     if first == last:
         return str(first)
     return f"{first}-{last}" + (f"/{step}" if step != 1 else "")
+
+
+# Day names people write in a cron weekday field that crontab does not read.
+_DAY_SLIPS = {**{bare: DAY_NAMES[(i + 1) % 7] for bare, i in (
+    ("lun", 0), ("lunes", 0), ("mar", 1), ("martes", 1), ("mie", 2), ("mier", 2),
+    ("miercoles", 2), ("jue", 3), ("jueves", 3), ("vie", 4), ("viernes", 4), ("sab", 5),
+    ("sabado", 5), ("dom", 6), ("domingo", 6), ("monday", 0), ("tuesday", 1),
+    ("wednesday", 2), ("thursday", 3), ("friday", 4), ("saturday", 5), ("sunday", 6))}}
+
+
+def slip_hint(expression: str) -> str | None:
+    """The fix for a weekday field written as people say it ('sab,dom', 'sat-sun',
+    'lunes-viernes'): the cron expression written right, and the same in words."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return None
+    place = _WEEKS_OF_THE_MONTH.get(fields[2])
+    if place is not None:
+        weekday_only = " ".join([*fields[:2], "*", *fields[3:]])
+        try:
+            spec = parse(weekday_only)
+        except CronSyntaxError:
+            return None
+        words = in_words(spec, place)
+        if words is None:
+            return None
+        return _("In cron, days {days} together with a weekday mean either one, not that "
+                 "weekday's place in the month. In words: every: '{words}'.").format(
+                     days=fields[2], words=words.value(current()))
+    fixed_days = _fixed_weekdays(recurrence.bare(fields[4]))
+    if fixed_days is None:
+        return None
+    fixed = " ".join([*fields[:4], fixed_days])
+    try:
+        spec = parse(fixed)
+    except CronSyntaxError:
+        return None
+    words = in_words(spec)
+    if words is None:
+        return _("Write '{cron}': cron takes English day names (sun, mon … sat), and a range "
+                 "cannot go past Sunday.").format(cron=fixed)
+    return _("Write '{cron}': cron takes English day names (sun, mon … sat), and a range "
+             "cannot go past Sunday. Or say it in words: every: '{words}'.").format(
+                 cron=fixed, words=words.value(current()))
+
+
+def _fixed_weekdays(field: str) -> str | None:
+    items: list[str] = []
+    for item in field.split(","):
+        ends = [_DAY_SLIPS.get(end, end) for end in item.split("-")]
+        if len(ends) == 2 and all(e in DAY_NAMES for e in ends):
+            first, last = (DAY_NAMES.index(e) for e in ends)
+            if first > last:
+                items.extend(DAY_NAMES[d % 7] for d in range(first, last + 8))
+                continue
+        items.append("-".join(ends))
+    fixed = ",".join(items)
+    return fixed if fixed != field else None
+
+
+# 'The first Tuesday' as people try it in cron: the days of the month that week covers.
+_WEEKS_OF_THE_MONTH = {"1-7": 1, "8-14": 2, "15-21": 3, "22-28": 4}
+
+
+def in_words(spec: CronSpec, place: int | None = None) -> recurrence.Recurrence | None:
+    """A cron schedule as words, when it has one time of day on given weekdays (the
+    ``place``-th of them in the month); None for anything else."""
+    if not (spec.minute.isdigit() and spec.hour.isdigit() and spec.day == "*"
+            and spec.month == "*") or (place and spec.day_of_week == "*"):
+        return None
+    days = (recurrence.EVERY_DAY if spec.day_of_week == "*" else
+            tuple(sorted((DAY_NAMES.index(d) + 6) % 7 for d in spec.day_of_week.split(","))))
+    rule = recurrence.Rule(days, (time(int(spec.hour), int(spec.minute)),),
+                           (place,) if place else ())
+    return recurrence.Recurrence(spec.expression, EN, (rule,))

@@ -23,7 +23,7 @@ from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import check_hashtags
 from bmnsocial.i18n import _
 from bmnsocial.platforms import registry
-from bmnsocial.posts import cronspec
+from bmnsocial.posts import cronspec, recurrence
 from bmnsocial.posts.media import EXTENSION_TYPES, KIND_BY_TYPE
 from bmnsocial.schema import Reader
 from bmnsocial.timeutil import LocalTimeKind, classify, resolve_recurring, transition_offsets
@@ -45,7 +45,7 @@ def _top_keys(platforms: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     return (*POST_KEYS[:8], *registry.names(), *registry.aliases(), *POST_KEYS[8:])
 
 
-SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire")
+SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire", "every")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
 RECYCLE_KEYS = ("every_days", "until")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
@@ -86,6 +86,7 @@ class Schedule:
     count: int | None = None
     slot: bool = False
     misfire: str | None = None  # overrides config daemon.misfire for this post
+    every: recurrence.Recurrence | None = None
 
     @property
     def kind(self) -> str:
@@ -93,7 +94,13 @@ class Schedule:
             return "at"
         if self.cron:
             return "cron"
+        if self.every:
+            return "every"
         return "slot" if self.slot else "none"
+
+    @property
+    def recurring(self) -> bool:
+        return self.cron is not None or self.every is not None
 
     @property
     def signature(self) -> str:
@@ -101,11 +108,13 @@ class Schedule:
         changes (the file's schedule was edited after it)."""
         if self.at:
             return f"at {self.at.isoformat()}"
-        if self.cron:
+        if self.cron or self.every:
             bounds = [f"{name} {value.isoformat() if isinstance(value, datetime) else value}"
                       for name, value in (("start", self.start), ("until", self.until),
                                           ("count", self.count)) if value is not None]
-            return " ".join(["cron", self.cron.expression, *bounds])
+            rule = (["cron", self.cron.expression] if self.cron else
+                    ["every", self.every.phrase(recurrence.EN)] if self.every else [])
+            return " ".join([*rule, *bounds])
         return "slot next" if self.slot else "none"
 
 
@@ -437,22 +446,23 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
     m = r.mapping(value, ("schedule",), SCHEDULE_KEYS)
     if m is None:
         return Schedule()
-    kinds = [k for k in ("at", "cron", "slot") if m.get(k) is not None]
+    kinds = [k for k in ("at", "every", "cron", "slot") if m.get(k) is not None]
     if len(kinds) != 1:
-        message = (_("schedule needs exactly one of 'at', 'cron' or 'slot', not {kinds}."
-                     ).format(kinds=_(" and ").join(kinds)) if kinds else
-                   _("schedule needs exactly one of 'at', 'cron' or 'slot'."))
+        message = (_("schedule needs exactly one of 'at', 'every', 'cron' or 'slot', not "
+                     "{kinds}.").format(kinds=_(" and ").join(kinds)) if kinds else
+                   _("schedule needs exactly one of 'at', 'every', 'cron' or 'slot'."))
         r.error(("schedule",), "SCHED-KIND", message,
-                _("One-off: 'at: 2027-01-14 09:30'; recurring: \"cron: '0 9 * * mon'\"; "
-                  "next free slot: 'slot: next'."), key=True)
+                _("One-off: 'at: 2027-01-14 09:30'; recurring: 'every: lunes a las 09:00' "
+                  "(or \"cron: '0 9 * * mon'\"); next free slot: 'slot: next'."), key=True)
         return Schedule()
     misfire = (r.choice(m["misfire"], ("schedule", "misfire"), MISFIRE_POLICIES)
                if m.get("misfire") is not None else None)
     kind = kinds[0]
     for extra in ("start", "until", "count"):
-        if kind != "cron" and m.get(extra) is not None:
+        if kind not in ("cron", "every") and m.get(extra) is not None:
             r.error(("schedule", extra), "SCHED-KIND",
-                    _("'{key}' belongs to a recurring 'cron' schedule.").format(key=extra),
+                    _("'{key}' belongs to a recurring schedule ('every' or 'cron').").format(
+                        key=extra),
                     _("Remove '{key}'.").format(key=extra), key=True)
     if kind == "at":
         return Schedule(at=parse_moment(r, m["at"], ("schedule", "at"), tz), misfire=misfire)
@@ -460,13 +470,15 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
         if r.choice(m["slot"], ("schedule", "slot"), ("next",)) is None:
             return Schedule()
         return Schedule(slot=True, misfire=misfire)
-    expression = r.text(m["cron"], ("schedule", "cron"))
+    every = _every(r, m["every"]) if kind == "every" else None
+    expression = r.text(m["cron"], ("schedule", "cron")) if kind == "cron" else None
     spec = None
     if expression is not None:
         try:
             spec = cronspec.parse(expression)
         except cronspec.CronSyntaxError as exc:
             r.error(("schedule", "cron"), "SCHED-CRON", f"'{expression}': {exc}.",
+                    cronspec.slip_hint(expression) or
                     _("Five fields: minute hour day month weekday, e.g. '0 9 * * mon' for "
                       "Mondays at 09:00."))
         else:
@@ -493,7 +505,35 @@ def _schedule(r: Reader, value: Any, tz: ZoneInfo) -> Schedule:
     if start and until and until <= start:
         r.error(("schedule", "until"), "SCHED-RANGE", _("'until' is not after 'start'."),
                 _("Check the two dates."))
-    return Schedule(cron=spec, start=start, until=until, count=count, misfire=misfire)
+    if every is not None and every.every_weeks > 1 and m.get("start") is None:
+        r.error(("schedule", "every"), "SCHED-EVERY-START", _(
+            "every {weeks} weeks needs a 'start' date: the weeks are counted from it."
+        ).format(weeks=every.every_weeks), _(
+            "Add 'start: 2027-01-04' (a day in the first week the post goes out)."), key=True)
+    return Schedule(cron=spec, every=every, start=start, until=until, count=count,
+                    misfire=misfire)
+
+
+def _every(r: Reader, value: Any) -> recurrence.Recurrence | None:
+    path: PathKey = ("schedule", "every")
+    written = r.text(value, path)
+    if written is None:
+        return None
+    try:
+        every = recurrence.parse(written)
+    except recurrence.RecurrenceError as exc:
+        hint = (_("Write: every: '{phrase}'.").format(phrase=exc.phrase) if exc.phrase else
+                exc.hint)
+        r.error(path, "SCHED-EVERY", f"'{written}': {exc}.", hint)
+        return None
+    if every.times_per_day > cronspec.MAX_PER_DAY:
+        r.error(path, "SCHED-TOO-OFTEN", _(
+            "'{every}' publishes {count} times a day; a recurring post publishes at most "
+            "{most} times a day.").format(every=written, count=every.times_per_day,
+                                          most=cronspec.MAX_PER_DAY),
+            _("Publish less often: name fewer times."))
+        return None
+    return every
 
 
 def _recycle(r: Reader, value: Any, schedule: Schedule, tz: ZoneInfo) -> Recycle | None:

@@ -368,7 +368,7 @@ def _schedule_rules(post: Post, config: Config, now: datetime) -> Iterator[Diagn
         yield doc.diag(("schedule", "at"), "SCHED-PAST", _(
             "the time {time} has already passed.").format(time=f"{s.at:%Y-%m-%d %H:%M %z}"),
             _("Set a future time, or publish now with 'bmnsocial post FILE --now'."))
-    if s.cron is not None and s.until is not None and s.until <= now:
+    if s.recurring and s.until is not None and s.until <= now:
         yield doc.diag(("schedule", "until"), "SCHED-PAST", _(
             "this recurring post ended on {date}.").format(date=f"{s.until:%Y-%m-%d}"),
             _("Move 'until' into the future, or delete the file when the series is over."))
@@ -471,8 +471,8 @@ def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | N
         for r in c.rendered:
             if r.platform not in refusing:
                 continue
-            if c.post.schedule.cron is not None:
-                yield c.post.doc.diag(("schedule", "cron"), "X-REPEAT", _(
+            if c.post.schedule.recurring:
+                yield c.post.doc.diag(("schedule", c.post.schedule.kind), "X-REPEAT", _(
                     "this recurring post sends the same text to X every time; X refuses a "
                     "repeat of a recent tweet."),
                     _("Publish it only on Facebook, or vary it: one post per occurrence."),

@@ -10,12 +10,12 @@ from typing import Any
 from bmnsocial.categories import UNKNOWN
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic
-from bmnsocial.i18n import _, money, ngettext
+from bmnsocial.i18n import _, current, money, ngettext
 from bmnsocial.platforms import registry
 from bmnsocial.platforms.base import Charge, Pricing, total
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.posts.media import VideoInfo, human_size, video_summary
-from bmnsocial.posts.model import Recycle
+from bmnsocial.posts.model import Recycle, Schedule
 from bmnsocial.render.validation import CheckedPost
 from bmnsocial.schedule.planning import Occurrence, occurrences
 from bmnsocial.terminal import visible
@@ -82,6 +82,8 @@ def schedule_text(preview: Preview) -> str:
         return _("once, at a fixed time")
     if s.kind == "slot":
         return _("in the next free posting slot")
+    if s.every is not None:
+        return _every_text(s)
     if s.kind == "cron" and s.cron is not None:
         if s.until:
             return _("recurring, cron '{cron}', until {date}").format(
@@ -104,6 +106,20 @@ def recycle_text(recycle: Recycle) -> str:
     return ngettext("Evergreen: back in the next free slot every {days} day",
                     "Evergreen: back in the next free slot every {days} days",
                     recycle.every_days).format(days=recycle.every_days)
+
+
+def _every_text(s: Schedule) -> str:
+    assert s.every is not None
+    text = _("recurring: {words}").format(words=s.every.phrase(current()))
+    if s.until:
+        return _("{schedule}, until {date}").format(schedule=text, date=f"{s.until:%Y-%m-%d}")
+    if s.count and s.start:
+        return ngettext("{schedule}, {count} time from {date}",
+                        "{schedule}, {count} times from {date}", s.count).format(
+                            schedule=text, count=s.count, date=f"{s.start:%Y-%m-%d}")
+    if s.start:
+        return _("{schedule}, from {date}").format(schedule=text, date=f"{s.start:%Y-%m-%d}")
+    return text
 
 
 def format_text(preview: Preview, config: Config) -> str:
@@ -213,6 +229,10 @@ def to_json(preview: Preview, config: Config) -> dict[str, Any]:
         "recycle": None if post.recycle is None else {
             "every_days": post.recycle.every_days,
             "until": post.recycle.until.isoformat() if post.recycle.until else None},
+        "schedule_text": schedule_text(preview),
+        "every": ({"written": post.schedule.every.written,
+                   "words": post.schedule.every.phrase(current())}
+                  if post.schedule.every is not None else None),
         "occurrences": [{"due": o.due.isoformat(), "note": o.note} for o in preview.occurrences],
         "platforms": [{**rendered_json(r), "cost_usd": cost_usd(r, config),
                        "costs": [{"request": c.kind, "units": c.units, "usd": c.usd,

@@ -1,6 +1,7 @@
 """Occurrences of a post in the config time zone.
 
-Calendar arithmetic is APScheduler's: its CronTrigger walks local wall-clock time in UTC, where
+Calendar arithmetic is APScheduler's for cron (``every:`` phrases walk their own days, in
+posts/recurrence.py): its CronTrigger walks local wall-clock time in UTC, where
 every wall time exists exactly once, and we then place each wall time in the real zone with the
 documented DST resolution (timeutil.resolve_recurring). Handing the real zone to CronTrigger
 would skip a post whose time falls in the spring-forward gap and publish twice at fall-back.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bmnsocial.config import Config
 from bmnsocial.i18n import _
@@ -34,8 +36,8 @@ def occurrences(post: Post, config: Config, now: datetime, *, limit: int | None 
     if s.at is not None:
         if s.at > now:
             out.append(Occurrence(post.id, s.at.astimezone(config.timezone)))
-    elif s.cron is not None:
-        for occ in _cron(post, config, now):
+    elif s.recurring:
+        for occ in _recurring(post, config, now):
             if until is not None and occ.due > until:
                 break
             out.append(occ)
@@ -48,26 +50,34 @@ def occurrences(post: Post, config: Config, now: datetime, *, limit: int | None 
     return out[:limit] if limit is not None else out
 
 
-def _cron(post: Post, config: Config, now: datetime) -> Iterator[Occurrence]:
+def _wall_times(post: Post, wall: datetime, anchor: datetime | None,
+                tz: ZoneInfo) -> Iterator[datetime]:
+    """The schedule's local wall-clock times from ``wall`` on, in order."""
+    s = post.schedule
+    if s.every is not None:
+        yield from s.every.wall_times(
+            wall, anchor.astimezone(tz).date() if anchor is not None else None)
+        return
     from apscheduler.triggers.cron import CronTrigger
 
-    s, tz = post.schedule, config.timezone
     assert s.cron is not None
     trigger = CronTrigger(timezone=UTC, **s.cron.trigger_fields())
+    cursor = wall.replace(tzinfo=UTC)
+    previous: datetime | None = None
+    while (fire := trigger.get_next_fire_time(previous, cursor)) is not None:
+        previous = fire
+        cursor = fire + timedelta(seconds=1)
+        yield fire.replace(tzinfo=None)
+
+
+def _recurring(post: Post, config: Config, now: datetime) -> Iterator[Occurrence]:
+    s, tz = post.schedule, config.timezone
     # A counted series must be walked from its start; an open one can begin at now.
     start = (s.start or now) if s.count is not None else max(s.start or now, now)
     wall = start.astimezone(tz).replace(tzinfo=None)
-    cursor = wall.replace(tzinfo=UTC)
-    previous: datetime | None = None
     last_due: datetime | None = None
     produced = 0
-    while True:
-        fire = trigger.get_next_fire_time(previous, cursor)
-        if fire is None:
-            return
-        previous = fire
-        cursor = fire + timedelta(seconds=1)
-        naive = fire.replace(tzinfo=None)
+    for naive in _wall_times(post, wall, s.start, tz):
         due = resolve_recurring(naive, tz)
         if due == last_due:  # 00:00 moved by the DST gap onto a real 01:00
             continue

@@ -52,7 +52,7 @@ def recycle_round(key: str) -> int | None:
 
 
 def refuse_at_for_series(checked: CheckedPost, at: datetime | None) -> None:
-    if at is not None and checked.post.schedule.kind == "cron":
+    if at is not None and checked.post.schedule.recurring:
         raise UsageError(_("{file}: --at does not apply to a recurring post; edit its "
                            "schedule instead.").format(file=checked.post.file))
 
@@ -64,7 +64,7 @@ def plan(checked: CheckedPost, config: Config, ledger: Ledger, now: datetime, *,
     time) or, for a recurring post, each occurrence within the horizon."""
     post = checked.post
     chosen = [r for r in checked.rendered if not platforms or r.platform in platforms]
-    if post.schedule.kind == "cron":
+    if post.schedule.recurring:
         refuse_at_for_series(checked, at)
         horizon = now + timedelta(days=config.horizon_days)
         dues = [o.due for o in occurrences(post, config, now, until=horizon)]

@@ -247,7 +247,7 @@ class _Sync:
         except UsageError as exc:
             self.report.notes.append(str(exc))
             return None
-        if post.schedule.kind == "cron" and not known:
+        if post.schedule.recurring and not known:
             taken = self.renames.taken(post.id)
             planned = [p for p in planned if (p.rendered.platform, p.occurrence) not in taken]
         return planned
@@ -321,7 +321,7 @@ class _Sync:
         """A recurring post whose 'until' has passed: its occurrences still queued are
         dropped."""
         until = post.schedule.until
-        if post.schedule.cron is None or until is None:
+        if not post.schedule.recurring or until is None:
             return
         gone = []
         for row in rows:
@@ -471,7 +471,7 @@ class RenameCheck:
 
     def twin_of(self, checked: CheckedPost) -> Diagnostic | None:
         post = checked.post
-        if post.schedule.kind == "cron":
+        if post.schedule.recurring:
             return None  # only future dates are queued; `taken` keeps published ones out
         texts = {r.platform: r.parts[0].text if r.parts else "" for r in checked.rendered}
         matchers: dict[str, difflib.SequenceMatcher[str]] = {}
