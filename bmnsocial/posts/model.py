@@ -30,7 +30,9 @@ from bmnsocial.yamlsafe import Document, PathKey
 
 FORMAT_VERSION = 1
 POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
-             "schedule", "event", "consent", "approved_by")
+             "schedule", "event", "consent", "approved_by", "default_hashtags")
+# Keys every platform section takes besides its platform's own ``post_keys``.
+SECTION_KEYS = ("default_hashtags",)
 
 
 def top_keys() -> tuple[str, ...]:
@@ -67,6 +69,7 @@ class Content:
     hashtags: tuple[str, ...]
     media: tuple[MediaRef, ...]
     thread: tuple[tuple[str, PathKey], ...] = ()
+    default_hashtags: bool = True  # False: the config's defaults.hashtags are left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,7 @@ class Post:
     consent: bool
     approved_by: str | None
     doc: Document = field(repr=False)
+    default_hashtags: bool = True
 
     def source_texts(self) -> list[str]:
         """Every text the author wrote: the post's, each platform's, each thread item."""
@@ -163,7 +167,8 @@ class Post:
         return Content(
             text=text, text_source=text_source, link=link,
             hashtags=o.get("hashtags", self.hashtags), media=o.get("media", self.media),
-            thread=tuple(thread))
+            thread=tuple(thread),
+            default_hashtags=o.get("default_hashtags", self.default_hashtags))
 
 
 def parse_post(doc: Document, config: Config, default_id: str, *,
@@ -213,7 +218,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
                 "'{section}:' and '{other}:' are the same platform.").format(
                     section=extra, other=section),
                 _("Keep one of the two sections."), key=True)
-        m = r.mapping(data[section], (section,), registry.get(name).post_keys)
+        m = r.mapping(data[section], (section,), (*registry.get(name).post_keys, *SECTION_KEYS))
         if m is None:
             continue
         o: dict[str, Any] = {}
@@ -231,6 +236,9 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
             o["hashtags"] = _hashtags(r, m["hashtags"], (section, "hashtags"))
         if m.get("media") is not None:
             o["media"] = _media(r, m["media"], (section, "media"), config)
+        own_defaults = r.boolean(m.get("default_hashtags"), (section, "default_hashtags"))
+        if own_defaults is not None:
+            o["default_hashtags"] = own_defaults
         if m.get("links") is not None:
             o["links"] = r.choice(m["links"], (section, "links"), LINK_POLICIES)
         if m.get("thread") is not None:
@@ -261,14 +269,25 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     event = _event(r, data.get("event"), config.timezone)
     consent = r.boolean(data.get("consent", False), ("consent",)) or False
     approved_by = r.text(data.get("approved_by"), ("approved_by",))
+    default_hashtags = r.boolean(data.get("default_hashtags", True), ("default_hashtags",))
+    r.curly_quotes(is_prose)
     r.empty_values_cut_by_comments()
 
     if not best_effort and (not r.ok or category is None):
         return None, r.diagnostics
     post = Post(id=post_id, file=doc.file, category=category or categories.UNKNOWN, text=text,
                 link=link, hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
-                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc)
+                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc,
+                default_hashtags=default_hashtags is not False)
     return post, r.diagnostics
+
+
+#: Keys whose values are free text, published as written (curly quotes in them may be meant).
+PROSE_KEYS = frozenset({"text", "thread", "alt", "name", "place", "approved_by"})
+
+
+def is_prose(path: PathKey) -> bool:
+    return any(isinstance(step, str) and step in PROSE_KEYS for step in path[-2:])
 
 
 def _category(r: Reader, value: Any) -> Category | None:

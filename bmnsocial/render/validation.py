@@ -11,14 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bmnsocial.categories import Rule
 from bmnsocial.config import Config
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, ngettext
+from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.posts.model import Post, parse_post
+from bmnsocial.posts.cronspec import CronSpec, fires_at, may_coincide
+from bmnsocial.posts.model import Post, Schedule, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
 from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render
 from bmnsocial.terminal import first_control
@@ -250,6 +253,7 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
         result.posts.append(checked)
     result.diagnostics.extend(cross_checks(
         result.posts, published, timedelta(days=config.publish.duplicate_window_days), owners))
+    result.diagnostics.extend(same_minute(result.posts, now, config.timezone))
     result.diagnostics.sort(key=sort_key)
     return result
 
@@ -424,6 +428,64 @@ def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
             yield c.post.doc.diag(source, "X-DUPLICATE", message, _(
                 "Change the wording, or publish it {days} days or more after the first.").format(
                     days=window.days))
+
+
+#: Files named in one same-minute warning; more are counted.
+SAME_MINUTE_NAMED = 3
+
+
+def same_minute(posts: list[CheckedPost], now: datetime, zone: ZoneInfo) -> Iterator[Diagnostic]:
+    """Posts due in the same minute on one platform (one-off times, and the series that fire
+    then): a warning on each but the first, naming the files it meets there."""
+    by_minute: dict[datetime, list[Post]] = defaultdict(list)
+    series: list[tuple[Post, CronSpec]] = []
+    for c in posts:
+        s = c.post.schedule
+        if s.at is not None and s.at > now:
+            by_minute[s.at.replace(second=0, microsecond=0)].append(c.post)
+        elif s.cron is not None and (s.until is None or s.until > now):
+            series.append((c.post, s.cron))
+    for minute, same in by_minute.items():
+        local = minute.astimezone(zone)
+        runs = [p for p, cron in series if _within(p.schedule, minute) and fires_at(cron, local)]
+        for i, post in enumerate(same):
+            if i or runs:
+                yield from _crowded(post, [*same[:i], *runs], ("schedule", "at"), _(
+                    "due in the same minute ({when}) on {platforms} as {files}."), local)
+    for i, (post, cron) in enumerate(series):
+        met = [other for other, other_cron in series[:i]
+               if _overlap(post.schedule, other.schedule) and may_coincide(cron, other_cron)]
+        if met:
+            yield from _crowded(post, met, ("schedule", "cron"), _(
+                "this series publishes on {platforms} in the same minute as {files}, on some "
+                "days."), None)
+
+
+def _within(s: Schedule, moment: datetime) -> bool:
+    return (s.start is None or s.start <= moment) and (s.until is None or moment <= s.until)
+
+
+def _overlap(a: Schedule, b: Schedule) -> bool:
+    return ((a.start is None or b.until is None or a.start <= b.until)
+            and (b.start is None or a.until is None or b.start <= a.until))
+
+
+def _crowded(post: Post, others: list[Post], path: PathKey, message: str,
+             local: datetime | None) -> Iterator[Diagnostic]:
+    shared = [p for p in post.platforms if any(p in o.platforms for o in others)]
+    files = sorted({o.file for o in others if set(o.platforms) & set(shared)})
+    if not shared or not files:
+        return
+    named = ", ".join(files[:SAME_MINUTE_NAMED])
+    if len(files) > SAME_MINUTE_NAMED:
+        rest = len(files) - SAME_MINUTE_NAMED
+        named = ngettext("{files} and 1 more", "{files} and {count} more", rest).format(
+            files=named, count=rest)
+    yield post.doc.diag(path, "SCHED-SAME-MINUTE", message.format(
+        when=f"{local:%Y-%m-%d %H:%M}" if local else "",
+        platforms=", ".join(registry.label(p) for p in shared), files=named),
+        _("Move one of them a few minutes apart: posts that go out together take readers "
+          "from each other."), severity=Severity.WARNING)
 
 
 def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | None = None,

@@ -74,25 +74,30 @@ def x_display_url(url: str) -> str:
     return shown
 
 
-def _entities(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, "url" | "tag") spans of ``text``, in order, never overlapping."""
+def _entities(text: str, platform: str) -> list[tuple[int, int, str]]:
+    """(start, end, "url" | "tag" | "mention") spans of ``text``, in order, never
+    overlapping."""
     spans = [(u.start, u.end, "url") for u in extract_urls_with_indices(text)]
     if "#" in text or "＃" in text:
         for m in HASHTAG_IN_TEXT.finditer(text):
             if not any(s < m.end() and m.start() < e for s, e, _kind in spans):
                 spans.append((m.start(), m.end(), "tag"))
+    for start, end in registry.get_spec(platform).mentions(text):
+        if not any(s < end and start < e for s, e, _kind in spans):
+            spans.append((start, end, "mention"))
     return sorted(spans)
 
 
 def rich_text(text: str, platform: str) -> str:
-    """``text`` as escaped HTML with its links and hashtags wrapped; nothing else changes."""
+    """``text`` as escaped HTML with its links, hashtags and mentions wrapped; nothing else
+    changes."""
     out: list[str] = []
     pos = 0
-    for start, end, kind in _entities(text):
+    for start, end, kind in _entities(text, platform):
         out.append(_e(text[pos:start]))
         piece = text[start:end]
-        if kind == "tag":
-            out.append(f'<span class="tag">{_e(piece)}</span>')
+        if kind in ("tag", "mention"):
+            out.append(f'<span class="{kind}">{_e(piece)}</span>')
         else:
             href = piece if _SCHEME.match(piece) else "https://" + piece
             shown = x_display_url(piece) if platform == "twitter" else piece
@@ -608,7 +613,7 @@ dt{color:#6b7280}dd{margin:0}
 .x-num{margin-left:auto;color:#536471;font-size:13px;background:#eff3f4;border-radius:9px;
  padding:0 7px}
 .x-text{margin-top:2px}
-.x-text .url,.x-text .tag{color:#1d9bf0;text-decoration:none}
+.x-text .url,.x-text .tag,.x-text .mention{color:#1d9bf0;text-decoration:none}
 .x-card .grid{margin-top:12px;border:1px solid #cfd9de;border-radius:16px;overflow:hidden;
  gap:2px;background:#cfd9de}
 .x-card .extra .grid{border-radius:12px}
