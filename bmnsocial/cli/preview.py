@@ -67,8 +67,8 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
 
 
 @click.command(name="preview", help=_(
-    "Show exactly what each platform would receive, and when (a dry run), for the files "
-    "given or, without any, for every post in the posts folder.\n\n"
+    "Show exactly what each platform would receive, and when (a dry run; default: the posts "
+    "folder).\n\n"
     "Exit 1 if any post is invalid (the --html page is written all the same, showing the "
     "errors)."))
 @click.argument("files", nargs=-1, type=click.Path(exists=True))

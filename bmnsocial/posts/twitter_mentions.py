@@ -72,7 +72,8 @@ def _outside_urls(text: str, mentions: list[Mention]) -> list[Mention]:
 def extract_mentions_with_indices(text: str) -> list[Mention]:
     """The accounts X links in ``text``, in order (twitter-text's
     ``extractMentionsWithIndices``, with the URLs of ``extractEntitiesWithIndices`` first)."""
-    return _outside_urls(text, [m for m, slug in extract_mentions_or_lists_with_indices(text) if not slug])
+    plain = [m for m, slug in extract_mentions_or_lists_with_indices(text) if not slug]
+    return _outside_urls(text, plain)
 
 
 def misshapen_mentions(text: str) -> list[MisshapenMention]:
