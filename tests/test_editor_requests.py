@@ -210,3 +210,16 @@ def test_sample_posts_have_no_new_findings() -> None:
     result = validate_paths([REPO / "posts"], config, NOW)
     codes = {d.code for d in result.diagnostics}
     assert not codes & {"YAML-CURLY-QUOTES", "SCHED-SAME-MINUTE", "X-MENTION"}
+
+
+def test_the_platforms_said_are_all_those_shared(config: Config, write_post: WritePost) -> None:
+    """Only three files are named, but every platform met is said (and every post counted)."""
+    for name in "abc":
+        write_post(f"{name}.yaml", f"category: 9\ntext: {name}\nplatforms: [facebook]\n"
+                                   "schedule: {at: 2027-01-14 09:00}\n")
+    write_post("d.yaml", "category: 9\ntext: d\nplatforms: [twitter]\n"
+                         "schedule: {at: 2027-01-14 09:00}\n")
+    write_post("e.yaml", "category: 9\ntext: e\nschedule: {at: 2027-01-14 09:00}\n")
+    (last,) = [d for d in _same_minute(check(config)) if d.file == "posts/e.yaml"]
+    assert last.message == ("due in the same minute (2027-01-14 09:00) on Facebook, X (Twitter) "
+                            "as posts/a.yaml, posts/b.yaml, posts/c.yaml and 1 more.")
