@@ -92,15 +92,12 @@ def test_validate_refuses_a_mention_x_would_link_elsewhere(config: Config,
     assert "'@bib-med' (X would link '@bib', another account)" in d.message
     assert "'@Biblioteca_Médica' (X would link nobody)" in d.message
     assert "at most 15" in d.message and "x.com/" in d.hint
-
-
-def test_validate_takes_good_mentions(config: Config, write_post: WritePost) -> None:
+    # Good mentions pass, and only X's text is checked: Facebook links no account.
     assert _check(config, write_post, "Gracias a @MINSAPCuba y @BMNCuba.").ok
-
-
-def test_only_x_checks_mentions(config: Config, write_post: WritePost) -> None:
     write_post("a.yaml", "category: 9\ntext: Hola\nfacebook:\n  text: Gracias a @bib-med\n")
     assert validate_paths([config.posts_dir], config, NOW).ok
+
+
 
 
 def run(*args: str) -> tuple[int, str]:

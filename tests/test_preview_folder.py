@@ -75,6 +75,9 @@ def test_html_of_the_folder_has_a_table_of_contents_by_date(workspace: Path,
         "08:30", "09:00", "15:00"]
     for anchor in links:  # every entry leads to its post on the page
         assert f'<article class="post valid" id="{anchor}"' in page
+    run("preview", "posts/a-manana.yaml", "--html", "one.html")  # one post needs none
+    one = (workspace / "one.html").read_text(encoding="utf-8")
+    assert '<nav class="toc"' not in one and 'id="post-a-manana"' in one
 
 
 def test_table_of_contents_marks_invalid_posts_and_keeps_anchors_apart(
@@ -88,10 +91,3 @@ def test_table_of_contents_marks_invalid_posts_and_keeps_anchors_apart(
     assert re.findall(r'<a href="#([^"]+)">', toc) == ["post-mismo", "post-mismo-2"]
     assert toc.count('<li class="invalid">') == 2 and "invalid</span>" in toc
     assert 'id="post-mismo"' in page and 'id="post-mismo-2"' in page
-
-
-def test_a_single_post_page_has_no_table_of_contents(workspace: Path,
-                                                     write_post: WritePost) -> None:
-    path = write_post("a.yaml", "category: 9\ntext: Uno\n")
-    run("preview", str(path), "--html", "one.html")
-    assert '<nav class="toc"' not in (workspace / "one.html").read_text(encoding="utf-8")
