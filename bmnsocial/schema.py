@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bmnsocial.diagnostics import Diagnostic, Severity
 from bmnsocial.i18n import N_, _
-from bmnsocial.yamlsafe import CommentCut, Document, PathKey
+from bmnsocial.yamlsafe import CURLY_QUOTES, CommentCut, Document, PathKey
 
 _TYPE_NAMES = {dict: N_("a mapping (key: value lines)"), list: N_("a list"), str: N_("text"),
                int: N_("a whole number"), bool: N_("true or false"), float: N_("a number")}
@@ -175,10 +175,10 @@ class Reader:
             return None
         cut = self.doc.comment_after.get(path)
         if cut is not None:
-            self.comment_cut(path, cut)
+            self.comment_cut(path, cut, curly=value[:1] in CURLY_QUOTES)
         return value
 
-    def comment_cut(self, path: PathKey, cut: CommentCut) -> None:
+    def comment_cut(self, path: PathKey, cut: CommentCut, *, curly: bool = False) -> None:
         """An error at the '#' where YAML started a comment that was part of the value."""
         if cut.empty:
             message = _("{where} is empty: YAML read '{rest}' as a comment (in YAML a space "
@@ -190,8 +190,11 @@ class Reader:
                 "{where} ends before '{rest}': in YAML a space and '#' start a comment, so the "
                 "rest of the line is not part of the text.").format(
                     where=self.label(path), rest=cut.text[:40])
-            hint = _("Put the whole text in quotes, or write it on the next lines after "
-                     "'text: |'.")
+            hint = (_("The curly quotes (“ ” ‘ ’ « ») a word processor writes are not YAML "
+                      "quotes: put the whole text in straight quotes (text: \"…\"), or write it "
+                      "on the next lines after 'text: |'.") if curly else
+                    _("Put the whole text in quotes, or write it on the next lines after "
+                      "'text: |'."))
         self.diagnostics.append(Diagnostic(self.doc.file, cut.line, cut.column, Severity.ERROR,
                                            "YAML-COMMENT-CUT", message, hint))
 
@@ -201,6 +204,39 @@ class Reader:
         for path, cut in self.doc.comment_after.items():
             if cut.empty:
                 self.comment_cut(path, cut)
+
+    def curly_quotes(self, prose: Callable[[PathKey], bool]) -> None:
+        """Values and keys written in curly quotes instead of YAML's straight ones. In free
+        text (``prose``) the quotes are published: a warning, silenced by straight quotes
+        around them. Anywhere else the value cannot be what was meant: an error that takes
+        the place of what else was said of that value ('“9”' is no category)."""
+        for path, is_key in self.doc.curly:
+            line, col = self.doc.position(path, key=is_key)
+            if is_key:
+                bare = str(path[-1])[1:-1]
+                self.diagnostics = [d for d in self.diagnostics
+                                    if (d.line, d.column) != (line, col)]
+                self.error(path, "YAML-CURLY-QUOTES", _(
+                    "the key '{key}' is in curly quotes, which YAML does not read as quotes."
+                ).format(key=path[-1]), _("Write it without them: '{bare}:'.").format(bare=bare),
+                    key=True)
+                continue
+            value = _value_at(self.doc.data, path)
+            if prose(path):
+                self.warning(path, "YAML-CURLY-QUOTES", _(
+                    "{where} begins and ends with curly quotes (“ ” ‘ ’ « »), which are "
+                    "published as part of the text: YAML's own quotes are straight.").format(
+                        where=self.label(path)),
+                    _("Pasted from a word processor? Remove them. A quotation keeps them when "
+                      "the whole value is in straight quotes: {value}.").format(
+                          value=f'"{value}"' if "'" in value else f"'{value}'"))
+                continue
+            self.diagnostics = [d for d in self.diagnostics if (d.line, d.column) != (line, col)]
+            self.error(path, "YAML-CURLY-QUOTES", _(
+                "{where} is in curly quotes (“ ” ‘ ’ « »), which YAML does not read as quotes: "
+                "they became part of the value {value}.").format(where=self.label(path),
+                                                                 value=value),
+                _("Remove them, or use straight quotes: \"{bare}\".").format(bare=value[1:-1]))
 
     def text_list(self, value: Any, path: PathKey) -> list[str] | None:
         if value is None:
@@ -257,6 +293,12 @@ class Reader:
                        where=self.label(path), expected=expected, actual=type_name(value)),
                    _("See {reference} for the format of each field.").format(
                        reference=self.reference))
+
+
+def _value_at(data: Any, path: PathKey) -> str:
+    for step in path:
+        data = data[step]
+    return str(data)
 
 
 def out_of_bounds(where: str, value: object, minimum: object, maximum: object | None) -> str:

@@ -28,6 +28,9 @@ MAX_NODES = 20_000
 
 PathKey: TypeAlias = tuple[str | int, ...]
 
+#: Quotes a word processor puts in place of YAML's straight ones (“ ” ‘ ’ « » „ ‚).
+CURLY_QUOTES = frozenset("“”‘’«»„‚")
+
 _STD = "tag:yaml.org,2002:"
 _STR = _STD + "str"
 _SEQ = _STD + "seq"
@@ -101,6 +104,9 @@ class Document:
     # person most likely wrote a hashtag (text: Visite la BMN #SaludCuba, hashtags: #Salud,
     # - #Salud). The comment's text and where its '#' is (line, column, 1-based).
     comment_after: dict[PathKey, CommentCut] = field(default_factory=dict)
+    # Plain (unquoted) values and keys that begin and end with a curly quote: pasted from a
+    # word processor, where YAML's straight quotes were meant. (path, whether it is the key)
+    curly: list[tuple[PathKey, bool]] = field(default_factory=list)
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of a value, or of its key; the nearest parent if unknown."""
@@ -229,6 +235,10 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
         here = lines[line - 1] if 0 < line <= len(lines) else ""
         if "\t" in here[:max(col, 1)] or "'\\t'" in what:
             hint = _("This line is indented with a tab: YAML needs spaces.")
+        elif any(q in here for q in CURLY_QUOTES):
+            hint = _("This line has curly quotes (“ ” ‘ ’ « »), as a word processor writes them: "
+                     "YAML does not read them as quotes, so a ':' or '#' inside ends the value. "
+                     "Use straight quotes: text: \"…\"")
         elif "expected a single document" in what:
             hint = _("A post file holds one post: remove the second '---' and what follows, or "
                      "move it to a file of its own.")
@@ -254,6 +264,10 @@ def load_bytes(raw: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
     except YamlProblem as p:
         return problem(p.code, p.message, p.hint, p.line, p.column)
     return doc
+
+
+def _curly(text: str) -> bool:
+    return len(text) > 1 and text[0] in CURLY_QUOTES and text[-1] in CURLY_QUOTES
 
 
 def _control_words(char: str) -> tuple[str, str]:
@@ -348,6 +362,8 @@ class _Converter:
                     self.doc.comment_after[path] = CommentCut(
                         found.group(1).strip(), end.line + 1, found.start(1) + 1,
                         node.value == "")
+            if not node.style and _curly(node.value):
+                self.doc.curly.append((path, False))
             if tag == _STR:
                 return node.value
             if tag not in _SCALAR_TAGS:
@@ -387,6 +403,8 @@ class _Converter:
                                         "first."))
                 child = (*path, key)
                 key_pos[child] = _position(kline, kcol)
+                if not key_node.style and _curly(key):
+                    self.doc.curly.append((child, True))
                 result[key] = self.convert(value_node, child, depth + 1)
             return result
         raise YamlProblem(line, col, "YAML-SYNTAX", _("unsupported YAML node."), "")

@@ -103,7 +103,8 @@ class TestPreview:
         assert p["occurrences"][0]["due"] == "2026-12-01T09:00:00-05:00"
         assert [x["platform"] for x in p["platforms"]] == ["facebook", "twitter"]
         assert p["platforms"][1]["parts"][0] == {"text": "hola\n\n#BMNCuba", "length": 14,
-                                                 "limit": 280, "media": []}
+                                                 "limit": 280, "media": [],
+                                                 "mentions": []}
 
     def test_invalid_post_exits_1(self, workspace: Path, write_post: WritePost) -> None:
         path = write_post("a.yaml", "category: 9\ntext: " + "x" * 300 + "\n")

@@ -43,7 +43,7 @@ def test_unknown_key_suggests_the_right_one(config: Config, write_post: WritePos
     write_post("a.yaml", "category: 9\ntext: Hola.\nhastags: [BMN]\n")
     (d,) = check(config).diagnostics
     assert (d.code, d.line, d.column) == ("SCHEMA-UNKNOWN-KEY", 3, 1)
-    assert "did you mean 'hashtags'?" in d.hint
+    assert d.hint.startswith("did you mean") and "'hashtags'" in d.hint
 
 
 def test_unknown_category_suggests(config: Config, write_post: WritePost) -> None:

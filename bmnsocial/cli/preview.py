@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from bmnsocial.cli.common import AppContext, echo_json, json_option, pass_app
+from bmnsocial.cli.common import AppContext, default_paths, echo_json, json_option, pass_app
 from bmnsocial.cli.exitcodes import Exit, ExitCode
 from bmnsocial.i18n import _
 from bmnsocial.render.validation import ValidationResult, validate_paths
@@ -67,17 +67,19 @@ def print_previews(app: AppContext, result: ValidationResult, as_json: bool,
 
 
 @click.command(name="preview", help=_(
-    "Show exactly what each platform would receive, and when (a dry run).\n\n"
+    "Show exactly what each platform would receive, and when (a dry run; default: the posts "
+    "folder).\n\n"
     "Exit 1 if any post is invalid (the --html page is written all the same, showing the "
     "errors)."))
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("files", nargs=-1, type=click.Path(exists=True))
 @click.option("--html", "html_out", metavar="OUT.html",
               type=click.Path(dir_okay=False, path_type=Path),
               help=_("Also write one self-contained HTML page with a Facebook and an X mock-up "
-                     "of each post (images embedded; it can be mailed)."))
+                     "of each post (images embedded; it can be mailed), with a table of "
+                     "contents by date."))
 @json_option
 @pass_app
 def preview(app: AppContext, files: tuple[str, ...], html_out: Path | None,
             as_json: bool) -> None:
-    if not show_previews(app, [Path(f) for f in files], as_json, html_out):
+    if not show_previews(app, default_paths(app, files), as_json, html_out):
         raise Exit(ExitCode.INVALID)

@@ -56,7 +56,8 @@ HELP = {
                    "Each problem is printed as FILE:LINE:COL: error[CODE]: message. Exit 0 when "
                    "every post is valid (warnings allowed), 1 when any post is invalid, 2 on "
                    "usage or config errors."),
-    "preview": N_("Show exactly what each platform would receive, and when (a dry run).\n\n"
+    "preview": N_("Show exactly what each platform would receive, and when (a dry run; "
+                  "default: the posts folder).\n\n"
                   "Exit 1 if any post is invalid (the --html page is written all the same, "
                   "showing the errors)."),
     "post": N_("Publish posts now (--now), or queue them by their schedule or --at.\n\n"

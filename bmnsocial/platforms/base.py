@@ -257,6 +257,11 @@ class PlatformSpec(ABC):
     def check(self, rendered: Rendered) -> Iterable[Finding]:
         """The platform's own limits on a rendered post."""
 
+    def mentions(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` names an account the platform links (``@name``: start, end); none
+        unless the platform says so."""
+        return []
+
 
 # ---------------------------------------------------------------------------------------------
 # Publishing: the error taxonomy every adapter maps its platform's failures onto, and the

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -41,26 +41,32 @@ def lang() -> str:
 
 # --- text: links and hashtags found in the renderer's exact text ----------------------------
 
-def _entities(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, "url" | "tag") spans of ``text``, in order, never overlapping."""
+def _entities(text: str, mentions: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, "url" | "tag" | "mention") spans of ``text``, in order, never
+    overlapping."""
     spans = [(u.start, u.end, "url") for u in extract_urls_with_indices(text)]
     if "#" in text or "＃" in text:
         for m in HASHTAG_IN_TEXT.finditer(text):
             if not any(s < m.end() and m.start() < e for s, e, _kind in spans):
                 spans.append((m.start(), m.end(), "tag"))
+    for start, end in mentions:
+        if not any(s < end and start < e for s, e, _kind in spans):
+            spans.append((start, end, "mention"))
     return sorted(spans)
 
 
-def rich_text(text: str, shown: Callable[[str], str] = lambda url: url) -> str:
-    """``text`` as escaped HTML with its links (as ``shown`` writes them) and hashtags
-    wrapped; nothing else changes."""
+def rich_text(text: str, shown: Callable[[str], str] = lambda url: url,
+              mentions: Iterable[tuple[int, int]] = ()) -> str:
+    """``text`` as escaped HTML with its links (as ``shown`` writes them), hashtags and
+    ``mentions`` (the spans of the accounts the platform links) wrapped; nothing else
+    changes."""
     out: list[str] = []
     pos = 0
-    for start, end, kind in _entities(text):
+    for start, end, kind in _entities(text, mentions):
         out.append(e(text[pos:start]))
         piece = text[start:end]
-        if kind == "tag":
-            out.append(f'<span class="tag">{e(piece)}</span>')
+        if kind in ("tag", "mention"):
+            out.append(f'<span class="{kind}">{e(piece)}</span>')
         else:
             href = piece if SCHEME.match(piece) else "https://" + piece
             out.append(f'<a class="url" href="{e(href)}" title="{e(piece)}" '

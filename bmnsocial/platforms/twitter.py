@@ -45,6 +45,11 @@ from bmnsocial.platforms.x_costs import (
     describe_charge,
     publication_charges,
 )
+from bmnsocial.posts.twitter_mentions import (
+    MAX_USERNAME,
+    extract_mentions_with_indices,
+    misshapen_mentions,
+)
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bmnsocial.reasons import Reason
 from bmnsocial.schema import Reader
@@ -180,6 +185,9 @@ class TwitterSpec(PlatformSpec):
     def check(self, rendered: Rendered) -> Iterable[Finding]:
         return list(self._check(rendered))
 
+    def mentions(self, text: str) -> list[tuple[int, int]]:
+        return [(m.start, m.end) for m in extract_mentions_with_indices(text)]
+
     def _check(self, rendered: Rendered) -> Iterator[Finding]:
         parts = rendered.parts
         if len(parts) > MAX_THREAD:
@@ -205,6 +213,7 @@ class TwitterSpec(PlatformSpec):
                     "{tweet} contains an invisible character X refuses (U+FEFF, U+FFFE or "
                     "U+FFFF).").format(tweet=which_tweet(i, len(parts))),
                     _("Retype the text or paste it as plain text."))
+            yield from _mention_findings(part.text, part.source, i, len(parts))
         media = rendered.media
         kinds = [m.info.kind for m in media]
         if media:
@@ -239,6 +248,23 @@ class TwitterSpec(PlatformSpec):
                     "the alt text is {length} characters; X takes up to {limit}.").format(
                         length=len(m.alt), limit=MAX_ALT_TEXT),
                     _("Describe the image more briefly."))
+
+
+def _mention_findings(text: str, source: PathKey, index: int, count: int) -> Iterator[Finding]:
+    """The '@name's that are no X username, in one finding (one per text): X would link
+    nobody, or another account."""
+    bad = misshapen_mentions(text)
+    if not bad:
+        return
+    said = [_("'@{name}' (X would link '@{linked}', another account)").format(
+                name=b.written, linked=b.linked) if b.linked else
+            _("'@{name}' (X would link nobody)").format(name=b.written) for b in bad]
+    yield Finding(source, "X-MENTION", _(
+        "{tweet} mentions what is not an X username: {mentions}. X usernames hold only letters "
+        "without accents, digits and '_', at most {most}.").format(
+            tweet=which_tweet(index, count), mentions=", ".join(said), most=MAX_USERNAME),
+        _("Copy each username from the account's page on X (what follows 'x.com/'), e.g. "
+          "@BMNCuba; a name that is no X account goes without '@'."))
 
 
 def which_tweet(index: int, count: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from bmnsocial.i18n import N_, _, current
 from bmnsocial.posts import recurrence
@@ -222,3 +222,29 @@ def in_words(spec: CronSpec, place: int | None = None) -> recurrence.Recurrence 
     rule = recurrence.Rule(days, (time(int(spec.hour), int(spec.minute)),),
                            (place,) if place else ())
     return recurrence.Recurrence(spec.expression, EN, (rule,))
+def _weekdays(spec: CronSpec) -> set[int]:
+    """The weekdays a series fires on, crontab's way (Sunday 0)."""
+    return {d % 7 for d in _values(spec.day_of_week, "day_of_week", 0, 7)}
+
+
+def fires_at(spec: CronSpec, local: datetime) -> bool:
+    """Whether the series fires in the wall-clock minute ``local`` (in the config zone)."""
+    return (local.minute in _values(spec.minute, "minute", 0, 59)
+            and local.hour in _values(spec.hour, "hour", 0, 23)
+            and local.month in _values(spec.month, "month", 1, 12)
+            and (spec.day == "*" or local.day in _values(spec.day, "day", 1, 31))
+            and (spec.day_of_week == "*" or (local.weekday() + 1) % 7 in _weekdays(spec)))
+
+
+def may_coincide(a: CronSpec, b: CronSpec) -> bool:
+    """Whether two series fire in the same minute on some day (a day of the month and a
+    weekday meet sooner or later)."""
+    if not (_values(a.minute, "minute", 0, 59) & _values(b.minute, "minute", 0, 59)
+            and _values(a.hour, "hour", 0, 23) & _values(b.hour, "hour", 0, 23)
+            and _values(a.month, "month", 1, 12) & _values(b.month, "month", 1, 12)):
+        return False
+    if a.day != "*" and b.day != "*":
+        return bool(_values(a.day, "day", 1, 31) & _values(b.day, "day", 1, 31))
+    if a.day_of_week != "*" and b.day_of_week != "*":
+        return bool(_weekdays(a) & _weekdays(b))
+    return True

@@ -31,7 +31,10 @@ from bmnsocial.yamlsafe import Document, PathKey
 
 FORMAT_VERSION = 1
 POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
-             "schedule", "event", "consent", "approved_by", "draft", "recycle")
+             "schedule", "event", "consent", "approved_by", "draft", "recycle",
+             "default_hashtags")
+# Keys every platform section takes besides its platform's own ``post_keys``.
+SECTION_KEYS = ("default_hashtags",)
 
 
 def top_keys() -> tuple[str, ...]:
@@ -75,6 +78,7 @@ class Content:
     hashtags: tuple[str, ...]
     media: tuple[MediaRef, ...]
     thread: tuple[tuple[str, PathKey], ...] = ()
+    default_hashtags: bool = True  # False: the config's defaults.hashtags are left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,7 @@ class Post:
     doc: Document = field(repr=False)
     draft: bool = False  # checked and previewed, never queued
     recycle: Recycle | None = None
+    default_hashtags: bool = True
 
     def source_texts(self) -> list[str]:
         """Every text the author wrote: the post's, each platform's, each thread item."""
@@ -190,7 +195,8 @@ class Post:
         return Content(
             text=text, text_source=text_source, link=link,
             hashtags=o.get("hashtags", self.hashtags), media=o.get("media", self.media),
-            thread=tuple(thread))
+            thread=tuple(thread),
+            default_hashtags=o.get("default_hashtags", self.default_hashtags))
 
 
 def parse_post(doc: Document, config: Config, default_id: str, *,
@@ -240,7 +246,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
                 "'{section}:' and '{other}:' are the same platform.").format(
                     section=extra, other=section),
                 _("Keep one of the two sections."), key=True)
-        m = r.mapping(data[section], (section,), registry.get(name).post_keys)
+        m = r.mapping(data[section], (section,), (*registry.get(name).post_keys, *SECTION_KEYS))
         if m is None:
             continue
         o: dict[str, Any] = {}
@@ -258,6 +264,9 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
             o["hashtags"] = _hashtags(r, m["hashtags"], (section, "hashtags"))
         if m.get("media") is not None:
             o["media"] = _media(r, m["media"], (section, "media"), config)
+        own_defaults = r.boolean(m.get("default_hashtags"), (section, "default_hashtags"))
+        if own_defaults is not None:
+            o["default_hashtags"] = own_defaults
         if m.get("links") is not None:
             o["links"] = r.choice(m["links"], (section, "links"), LINK_POLICIES)
         if m.get("thread") is not None:
@@ -290,6 +299,8 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     approved_by = r.text(data.get("approved_by"), ("approved_by",))
     draft = r.boolean(data.get("draft", False), ("draft",)) or False
     recycle = _recycle(r, data.get("recycle"), schedule, config.timezone)
+    default_hashtags = r.boolean(data.get("default_hashtags", True), ("default_hashtags",))
+    r.curly_quotes(is_prose)
     r.empty_values_cut_by_comments()
 
     if not best_effort and (not r.ok or category is None):
@@ -297,8 +308,17 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     post = Post(id=post_id, file=doc.file, category=category or categories.UNKNOWN, text=text,
                 link=link, hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
                 schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc,
-                draft=draft, recycle=recycle)
+                draft=draft, recycle=recycle,
+                default_hashtags=default_hashtags is not False)
     return post, r.diagnostics
+
+
+#: Keys whose values are free text, published as written (curly quotes in them may be meant).
+PROSE_KEYS = frozenset({"text", "thread", "alt", "name", "place", "approved_by"})
+
+
+def is_prose(path: PathKey) -> bool:
+    return any(isinstance(step, str) and step in PROSE_KEYS for step in path[-2:])
 
 
 def _category(r: Reader, value: Any) -> Category | None:

@@ -70,7 +70,8 @@ def render(post: Post, platform: str, config: Config, media: MediaCache,
             findings.append(Finding((*ref.source, "path"), found.code, found.message, found.hint))
         else:
             rendered_media.append(RenderedMedia(found, ref.alt, ref.source))
-    texts, link = spec.compose(content, config.default_hashtags)
+    texts, link = spec.compose(
+        content, config.default_hashtags if content.default_hashtags else ())
     first_media = tuple(rendered_media)
     parts = tuple([
         Part(text, source, spec.measure(text), spec.text_limit, first_media if i == 0 else ())

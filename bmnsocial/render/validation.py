@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bmnsocial.categories import Rule
 from bmnsocial.config import Config
@@ -19,7 +20,8 @@ from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.posts.model import Post, parse_post
+from bmnsocial.posts.cronspec import CronSpec, fires_at, may_coincide
+from bmnsocial.posts.model import Post, Schedule, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
 from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render_all
 from bmnsocial.terminal import first_control
@@ -251,6 +253,7 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
         result.posts.append(checked)
     result.diagnostics.extend(cross_checks(
         result.posts, published, timedelta(days=config.publish.duplicate_window_days), owners))
+    result.diagnostics.extend(same_minute(result.posts, now, config.timezone))
     result.diagnostics.sort(key=sort_key)
     return result
 
@@ -456,6 +459,98 @@ def _x_duplicates(posts: list[CheckedPost], published: Mapping[str, datetime],
             yield c.post.doc.diag(source, "X-DUPLICATE", message, _(
                 "Change the wording, or publish it {days} days or more after the first.").format(
                     days=window.days))
+
+
+#: Files named in one same-minute warning; more are counted.
+SAME_MINUTE_NAMED = 3
+
+
+def same_minute(posts: list[CheckedPost], now: datetime, zone: ZoneInfo) -> Iterator[Diagnostic]:
+    """Posts due in the same minute on one platform (one-off times, and the series that fire
+    then): a warning on each but the first, naming the files it meets there."""
+    by_minute: dict[datetime, list[Post]] = defaultdict(list)
+    series: list[tuple[Post, CronSpec]] = []
+    for c in posts:
+        s = c.post.schedule
+        if s.at is not None and s.at > now:
+            by_minute[s.at.replace(second=0, microsecond=0)].append(c.post)
+        elif s.cron is not None and (s.until is None or s.until > now):
+            series.append((c.post, s.cron))
+    crowd = _Crowd()
+    for minute, same in by_minute.items():
+        if len(same) < 2 and not series:
+            continue
+        local = minute.astimezone(zone)
+        runs = [p for p, cron in series if _within(p.schedule, minute) and fires_at(cron, local)]
+        yield from crowd.one_minute(same, runs, f"{local:%Y-%m-%d %H:%M}")
+    for i, (post, cron) in enumerate(series):
+        met = [other for other, other_cron in series[:i]
+               if _overlap(post.schedule, other.schedule) and may_coincide(cron, other_cron)]
+        yield from crowd.warn(post, met, ("schedule", "cron"), crowd.series_message, "")
+
+
+def _within(s: Schedule, moment: datetime) -> bool:
+    return (s.start is None or s.start <= moment) and (s.until is None or moment <= s.until)
+
+
+def _overlap(a: Schedule, b: Schedule) -> bool:
+    return ((a.start is None or b.until is None or a.start <= b.until)
+            and (b.start is None or a.until is None or b.start <= a.until))
+
+
+class _Crowd:
+    """The same-minute warnings: their words translated once, and each minute's posts met in
+    one pass (a folder may hold thousands of posts, many in one minute)."""
+
+    def __init__(self) -> None:
+        self.at_message = _("due in the same minute ({when}) on {platforms} as {files}.")
+        self.series_message = _("this series publishes on {platforms} in the same minute as "
+                                "{files}, on some days.")
+        self.hint = _("Move one of them a few minutes apart: posts that go out together take "
+                      "readers from each other.")
+        self.labels: dict[tuple[str, ...], str] = {}
+
+    def one_minute(self, same: list[Post], runs: list[Post], when: str
+                   ) -> Iterator[Diagnostic]:
+        """Each post of ``same`` (one-off, in file order) meets the ones before it and the
+        series in ``runs``. The posts before are kept by their set of platforms: a count and
+        the first few, enough to name and count them."""
+        counts: dict[frozenset[str], int] = {}
+        firsts: dict[frozenset[str], list[tuple[int, Post]]] = {}
+        for i, post in enumerate(same):
+            mine = frozenset(post.platforms)
+            met_sets = [g for g in counts if not mine.isdisjoint(g)]
+            if met_sets or runs:
+                earlier = sorted(p for g in met_sets for p in firsts[g])
+                named = [p for _i, p in earlier][:SAME_MINUTE_NAMED]
+                yield from self.warn(post, named + runs, ("schedule", "at"), self.at_message,
+                                     when, extra=sum(counts[g] for g in met_sets) - len(named),
+                                     reach=frozenset().union(*met_sets))
+            counts[mine] = counts.get(mine, 0) + 1
+            head = firsts.setdefault(mine, [])
+            if len(head) < SAME_MINUTE_NAMED:
+                head.append((i, post))
+
+    def warn(self, post: Post, others: list[Post], path: PathKey, message: str, when: str,
+             *, extra: int = 0, reach: frozenset[str] = frozenset()) -> Iterator[Diagnostic]:
+        """``others``: the posts to name (and count, with ``extra`` more not listed, on the
+        platforms ``reach``)."""
+        mine = frozenset(post.platforms)
+        met = [o for o in others if not mine.isdisjoint(o.platforms)]
+        if not met:
+            return
+        shared = tuple(p for p in post.platforms
+                       if p in reach or any(p in o.platforms for o in met))
+        if shared not in self.labels:
+            self.labels[shared] = ", ".join(registry.label(p) for p in shared)
+        files = ", ".join(o.file for o in met[:SAME_MINUTE_NAMED])
+        rest = len(met) + extra - SAME_MINUTE_NAMED
+        if rest > 0:
+            files = ngettext("{files} and 1 more", "{files} and {count} more", rest).format(
+                files=files, count=rest)
+        yield post.doc.diag(path, "SCHED-SAME-MINUTE", message.format(
+            when=when, platforms=self.labels[shared], files=files), self.hint,
+            severity=Severity.WARNING)
 
 
 def cross_checks(posts: list[CheckedPost], published: Mapping[str, datetime] | None = None,

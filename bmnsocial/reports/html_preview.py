@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from html import escape
 from importlib import import_module
 from pathlib import Path
@@ -35,7 +36,7 @@ from bmnsocial.platforms import registry
 from bmnsocial.platforms.mockup import Scene, plain
 from bmnsocial.platforms.rendered import Rendered
 from bmnsocial.reports.preview import Preview, cost_lines, schedule_text
-from bmnsocial.timeutil import describe
+from bmnsocial.timeutil import WEEKDAY_NAMES, describe
 
 __all__ = ["find_chromium", "render_page", "run_chromium", "scene_of", "write_page"]
 
@@ -112,7 +113,7 @@ def _diagnostics(diagnostics: Sequence[Diagnostic]) -> str:
             f"<ul>{items}</ul></section>")
 
 
-def _post(preview: Preview, config: Config, scene: Scene) -> str:
+def _post(preview: Preview, config: Config, scene: Scene, anchor: str) -> str:
     post = preview.checked.post
     cat = post.category
     tz = config.timezone
@@ -133,10 +134,7 @@ def _post(preview: Preview, config: Config, scene: Scene) -> str:
                 if b]
         event = ("<dt>" + _e(_("Event")) + f"</dt><dd lang=\"es\">{_e(' · '.join(bits))}</dd>"
                  if bits else "")
-    errors = any(d.is_error for d in preview.diagnostics)
-    status = ("invalid" if errors else "warnings" if preview.diagnostics else "valid")
-    shown_status = {"invalid": _("invalid"), "warnings": _("warnings"),
-                    "valid": _("valid")}[status]
+    status, shown_status = _status(preview)
     rank_title = _("rank {rank} of 17").format(rank=cat.rank)
     next_title = _("Next ({zone})").format(zone=config.timezone_name)
     schedule_title = _("Schedule")
@@ -145,7 +143,7 @@ def _post(preview: Preview, config: Config, scene: Scene) -> str:
                         for r in preview.checked.rendered)
     # The category's label is the seed's Spanish, verbatim, in every language.
     return (
-        f'<article class="post {status}" id="post-{_e(post.id)}" data-post-id="{_e(post.id)}">'
+        f'<article class="post {status}" id="{_e(anchor)}" data-post-id="{_e(post.id)}">'
         f'<header class="post-head" lang="{_lang()}">'
         f'<div class="title"><h2><span class="file">{_e(post.file)}</span> '
         f'<span class="id">{_e(post.id)}</span></h2>'
@@ -157,6 +155,68 @@ def _post(preview: Preview, config: Config, scene: Scene) -> str:
         f"<dt>{_e(next_title)}</dt><dd>{when}</dd>{event}</dl></header>"
         f"{_diagnostics(preview.diagnostics)}"
         f'<div class="platforms">{platforms}</div></article>')
+
+
+def _status(preview: Preview) -> tuple[str, str]:
+    """The post's state as a CSS class, and in words."""
+    if any(d.is_error for d in preview.diagnostics):
+        return "invalid", _("invalid")
+    return ("warnings", _("warnings")) if preview.diagnostics else ("valid", _("valid"))
+
+
+def _anchors(previews: Sequence[Preview]) -> list[str]:
+    """Each post's place on the page: ``post-ID``, and ``post-ID-2``… for an id used again."""
+    seen: dict[str, int] = {}
+    out = []
+    for p in previews:
+        post_id = p.checked.post.id
+        seen[post_id] = seen.get(post_id, 0) + 1
+        out.append(f"post-{post_id}" + (f"-{seen[post_id]}" if seen[post_id] > 1 else ""))
+    return out
+
+
+def _contents(previews: Sequence[Preview], anchors: Sequence[str], config: Config) -> str:
+    """The table of contents by date: each post under the day of its next occurrence, in time
+    order; posts with no occurrence ahead last."""
+    tz = config.timezone
+    dated: list[tuple[datetime, int]] = []
+    undated: list[int] = []
+    for i, p in enumerate(previews):
+        if p.occurrences:
+            dated.append((p.occurrences[0].due.astimezone(tz), i))
+        else:
+            undated.append(i)
+    dated.sort()
+
+    def entry(i: int, when: datetime | None) -> str:
+        p = previews[i]
+        status, shown = _status(p)
+        time = f'<span class="toc-time">{when:%H:%M}</span> ' if when is not None else ""
+        return (f'<li class="{status}">{time}<a href="#{_e(anchors[i])}">{_e(p.checked.post.id)}'
+                f'</a> <span class="file">{_e(p.checked.post.file)}</span>'
+                + (f' <span class="status">{_e(shown)}</span>' if status != "valid" else "")
+                + "</li>")
+
+    days: list[str] = []
+    current_day = None
+    items: list[str] = []
+    for when, i in dated:
+        day = f"{_(WEEKDAY_NAMES[when.weekday()])} {when:%Y-%m-%d}"
+        if day != current_day:
+            if items:
+                days.append(_toc_day(current_day, items))
+            current_day, items = day, []
+        items.append(entry(i, when))
+    if items:
+        days.append(_toc_day(current_day, items))
+    if undated:
+        days.append(_toc_day(_("No date ahead"), [entry(i, None) for i in undated]))
+    return (f'<nav class="toc" lang="{_lang()}"><h2>' + _e(_("Contents by date ({zone})").format(
+        zone=config.timezone_name)) + f'</h2><ol>{"".join(days)}</ol></nav>')
+
+
+def _toc_day(day: str | None, items: list[str]) -> str:
+    return f'<li><span class="toc-day">{_e(day or "")}</span><ul>{"".join(items)}</ul></li>'
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -291,7 +351,7 @@ dt{color:#6b7280}dd{margin:0}
 .x-num{margin-left:auto;color:#536471;font-size:13px;background:#eff3f4;border-radius:9px;
  padding:0 7px}
 .x-text{margin-top:2px}
-.x-text .url,.x-text .tag{color:#1d9bf0;text-decoration:none}
+.x-text .url,.x-text .tag,.x-text .mention{color:#1d9bf0;text-decoration:none}
 .x-card .grid{margin-top:12px;border:1px solid #cfd9de;border-radius:16px;overflow:hidden;
  gap:2px;background:#cfd9de}
 .x-card .extra .grid{border-radius:12px}
@@ -310,6 +370,16 @@ dt{color:#6b7280}dd{margin:0}
 .tg-meta{text-align:right;color:#a0acb6;font-size:12px}
 .tg-card .grid{border-radius:8px;overflow:hidden;margin:4px 0}
 .icon{flex:none;vertical-align:middle}
+.toc{background:#fff;border:1px solid #d5d9de;border-radius:12px;padding:12px 18px;
+ margin:0 0 22px}
+.toc h2{margin:0 0 6px;font-size:16px}
+.toc ol,.toc ul{list-style:none;margin:0;padding:0}
+.toc ul{margin:2px 0 8px 18px}
+.toc-day{font-weight:600}
+.toc-time{font-variant-numeric:tabular-nums;color:#4b5563}
+.toc .file{color:#6b7280;font-size:12px}
+.toc .invalid .status{color:#b42318}
+.toc .warnings .status{color:#9a6700}
 .broken{background:#fff;border:1px solid #e0a3a3;border-radius:12px;padding:14px 18px}
 .broken h2{margin:0 0 6px;font-size:16px}
 footer{color:#6b7280;font-size:12px;text-align:center;padding:0 0 20px}
@@ -324,7 +394,9 @@ def render_page(previews: Sequence[Preview], config: Config,
     have no preview); they are listed at the end.
     """
     scene = scene_of(config)
-    posts = "".join(_post(p, config, scene) for p in previews)
+    anchors = _anchors(previews)
+    posts = "".join(_post(p, config, scene, a) for p, a in zip(previews, anchors, strict=True))
+    contents = _contents(previews, anchors, config) if len(previews) > 1 else ""
     broken = list(errors)
     broken_html = (
         f'<section class="broken" lang="{_lang()}">'
@@ -357,7 +429,7 @@ def render_page(previews: Sequence[Preview], config: Config,
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
         f'<header class="page-head" lang="{_lang()}"><h1>{_e(title)}</h1>'
         f"<p>{_e(summary)} · {_e(accounts)}</p></header>\n"
-        f"<main>\n{posts}{broken_html}\n</main>\n"
+        f"<main>\n{contents}{posts}{broken_html}\n</main>\n"
         f'<footer lang="{_lang()}">'
         + _e(_("Mock-ups: what each platform receives, drawn the way it shows it. Counts are "
                "the platforms' own (X: weighted, links 23).")) + "</footer>\n"

@@ -170,6 +170,12 @@ def _platform_lines(rendered: Rendered) -> list[str]:
         # split("\n"), not splitlines(): a vertical tab or U+2028 in the text stays to be seen
         for text_line in part.text.removesuffix("\n").split("\n"):
             lines.append(textwrap.indent(text_line, "  │ ") if text_line else "  │")
+        names = mentions(rendered.platform, part.text)
+        if names:
+            lines.append("  " + ngettext("{count} mention: {names}", "{count} mentions: {names}",
+                                         len(names)).format(count=len(names),
+                                                            names=", ".join(
+                                                                "@" + n for n in names)))
         for m in part.media:
             alt = (_('alt: "{alt}"').format(alt=m.alt) if m.alt else _("NO ALT TEXT"))
             video = f", {video_summary(m.info.video)}" if m.info.video else ""
@@ -188,6 +194,11 @@ def _pricing(rendered: Rendered, config: Config) -> Pricing | None:
         return None
     pricing: Pricing | None = registry.capability(rendered.platform, "pricing")
     return pricing
+
+
+def mentions(platform: str, text: str) -> list[str]:
+    """The accounts ``platform`` links in ``text`` ('usuario' for '@usuario')."""
+    return [text[start + 1:end] for start, end in registry.get_spec(platform).mentions(text)]
 
 
 def _charges(rendered: Rendered, config: Config) -> list[Charge]:
@@ -251,6 +262,7 @@ def rendered_json(rendered: Rendered) -> dict[str, Any]:
         "link": rendered.link,
         "parts": [{
             "text": p.text, "length": p.length, "limit": p.limit,
+            "mentions": mentions(rendered.platform, p.text),
             "media": [{"path": m.info.relative, "type": m.info.mime, "bytes": m.info.size,
                        "alt": m.alt, **_video_json(m.info.video)} for m in p.media],
         } for p in rendered.parts],
