@@ -181,6 +181,9 @@ TEMPLATES: dict[str, str] = {
     "fb-reading-recent": N_("Facebook: reading recent posts"),
     "fb-reading-comments": N_("Facebook: reading the comments on a post"),
     "fb-replying": N_("Facebook: answering a comment"),
+    "fb-commenting": N_("Facebook: publishing the first comment"),
+    "fb-comment-no-id": N_("Facebook took the first comment but returned no id; look at the "
+                           "comments of {url} before retrying."),
     # Facebook's own scheduler (publish/native.py)
     "fb-scheduling": N_("Facebook: scheduling the post on the Page"),
     "fb-reading-scheduled": N_("Facebook: reading the Page's scheduled posts"),

@@ -30,7 +30,7 @@ from bmnsocial.yamlsafe import Document, PathKey
 
 FORMAT_VERSION = 1
 POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
-             "schedule", "event", "consent", "approved_by")
+             "schedule", "event", "consent", "approved_by", "first_comment")
 
 
 def top_keys() -> tuple[str, ...]:
@@ -67,6 +67,8 @@ class Content:
     hashtags: tuple[str, ...]
     media: tuple[MediaRef, ...]
     thread: tuple[tuple[str, PathKey], ...] = ()
+    # Published once, right after the post: (text, where it was written).
+    first_comment: tuple[str, PathKey] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +128,13 @@ class Post:
     consent: bool
     approved_by: str | None
     doc: Document = field(repr=False)
+    first_comment: str | None = None
 
     def source_texts(self) -> list[str]:
         """Every text the author wrote: the post's, each platform's, each thread item."""
-        texts = [self.text] if self.text else []
+        texts = [t for t in (self.text, self.first_comment) if t]
         for o in self.overrides.values():
-            texts.extend(t for t in [o.get("text")] if t)
+            texts.extend(t for t in [o.get("text"), o.get("first_comment")] if t)
             texts.extend(t for t, _ in o.get("thread", ()))
         return texts
 
@@ -160,10 +163,13 @@ class Post:
                 thread[0] = (f"{first.rstrip()}\n\n{stream}", source)
             else:
                 text = f"{(text or '').rstrip()}\n\n{stream}"
+        comment: tuple[str, PathKey] | None = (
+            (o["first_comment"], (o["section"], "first_comment")) if "first_comment" in o
+            else (self.first_comment, ("first_comment",)) if self.first_comment else None)
         return Content(
             text=text, text_source=text_source, link=link,
             hashtags=o.get("hashtags", self.hashtags), media=o.get("media", self.media),
-            thread=tuple(thread))
+            thread=tuple(thread), first_comment=comment)
 
 
 def parse_post(doc: Document, config: Config, default_id: str, *,
@@ -217,7 +223,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
         if m is None:
             continue
         o: dict[str, Any] = {}
-        for key in ("text", "link", "hashtags", "media", "thread"):
+        for key in ("text", "link", "hashtags", "media", "thread", "first_comment"):
             if key in m and m[key] is None and (section, key) not in doc.comment_after:
                 r.error((section, key), "SCHEMA-EMPTY",
                         _("{where} is empty.").format(where=f"{section}.{key}"),
@@ -227,6 +233,8 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
             o["text"] = r.text(m["text"], (section, "text"))
         if m.get("link") is not None:
             o["link"] = _url(r, m["link"], (section, "link"))
+        if m.get("first_comment") is not None:
+            o["first_comment"] = _comment(r, m["first_comment"], (section, "first_comment"))
         if m.get("hashtags") is not None:
             o["hashtags"] = _hashtags(r, m["hashtags"], (section, "hashtags"))
         if m.get("media") is not None:
@@ -261,14 +269,22 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     event = _event(r, data.get("event"), config.timezone)
     consent = r.boolean(data.get("consent", False), ("consent",)) or False
     approved_by = r.text(data.get("approved_by"), ("approved_by",))
+    first_comment = _comment(r, data.get("first_comment"), ("first_comment",))
     r.empty_values_cut_by_comments()
 
     if not best_effort and (not r.ok or category is None):
         return None, r.diagnostics
     post = Post(id=post_id, file=doc.file, category=category or categories.UNKNOWN, text=text,
                 link=link, hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
-                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc)
+                schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc,
+                first_comment=first_comment)
     return post, r.diagnostics
+
+
+def _comment(r: Reader, value: Any, path: PathKey) -> str | None:
+    """A first comment as written, without the line break a YAML block leaves at its end."""
+    text = r.text(value, path)
+    return text.strip() if text is not None else None
 
 
 def _category(r: Reader, value: Any) -> Category | None:

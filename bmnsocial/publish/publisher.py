@@ -312,6 +312,17 @@ class Publisher:
         return self.ledger.requeue(row.id, retry_at, exc.message, kind, now)
 
     # -- finding out what happened
+    def _own_comments(self, row: Row, rendered: Rendered, remote: list[RemotePost],
+                      since: datetime) -> list[RemotePost]:
+        """Where the post is found and its first comment is still to find: our comments on
+        it that the platform does not list among our posts (a Page's comments)."""
+        if rendered.comment is None:
+            return []
+        ids, ambiguous = find_parts(rendered, remote, row.part_ids)
+        if ambiguous or len(ids) != len(rendered.body):
+            return []
+        return self.adapter(row.platform).own_replies(ids[-1], since)
+
     def reconcile(self, row: Row, duplicate_refused: str | None = None) -> Row:
         """Look at the account's recent posts to learn whether (which parts of) this row went
         out; continue, finish or hand it to a person accordingly."""
@@ -327,6 +338,7 @@ class Publisher:
         try:
             remote = self.adapter(row.platform).look_for(
                 since, enough, row.part_ids[-1] if row.part_ids else None)
+            remote.extend(self._own_comments(row, rendered, remote, since))
         except (Transient, RateLimited) as exc:
             started = row.first_attempt_at or now
             if now - started > self.policy.deadline:

@@ -249,7 +249,7 @@ def _link_box(link: str) -> str:
 def _facebook(rendered: Rendered, who: _Accounts, when: datetime | None,
               embed: _Embedder) -> str:
     cards = []
-    for part in rendered.parts:
+    for part in rendered.body:
         link = _link_box(rendered.link) if rendered.link else ""
         cards.append(
             '<div class="fb-card">'
@@ -263,6 +263,15 @@ def _facebook(rendered: Rendered, who: _Accounts, when: datetime | None,
             f"<span>{_icon(_LIKE)}Me gusta</span><span>{_icon(_COMMENT)}Comentar</span>"
             f"<span>{_icon(_SHARE)}Compartir</span></div></div>"
             + _count(part, _("characters")))
+    comment = rendered.comment
+    if comment is not None:
+        cards.append(
+            f'<div class="fb-card fb-comment" data-part="comment">'
+            f'<div class="fb-head"><div class="avatar fb-avatar">{_e(initials(who.page_name))}'
+            f'</div><div class="fb-who"><div class="fb-name">{_e(who.page_name)}</div>'
+            f'<div class="fb-time" lang="{_lang()}">{_e(_("first comment"))}</div></div></div>'
+            f'<div class="text fb-text">{rich_text(comment.text, "facebook")}</div></div>'
+            + _count(comment, _("characters")))
     return "".join(cards)
 
 
@@ -326,8 +335,10 @@ def _platform(rendered: Rendered, who: _Accounts, when: datetime | None,
               embed: _Embedder, cost: str = "") -> str:
     name = rendered.platform
     label = registry.label(name)
-    n = len(rendered.parts)
+    n = len(rendered.body)
     kind = registry.thread_kind(name, n) if n > 1 else _("1 message")
+    if rendered.comment is not None:
+        kind = _("{kind} and a first comment").format(kind=kind)
     logo = (_icon(_X_LOGO, 16, fill=True) if name == "twitter"
             else '<span class="fb-logo">f</span>' if name == "facebook" else "")
     build = {"facebook": _facebook, "twitter": _twitter, "telegram": _telegram}.get(

@@ -1,0 +1,197 @@
+"""A post's first comment (``first_comment:``): a comment by the Page on Facebook, a reply in
+the thread on X and in the channel on Telegram; published exactly once with the post, through
+the real client libraries against the fakes, whatever happens to the comment's request."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bmnsocial.platforms.base import Progress, PublishError, RateLimited, Transient
+from bmnsocial.platforms.rendered import Part, Rendered
+from bmnsocial.publish.ledger import Ledger, Status
+from bmnsocial.publish.publisher import Publisher, RetryPolicy, normalize
+from bmnsocial.render.payload import dumps, from_payload, to_payload
+from tests.helpers import HOLD
+from tests.test_adapters import PLATFORMS, Harness, running
+
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
+
+COMMENT = "Inscripciones: https://bmn.sld.cu/inscripcion"
+# Where the comment's request goes on each fake.
+COMMENT_PATHS = {"facebook": "/v*/*/comments", "twitter": "/2/tweets",
+                 "telegram": "/bot*/sendMessage"}
+
+
+def with_comment(h: Harness, *texts: str, comment: str = COMMENT) -> Rendered:
+    rendered = h.rendered(*texts)
+    part = Part(comment, ("first_comment",), len(comment), h.limit, comment=True)
+    return dataclasses.replace(rendered, parts=(*rendered.parts, part))
+
+
+def comments_at_fake(h: Harness, post_id: str) -> list[dict[str, Any]]:
+    """Our own comments on ``post_id`` as the fake holds them: the Page's comments on
+    Facebook, our replies to it on X and Telegram."""
+    if h.name == "facebook":
+        graph = h.sandbox.graph
+        return [{"id": c.id, "text": c.text} for c in h.fake.store.items("facebook",
+                                                                          ["comment"])
+                if c.data.get("post_id") == post_id and c.account_id == graph.page_id]
+    if h.name == "twitter":
+        return [{"id": t.id, "text": t.text} for t in h.fake.store.items("x", ["tweet"])
+                if t.data.get("reply_to") == post_id]
+    return [{"id": e["id"], "text": e["text"]} for e in h.published()
+            if str(e.get("reply_to")) == post_id]
+
+
+def posts_at_fake(h: Harness) -> list[dict[str, Any]]:
+    """The top-level posts (not our replies)."""
+    if h.name == "facebook":
+        return h.published()
+    if h.name == "twitter":
+        return [{"id": t.id, "text": t.text} for t in h.fake.store.items("x", ["tweet"])
+                if not t.data.get("reply_to")]
+    return [e for e in h.published() if not e.get("reply_to")]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_comment_goes_out_after_the_post(platform: str, tmp_path: Path) -> None:
+    with running(platform, tmp_path) as h:
+        saves: list[list[str]] = []
+        progress = Progress(save=saves.append)
+        result = h.adapter().publish(with_comment(h, "Curso de búsqueda bibliográfica"),
+                                     progress)
+        [post] = posts_at_fake(h)
+        assert result.id == str(post["id"]) or h.name == "telegram"
+        assert len(result.part_ids) == 2
+        post_id, comment_id = result.part_ids
+        # The post is saved before the comment's request: a crash then sends only the comment.
+        assert saves == [[post_id]]
+        if h.name == "facebook":
+            [comment] = comments_at_fake(h, post_id)
+            assert comment == {"id": comment_id, "text": COMMENT}
+            [request] = h.requests_to("/v*/*/comments")
+            assert request.path.endswith(f"/{post_id}/comments")
+        elif h.name == "twitter":
+            [comment] = comments_at_fake(h, post_id)
+            assert comment["id"] == comment_id
+            assert dict(h.requests_to("/2/tweets")[1].json())["text"] == COMMENT
+        else:
+            sent = h.requests_to("/bot*/sendMessage")
+            assert len(sent) == 2
+            assert f'"message_id": {int(post_id)}' in dict(sent[1].form())["reply_parameters"]
+
+
+def comment_after(h: Harness, kind: str) -> tuple[Rendered, Progress, PublishError | None]:
+    """The post published, then the comment's request meets ``kind``."""
+    rendered = with_comment(h, "Jornada científica")
+    body = dataclasses.replace(rendered, parts=rendered.body)
+    published = h.adapter().publish(body, Progress())
+    h.fake.faults.add(kind, path=COMMENT_PATHS[h.name],
+                      delay={"timeout": HOLD, "slow_response": HOLD,
+                             "http429": 600.0}.get(kind, 0.0))
+    progress = Progress([published.id])
+    try:
+        h.adapter().publish(rendered, progress)
+    except PublishError as exc:
+        return rendered, progress, exc
+    return rendered, progress, None
+
+
+@pytest.mark.parametrize("kind", ["http500", "http429", "timeout", "reset", "html",
+                                  "lost_response", "slow_response"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_fault_on_the_comment_never_sends_the_post_again(platform: str, kind: str,
+                                                           tmp_path: Path) -> None:
+    with running(platform, tmp_path) as h:
+        _rendered, progress, error = comment_after(h, kind)
+        assert error is not None
+        assert isinstance(error, RateLimited if kind == "http429" else Transient)
+        assert error.sent is (kind != "http429")
+        post_id = progress.part_ids[0]
+        assert progress.part_ids == [post_id]  # the comment is not recorded as sent
+        assert len(posts_at_fake(h)) == 1
+        landed = 1 if kind in ("lost_response", "slow_response") else 0
+        assert len(comments_at_fake(h, post_id)) == landed
+        if landed:  # what reconciliation reads finds it: the publisher will not resend it
+            found = ([c.id for c in h.adapter().own_replies(post_id, datetime.now(UTC)
+                                                            - timedelta(minutes=5))]
+                     or [p.id for p in h.adapter().recent_posts(datetime.now(UTC)
+                                                                - timedelta(minutes=5))
+                         if normalize(p.text) == normalize(COMMENT)])
+            assert len(found) == 1
+
+
+def test_payload_keeps_the_comment_and_old_payloads_stay_as_they_were(
+        tmp_path: Path) -> None:
+    with running("facebook", tmp_path) as h:
+        plain = h.rendered("Sin comentario")
+        assert "comment" not in dumps(plain)
+        rendered = with_comment(h, "Con comentario")
+        back = from_payload(to_payload(rendered))
+        assert back.comment is not None and back.comment.text == COMMENT
+        assert back.body == (dataclasses.replace(rendered.parts[0], source=()),)
+
+
+# -- the publisher: exactly once through a lost answer -------------------------------------
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def sleep(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def queued(h: Harness, ledger: Ledger, rendered: Rendered, now: datetime) -> int:
+    from bmnsocial.render.payload import content_hash
+
+    payload = dumps(rendered)
+    row, _ = ledger.upsert(post_id=rendered.post_id, platform=h.name, occurrence="once",
+                           due=now, payload=payload, content_hash=content_hash(payload),
+                           source_file="posts/x.yaml", now=now)
+    return row.id
+
+
+@pytest.mark.parametrize("kind", ["lost_response", "reset"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_publisher_publishes_post_and_comment_exactly_once(platform: str, kind: str,
+                                                           tmp_path: Path) -> None:
+    with running(platform, tmp_path) as h:
+        clock = StepClock()
+        ledger = Ledger(tmp_path / "ledger.db")
+        publisher = Publisher(ledger, lambda name: h.adapter(), tmp_path / "state",
+                              clock=clock, policy=RetryPolicy(reconcile_delay_seconds=0))
+        try:
+            rendered = with_comment(h, "Jornada científica")
+            row_id = queued(h, ledger, rendered, clock.now())
+            h.fake.faults.add(kind, path=COMMENT_PATHS[h.name])
+            if h.name != "facebook":  # the post's own request goes first on the same path:
+                # it went out before (saved as the publisher's progress saves it)
+                h.fake.faults.clear()
+                post = h.adapter().publish(dataclasses.replace(rendered, parts=rendered.body),
+                                           Progress())
+                ledger.save_progress(row_id, [post.id], clock.now())
+                h.fake.faults.add(kind, path=COMMENT_PATHS[h.name])
+            row = publisher.advance(row_id)
+            assert row.status is Status.SENDING  # may have gone out: looked for first
+            assert len(row.part_ids) == 1
+            clock.sleep(3600)
+            row = publisher.advance(row_id)
+            if row.status is Status.QUEUED:  # confirmed absent: only the comment follows
+                row = publisher.advance(row_id)
+            assert row.status is Status.PUBLISHED, row.last_error
+            post_id, comment_id = row.part_ids
+            assert len(posts_at_fake(h)) == 1
+            assert [c["id"] for c in comments_at_fake(h, post_id)] == [comment_id]
+        finally:
+            publisher.close()
+            ledger.close()
