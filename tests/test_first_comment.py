@@ -195,3 +195,78 @@ def test_publisher_publishes_post_and_comment_exactly_once(platform: str, kind: 
         finally:
             publisher.close()
             ledger.close()
+
+
+# -- the post file: validation and previews ------------------------------------------------
+
+
+def run(*args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from bmnsocial.cli.root import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+COMMENTED = """
+    category: 9
+    text: Curso de búsqueda bibliográfica.
+    first_comment: Inscripciones en la sala de referencia.
+    twitter:
+      first_comment: Inscripciones en https://bmn.sld.cu/inscripcion
+    schedule: {at: 2026-12-01 09:00}
+"""
+
+
+def test_preview_shows_the_comment_as_each_platform_receives_it(
+        workspace: Path, write_post: Any) -> None:
+    path = write_post("a.yaml", COMMENTED)
+    code, out = run("preview", str(path))
+    assert code == 0, out
+    assert "── Facebook ── 1 message" in out
+    assert "first comment, right after the post: 39/8000 characters" in out
+    assert "│ Inscripciones en la sala de referencia." in out
+    # X counts the link as 23: 17 + 23
+    assert "first comment, right after the post: 40/280 characters" in out
+    assert run("post", str(path), "--dry-run") == (code, out)
+
+
+def test_preview_json_has_first_comment(workspace: Path, write_post: Any) -> None:
+    import json
+
+    path = write_post("a.yaml", COMMENTED)
+    _, out = run("preview", "--json", str(path))
+    facebook, twitter = json.loads(out)["posts"][0]["platforms"]
+    assert len(facebook["parts"]) == 1 and len(twitter["parts"]) == 1
+    assert facebook["first_comment"] == {
+        "text": "Inscripciones en la sala de referencia.", "length": 39, "limit": 8000}
+    assert twitter["first_comment"]["length"] == 40
+    # an X reply is one more priced request
+    assert [c["part"] for c in twitter["costs"]] == [1, 2]
+
+
+def test_html_preview_draws_the_comment(workspace: Path, write_post: Any) -> None:
+    path = write_post("a.yaml", COMMENTED)
+    out_file = workspace / "p.html"
+    code, out = run("preview", "--html", str(out_file), str(path))
+    assert code == 0, out
+    page = out_file.read_text(encoding="utf-8")
+    assert 'data-part="comment"' in page
+    assert "Inscripciones en la sala de referencia." in page
+
+
+def test_too_long_for_x_is_an_error_where_it_was_written(workspace: Path,
+                                                        write_post: Any) -> None:
+    path = write_post("a.yaml", "category: 9\ntext: hola\nfirst_comment: " + "ñ" * 281 + "\n")
+    code, out = run("validate", str(path))
+    assert code == 1
+    assert "a.yaml:3:" in out and "POST-COMMENT-LENGTH" in out
+    assert "281" in out and "280" in out
+
+
+def test_a_blank_comment_is_refused(workspace: Path, write_post: Any) -> None:
+    path = write_post("a.yaml", "category: 9\ntext: hola\nfacebook:\n  first_comment: ' '\n")
+    code, out = run("validate", str(path))
+    assert code == 1 and "a.yaml:4:" in out
