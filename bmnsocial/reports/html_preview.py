@@ -265,11 +265,12 @@ def _facebook(rendered: Rendered, who: _Accounts, when: datetime | None,
             + _count(part, _("characters")))
     comment = rendered.comment
     if comment is not None:
+        label = _("first comment")
         cards.append(
             f'<div class="fb-card fb-comment" data-part="comment">'
             f'<div class="fb-head"><div class="avatar fb-avatar">{_e(initials(who.page_name))}'
             f'</div><div class="fb-who"><div class="fb-name">{_e(who.page_name)}</div>'
-            f'<div class="fb-time" lang="{_lang()}">{_e(_("first comment"))}</div></div></div>'
+            f'<div class="fb-time" lang="{_lang()}">{_e(label)}</div></div></div>'
             f'<div class="text fb-text">{rich_text(comment.text, "facebook")}</div></div>'
             + _count(comment, _("characters")))
     return "".join(cards)
