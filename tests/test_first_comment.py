@@ -5,6 +5,7 @@ the real client libraries against the fakes, whatever happens to the comment's r
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from bmnsocial.publish.publisher import Publisher, RetryPolicy, normalize
 from bmnsocial.render.payload import dumps, from_payload, to_payload
 from tests.helpers import HOLD
 from tests.test_adapters import PLATFORMS, Harness, running
+from tests.test_crash import served  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
@@ -234,8 +236,6 @@ def test_preview_shows_the_comment_as_each_platform_receives_it(
 
 
 def test_preview_json_has_first_comment(workspace: Path, write_post: Any) -> None:
-    import json
-
     path = write_post("a.yaml", COMMENTED)
     _, out = run("preview", "--json", str(path))
     facebook, twitter = json.loads(out)["posts"][0]["platforms"]
@@ -270,3 +270,70 @@ def test_a_blank_comment_is_refused(workspace: Path, write_post: Any) -> None:
     path = write_post("a.yaml", "category: 9\ntext: hola\nfacebook:\n  first_comment: ' '\n")
     code, out = run("validate", str(path))
     assert code == 1 and "a.yaml:4:" in out
+
+
+# -- SIGKILL between the comment reaching Facebook and the ledger hearing of it ------------
+
+
+def test_sigkill_after_the_comment_reached_facebook(
+        served: tuple[Path, dict[str, str], dict[str, str]]) -> None:  # noqa: F811
+    import subprocess
+
+    import requests
+
+    from bmnsocial.sandbox.credentials import SANDBOX_CREDENTIALS
+    from tests.helpers import ANSWER_TIMEOUT, default_signals
+    from tests.sitehelp import PATIENCE, wait_for
+    from tests.test_crash import SECRETS, bmnsocial, ledger_rows
+
+    work, env, routes = served
+    graph = routes["https://graph.facebook.com"]
+    home = Path(env["BMNSOCIAL_HOME"])
+    (work / "posts" / "con-comentario.yaml").write_text(
+        "category: invitar-comentarios\n"
+        "text: ¿Qué tema de salud le gustaría que abordáramos?\n"
+        "first_comment: Puede escribirnos también a referencia@infomed.sld.cu\n",
+        encoding="utf-8")
+    requests.post(f"{graph}/__sandbox__/faults", json={
+        "kind": "slow_response", "path": "/v*/*/comments", "method": "POST", "delay": HOLD},
+        timeout=ANSWER_TIMEOUT).raise_for_status()
+    token = SANDBOX_CREDENTIALS["facebook"]["page_access_token"]
+
+    def comments() -> list[dict[str, Any]]:
+        posts = requests.get(f"{graph}/__sandbox__/published", timeout=ANSWER_TIMEOUT).json()
+        found: list[dict[str, Any]] = []
+        for post in posts["data"]:
+            answer = requests.get(f"{graph}/v23.0/{post['id']}/comments",
+                                  headers={"Authorization": f"OAuth {token}"},
+                                  params={"fields": "id,message,from"},
+                                  timeout=ANSWER_TIMEOUT)
+            found.extend(answer.json().get("data") or [])
+        return found
+
+    command = bmnsocial("-vv", "--sandbox", "post", "posts/con-comentario.yaml", "--now",
+                        "--yes", "--platform", "facebook")
+    victim = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
+    try:
+        wait_for(lambda: comments() or victim.poll() is not None, "the comment at the fake")
+    finally:
+        victim.kill()  # SIGKILL: the ledger never hears of the comment
+    out1, err1 = victim.communicate(timeout=PATIENCE)
+    assert comments(), "the comment never reached the fake: " + err1[-2000:]
+    (row,) = ledger_rows(home)
+    assert row["status"] == "sending" and len(json.loads(str(row["part_ids"]))) == 1
+
+    requests.delete(f"{graph}/__sandbox__/faults", timeout=ANSWER_TIMEOUT).raise_for_status()
+    again = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
+                           timeout=PATIENCE, check=False, preexec_fn=default_signals)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    [comment] = comments()
+    posts = requests.get(f"{graph}/__sandbox__/published", timeout=ANSWER_TIMEOUT).json()["data"]
+    assert len(posts) == 1
+    (row,) = ledger_rows(home)
+    assert row["status"] == "published"
+    assert json.loads(str(row["part_ids"])) == [posts[0]["id"], comment["id"]]
+    assert row["attempts"] == 1, "reconciled, never sent a second time"
+    everything = out1 + err1 + again.stdout + again.stderr
+    assert not any(secret in everything for secret in SECRETS)
