@@ -89,8 +89,8 @@ def _comment(spec: PlatformSpec, written: tuple[str, PathKey],
             "the first comment on {platform} is {length} characters as {platform} counts them; "
             "it takes up to {limit}.").format(platform=spec.label, length=part.length,
                                              limit=part.limit),
-            _("Shorten it, or give {platform} its own 'first_comment:' in its section.").format(
-                platform=spec.label)))
+            _("Shorten it, or give {platform} its own 'first_comment:' under '{section}:'."
+              ).format(platform=spec.label, section=spec.name)))
     return part
 
 
