@@ -20,6 +20,8 @@ from bmnsocial.render.payload import dumps, from_payload, to_payload
 from tests.helpers import HOLD
 from tests.test_adapters import PLATFORMS, Harness, running
 from tests.test_crash import served  # noqa: F401  (the fixture)
+from tests.test_native import native_config  # noqa: F401  (the fixture)
+from tests.test_platform_contract import dummy  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 
@@ -337,3 +339,61 @@ def test_sigkill_after_the_comment_reached_facebook(
     assert row["attempts"] == 1, "reconciled, never sent a second time"
     everything = out1 + err1 + again.stdout + again.stderr
     assert not any(secret in everything for secret in SECRETS)
+
+
+def test_a_platform_without_comments_publishes_the_post_alone_and_says_so(
+        dummy: Any) -> None:  # noqa: F811
+    Path("posts/charla.yaml").write_text(
+        "category: 9\ntext: Charla sobre búsqueda de evidencia.\n"
+        "first_comment: Inscripciones en la sala de referencia.\n", encoding="utf-8")
+    code, out = run("validate", "posts/charla.yaml")
+    assert code == 0 and "warning[POST-COMMENT-UNSUPPORTED]" in out
+    assert "posts/charla.yaml:3:" in out
+    code, out = run("post", "posts/charla.yaml", "--now", "--yes")
+    assert code == 0, out
+    assert [p["text"] for p in dummy.posts] == [
+        "Charla sobre búsqueda de evidencia.\n\n#BMNCuba"]
+
+
+def test_history_shows_the_published_comment(tmp_path: Path) -> None:
+    with running("telegram", tmp_path) as h:
+        ledger = Ledger(tmp_path / "ledger.db")
+        clock = StepClock()
+        publisher = Publisher(ledger, lambda name: h.adapter(), tmp_path / "state",
+                              clock=clock)
+        try:
+            row = publisher.advance(queued(h, ledger, with_comment(h, "Hola"), clock.now()))
+            assert row.status is Status.PUBLISHED
+            comment_id = row.part_ids[1]
+            assert row.to_json()["first_comment"] == {"text": COMMENT, "id": comment_id}
+            from bmnsocial.publish.handoff import row_detail
+
+            assert row_detail(row, tmp_path, UTC).endswith(
+                f"with its first comment ({comment_id})")
+            plain = dataclasses.replace(row, payload=dumps(h.rendered("Hola")))
+            assert plain.to_json()["first_comment"] is None
+        finally:
+            publisher.close()
+            ledger.close()
+
+
+def test_facebooks_own_scheduler_is_not_given_a_post_with_a_comment(
+        native_config: Any, write_post: Any) -> None:  # noqa: F811
+    from tests.test_native import DUE, Clock, bmn, post
+
+    clock = Clock(DUE - timedelta(days=2))
+    post(write_post, extra="first_comment: Inscripciones en la sala de referencia.\n")
+    with bmn(native_config, clock) as server:
+        server.poll()
+        assert server.row().status is Status.QUEUED and server.scheduled() == []
+        # not offered and refused ("a post is one message, not 2"): never offered at all
+        assert server.row().error_kind is None and server.row().last_error is None
+        clock.advance(DUE - clock.now() + timedelta(seconds=1))
+        server.poll()
+        row = server.row()
+        assert row.status is Status.PUBLISHED
+        [published] = server.published()
+        [comment] = [c for c in server.graph.store.items("facebook", ["comment"])
+                     if c.data.get("post_id") == published["id"]]
+        assert row.part_ids == [published["id"], comment.id]
+        assert comment.text == "Inscripciones en la sala de referencia."

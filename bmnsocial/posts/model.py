@@ -132,9 +132,9 @@ class Post:
 
     def source_texts(self) -> list[str]:
         """Every text the author wrote: the post's, each platform's, each thread item."""
-        texts = [t for t in (self.text, self.first_comment) if t]
+        texts = [self.text] if self.text else []
         for o in self.overrides.values():
-            texts.extend(t for t in [o.get("text"), o.get("first_comment")] if t)
+            texts.extend(t for t in [o.get("text")] if t)
             texts.extend(t for t, _ in o.get("thread", ()))
         return texts
 
