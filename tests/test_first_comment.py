@@ -397,3 +397,24 @@ def test_facebooks_own_scheduler_is_not_given_a_post_with_a_comment(
                      if c.data.get("post_id") == published["id"]]
         assert row.part_ids == [published["id"], comment.id]
         assert comment.text == "Inscripciones en la sala de referencia."
+
+
+def test_the_publishing_sheet_has_the_comment_and_the_step(workspace: Path,
+                                                           write_post: Any) -> None:
+    from bmnsocial.schedule.daemon import run_due
+    from tests.test_handoff import DUE, POST, invoke, manual, runtime_at, sheets, text_boxes
+
+    config = manual(workspace)
+    path = write_post("equipo.yaml", POST.replace(
+        "consent: true\n", "consent: true\nfirst_comment: Más fotos en nuestro álbum.\n"))
+    code, out = invoke("post", str(path), "--yes", now=DUE - timedelta(hours=1))
+    assert code == 0, out
+    with runtime_at(config) as (runtime, clock):
+        clock.current = DUE
+        run_due(runtime)
+        (sheet,) = sheets(runtime)
+    page = sheet.read_text("utf-8")
+    boxes = text_boxes(page)
+    assert len(boxes) == 2 and boxes[1] == "Más fotos en nuestro álbum."
+    assert "First comment" in page and "Part 1 of" not in page
+    assert "Then write the first comment below under the published post" in page
