@@ -418,3 +418,17 @@ def test_the_publishing_sheet_has_the_comment_and_the_step(workspace: Path,
     assert len(boxes) == 2 and boxes[1] == "Más fotos en nuestro álbum."
     assert "First comment" in page and "Part 1 of" not in page
     assert "Then write the first comment below under the published post" in page
+
+
+def test_html_preview_marks_the_x_reply_as_the_first_comment(workspace: Path,
+                                                            write_post: Any) -> None:
+    import re
+
+    path = write_post("a.yaml", COMMENTED)
+    out_file = workspace / "p.html"
+    assert run("preview", "--html", str(out_file), str(path))[0] == 0
+    page = out_file.read_text(encoding="utf-8")
+    x_card = page[page.index('data-platform="twitter"'):]
+    numbers = re.findall(r'<span class="x-num"[^>]*>([^<]*)</span>', x_card)
+    assert numbers == ["first comment"]
+    assert "1 message and a first comment" in page

@@ -281,8 +281,12 @@ def _twitter(rendered: Rendered, who: _Accounts, when: datetime | None,
     parts = rendered.parts
     tweets = []
     for i, part in enumerate(parts, 1):
-        number = (f'<span class="x-num" lang="{_lang()}">{i}/{len(parts)}</span>'
-                  if len(parts) > 1 else "")
+        number = (f'<span class="x-num" lang="{_lang()}">{i}/{len(rendered.body)}</span>'
+                  if len(rendered.body) > 1 else "")
+        if part.comment:
+            label = _("first comment")
+            number = f'<span class="x-num" lang="{_lang()}">{_e(label)}</span>'
+
         line = '<div class="x-line"></div>' if i < len(parts) else ""
         tweets.append(
             f'<article class="tweet" data-part="{i}">'
