@@ -53,6 +53,8 @@ TEMPLATES: dict[str, str] = {
     "handoff-unwritable": N_("the publishing sheet could not be written: {error}"),
     "not-found-resending": N_("not found on the platform after an interrupted attempt; sending "
                               "again"),
+    "comment-failed": N_("the post is published, its first comment is not ({error}); fix the "
+                         "comment, then 'bmnsocial retry {post}' sends the comment alone"),
     "stopped-before-anything": N_("stopped before anything was published: the post goes out "
                                   "after the restart"),
     "stopped-mid-thread": N_("stopped after part {done} of {count}: the rest follows after the "

@@ -432,3 +432,35 @@ def test_html_preview_marks_the_x_reply_as_the_first_comment(workspace: Path,
     numbers = re.findall(r'<span class="x-num"[^>]*>([^<]*)</span>', x_card)
     assert numbers == ["first comment"]
     assert "1 message and a first comment" in page
+
+
+def test_a_refused_comment_fails_the_row_with_the_post_out_and_retry_sends_only_it(
+        tmp_path: Path) -> None:
+    with running("facebook", tmp_path) as h:
+        clock = StepClock()
+        ledger = Ledger(tmp_path / "ledger.db")
+        publisher = Publisher(ledger, lambda name: h.adapter(), tmp_path / "state",
+                              clock=clock)
+        try:
+            refused = with_comment(h, "Jornada científica", comment=" ")  # Graph: #100
+            row = publisher.advance(queued(h, ledger, refused, clock.now()))
+            assert row.status is Status.FAILED
+            assert row.reason_code == "comment-failed"
+            reason = row.reason() or ""
+            assert reason.startswith("the post is published, its first comment is not (")
+            assert "(#100) Missing message or attachment" in reason
+            assert "'bmnsocial retry 2026-11-26-prueba' sends the comment alone" in reason
+            [post] = h.published()
+            assert row.part_ids == [post["id"]]  # the post is out, and known to be
+            fixed = dumps(with_comment(h, "Jornada científica"))
+            from bmnsocial.render.payload import content_hash
+
+            ledger.retry(row.id, clock.now(), (fixed, content_hash(fixed)))
+            row = publisher.advance(row.id)
+            assert row.status is Status.PUBLISHED
+            assert len(h.published()) == 1
+            [comment] = comments_at_fake(h, post["id"])
+            assert row.part_ids == [post["id"], comment["id"]]
+        finally:
+            publisher.close()
+            ledger.close()

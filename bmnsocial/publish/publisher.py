@@ -289,7 +289,8 @@ class Publisher:
                 exc.message, now)
         if isinstance(exc, AuthError | Rejected | MediaUnavailable):
             log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
-            return self.ledger.mark_failed(row.id, exc.message, kind, now)
+            return self.ledger.mark_failed(row.id, comment_failed(current, exc.message), kind,
+                                           now)
         if isinstance(exc, Unconfirmed):
             return self.ledger.mark_unconfirmed(row.id, exc.message, kind, now)
         started = row.first_attempt_at or now
@@ -393,6 +394,14 @@ def find_parts(rendered: Rendered, remote: list[RemotePost],
             break
         ids.append(matches[0].id)
     return ids, 0
+
+
+def comment_failed(row: Row, error: str) -> str:
+    """Why a row failed, saying so when only its first comment did: the post is out."""
+    rendered = from_payload_json(row.payload)
+    if rendered.comment is None or len(row.part_ids) < len(rendered.body):
+        return error
+    return Reason("comment-failed", error=error, post=row.post_id)
 
 
 def ambiguous_reason(count: int, row: Row) -> Reason:
