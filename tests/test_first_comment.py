@@ -234,6 +234,7 @@ def test_preview_shows_the_comment_as_each_platform_receives_it(
     assert "│ Inscripciones en la sala de referencia." in out
     # X counts the link as 23: 17 + 23
     assert "first comment, right after the post: 40/280 characters" in out
+    assert "    Content: Create: $0.015\n    first comment: Content: Create (with URL)" in out
     assert run("post", str(path), "--dry-run") == (code, out)
 
 

@@ -172,11 +172,13 @@ def cost_lines(rendered: Rendered, config: Config) -> list[str]:
     charges = _charges(rendered, config)
     if not charges:
         return []
-    count = len(rendered.parts)
+    count = len(rendered.body)
     lines = [_("Cost on X (accounts.twitter.prices; X's prices of {date}):").format(
         date=X_PRICES_DATE)]
     for charge in charges:
         head = f"[{charge.part + 1}/{count}] " if count > 1 else ""
+        if charge.part == count:  # past the post's own parts: its first comment
+            head = _("first comment:") + " "
         lines.append(f"  {head}{describe_charge(charge)}")
     lines.append("  " + _("total: {usd}").format(usd=money(total(charges))))
     return lines
