@@ -55,6 +55,8 @@ TEMPLATES: dict[str, str] = {
     "handoff-unwritable": N_("the publishing sheet could not be written: {error}"),
     "not-found-resending": N_("not found on the platform after an interrupted attempt; sending "
                               "again"),
+    "comment-failed": N_("the post is published, its first comment is not ({error}); fix the "
+                         "comment, then 'bmnsocial retry {post}' sends the comment alone"),
     "stopped-before-anything": N_("stopped before anything was published: the post goes out "
                                   "after the restart"),
     "stopped-mid-thread": N_("stopped after part {done} of {count}: the rest follows after the "
@@ -183,6 +185,9 @@ TEMPLATES: dict[str, str] = {
     "fb-reading-recent": N_("Facebook: reading recent posts"),
     "fb-reading-comments": N_("Facebook: reading the comments on a post"),
     "fb-replying": N_("Facebook: answering a comment"),
+    "fb-commenting": N_("Facebook: publishing the first comment"),
+    "fb-comment-no-id": N_("Facebook took the first comment but returned no id; look at the "
+                           "comments of {url} before retrying."),
     # Facebook's own scheduler (publish/native.py)
     "fb-scheduling": N_("Facebook: scheduling the post on the Page"),
     "fb-reading-scheduled": N_("Facebook: reading the Page's scheduled posts"),

@@ -243,6 +243,8 @@ class PlatformSpec(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     text_limit: ClassVar[int]
+    #: The longest first comment it takes, measured like the text; 0: it takes none.
+    comment_limit: ClassVar[int] = 0
 
     @abstractmethod
     def compose(self, content: Content, default_hashtags: tuple[str, ...]) -> tuple[
@@ -480,3 +482,9 @@ class Adapter(ABC):
         reads a page at a time and stops once ``enough`` says the posts so far hold what is
         looked for; ``after_id``: one of our posts older than any looked for."""
         return self.recent_posts(since)
+
+    def own_replies(self, post_id: str, since: datetime) -> list[RemotePost]:
+        """Our own comments on our post ``post_id`` that ``look_for`` does not list (a Page's
+        comments are not among its posts), for a first comment's reconciliation; [] where
+        our replies are among our posts."""
+        return []

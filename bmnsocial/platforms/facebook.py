@@ -120,6 +120,7 @@ ACCOUNT = AccountSchema(keys=("page_id", "page_name", "api_version", "token_env"
                         read=_read_account, required=("page_id",))
 
 MAX_MESSAGE = 63_206
+MAX_COMMENT = 8_000  # Facebook's comment box; Graph's reference gives no number
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 4_000_000  # "under 4 MB", read as decimal megabytes (the stricter reading)
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif"}
@@ -145,6 +146,7 @@ class FacebookSpec(PlatformSpec):
     name = "facebook"
     label = "Facebook"
     text_limit = MAX_MESSAGE
+    comment_limit = MAX_COMMENT
 
     def compose(self, content: Content, default_hashtags: tuple[str, ...]) -> tuple[
             list[tuple[str, PathKey]], str | None]:
@@ -470,12 +472,36 @@ class FacebookAdapter(Adapter):
         return result
 
     def publish(self, rendered: Rendered, progress: Progress) -> Published:
-        if progress.part_ids:
-            post_id = progress.part_ids[0]
-            return Published(post_id, self.post_url(post_id), (post_id,))
-        if len(rendered.parts) != 1:
-            raise Rejected(Reason("fb-one-message", count=len(rendered.parts)))
-        part = rendered.parts[0]
+        comment = rendered.comment
+        post_id = (progress.part_ids[0] if progress.part_ids
+                   else self._publish_post(rendered, progress, last=comment is None))
+        ids = [post_id]
+        if comment is not None:
+            ids.append(progress.part_ids[1] if len(progress.part_ids) > 1
+                       else self._comment(post_id, comment.text, progress))
+        return Published(post_id, self.post_url(post_id), tuple(ids))
+
+    def _comment(self, post_id: str, text: str, progress: Progress) -> str:
+        """The first comment: ``POST /{post-id}/comments`` by the Page (its token's identity)."""
+        progress.checkpoint(1, 2).check()
+        result = self._call(Reason("fb-commenting"), self.graph.put_object, post_id,
+                            "comments", message=text)
+        comment_id = str(result.get("id") or "")
+        if not comment_id:
+            raise Unconfirmed(Reason("fb-comment-no-id", url=self.post_url(post_id)))
+        progress.done(comment_id, last=True)
+        return comment_id
+
+    def own_replies(self, post_id: str, since: datetime) -> list[RemotePost]:
+        from bmnsocial.platforms.conversations import GraphConversations
+
+        return GraphConversations(self).answers(post_id, since)
+
+    def _publish_post(self, rendered: Rendered, progress: Progress, *, last: bool) -> str:
+        body = rendered.body
+        if len(body) != 1:
+            raise Rejected(Reason("fb-one-message", count=len(body)))
+        part = body[0]
         media = part.media
         if any(m.info.kind == "video" for m in media):
             raise Rejected(Reason("fb-no-videos"))
@@ -505,8 +531,8 @@ class FacebookAdapter(Adapter):
             result = self._call(Reason("fb-publishing"), self.graph.put_object,
                                 page, "feed", **fields)
             post_id = str(result["id"])
-        progress.done(post_id, last=True)
-        return Published(post_id, self.post_url(post_id), (post_id,))
+        progress.done(post_id, last=last)
+        return post_id
 
     def read_figures(self, post_ids: Sequence[str]) -> list[Figures] | None:
         """Reactions (in all and by type), comments and shares of each post, and its
@@ -704,7 +730,8 @@ PLATFORM = Platform(
     display_name=lambda account: account.page_name or None,
     conversations=GraphConversations,
     name="facebook", label="Facebook", abbreviation="fb", account=ACCOUNT,
-    post_keys=("text", "link", "hashtags", "media"), spec=FacebookSpec, adapter=FacebookAdapter,
+    post_keys=("text", "link", "hashtags", "media", "first_comment"), spec=FacebookSpec,
+    adapter=FacebookAdapter,
     url=POST_URL, person=person_account,
     url_example="https://www.facebook.com/BMNCuba/posts/pfbid02abc…", metrics=True,
     native=NATIVE,

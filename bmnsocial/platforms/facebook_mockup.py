@@ -67,7 +67,7 @@ def _behind(rest: int) -> str:
 def draw(rendered: Rendered, scene: Scene) -> str:
     page_name = _page_name(scene.accounts.get(rendered.platform))
     cards = []
-    for part in rendered.parts:
+    for part in rendered.body:
         link = _link_box(rendered.link) if rendered.link else ""
         cards.append(
             '<div class="fb-card">'
@@ -81,4 +81,14 @@ def draw(rendered: Rendered, scene: Scene) -> str:
             f"<span>{icon(_LIKE)}Me gusta</span><span>{icon(_COMMENT)}Comentar</span>"
             f"<span>{icon(_SHARE)}Compartir</span></div></div>"
             + count(part, _("characters")))
+    comment = rendered.comment
+    if comment is not None:
+        label = _("first comment")
+        cards.append(
+            f'<div class="fb-card fb-comment" data-part="comment">'
+            f'<div class="fb-head"><div class="avatar fb-avatar">{e(initials(page_name))}'
+            f'</div><div class="fb-who"><div class="fb-name">{e(page_name)}</div>'
+            f'<div class="fb-time" lang="{lang()}">{e(label)}</div></div></div>'
+            f'<div class="text fb-text">{rich_text(comment.text)}</div></div>'
+            + count(comment, _("characters")))
     return "".join(cards)

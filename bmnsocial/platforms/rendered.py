@@ -31,13 +31,16 @@ class RenderedMedia:
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One message: the Facebook post, or one tweet of a thread."""
+    """One message: the Facebook post, or one tweet of a thread; or the post's first comment
+    (``comment``), always the last part: a comment by the Page on Facebook, a reply to the
+    last message elsewhere."""
 
     text: str
     source: PathKey
     length: int
     limit: int
     media: tuple[RenderedMedia, ...] = ()
+    comment: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,18 @@ class Rendered:
     parts: tuple[Part, ...]
     link: str | None = None
     findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def body(self) -> tuple[Part, ...]:
+        """The post's own messages, without its first comment."""
+        parts = self.parts
+        return parts[:-1] if parts and parts[-1].comment else parts
+
+    @property
+    def comment(self) -> Part | None:
+        """The first comment, published right after the post."""
+        parts = self.parts
+        return parts[-1] if parts and parts[-1].comment else None
 
     @property
     def media(self) -> tuple[RenderedMedia, ...]:

@@ -117,6 +117,7 @@ class TelegramSpec(PlatformSpec):
     name = "telegram"
     label = "Telegram"
     text_limit = MAX_TEXT
+    comment_limit = MAX_TEXT  # a reply to the channel message: a message like any other
 
     def compose(self, content: Content, default_hashtags: tuple[str, ...]) -> tuple[
             list[tuple[str, PathKey]], str | None]:
@@ -408,7 +409,7 @@ def _adapter_options(account: TelegramAccount, published: PublishedRows) -> dict
 PLATFORM = Platform(
     mockup="bmnsocial.platforms.telegram_mockup",
     name="telegram", label="Telegram", abbreviation="tg", account=ACCOUNT,
-    post_keys=("text", "link", "hashtags", "media", "thread"), spec=TelegramSpec,
+    post_keys=("text", "link", "hashtags", "media", "thread", "first_comment"), spec=TelegramSpec,
     adapter=TelegramAdapter, adapter_options=_adapter_options,
     token_note=N_("token: does not expire (a bot's token lasts until @BotFather revokes it)"),
     url=POST_URL, person=person_account, url_example="https://t.me/bmn_cuba/123",

@@ -166,6 +166,7 @@ class TwitterSpec(PlatformSpec):
     name = "twitter"
     label = "X (Twitter)"
     text_limit = MAX_WEIGHTED_LENGTH
+    comment_limit = MAX_WEIGHTED_LENGTH  # a reply in the thread: a tweet like any other
 
     def compose(self, content: Content, default_hashtags: tuple[str, ...]) -> tuple[
             list[tuple[str, PathKey]], str | None]:
@@ -499,7 +500,8 @@ PLATFORM = Platform(
     mockup="bmnsocial.platforms.twitter_mockup",
     conversations=XConversations,
     name="twitter", label="X (Twitter)", abbreviation="x", account=ACCOUNT, aliases=("x",),
-    post_keys=("text", "link", "hashtags", "media", "thread", "links"), spec=TwitterSpec,
+    post_keys=("text", "link", "hashtags", "media", "thread", "links", "first_comment"),
+    spec=TwitterSpec,
     adapter=TwitterAdapter, thread_kind=N_("thread of {count} tweets"),
     token_note=N_("token: does not expire (X's OAuth 1.0a tokens last until revoked)"),
     url=POST_URL, person=person_account,

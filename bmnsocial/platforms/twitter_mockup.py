@@ -58,8 +58,10 @@ def draw(rendered: Rendered, scene: Scene) -> str:
     parts = rendered.parts
     tweets = []
     for i, part in enumerate(parts, 1):
-        number = (f'<span class="x-num" lang="{lang()}">{i}/{len(parts)}</span>'
-                  if len(parts) > 1 else "")
+        number = (f'<span class="x-num" lang="{lang()}">{i}/{len(rendered.body)}</span>'
+                  if len(rendered.body) > 1 else "")
+        if part.comment:
+            number = f'<span class="x-num" lang="{lang()}">{e(_("first comment"))}</span>'
         line = '<div class="x-line"></div>' if i < len(parts) else ""
         tweets.append(
             f'<article class="tweet" data-part="{i}">'

@@ -32,7 +32,7 @@ from bmnsocial.yamlsafe import Document, PathKey
 FORMAT_VERSION = 1
 POST_KEYS = ("version", "id", "category", "text", "link", "hashtags", "media", "platforms",
              "schedule", "event", "consent", "approved_by", "draft", "recycle",
-             "default_hashtags")
+             "default_hashtags", "first_comment")
 # Keys every platform section takes besides its platform's own ``post_keys``.
 SECTION_KEYS = ("default_hashtags",)
 
@@ -79,6 +79,8 @@ class Content:
     media: tuple[MediaRef, ...]
     thread: tuple[tuple[str, PathKey], ...] = ()
     default_hashtags: bool = True  # False: the config's defaults.hashtags are left out
+    # Published once, right after the post: (text, where it was written).
+    first_comment: tuple[str, PathKey] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +160,7 @@ class Post:
     draft: bool = False  # checked and previewed, never queued
     recycle: Recycle | None = None
     default_hashtags: bool = True
+    first_comment: str | None = None
 
     def source_texts(self) -> list[str]:
         """Every text the author wrote: the post's, each platform's, each thread item."""
@@ -192,10 +195,13 @@ class Post:
                 thread[0] = (f"{first.rstrip()}\n\n{stream}", source)
             else:
                 text = f"{(text or '').rstrip()}\n\n{stream}"
+        comment: tuple[str, PathKey] | None = (
+            (o["first_comment"], (o["section"], "first_comment")) if "first_comment" in o
+            else (self.first_comment, ("first_comment",)) if self.first_comment else None)
         return Content(
             text=text, text_source=text_source, link=link,
             hashtags=o.get("hashtags", self.hashtags), media=o.get("media", self.media),
-            thread=tuple(thread),
+            thread=tuple(thread), first_comment=comment,
             default_hashtags=o.get("default_hashtags", self.default_hashtags))
 
 
@@ -250,7 +256,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
         if m is None:
             continue
         o: dict[str, Any] = {}
-        for key in ("text", "link", "hashtags", "media", "thread"):
+        for key in ("text", "link", "hashtags", "media", "thread", "first_comment"):
             if key in m and m[key] is None and (section, key) not in doc.comment_after:
                 r.error((section, key), "SCHEMA-EMPTY",
                         _("{where} is empty.").format(where=f"{section}.{key}"),
@@ -260,6 +266,8 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
             o["text"] = r.text(m["text"], (section, "text"))
         if m.get("link") is not None:
             o["link"] = _url(r, m["link"], (section, "link"))
+        if m.get("first_comment") is not None:
+            o["first_comment"] = _comment(r, m["first_comment"], (section, "first_comment"))
         if m.get("hashtags") is not None:
             o["hashtags"] = _hashtags(r, m["hashtags"], (section, "hashtags"))
         if m.get("media") is not None:
@@ -301,6 +309,7 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
     recycle = _recycle(r, data.get("recycle"), schedule, config.timezone)
     default_hashtags = r.boolean(data.get("default_hashtags", True), ("default_hashtags",))
     r.curly_quotes(is_prose)
+    first_comment = _comment(r, data.get("first_comment"), ("first_comment",))
     r.empty_values_cut_by_comments()
 
     if not best_effort and (not r.ok or category is None):
@@ -309,16 +318,24 @@ def parse_post(doc: Document, config: Config, default_id: str, *,
                 link=link, hashtags=hashtags, media=media, platforms=platforms, overrides=overrides,
                 schedule=schedule, event=event, consent=consent, approved_by=approved_by, doc=doc,
                 draft=draft, recycle=recycle,
-                default_hashtags=default_hashtags is not False)
+                default_hashtags=default_hashtags is not False,
+                first_comment=first_comment)
     return post, r.diagnostics
 
 
 #: Keys whose values are free text, published as written (curly quotes in them may be meant).
-PROSE_KEYS = frozenset({"text", "thread", "alt", "name", "place", "approved_by"})
+PROSE_KEYS = frozenset({"text", "thread", "alt", "name", "place", "approved_by",
+                        "first_comment"})
 
 
 def is_prose(path: PathKey) -> bool:
     return any(isinstance(step, str) and step in PROSE_KEYS for step in path[-2:])
+
+
+def _comment(r: Reader, value: Any, path: PathKey) -> str | None:
+    """A first comment as written, without the line break a YAML block leaves at its end."""
+    text = r.text(value, path)
+    return text.strip() if text is not None else None
 
 
 def _category(r: Reader, value: Any) -> Category | None:

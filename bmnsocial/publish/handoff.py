@@ -62,6 +62,10 @@ def _stem(row: Row) -> str:
 def row_detail(row: Row, state_dir: Path, tz: Any) -> str:
     """What a listing shows after a row: its URL, its sheet, or why it is as it is."""
     if row.status is Status.PUBLISHED:
+        comment = row.first_comment()
+        if comment is not None and comment[1] is not None:
+            return "  ".join([row.url or "", _("with its first comment ({id})").format(
+                id=comment[1])])
         return row.url or ""
     if row.status is Status.AWAITING_MANUAL:
         return str(sheet_path(state_dir, row))
@@ -251,7 +255,7 @@ def _sheet_html(row: Row, rendered: Rendered, config: Config, now: datetime, fil
     account, account_url = person_account(row.platform, config)
     e = html.escape
     title = _("Publish by hand: {post} on {platform}").format(post=row.post_id, platform=label)
-    thread = len(rendered.parts) > 1
+    thread = len(rendered.body) > 1
     steps = [
         _("Open {url} and sign in as {account}.").format(
             url=f'<a href="{e(account_url)}">{e(account_url)}</a>', account=e(account)),
@@ -268,6 +272,9 @@ def _sheet_html(row: Row, rendered: Rendered, config: Config, now: datetime, fil
                        "following part as an answer to the one before (a thread)."))
     else:
         steps.append(_("Publish it."))
+    if rendered.comment is not None:
+        steps.append(_("Then write the first comment below under the published post, as "
+                       "the same account (on X and Telegram: as an answer to it)."))
     steps.append(_("Open the published post, copy its address and run:") +
                  f"<br><code>{e(done_command(row, tz))}</code>")
     body = [f"<h1>{e(title)}</h1>",
@@ -279,7 +286,8 @@ def _sheet_html(row: Row, rendered: Rendered, config: Config, now: datetime, fil
             + "".join(f"<li>{step}</li>" for step in steps) + "</ol>"]
     media_index = 0
     for number_, part in enumerate(rendered.parts, start=1):
-        heading = (_("Part {n} of {total}").format(n=number_, total=len(rendered.parts))
+        heading = (_("First comment") if part.comment
+                   else _("Part {n} of {total}").format(n=number_, total=len(rendered.body))
                    if thread else _("Text"))
         body.append(f"<h2>{e(heading)}</h2>")
         body.append(_copy_box(f"text-{number_}", part.text))

@@ -246,6 +246,15 @@ class Row:
             reason_code=_optional(r, "reason_code"), reason_params=_optional(r, "reason_params"),
             native=_optional(r, "native"))
 
+    def first_comment(self) -> tuple[str, str | None] | None:
+        """The post's first comment: its text, and its id once it is published; None when
+        the post has none."""
+        parts = json.loads(self.payload).get("parts") or []
+        if not parts or not parts[-1].get("comment"):
+            return None
+        return parts[-1]["text"], (self.part_ids[len(parts) - 1]
+                                   if len(self.part_ids) >= len(parts) else None)
+
     def reason(self, tz: Any = None) -> str | None:
         """Why it failed, was skipped, held or cancelled, in the reader's language (its
         times in ``tz``); the stored sentence when it has no code this version knows."""
@@ -264,6 +273,8 @@ class Row:
             "reason_code": self.reason_code, "error_kind": self.error_kind,
             "source_file": self.source_file,
             "changed_at": iso(self.updated_at), "pinned": self.pinned,
+            "first_comment": ({"text": comment[0], "id": comment[1]}
+                              if (comment := self.first_comment()) is not None else None),
         }
 
 

@@ -131,7 +131,9 @@ class NativeHandoff:
             now = self.now
             if (row.native is None and row.error_kind != NATIVE_REFUSED
                     and (row.next_attempt_at is None or row.next_attempt_at <= now)
-                    and self.in_window(row.due, now)):
+                    and self.in_window(row.due, now)
+                    # Facebook's scheduler holds no comment: sent at its time from here
+                    and _rendered(row).comment is None):
                 done = self.hand_off(row)
                 if done is not None:
                     changed.append(done)

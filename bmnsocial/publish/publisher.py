@@ -289,7 +289,8 @@ class Publisher:
                 exc.message, now)
         if isinstance(exc, AuthError | Rejected | MediaUnavailable):
             log.error(_("%s on %s failed: %s"), row.post_id, row.platform, exc.message)
-            return self.ledger.mark_failed(row.id, exc.message, kind, now)
+            return self.ledger.mark_failed(row.id, comment_failed(current, exc.message), kind,
+                                           now)
         if isinstance(exc, Unconfirmed):
             return self.ledger.mark_unconfirmed(row.id, exc.message, kind, now)
         started = row.first_attempt_at or now
@@ -312,6 +313,17 @@ class Publisher:
         return self.ledger.requeue(row.id, retry_at, exc.message, kind, now)
 
     # -- finding out what happened
+    def _own_comments(self, row: Row, rendered: Rendered, remote: list[RemotePost],
+                      since: datetime) -> list[RemotePost]:
+        """Where the post is found and its first comment is still to find: our comments on
+        it that the platform does not list among our posts (a Page's comments)."""
+        if rendered.comment is None:
+            return []
+        ids, ambiguous = find_parts(rendered, remote, row.part_ids)
+        if ambiguous or len(ids) != len(rendered.body):
+            return []
+        return self.adapter(row.platform).own_replies(ids[-1], since)
+
     def reconcile(self, row: Row, duplicate_refused: str | None = None) -> Row:
         """Look at the account's recent posts to learn whether (which parts of) this row went
         out; continue, finish or hand it to a person accordingly."""
@@ -327,6 +339,7 @@ class Publisher:
         try:
             remote = self.adapter(row.platform).look_for(
                 since, enough, row.part_ids[-1] if row.part_ids else None)
+            remote.extend(self._own_comments(row, rendered, remote, since))
         except (Transient, RateLimited) as exc:
             started = row.first_attempt_at or now
             if now - started > self.policy.deadline:
@@ -381,6 +394,14 @@ def find_parts(rendered: Rendered, remote: list[RemotePost],
             break
         ids.append(matches[0].id)
     return ids, 0
+
+
+def comment_failed(row: Row, error: str) -> str:
+    """Why a row failed, saying so when only its first comment did: the post is out."""
+    rendered = from_payload_json(row.payload)
+    if rendered.comment is None or len(row.part_ids) < len(rendered.body):
+        return error
+    return Reason("comment-failed", error=error, post=row.post_id)
 
 
 def ambiguous_reason(count: int, row: Row) -> Reason:

@@ -21,6 +21,9 @@ def to_payload(rendered: Rendered) -> dict[str, Any]:
             "media": [{"path": str(m.info.path), "relative": m.info.relative, "mime": m.info.mime,
                        "size": m.info.size, "mtime_ns": m.info.mtime_ns, "alt": m.alt}
                       for m in p.media],
+            # only when set: the payloads (and content hashes) of posts without one stay as
+            # they were, so a sync does not rewrite every queued row
+            **({"comment": True} if p.comment else {}),
         } for p in rendered.parts],
     }
 
@@ -29,7 +32,8 @@ def from_payload(data: dict[str, Any]) -> Rendered:
     parts = tuple(
         Part(p["text"], (), p["length"], p["limit"], tuple(
             RenderedMedia(MediaInfo(Path(m["path"]), m["relative"], m["mime"], m["size"],
-                                    m.get("mtime_ns")), m["alt"], ()) for m in p["media"]))
+                                    m.get("mtime_ns")), m["alt"], ()) for m in p["media"]),
+             bool(p.get("comment", False)))
         for p in data["parts"])
     return Rendered(data["post_id"], data["platform"], parts, data["link"])
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 from bmnsocial.config import Config
-from bmnsocial.diagnostics import Diagnostic
+from bmnsocial.diagnostics import Diagnostic, Severity
+from bmnsocial.i18n import _
+from bmnsocial.platforms.base import PlatformSpec
 from bmnsocial.platforms.registry import get_spec
 from bmnsocial.platforms.rendered import Finding, Part, Rendered, RenderedMedia
 from bmnsocial.posts.media import MediaInfo, MediaProblem, inspect
 from bmnsocial.posts.model import Content, Post
+from bmnsocial.yamlsafe import PathKey
 
 
 class MediaCache:
@@ -78,9 +81,36 @@ def render(post: Post, platform: str, config: Config, media: MediaCache,
         for i, (text, source) in enumerate(texts)])
     rendered = Rendered(post.id, platform, parts, link)
     findings.extend(spec.check(rendered))
+    if content.first_comment is not None:
+        comment = _comment(spec, content.first_comment, findings)
+        if comment is not None:
+            parts = (*parts, comment)
+            rendered = Rendered(post.id, platform, parts, link)
     if not findings:
         return rendered
     return Rendered(post.id, platform, parts, link, tuple(findings))
+
+
+def _comment(spec: PlatformSpec, written: tuple[str, PathKey],
+             findings: list[Finding]) -> Part | None:
+    """The first comment as ``spec``'s platform receives it, measured by its rules; None
+    (and said) where the platform takes none."""
+    text, source = written
+    if not spec.comment_limit:
+        findings.append(Finding(source, "POST-COMMENT-UNSUPPORTED", _(
+            "{platform} takes no first comment: the post goes out there without it.").format(
+                platform=spec.label), _("Remove 'first_comment:' if that is not what you want."),
+            severity=Severity.WARNING))
+        return None
+    part = Part(text, source, spec.measure(text), spec.comment_limit, comment=True)
+    if part.length > part.limit:
+        findings.append(Finding(source, "POST-COMMENT-LENGTH", _(
+            "the first comment on {platform} is {length} characters as {platform} counts them; "
+            "it takes up to {limit}.").format(platform=spec.label, length=part.length,
+                                             limit=part.limit),
+            _("Shorten it, or give {platform} its own 'first_comment:' under '{section}:'."
+              ).format(platform=spec.label, section=spec.name)))
+    return part
 
 
 def findings_to_diagnostics(post: Post, rendered: Rendered) -> list[Diagnostic]:

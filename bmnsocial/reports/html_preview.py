@@ -70,8 +70,10 @@ def scene_of(config: Config) -> Scene:
 def _platform(rendered: Rendered, scene: Scene, cost: str = "") -> str:
     name = rendered.platform
     label = registry.label(name)
-    n = len(rendered.parts)
+    n = len(rendered.body)
     kind = registry.thread_kind(name, n) if n > 1 else _("1 message")
+    if rendered.comment is not None:
+        kind = _("{kind} and a first comment").format(kind=kind)
     mockup = _mockup(name)
     logo: str = mockup.LOGO if mockup is not None else ""
     drawn: str = (mockup.draw if mockup is not None else plain)(rendered, scene)

@@ -158,13 +158,15 @@ def format_text(preview: Preview, config: Config) -> str:
 
 def _platform_lines(rendered: Rendered) -> list[str]:
     label = registry.label(rendered.platform)
-    parts = rendered.parts
+    parts = rendered.body
     kind = (registry.thread_kind(rendered.platform, len(parts)) if len(parts) > 1
             else _("1 message"))
     lines = [f"  ── {label} ── {kind}"]
-    for i, part in enumerate(parts, 1):
+    for i, part in enumerate(rendered.parts, 1):
         over = "  " + _("OVER THE LIMIT") if part.length > part.limit else ""
         head = f"[{i}/{len(parts)}] " if len(parts) > 1 else ""
+        if part.comment:
+            head = _("first comment, right after the post:") + " "
         lines.append(f"  {head}" + _("{length}/{limit} characters").format(
             length=part.length, limit=part.limit) + over)
         # split("\n"), not splitlines(): a vertical tab or U+2028 in the text stays to be seen
@@ -216,10 +218,12 @@ def cost_lines(rendered: Rendered, config: Config) -> list[str]:
     charges = _charges(rendered, config)
     if pricing is None or not charges:
         return []
-    count = len(rendered.parts)
+    count = len(rendered.body)
     lines = [_(pricing.heading).format(date=pricing.prices_date)]
     for charge in charges:
         head = f"[{charge.part + 1}/{count}] " if count > 1 else ""
+        if charge.part == count:  # past the post's own parts: its first comment
+            head = _("first comment:") + " "
         lines.append(f"  {head}{pricing.describe(charge)}")
     lines.append("  " + _("total: {usd}").format(usd=money(total(charges))))
     return lines
@@ -265,7 +269,10 @@ def rendered_json(rendered: Rendered) -> dict[str, Any]:
             "mentions": mentions(rendered.platform, p.text),
             "media": [{"path": m.info.relative, "type": m.info.mime, "bytes": m.info.size,
                        "alt": m.alt, **_video_json(m.info.video)} for m in p.media],
-        } for p in rendered.parts],
+        } for p in rendered.body],
+        "first_comment": ({"text": comment.text, "length": comment.length,
+                           "limit": comment.limit}
+                          if (comment := rendered.comment) is not None else None),
     }
 
 
