@@ -42,6 +42,8 @@ _PATTERN_HELP = {
     "hashtag": N_("A hashtag is one word of letters, digits and '_', without spaces."),
     "id": N_("Letters without accents (a-z), digits, '.', '-' and '_', starting with a letter "
              "or a digit."),
+    "rank": N_("A category is its slug or its rank, 1 to 17: 'bmnsocial categories' lists "
+               "them."),
     "hhmm": N_("Write 24-hour times like \"09:30\" (in quotes)."),
 }
 
@@ -156,8 +158,10 @@ def post_schema() -> Schema:
     own: dict[str, Schema] = {
         "version": _integer(1, model.FORMAT_VERSION),
         "id": _pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", "id", type=["string", "number"]),
-        "category": {"enum": [*categories.BY_SLUG, *categories.BY_RANK,
-                              *(str(rank) for rank in categories.BY_RANK)]},
+        "category": {"anyOf": [
+            {"enum": list(categories.BY_SLUG)},
+            _integer(1, len(categories.CATEGORIES)),
+            _pattern(r"^\s*([1-9]|1[0-7])\s*$", "rank")]},
         "text": TEXT, "link": _url(), "hashtags": _hashtags(), "media": _media(),
         "platforms": {"anyOf": [{"enum": _platform_names()},
                                 {"type": "array", "minItems": 1,
