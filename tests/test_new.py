@@ -144,3 +144,20 @@ def test_the_schema_line_points_at_the_repositorys_schema(workspace: Path) -> No
     first = (workspace / "posts" / "hola.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=../schemas/post.schema.json"
     assert os.path.exists(workspace / "posts" / first.split("=", 1)[1])
+
+
+def test_a_wrong_answer_is_asked_again(workspace: Path) -> None:
+    answers = "\n".join([
+        "Consulte nuestras guías de búsqueda.",  # text
+        "www.bmns.sld.cu", "https://www.bmns.sld.cu/guias",  # link: wrong, then right
+        "guia.jpg", IMAGE, "Cartel de la jornada", "",  # image: not there, then there
+        "mañana a las 9", "2027-01-14 09:30",  # when: wrong, then right
+    ]) + "\n"
+    code, out = run("new", "3", "--ask", "--yes", "--file", "posts/guias.yaml", answers=answers)
+    assert code == 0, out
+    assert "'www.bmns.sld.cu' is not a web address" in out
+    assert "'guia.jpg' is not in posts/media" in out
+    assert "'mañana a las 9' is not a date and time" in out
+    text = (workspace / "posts" / "guias.yaml").read_text(encoding="utf-8")
+    assert 'link: "https://www.bmns.sld.cu/guias"' in text and "  at: 2027-01-14 09:30" in text
+    _valid(workspace / "posts" / "guias.yaml")

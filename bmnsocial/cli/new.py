@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -85,7 +86,8 @@ def new(app: AppContext, category: str | None, target: Path | None, text: str | 
         click.echo(_("Nothing was written: correct the answers above and run it again."),
                    err=True)
         raise Exit(ExitCode.INVALID)
-    if asking and not yes and not _yes_no(_("Write {file}?").format(file=path), default=True):
+    if asking and not yes and not _yes_no(_("Write {file}?").format(file=_shown(path)),
+                                          default=True):
         click.echo(_("Nothing was written."))
         return
     from bmnsocial.files import write_new
@@ -93,7 +95,7 @@ def new(app: AppContext, category: str | None, target: Path | None, text: str | 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_new(path, raw)
     click.echo(_("Written: {file}. Check the whole folder with 'bmnsocial validate'.").format(
-        file=path))
+        file=_shown(path)))
 
 
 def _category(value: str | None, asking: bool) -> Category:
@@ -135,9 +137,44 @@ def _yes_no(question: str, *, default: bool) -> bool:
         click.echo(_("Answer yes or no."))
 
 
-def _optional(question: str) -> str | None:
-    answer: str = click.prompt(question, default="", show_default=False)
-    return answer.strip() or None
+def _optional(question: str, check: Callable[[str], str | None] | None = None, *,
+              required: bool = False) -> str | None:
+    """Asked again while ``check`` finds something wrong with the answer (what it returns)."""
+    while True:
+        answer: str = click.prompt(question, default=None if required else "",
+                                   show_default=False)
+        if not answer.strip():
+            return None
+        problem = check(answer.strip()) if check else None
+        if problem is None:
+            return answer.strip()
+        click.echo(problem)
+
+
+def _required(question: str, check: Callable[[str], str | None] | None = None) -> str:
+    return _optional(question, check, required=True) or ""
+
+
+def _web_address(answer: str) -> str | None:
+    from bmnsocial.posts.model import _URL
+
+    return None if _URL.match(answer) else _(
+        "'{value}' is not a web address: write the full address, starting with https://."
+    ).format(value=answer)
+
+
+def _date_and_time(answer: str) -> str | None:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(answer)
+    except ValueError:
+        pass
+    else:
+        if ":" in answer:
+            return None
+    return _("'{value}' is not a date and time: write it as 2027-01-14 09:30.").format(
+        value=answer)
 
 
 def _ask(a: Answers, config: Config, when_given: bool) -> None:
@@ -146,21 +183,24 @@ def _ask(a: Answers, config: Config, when_given: bool) -> None:
     click.echo(_("Category {rank} ({slug}): {label}").format(
         rank=a.category.rank, slug=a.category.slug, label=a.category.label()))
     if not a.text:
-        a.text = click.prompt(_("Text of the post"))
+        a.text = _required(_("Text of the post"))
     if Need.QUESTION in wanted and a.question is None and "?" not in a.text:
         a.question = _optional(_("A question that invites comments (Enter: none)"))
     if a.link is None and Need.STREAM not in wanted:
-        a.link = _optional(_("Link (https://…; Enter: none)") if Need.LINK not in wanted
-                           else _("Link to the publication (https://…)"))
+        a.link = (_optional(_("Link (https://…; Enter: none)"), _web_address)
+                  if Need.LINK not in wanted else
+                  _required(_("Link to the publication (https://…)"), _web_address))
     if not a.images:
         first = True
         while True:
             label = (_("Image in {folder} (Enter: none)") if first
-                     else _("Another image (Enter: no more)")).format(folder=config.media_root)
-            path = _optional(label)
+                     else _("Another image (Enter: no more)")).format(
+                         folder=_shown(config.media_root))
+            path = _optional(label, lambda answer: _missing_image(answer, config))
             if path is None:
                 break
-            alt = _optional(_("What the image shows (alt text, for screen readers)"))
+            ask_alt = _required if config.require_alt_text else _optional
+            alt = ask_alt(_("What the image shows (alt text, for screen readers)"))
             a.images.append((_media_path(path, config), alt))
             first = False
     if Need.CONSENT in wanted and a.images and not a.consent:
@@ -169,18 +209,20 @@ def _ask(a: Answers, config: Config, when_given: bool) -> None:
         a.hashtags = (_optional(_("Hashtags, without '#', separated by spaces")) or "").split()
     if Need.EVENT in wanted:
         a.event_name = a.event_name or _optional(_("Event's name"))
-        a.event_starts = a.event_starts or click.prompt(
-            _("When the event starts (YYYY-MM-DD HH:MM)"))
+        a.event_starts = a.event_starts or _required(
+            _("When the event starts (YYYY-MM-DD HH:MM)"), _date_and_time)
         if Need.STREAM not in wanted:
             a.event_place = a.event_place or _optional(_("Where it takes place"))
     if Need.STREAM in wanted and not a.stream_url:
-        a.stream_url = click.prompt(_("The live stream's address (https://…)"))
+        a.stream_url = _required(_("The live stream's address (https://…)"), _web_address)
     if Need.APPROVAL in wanted and not a.approved_by:
-        a.approved_by = click.prompt(_("Who approved it (name)"))
+        a.approved_by = _required(_("Who approved it (name)"))
     if not when_given:
         when = _optional(_("When does it go out? YYYY-MM-DD HH:MM; 'slot' (or 'franja') for "
-                           "the next free slot; Enter: later, with 'bmnsocial post'"))
-        if when and when.lower() in ("slot", "next", "franja"):
+                           "the next free slot; Enter: later, with 'bmnsocial post'"),
+                         lambda answer: None if answer.lower() in _SLOT_WORDS
+                         else _date_and_time(answer))
+        if when and when.lower() in _SLOT_WORDS:
             a.next_slot = True
         else:
             a.at = when
@@ -211,6 +253,22 @@ def _check_complete(a: Answers) -> None:
     if missing:
         raise UsageError(_("category {rank} ({slug}) also needs: {options}.").format(
             rank=a.category.rank, slug=a.category.slug, options=", ".join(missing)))
+
+
+_SLOT_WORDS = ("slot", "next", "franja")
+
+
+def _shown(folder: Path) -> str:
+    from bmnsocial.render.validation import display_path
+
+    return display_path(folder)
+
+
+def _missing_image(answer: str, config: Config) -> str | None:
+    if (config.media_root / _media_path(answer, config)).is_file():
+        return None
+    return _("'{file}' is not in {folder}: copy the image there first, or check the name "
+             "(capitals count).").format(file=answer, folder=_shown(config.media_root))
 
 
 def _media_path(given: str, config: Config) -> str:
