@@ -259,3 +259,11 @@ def test_the_committed_schema_is_the_commands_output(which: str) -> None:
     assert committed == proc.stdout, (
         f"run: bmnsocial --lang es schema {which} > schemas/{which}.schema.json")
     assert json.loads(committed)["$schema"].endswith("2020-12/schema")
+
+
+def test_vscode_maps_the_posts_and_the_config_to_their_schemas() -> None:
+    settings = json.loads((REPO / ".vscode" / "settings.json").read_text(encoding="utf-8"))
+    mapped = settings["yaml.schemas"]
+    assert mapped["./schemas/post.schema.json"].startswith("posts/")
+    assert mapped["./schemas/config.schema.json"] == "config.yaml"
+    assert all((REPO / path).is_file() for path in mapped)
