@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from bmnsocial import config as config_module
+from bmnsocial.accounts import SHARED_KEYS
 from bmnsocial.config import SECTION_KEYS, Config, load_config
 from bmnsocial.errors import ConfigError
 from bmnsocial.i18n import install
@@ -82,6 +83,10 @@ def test_every_config_key_validation_accepts_has_a_schema_entry() -> None:
         assert sorted(props[section]["properties"]) == sorted(keys)
         for key in keys:
             assert f"{section}.{key}" in config_module.KEY_HELP, f"{section}.{key}"
+    for name in registry.names():
+        account = props["accounts"]["properties"][name]["properties"]
+        assert sorted(account) == sorted((*SHARED_KEYS, *registry.get(name).account.keys))
+        assert [k for k, v in account.items() if "\n\n" not in v.get("description", "")] == [], name
 
 
 def test_every_config_section_is_in_the_key_tables(tmp_path: Path) -> None:

@@ -161,3 +161,19 @@ def test_a_wrong_answer_is_asked_again(workspace: Path) -> None:
     text = (workspace / "posts" / "guias.yaml").read_text(encoding="utf-8")
     assert 'link: "https://www.bmns.sld.cu/guias"' in text and "  at: 2027-01-14 09:30" in text
     _valid(workspace / "posts" / "guias.yaml")
+
+
+def test_a_long_text_is_folded_and_reads_back_the_same(workspace: Path) -> None:
+    from bmnsocial.posts.model import parse_post
+    from bmnsocial.yamlsafe import load_bytes
+
+    text = ("La Biblioteca Médica Nacional invita a su Jornada Científica 2027: #salud "
+            "investigaciones, talleres y la presentación de nuevas bases de datos: ¡les "
+            "esperamos en 23 esq. N, Vedado!")
+    code, out = run("new", "9", "--text", text, "--file", "posts/largo.yaml")
+    assert code == 0, out
+    written = (workspace / "posts" / "largo.yaml").read_text(encoding="utf-8")
+    assert "text: >-\n" in written
+    doc = load_bytes(written.encode("utf-8"), "largo.yaml")
+    post, _diagnostics = parse_post(doc, load_config(Path("config.yaml")), "largo")  # type: ignore[arg-type]
+    assert post is not None and post.text == text

@@ -189,8 +189,10 @@ def config_schema() -> Schema:
     accounts: Schema = {"type": "object", "additionalProperties": False, "properties": {}}
     for name in registry.names():
         schema = registry.get(name).account
+        described = {**{f"accounts.{k}": v for k, v in schema.help.items()},
+                     **{f"accounts.{k}": help_[f"accounts.{k}"] for k in SHARED_KEYS}}
         section = _object((*SHARED_KEYS, *schema.keys), {"mode": {"enum": list(ACCOUNT_MODES)}},
-                          "accounts.", help_, required=list(schema.required))
+                          "accounts.", described, required=list(schema.required))
         section["description"] = both_languages(ACCOUNT_SECTION_HELP).replace(
             "{platform}", registry.label(name))
         for key in (name, *registry.aliases_of(name)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -79,11 +80,16 @@ def _moment(value: str) -> str:
 
 
 def _block(key: str, value: str, indent: str = "") -> list[str]:
-    """Text as it was typed: several lines as a literal block, one line quoted."""
+    """Text as it was typed: several lines as a literal block; a long line folded (``>-``
+    joins its lines with one space again), when that gives back exactly the same text."""
     lines = value.strip("\n").split("\n")
-    if len(lines) == 1 or lines[0].startswith((" ", "\t")):
-        return [f"{indent}{key}: {_scalar(value.strip())}"]
-    return [f"{indent}{key}: |-", *(f"{indent}  {line}".rstrip() for line in lines)]
+    if len(lines) > 1 and not lines[0].startswith((" ", "\t")):
+        return [f"{indent}{key}: |-", *(f"{indent}  {line}".rstrip() for line in lines)]
+    text = value.strip()
+    folded = textwrap.wrap(text, width=90, break_long_words=False, break_on_hyphens=False)
+    if len(folded) > 1 and " ".join(folded) == text and "\t" not in text:
+        return [f"{indent}{key}: >-", *(f"{indent}  {line}" for line in folded)]
+    return [f"{indent}{key}: {_scalar(text)}"]
 
 
 def post_text(answers: Answers, schema_line: str | None = None) -> str:
