@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -46,6 +46,8 @@ class AccountSchema:
     keys: tuple[str, ...]
     read: Callable[[Reader, dict[str, Any], PathKey], Account]
     required: tuple[str, ...] = ()
+    # Each key as a person reads it (marked with N_): an editor's hover, `bmnsocial schema config`.
+    help: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Keys every account section takes, whatever its platform (read by ``read_shared``).

@@ -30,7 +30,7 @@ from bmnsocial.accounts import (
 from bmnsocial.diagnostics import Diagnostic, Severity, sort_key
 from bmnsocial.errors import ConfigError
 from bmnsocial.hashtags import check_hashtags
-from bmnsocial.i18n import _
+from bmnsocial.i18n import N_, _
 from bmnsocial.platforms import registry
 from bmnsocial.schema import Reader, did_you_mean, type_name
 from bmnsocial.yamlsafe import Document, PathKey, load_bytes, load_file
@@ -251,6 +251,77 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 _TOP_KEYS = ("version", "timezone", "posts_dir", "media_root", "state_dir", "accounts", "slots",
              "defaults", "horizon_days", "secrets_file", "publish", "daemon", "mix",
              "ledger", "handoff", "inbox", "metrics", "review")
+#: The keys of each section whose keys are fixed (accounts: one per platform; slots: WEEKDAYS).
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "defaults": ("platforms", "hashtags", "require_alt_text"),
+    "publish": ("timeout_seconds", "retry_deadline_hours", "retry_base_seconds",
+                "duplicate_window_days"),
+    "daemon": ("poll_seconds", "misfire", "late_after_minutes", "grace_minutes",
+               "max_catchup_per_hour", "max_clock_skew_minutes"),
+    "mix": ("target", "tolerance"),
+    "ledger": ("backup_days",),
+    "handoff": ("notify_command", "notify_timeout_seconds", "alert_after_hours"),
+    "inbox": ("answer_within_hours", "platforms", "lookback_days"),
+    "metrics": ("after_hours",),
+    "review": ("forbid_drafts",),
+}
+#: Each key of config.yaml as a person reads it (an editor's hover, `bmnsocial schema config`);
+#: docs/configuration.md says more.
+KEY_HELP: dict[str, str] = {
+    "version": N_("Format version of config.yaml (1)."),
+    "timezone": N_("The IANA time zone of every time in the posts: America/Havana."),
+    "posts_dir": N_("The folder of the post files (relative to this file)."),
+    "media_root": N_("The folder of the images and videos that posts name."),
+    "state_dir": N_("Where the ledger and the state live (default: the user's state folder; "
+                    "BMNSOCIAL_HOME overrides)."),
+    "accounts": N_("One section per platform: the account and the names of the environment "
+                   "variables that hold its secrets (never the secrets)."),
+    "accounts.mode": N_("api: publish through the platform's API; manual: write a sheet for a "
+                        "person to publish by hand."),
+    "slots": N_("Posting times per weekday, for 'slot: next': monday: [\"09:30\", \"15:00\"]."),
+    "defaults": N_("What a post gets when it does not say: platforms, hashtags, "
+                   "require_alt_text."),
+    "defaults.platforms": N_("Where a post is published when it names no platforms."),
+    "defaults.hashtags": N_("Hashtags added to every post, without '#'."),
+    "defaults.require_alt_text": N_("true: every image needs its alt text."),
+    "horizon_days": N_("How many days ahead recurring posts are queued."),
+    "secrets_file": N_("A KEY=VALUE file (mode 600) with the secrets, besides the environment."),
+    "publish": N_("How publishing behaves: timeouts, retries, duplicates."),
+    "publish.timeout_seconds": N_("How long to wait for a platform's answer."),
+    "publish.retry_deadline_hours": N_("How long a failed publication keeps being retried."),
+    "publish.retry_base_seconds": N_("The first wait before a retry (then it doubles)."),
+    "publish.duplicate_window_days": N_("The same text again within this many days is an "
+                                        "error, later a warning."),
+    "daemon": N_("The scheduler: how often it looks, and what it does with late posts."),
+    "daemon.poll_seconds": N_("How often the daemon looks at the queue."),
+    "daemon.misfire": N_("A late post: publish (within grace_minutes), skip, or next_slot."),
+    "daemon.late_after_minutes": N_("Later than this counts as late."),
+    "daemon.grace_minutes": N_("'publish' publishes late only within this window."),
+    "daemon.max_catchup_per_hour": N_("Late publications per platform per hour, at most."),
+    "daemon.max_clock_skew_minutes": N_("How far the local clock may differ from the "
+                                        "platforms' before nothing is published."),
+    "mix": N_("The target mix of 'bmnsocial report mix'."),
+    "mix.target": N_("A weight per category (slug or rank); only the ratios matter."),
+    "mix.tolerance": N_("How far a share may stray from its target: 0.5 means ±50 %."),
+    "ledger": N_("The ledger's backups."),
+    "ledger.backup_days": N_("Daily backups are kept this many days."),
+    "handoff": N_("Accounts in manual mode: how a person is told that a sheet waits."),
+    "handoff.notify_command": N_("A command run with the sheet's path, e.g. to mail it."),
+    "handoff.notify_timeout_seconds": N_("How long notify_command may run."),
+    "handoff.alert_after_hours": N_("'status' is unhealthy once a sheet waits longer."),
+    "inbox": N_("'bmnsocial inbox': comments and replies waiting for an answer."),
+    "inbox.answer_within_hours": N_("'status' is unhealthy while an item waits longer."),
+    "inbox.platforms": N_("Whose comments and replies are read."),
+    "inbox.lookback_days": N_("Comments are read on posts published this recently."),
+    "metrics": N_("When the figures of published posts are read."),
+    "metrics.after_hours": N_("Ages of a post, in hours, at which its figures are read: "
+                              "[1, 24, 168]; [] only when asked."),
+    "review": N_("What the posts repository's review asks of the post files."),
+    "review.forbid_drafts": N_("true: 'validate' refuses drafts ('draft: true'), so that none "
+                               "is merged by mistake."),
+}
+SLOT_DAY_HELP = N_("Posting times on {day}, 24-hour and in quotes: [\"09:30\", \"15:00\"].")
+ACCOUNT_SECTION_HELP = N_("The {platform} account (docs/configuration.md).")
 
 
 def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
@@ -325,8 +396,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
 def _handoff(r: Reader, value: Any) -> HandoffSettings:
     if value is None:
         return HandoffSettings()
-    data = r.mapping(value, ("handoff",), ("notify_command", "notify_timeout_seconds",
-                                           "alert_after_hours"))
+    data = r.mapping(value, ("handoff",), SECTION_KEYS["handoff"])
     if data is None:
         return HandoffSettings()
     d = HandoffSettings()
@@ -365,7 +435,7 @@ def _review(r: Reader, value: Any) -> ReviewSettings:
 def _ledger(r: Reader, value: Any) -> LedgerSettings:
     if value is None:
         return LedgerSettings()
-    data = r.mapping(value, ("ledger",), ("backup_days",))
+    data = r.mapping(value, ("ledger",), SECTION_KEYS["ledger"])
     if data is None:
         return LedgerSettings()
     d = LedgerSettings()
@@ -378,7 +448,7 @@ def _inbox(r: Reader, value: Any) -> InboxSettings:
     d = InboxSettings()
     if value is None:
         return d
-    data = r.mapping(value, ("inbox",), ("answer_within_hours", "platforms", "lookback_days"))
+    data = r.mapping(value, ("inbox",), SECTION_KEYS["inbox"])
     if data is None:
         return d
     hours = r.integer(data.get("answer_within_hours", d.answer_within_hours),
@@ -402,7 +472,7 @@ METRICS_MAX_HOURS = 24 * 366
 def _metrics(r: Reader, value: Any) -> MetricsSettings:
     if value is None:
         return MetricsSettings()
-    data = r.mapping(value, ("metrics",), ("after_hours",))
+    data = r.mapping(value, ("metrics",), SECTION_KEYS["metrics"])
     if data is None or "after_hours" not in data:
         return MetricsSettings()
     path: PathKey = ("metrics", "after_hours")
@@ -425,9 +495,7 @@ def _metrics(r: Reader, value: Any) -> MetricsSettings:
 def _daemon(r: Reader, value: Any) -> DaemonSettings:
     if value is None:
         return DaemonSettings()
-    keys = ("poll_seconds", "misfire", "late_after_minutes", "grace_minutes",
-            "max_catchup_per_hour", "max_clock_skew_minutes")
-    data = r.mapping(value, ("daemon",), keys)
+    data = r.mapping(value, ("daemon",), SECTION_KEYS["daemon"])
     if data is None:
         return DaemonSettings()
     d = DaemonSettings()
@@ -453,7 +521,7 @@ def _daemon(r: Reader, value: Any) -> DaemonSettings:
 def _mix(r: Reader, value: Any) -> MixSettings:
     if value is None:
         return MixSettings()
-    data = r.mapping(value, ("mix",), ("target", "tolerance"))
+    data = r.mapping(value, ("mix",), SECTION_KEYS["mix"])
     if data is None:
         return MixSettings()
     tolerance = _number(r, data.get("tolerance"), ("mix", "tolerance"), maximum=10.0,
@@ -523,8 +591,7 @@ __all__ = ["LINK_POLICIES", "Config", "Credential", "load_config", "platform_nam
 def _publish(r: Reader, value: Any) -> PublishSettings:
     if value is None:
         return PublishSettings()
-    data = r.mapping(value, ("publish",), ("timeout_seconds", "retry_deadline_hours",
-                                           "retry_base_seconds", "duplicate_window_days"))
+    data = r.mapping(value, ("publish",), SECTION_KEYS["publish"])
     if data is None:
         return PublishSettings()
     timeout = r.integer(data.get("timeout_seconds", 30), ("publish", "timeout_seconds"),
@@ -603,7 +670,7 @@ def _defaults(r: Reader, value: Any, configured: tuple[str, ...]) -> tuple[
     """Without defaults.platforms a post goes to every platform that has an account."""
     if value is None:
         return configured, (), True
-    data = r.mapping(value, ("defaults",), ("platforms", "hashtags", "require_alt_text"))
+    data = r.mapping(value, ("defaults",), SECTION_KEYS["defaults"])
     if data is None:
         return configured, (), True
     platforms = []

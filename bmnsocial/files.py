@@ -58,6 +58,33 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *,
         raise
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (a new post): whole, through a temporary file
+    beside it, then linked into place, which fails rather than replace a file that appeared
+    meanwhile."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.link(tmp, path)
+    except FileExistsError:
+        raise UsageError(_("{file} already exists and is left as it is: choose another name "
+                           "with --file.").format(file=path)) from None
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
 def _cannot_write(path: Path, exc: OSError) -> UsageError:
     return UsageError(_("cannot write {file}: {reason}.").format(
         file=path, reason=exc.strerror or exc))

@@ -97,3 +97,21 @@ def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it: for module-level tables built
     at import time, whose values are translated where they are shown, with ``_(value)``."""
     return message
+
+
+def in_language(message: str, language: str) -> str:
+    """``message`` in ``language``, whatever the messages' current language (a text that
+    carries both languages, such as the editor schemas' descriptions)."""
+    if language not in LANGUAGES or language == "en":
+        return message
+    return _catalog(language).gettext(message)
+
+
+_catalogs: dict[str, gettext.NullTranslations] = {}
+
+
+def _catalog(language: str) -> gettext.NullTranslations:
+    if language not in _catalogs:
+        _catalogs[language] = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language],
+                                                  fallback=True)
+    return _catalogs[language]

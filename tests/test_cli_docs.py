@@ -84,6 +84,6 @@ def test_the_help_listing_without_imports_matches_the_commands_own_help() -> Non
                               capture_output=True, text=True, check=False,
                               env={**os.environ, "BMNSOCIAL_LANG": lang},
                               preexec_fn=default_signals)
-        assert proc.returncode == 0 and f"SAME {lang} 22" in proc.stdout, (
+        assert proc.returncode == 0 and f"SAME {lang} 24" in proc.stdout, (
             "bmnsocial.cli.root.HELP must hold each command's own help text:\n"
             + proc.stdout + proc.stderr)

@@ -24,6 +24,8 @@ from bmnsocial.i18n import LANGUAGES, N_, _, detect, install, language_code
 
 COMMANDS = {
     "categories": "bmnsocial.cli.categories:categories",
+    "new": "bmnsocial.cli.new:new",
+    "schema": "bmnsocial.cli.schema_cmd:schema_group",
     "config": "bmnsocial.cli.config_cmd:config_group",
     "validate": "bmnsocial.cli.validate:validate",
     "preview": "bmnsocial.cli.preview:preview",
@@ -51,6 +53,16 @@ COMMANDS = {
 # tests/test_cli_docs.py checks that they are the commands' own help texts.
 HELP = {
     "categories": N_("List the 17 BMN categories (rank 1 = most important) and their rules."),
+    "new": N_(
+        "Write a new post file: asks what it needs (category, text, link, images with their alt "
+        "text, when; an event's date and place, a stream's address… as the category asks), shows "
+        "the preview, then writes the file with short comments.\n\n"
+        "Every question is also an option, so it runs without a terminal. An existing file is "
+        "never overwritten. Exit 0 when written, 1 when the post would not be valid (nothing is "
+        "written), 2 when an answer is missing or the file exists."),
+    "schema": N_(
+        "JSON Schemas (draft 2020-12) of the post files and of config.yaml, for editors that "
+        "check YAML while it is typed (docs/post-format.md, \"Mistakes while typing\")."),
     "config": N_("Inspect the configuration (config.yaml)."),
     "validate": N_("Check post files (default: the posts folder) and report every problem.\n\n"
                    "Each problem is printed as FILE:LINE:COL: error[CODE]: message. Exit 0 when "

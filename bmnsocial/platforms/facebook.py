@@ -117,7 +117,16 @@ def _read_account(r: Reader, m: dict[str, Any], path: PathKey) -> FacebookAccoun
 FACEBOOK_HANDOFFS = ("off", "native")
 ACCOUNT = AccountSchema(keys=("page_id", "page_name", "api_version", "token_env",
                               "graph_base_url", "app_secret_env", "handoff"),
-                        read=_read_account, required=("page_id",))
+                        read=_read_account, required=("page_id",), help={
+    "page_id": N_("The numeric id of the Facebook Page, in quotes."),
+    "page_name": N_("A display name for people."),
+    "api_version": N_("The Graph API version, like v23.0."),
+    "token_env": N_("The name of the environment variable that holds the Page access token."),
+    "graph_base_url": N_("Another server that answers in Graph's place."),
+    "app_secret_env": N_("The name of the variable that holds the app's secret (every request "
+                         "then carries appsecret_proof)."),
+    "handoff": N_("off, or native: posts are handed to Facebook's own scheduler ahead of "
+                  "time.")})
 
 MAX_MESSAGE = 63_206
 MAX_COMMENT = 8_000  # Facebook's comment box; Graph's reference gives no number

@@ -110,7 +110,11 @@ def _read_account(r: Reader, m: dict[str, Any], path: PathKey) -> TelegramAccoun
 
 
 ACCOUNT = AccountSchema(keys=("chat", "token_env", "check_chat"), read=_read_account,
-                        required=("chat",))
+                        required=("chat",), help={
+    "chat": N_("The channel: its public name with '@' or its numeric id, in quotes."),
+    "token_env": N_("The name of the variable that holds the bot's token."),
+    "check_chat": N_("The administrator's private chat with the bot, where a lost answer is "
+                     "checked.")})
 
 
 class TelegramSpec(PlatformSpec):

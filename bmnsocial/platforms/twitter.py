@@ -131,7 +131,19 @@ def _x_costs(r: Reader, m: dict[str, Any], path: PathKey) -> dict[str, Any]:
 
 
 ACCOUNT = AccountSchema(keys=("username", *_CREDENTIAL_KEYS, "api_base_url", *_X_COST_KEYS),
-                        read=_read_account, required=("username",))
+                        read=_read_account, required=("username",), help={
+    "username": N_("The account's name, with or without '@'."),
+    "consumer_key_env": N_("The name of the variable that holds the API key (consumer key)."),
+    "consumer_secret_env": N_("The name of the variable that holds the API key's secret."),
+    "access_token_env": N_("The name of the variable that holds the access token."),
+    "access_token_secret_env": N_("The name of the variable that holds the access token's "
+                                  "secret."),
+    "api_base_url": N_("Another server that speaks X's API."),
+    "links": N_("inline: the post's link goes in the text; omit: X gets the text without it "
+                "(cheaper)."),
+    "monthly_budget_usd": N_("Hold X publications that would take the month past this, in "
+                             "US dollars."),
+    "prices": N_("What X charges per request, in US dollars (docs/report-cost.md).")})
 
 MAX_IMAGES = 4
 #: A post's address as a person copies it from X (`bmnsocial done` checks it); "user" is the

@@ -21,7 +21,7 @@ from bmnsocial.config import (
 )
 from bmnsocial.diagnostics import Diagnostic
 from bmnsocial.hashtags import check_hashtags
-from bmnsocial.i18n import _
+from bmnsocial.i18n import N_, _
 from bmnsocial.platforms import registry
 from bmnsocial.posts import cronspec, recurrence
 from bmnsocial.posts.media import EXTENSION_TYPES, KIND_BY_TYPE
@@ -51,6 +51,66 @@ def _top_keys(platforms: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
 SCHEDULE_KEYS = ("at", "cron", "start", "until", "count", "slot", "misfire", "every")
 EVENT_KEYS = ("name", "starts", "ends", "place", "url")
 RECYCLE_KEYS = ("every_days", "until")
+MEDIA_KEYS = ("path", "alt")
+#: Each key a post file may hold, as a person reads it (hovering over it in an editor, or in
+#: `bmnsocial schema post`): the post's own keys, then ``schedule.``, ``event.``, ``media.``
+#: (one image), and ``platform.`` for what every platform section may override.
+KEY_HELP: dict[str, str] = {
+    "version": N_("Format version of this post file (1)."),
+    "id": N_("The post's id, used by the queue and the history; by default the file name "
+             "without .yaml. Letters without accents, digits, '.', '-' and '_'."),
+    "category": N_("One of the 17 uses of the BMN's communication policy: its slug or its rank "
+                   "(1 = most important). 'bmnsocial categories' lists them."),
+    "text": N_("What the post says (the platforms' own sections may say it otherwise)."),
+    "link": N_("A web address published with the post (https://…)."),
+    "hashtags": N_("Hashtags added after the text, without '#': [SaludCuba, BMN]."),
+    "media": N_("Images (or a video) in the media folder, each with its alt text."),
+    "platforms": N_("Where it is published (default: the config's defaults.platforms)."),
+    "schedule": N_("When: 'at' (once), 'cron' (recurring) or 'slot: next' (next free slot). "
+                   "Without it the post goes out only with 'bmnsocial post'."),
+    "event": N_("The event the post announces: name, starts, ends, place, url."),
+    "consent": N_("true once everyone pictured agreed to be published."),
+    "approved_by": N_("Who approved a post that speaks for the institution (category 17)."),
+    "draft": N_("true while the post is a draft: checked and previewed, never queued or "
+                "published."),
+    "recycle": N_("An evergreen post: it comes back into the next free slot every "
+                  "'every_days' days, until 'until'."),
+    "default_hashtags": N_("false: the config's defaults.hashtags are left out of this post."),
+    "first_comment": N_("Published once, right after the post: a comment by the Page on "
+                        "Facebook, a reply on X and on Telegram."),
+    "recycle.every_days": N_("Days from one time to the next (never within a platform's "
+                             "duplicate window)."),
+    "recycle.until": N_("No return after this date (or date and time)."),
+    "schedule.at": N_("Date and time of a one-off publication: 2027-01-14 09:30 (local time)."),
+    "schedule.cron": N_("A recurring schedule in cron's five fields: '0 9 * * mon' is Mondays "
+                        "at 09:00."),
+    "schedule.every": N_("A recurring schedule in words, in Spanish or English: 'de lunes a "
+                         "viernes a las 08:00', 'the first Monday of the month at 09:00'."),
+    "schedule.start": N_("The first day a recurring post may go out (date, or date and time)."),
+    "schedule.until": N_("The last day a recurring post may go out (date, or date and time)."),
+    "schedule.count": N_("How many times a recurring post goes out (needs 'start')."),
+    "schedule.slot": N_("'next': the next free slot of the config's 'slots'."),
+    "schedule.misfire": N_("What to do when found late: publish, skip or next_slot (overrides "
+                           "the config's daemon.misfire)."),
+    "event.name": N_("The event's name."),
+    "event.starts": N_("When the event starts: 2027-01-20 10:00."),
+    "event.ends": N_("When the event ends (after it starts)."),
+    "event.place": N_("Where the event takes place."),
+    "event.url": N_("The event's page, or the live stream's address (category 16)."),
+    "media.path": N_("The file, relative to the media folder (media_root)."),
+    "media.alt": N_("What the image shows, for people who use screen readers."),
+    "platform.text": N_("This platform's own text, instead of the post's."),
+    "platform.link": N_("This platform's own link, instead of the post's."),
+    "platform.hashtags": N_("This platform's own hashtags, instead of the post's."),
+    "platform.media": N_("This platform's own images, instead of the post's."),
+    "platform.thread": N_("Several messages in a row (a thread): the first is the post, each "
+                          "next one answers the one before."),
+    "platform.default_hashtags": N_("false: this platform gets none of the config's "
+                                    "defaults.hashtags."),
+    "platform.first_comment": N_("This platform's own first comment, instead of the post's."),
+    "platform.links": N_("inline: the link goes in the text; omit: no link on this platform."),
+}
+PLATFORM_SECTION_HELP = N_("What {platform} receives instead of the post's own fields.")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
 
 
@@ -382,7 +442,7 @@ def _media(r: Reader, value: Any, path: PathKey, config: Config) -> tuple[MediaR
         ipath = (*path, i)
         if isinstance(item, str):
             item = {"path": item}
-        m = r.mapping(item, ipath, ("path", "alt"), required=("path",))
+        m = r.mapping(item, ipath, MEDIA_KEYS, required=("path",))
         if m is None:
             continue
         rel = r.text(m.get("path"), (*ipath, "path"))
