@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +50,9 @@ def generate(folder: Path, n: int, category: str | None = None) -> None:
     (folder / "config.yaml").write_text(config, encoding="utf-8")
     for i in range(n):
         cat = category or CATEGORIES[i % len(CATEGORIES)]
+        # Each post its own minute (twelve a day, from 08:00): a folder of valid posts, none
+        # with the same-minute warning, which a real folder would not have thousands of.
+        due = datetime(2027, 1, 1, 8) + timedelta(days=i // 12, hours=i % 12, minutes=i % 60)
         media = ("media:\n  - path: jornada-cientifica-cartel.jpg\n"
                  f"    alt: Foto número {i} de la biblioteca.\n") if i % 3 == 0 or cat == \
             "fotos-eventos" else ""
@@ -58,7 +62,7 @@ def generate(folder: Path, n: int, category: str | None = None) -> None:
             f"servicios, colecciones y actividades. ¿Nos visita? 📚\n"
             f"link: https://www.bmns.sld.cu/noticias/{i}\n"
             f"hashtags: [SaludCuba, BMN{i}]\n{media}"
-            f"schedule:\n  at: 2027-0{1 + i % 9}-1{i % 10} 09:{i % 60:02d}\n",
+            f"schedule:\n  at: {due:%Y-%m-%d %H:%M}\n",
             encoding="utf-8")
 
 

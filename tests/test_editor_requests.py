@@ -207,3 +207,9 @@ def test_the_platforms_said_are_all_those_shared(config: Config, write_post: Wri
     (last,) = [d for d in _same_minute(check(config)) if d.file == "posts/e.yaml"]
     assert last.message == ("due in the same minute (2027-01-14 09:00) on Facebook, X (Twitter) "
                             "as posts/a.yaml, posts/b.yaml, posts/c.yaml and 1 more.")
+
+
+def test_a_draft_is_no_crowd_in_its_minute(config: Config, write_post: WritePost) -> None:
+    write_post("a.yaml", "category: 9\ntext: Uno\nschedule: {at: 2027-01-14 09:00}\n")
+    write_post("b.yaml", "category: 9\ntext: Dos\ndraft: true\nschedule: {at: 2027-01-14 09:00}\n")
+    assert _same_minute(check(config)) == []

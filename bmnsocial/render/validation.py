@@ -471,6 +471,8 @@ def same_minute(posts: list[CheckedPost], now: datetime, zone: ZoneInfo) -> Iter
     by_minute: dict[datetime, list[Post]] = defaultdict(list)
     series: list[tuple[Post, CronSpec]] = []
     for c in posts:
+        if c.post.draft:  # never goes out while it is one
+            continue
         s = c.post.schedule
         if s.at is not None and s.at > now:
             by_minute[s.at.replace(second=0, microsecond=0)].append(c.post)
