@@ -42,6 +42,10 @@ class Setup:
         (self.work / "posts").mkdir(parents=True)
         shutil.copy(REPO / "config.yaml", self.work)
         shutil.copy(REPO / "posts" / "pregunta-lecturas.yaml", self.work / "posts")
+        # X only: recovery asks each platform with queued rows what it published, and the
+        # sample config's Telegram channel has no check_chat to read it with (docs/telegram.md).
+        with (self.work / "posts" / "pregunta-lecturas.yaml").open("a", encoding="utf-8") as post:
+            post.write("platforms: [twitter]\n")
         with (self.work / "config.yaml").open("a", encoding="utf-8") as config:
             config.write("\npublish:\n  timeout_seconds: 600\ndaemon:\n  poll_seconds: 1\n")
         self.env = {**os.environ, "BMNSOCIAL_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
