@@ -213,3 +213,33 @@ def test_a_draft_is_no_crowd_in_its_minute(config: Config, write_post: WritePost
     write_post("a.yaml", "category: 9\ntext: Uno\nschedule: {at: 2027-01-14 09:00}\n")
     write_post("b.yaml", "category: 9\ntext: Dos\ndraft: true\nschedule: {at: 2027-01-14 09:00}\n")
     assert _same_minute(check(config)) == []
+
+
+def test_a_series_in_words_is_in_the_crowd_too(config: Config, write_post: WritePost) -> None:
+    write_post("boletin.yaml", "category: 9\ntext: Boletín\n"
+                               "schedule: {every: todos los jueves a las 09:00}\n")
+    write_post("evento.yaml", "category: 9\ntext: Evento\nschedule: {at: 2027-01-14 09:00}\n")
+    (d,) = _same_minute(check(config))
+    assert d.file == "posts/evento.yaml" and "as posts/boletin.yaml" in d.message
+    # Every other week from the week of 2027-01-04: not the week of the 14th.
+    write_post("boletin.yaml", "category: 9\ntext: Boletín\nschedule:\n"
+                               "  every: cada 2 semanas, el jueves a las 09:00\n"
+                               "  start: 2027-01-04\n")
+    assert _same_minute(check(config)) == []
+    write_post("boletin.yaml", "category: 9\ntext: Boletín\n"
+                               "schedule: {every: el primer jueves de cada mes a las 09:00}\n")
+    assert _same_minute(check(config)) == []  # the 14th is the second Thursday
+
+
+@pytest.mark.parametrize(("a", "b", "meet"), [
+    ("{every: de lunes a viernes a las 09:00}", "{cron: '0 9 * * mon'}", True),
+    ("{every: los sábados a las 10:00}", "{cron: '0 10 * * mon-fri'}", False),
+    ("{every: every Monday at 09:00}", "{every: los lunes a las 09:00}", True),
+    ("{every: every Monday at 09:00}", "{every: los lunes a las 09:30}", False),
+])
+def test_series_in_words_that_may_meet(config: Config, write_post: WritePost, a: str, b: str,
+                                       meet: bool) -> None:
+    write_post("a.yaml", f"category: 9\ntext: Uno\nschedule: {a}\n")
+    write_post("b.yaml", f"category: 9\ntext: Dos\nschedule: {b}\n")
+    found = _same_minute(check(config))
+    assert [d.file for d in found] == (["posts/b.yaml"] if meet else [])

@@ -236,6 +236,15 @@ def fires_at(spec: CronSpec, local: datetime) -> bool:
             and (spec.day_of_week == "*" or (local.weekday() + 1) % 7 in _weekdays(spec)))
 
 
+def weekly_slots(spec: CronSpec) -> set[tuple[int, time]]:
+    """Every (weekday, time) the series may fire at, Monday 0 (a day of the month falls on
+    any weekday sooner or later)."""
+    days = range(7) if spec.day_of_week == "*" else [(d - 1) % 7 for d in _weekdays(spec)]
+    times = [time(h, m) for h in _values(spec.hour, "hour", 0, 23)
+             for m in _values(spec.minute, "minute", 0, 59)]
+    return {(day, t) for day in days for t in times}
+
+
 def may_coincide(a: CronSpec, b: CronSpec) -> bool:
     """Whether two series fire in the same minute on some day (a day of the month and a
     weekday meet sooner or later)."""

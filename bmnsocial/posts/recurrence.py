@@ -129,6 +129,21 @@ class Recurrence:
                         yield wall
             day += timedelta(days=1)
 
+    def fires_at(self, local: datetime, anchor: date | None) -> bool:
+        """Whether the series goes out in the wall-clock minute ``local``."""
+        day = local.date()
+        if self.every_weeks > 1 and anchor is not None:
+            week_one = anchor - timedelta(days=anchor.weekday())
+            if (day - week_one).days // 7 % self.every_weeks:
+                return False
+        minute = local.time().replace(second=0, microsecond=0, tzinfo=None)
+        return any(minute in r.times and r.matches(day) for r in self.rules)
+
+    def weekly_slots(self) -> set[tuple[int, time]]:
+        """Every (weekday, time) it may go out at, Monday 0; its place in the month and
+        its weeks left aside (two series that share a slot may meet on some day)."""
+        return {(day, t) for r in self.rules for day in r.weekdays for t in r.times}
+
     def phrase(self, language: str) -> str:
         """The schedule in words in ``language``: what preview shows, and a phrase that reads
         back to the same schedule."""

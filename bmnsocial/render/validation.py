@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from bmnsocial.hashtags import HASHTAG_IN_TEXT
 from bmnsocial.i18n import _, ngettext
 from bmnsocial.platforms import registry
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.posts.cronspec import CronSpec, fires_at, may_coincide
+from bmnsocial.posts.cronspec import fires_at, may_coincide, weekly_slots
 from bmnsocial.posts.model import Post, Schedule, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
 from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render_all
@@ -469,26 +469,48 @@ def same_minute(posts: list[CheckedPost], now: datetime, zone: ZoneInfo) -> Iter
     """Posts due in the same minute on one platform (one-off times, and the series that fire
     then): a warning on each but the first, naming the files it meets there."""
     by_minute: dict[datetime, list[Post]] = defaultdict(list)
-    series: list[tuple[Post, CronSpec]] = []
+    series: list[Post] = []
     for c in posts:
         if c.post.draft:  # never goes out while it is one
             continue
         s = c.post.schedule
         if s.at is not None and s.at > now:
             by_minute[s.at.replace(second=0, microsecond=0)].append(c.post)
-        elif s.cron is not None and (s.until is None or s.until > now):
-            series.append((c.post, s.cron))
+        elif s.recurring and (s.until is None or s.until > now):
+            series.append(c.post)
     crowd = _Crowd()
     for minute, same in by_minute.items():
         if len(same) < 2 and not series:
             continue
         local = minute.astimezone(zone)
-        runs = [p for p, cron in series if _within(p.schedule, minute) and fires_at(cron, local)]
+        runs = [p for p in series if _within(p.schedule, minute) and _fires(p.schedule, local)]
         yield from crowd.one_minute(same, runs, f"{local:%Y-%m-%d %H:%M}")
-    for i, (post, cron) in enumerate(series):
-        met = [other for other, other_cron in series[:i]
-               if _overlap(post.schedule, other.schedule) and may_coincide(cron, other_cron)]
-        yield from crowd.warn(post, met, ("schedule", "cron"), crowd.series_message, "")
+    for i, post in enumerate(series):
+        met = [other for other in series[:i]
+               if _overlap(post.schedule, other.schedule)
+               and _may_meet(post.schedule, other.schedule)]
+        yield from crowd.warn(post, met, ("schedule", post.schedule.kind),
+                              crowd.series_message, "")
+
+
+def _fires(s: Schedule, local: datetime) -> bool:
+    if s.cron is not None:
+        return fires_at(s.cron, local)
+    assert s.every is not None
+    return s.every.fires_at(local, s.start.astimezone(local.tzinfo).date() if s.start else None)
+
+
+def _may_meet(a: Schedule, b: Schedule) -> bool:
+    if a.cron is not None and b.cron is not None:
+        return may_coincide(a.cron, b.cron)
+    return not _weekly(a).isdisjoint(_weekly(b))
+
+
+def _weekly(s: Schedule) -> set[tuple[int, time]]:
+    if s.cron is not None:
+        return weekly_slots(s.cron)
+    assert s.every is not None
+    return s.every.weekly_slots()
 
 
 def _within(s: Schedule, moment: datetime) -> bool:
