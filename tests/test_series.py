@@ -191,6 +191,20 @@ def test_a_queued_post_made_a_draft_is_withdrawn_and_comes_back_when_it_is_not(
     assert len(queue()) == 2
 
 
+def test_a_draft_made_ready_after_its_time_is_said_to_have_been_a_draft(
+        workspace: Path, write_post: WritePost) -> None:
+    write_post("adquisiciones.yaml", DRAFT)
+    assert run("sync")[0] == ExitCode.OK
+    write_post("adquisiciones.yaml", DRAFT + "draft: true\n")
+    assert run("sync")[0] == ExitCode.OK
+    write_post("adquisiciones.yaml", DRAFT)
+    code, out = run("sync", now="2026-12-03T10:00-05:00")
+    assert code == ExitCode.INVALID
+    assert "POST-BACK-LATE" in out and "was a draft when its time came" in out, out
+    assert "file was gone" not in out
+    assert sent() == []
+
+
 def test_review_forbid_drafts_makes_validate_fail(workspace: Path,
                                                   write_post: WritePost) -> None:
     write_post("adquisiciones.yaml", DRAFT + "draft: true\n")

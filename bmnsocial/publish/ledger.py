@@ -296,7 +296,7 @@ def _reason_columns(reason: str | None) -> dict[str, Any]:
 
 #: The columns of a RowState, in its fields' order.
 STATE_COLUMNS = ("id, post_id, platform, occurrence, due, status, error_kind, content_hash, "
-                 "misfire, pinned, source_file, pinned_schedule")
+                 "misfire, pinned, source_file, pinned_schedule, reason_code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,11 +316,12 @@ class RowState:
     pinned: bool
     source_file: str
     pinned_schedule: str | None
+    reason_code: str | None = None
 
     @classmethod
     def from_sql(cls, r: sqlite3.Row | tuple[Any, ...]) -> RowState:
         return cls(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), Status(r[5]), r[6],
-                   r[7], r[8], bool(r[9]), r[10], r[11])
+                   r[7], r[8], bool(r[9]), r[10], r[11], r[12])
 
     def holds_pin(self, schedule: str) -> bool:
         """Its time was given on the command line and the file's schedule is still the one

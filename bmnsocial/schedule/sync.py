@@ -219,7 +219,8 @@ class _Sync:
             return False
         refusal = self.renames.twin_of(checked)
         if refusal is None and rows and own:
-            refusal = _back_late(post)
+            drafted = all(r.reason_code == "withdrawn-draft" for r in rows)
+            refusal = _back_late(post, drafted)
         if refusal is None:
             return False
         self.report.invalid_files.append(post.file)
@@ -549,9 +550,11 @@ def _withdrawn(row: Row) -> bool:
     return row.status is Status.CANCELLED and row.error_kind == WITHDRAWN
 
 
-def _back_late(post: Post) -> Diagnostic:
+def _back_late(post: Post, drafted: bool = False) -> Diagnostic:
     return post.doc.diag(
         (), "POST-BACK-LATE",
+        _("this post was a draft when its time came, and is no longer one after it: it is not "
+          "queued again by itself.") if drafted else
         _("this post's file was gone when its time came, and is back after it: it is not "
           "queued again by itself."),
         _("If it is still wanted, publish it with 'bmnsocial post {file} --now', or give it a "
