@@ -22,7 +22,7 @@ SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             {
                 "consumer_key": "sandboxConsumerKey0000000",
                 "consumer_secret": "sandboxConsumerSecret00000000000000000000000000000",
-                "access_token": f"{_X_USER_ID}-sandboxAccessToken0000000000000",
+                "access_token": "sandbox-x-access-token-not-a-real-one",
                 "access_token_secret": "sandboxAccessTokenSecret000000000000000000000",
                 "bearer_token": "sandboxOAuth2UserToken000000000000000000000000000000",
             }
@@ -30,12 +30,12 @@ SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         "facebook": MappingProxyType(
             {
                 "page_id": _FB_PAGE_ID,
-                "page_access_token": "EAASandboxPageAccessToken0000000000000000000000000000",
+                "page_access_token": "EAAFake-sandbox-page-token-not-a-real-one",
                 "app_secret": "sandboxAppSecret000000000000000",
                 # What `accounts connect facebook --sandbox` takes besides the app secret: the
                 # Meta app's id and a short-lived user token as the Graph API Explorer gives.
                 "app_id": "1234567890123456",
-                "user_access_token": "EAASandboxShortUserToken000000000000000000000000000",
+                "user_access_token": "EAAFake-sandbox-user-token-not-a-real-one",
             }
         ),
     }
