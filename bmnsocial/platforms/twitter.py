@@ -47,7 +47,7 @@ from bmnsocial.platforms.x_costs import (
 )
 from bmnsocial.posts.twitter_mentions import (
     MAX_USERNAME,
-    extract_mentions_with_indices,
+    mention_spans,
     misshapen_mentions,
 )
 from bmnsocial.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -199,7 +199,7 @@ class TwitterSpec(PlatformSpec):
         return list(self._check(rendered))
 
     def mentions(self, text: str) -> list[tuple[int, int]]:
-        return [(m.start, m.end) for m in extract_mentions_with_indices(text)]
+        return mention_spans(text)
 
     def _check(self, rendered: Rendered) -> Iterator[Finding]:
         parts = rendered.parts

@@ -10,7 +10,7 @@ from bmnsocial.i18n import _
 from bmnsocial.platforms.mockup import SCHEME as _SCHEME
 from bmnsocial.platforms.mockup import Scene, count, e, grid, icon, initials, lang, rich_text
 from bmnsocial.platforms.rendered import Rendered
-from bmnsocial.posts.twitter_mentions import extract_mentions_with_indices
+from bmnsocial.posts.twitter_mentions import mention_spans
 
 # X shows a link without its scheme and "www.", cut after this many characters with "…".
 X_DISPLAY_URL_CHARS = 25
@@ -72,14 +72,10 @@ def draw(rendered: Rendered, scene: Scene) -> str:
             f'<span class="x-handle">@{e(username)} · {e(_time(scene.when))}</span>'
             f"{number}</div>"
             '<div class="text x-text">'
-            f'{rich_text(part.text, x_display_url, _mentions(part.text))}</div>'
+            f'{rich_text(part.text, x_display_url, mention_spans(part.text))}</div>'
             f'{grid(part.media, scene.embed)}'
             '<div class="x-actions">'
             f"{icon(_REPLY)}{icon(_REPOST)}{icon(_HEART)}{icon(_VIEWS)}"
             f"{icon(_BOOKMARK)}</div>"
             + count(part, _("weighted characters")) + "</div></article>")
     return f'<div class="x-card">{"".join(tweets)}</div>'
-
-
-def _mentions(text: str) -> list[tuple[int, int]]:
-    return [(m.start, m.end) for m in extract_mentions_with_indices(text)]

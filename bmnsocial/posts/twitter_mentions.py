@@ -76,6 +76,11 @@ def extract_mentions_with_indices(text: str) -> list[Mention]:
     return _outside_urls(text, plain)
 
 
+def mention_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names an account X links: (start, end) of each '@name'."""
+    return [(m.start, m.end) for m in extract_mentions_with_indices(text)]
+
+
 def misshapen_mentions(text: str) -> list[MisshapenMention]:
     """Every '@name' in ``text`` (outside URLs) that is not an X username as written: longer
     than 15 characters, or holding an accent, a 'ñ', a '-' or a '.' inside it."""

@@ -99,7 +99,7 @@ class GraphTokens:
         refused = self._user_token_error(token)
         if refused is not None:
             return refused
-        long_token = "EAAFake-sandbox-long-user-token-" + secrets.token_urlsafe(24).replace("-", "A")
+        long_token = "EAAFake-sandbox-long-" + secrets.token_urlsafe(24).replace("-", "A")
         self._user_tokens[long_token] = ("long", self.clock() + LONG_LIVED_SECONDS)
         return ApiResponse.json(200, {"access_token": long_token, "token_type": "bearer",
                                       "expires_in": LONG_LIVED_SECONDS}, content_type=_JSON)
