@@ -20,7 +20,10 @@ production it happens long before the publication), through the real adapters fr
 - side B ("backlog"): the same jobs on rows all ready at once, as after a power cut: a job's
   flushed claim takes its platform's ready rows, up to 20 (the next jobs find them sent);
 - side R ("run-due"): ``Publisher.run_ready`` on rows all ready (claims flushed 20 at a time).
-Rounds take turns A, D, B, R, A, D...; the fakes are reset before each side. The verdict
+Side F ("floor"): side A's calls, each after one commit flushed to disk in a database of its
+own: the least any publisher that never sends twice must do (its intent on disk before the
+request), and so the part of side D that no code of ours can remove.
+Rounds take turns A, F, D, B, R, A, F...; the fakes are reset before each side. The verdict
 compares side D's median round with side A's (``--rounds``, default 9: the disk's flush times
 make single rounds noisy); best rounds are shown too. With the default ``--logging daemon``
 the root logger is set up as ``bmnsocial daemon`` sets it (INFO, secrets masked, one
@@ -44,7 +47,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -136,9 +138,10 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 class Direct:
-    """Side A: the libraries as their documentation shows them, on routed sessions."""
+    """Side A: the libraries as their documentation shows them, on routed sessions. Side F
+    (``floor``): the same calls, each after one flushed SQLite commit of its own."""
 
-    def __init__(self, sandbox: Fakes) -> None:
+    def __init__(self, sandbox: Fakes, folder: Path) -> None:
         self.client = tweepy.Client(**SANDBOX_CREDENTIALS["x"], wait_on_rate_limit=False)
         mount_routes(self.client.session, sandbox.routes, default_timeout=TIMEOUT)
         session = requests.Session()
@@ -146,17 +149,35 @@ class Direct:
         self.graph = facebook.GraphAPI(
             access_token=SANDBOX_CREDENTIALS["facebook"]["page_access_token"], session=session)
         self.graph.version = "v23.0"
+        self.intents = flushed_db(folder / "floor.sqlite3")
 
-    def run(self, platform: str, texts: list[str]) -> float:
-        if platform == "twitter":
-            def send() -> None:
-                for text in texts:
-                    self.client.create_tweet(text=text, user_auth=True)
-        else:
-            def send() -> None:
-                for text in texts:
-                    self.graph.put_object(PAGE_ID, "feed", message=text)
+    def run(self, platform: str, texts: list[str], floor: bool = False) -> float:
+        def call(text: str) -> None:
+            if platform == "twitter":
+                self.client.create_tweet(text=text, user_auth=True)
+            else:
+                self.graph.put_object(PAGE_ID, "feed", message=text)
+
+        def send() -> None:
+            for text in texts:
+                if floor:  # the least an exactly-once publisher does: its intent on disk first
+                    self.intents.execute("INSERT INTO t VALUES (?)", (text,))
+                call(text)
+
         return timed(send)
+
+    def close(self) -> None:
+        self.intents.close()
+
+
+def flushed_db(path: Path) -> sqlite3.Connection:
+    """A database whose every statement is a commit flushed to disk, as the ledger's claims
+    are (write-ahead log, synchronous FULL)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("CREATE TABLE IF NOT EXISTS t (v TEXT)")
+    return db
 
 
 class Pipeline:
@@ -168,8 +189,8 @@ class Pipeline:
         self.config = make_config(folder)
         self.connections = BenchConnections(sandbox, make_secrets())
         self.rounds = 0
-        self.ledger_time: Counter[str] = Counter()
-        self._processes: dict[tuple[bool, type[Ledger]], tuple[Runtime, Daemon | None]] = {}
+        self.ledger_time: dict[str, float] = {}
+        self._processes: dict[tuple[str, type[Ledger]], tuple[Runtime, Daemon | None]] = {}
 
     def run(self, batches: dict[str, list[str]], side: str,
             profile: cProfile.Profile | None = None,
@@ -219,7 +240,7 @@ class Pipeline:
             if isinstance(ledger, TimedLedger):
                 for name, seconds in ledger.spent.items():
                     if name != "upsert":  # queueing: not part of publishing
-                        self.ledger_time[name] += seconds
+                        self.ledger_time[name] = self.ledger_time.get(name, 0.0) + seconds
             rows = [ledger.get(row_id) for row_id in ids]
             bad = [r for r in rows if r.status is not Status.PUBLISHED]
             assert not bad and len(rows) == len(texts), (len(rows), bad[:1])
@@ -286,7 +307,7 @@ class TimedLedger(Ledger):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self.spent: Counter[str] = Counter()
+        self.spent: dict[str, float] = {}
         self.depth = 0
 
     def _timed(self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -297,7 +318,7 @@ class TimedLedger(Ledger):
         try:
             return fn(*args, **kwargs)
         finally:
-            self.spent[name] += time.perf_counter() - start
+            self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - start
             self.depth -= 1
 
     def __getattribute__(self, name: str) -> Any:
@@ -336,11 +357,8 @@ def profiling(profile: cProfile.Profile | None) -> Iterator[None]:
 def flush_times(folder: Path, n: int = 50) -> list[float]:
     """What one flushed SQLite commit costs on this disk right now (seconds each): the price
     of each durable claim, measured between rounds so that it shares their conditions."""
-    db = sqlite3.connect(folder / "flush.sqlite3", isolation_level=None)
+    db = flushed_db(folder / "flush.sqlite3")
     try:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("CREATE TABLE IF NOT EXISTS t (v TEXT)")
         times = []
         for _ in range(n):
             start = time.perf_counter()
@@ -400,6 +418,7 @@ def report_profile(profile: cProfile.Profile, posts: int) -> None:
 
 
 PIPELINE_SIDES = ("D", "B", "R")
+SHOWN_SIDES = ("F", *PIPELINE_SIDES)
 
 
 def main() -> int:
@@ -413,22 +432,24 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also profile one side-D round and show where its time goes")
     options = parser.parse_args()
-    n = options.n
+    n: int = options.n
     setup_logging(options.logging)
     results: dict[str, dict[str, list[float]]] = {
-        side: {p: [] for p in PLATFORMS} for side in ("A", *PIPELINE_SIDES, "Dq")}
+        side: {p: [] for p in PLATFORMS} for side in ("A", "F", *PIPELINE_SIDES, "Dq")}
     fakes: contextlib.AbstractContextManager[Fakes] = (
         FakesProcess() if options.fakes == "process"
         else Sandbox(x_options={"rate_limits": UNLIMITED_X}))
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp, fakes as sandbox, \
             contextlib.ExitStack() as stack:
-        direct = Direct(sandbox)
+        direct = Direct(sandbox, Path(tmp))
+        stack.callback(direct.close)
         pipeline = Pipeline(sandbox, Path(tmp))
         stack.callback(pipeline.close)
         # Warm-up of every side (connections, first-call caches), not measured.
         sandbox.reset()
         for p, texts in texts_for("wa", 0, 10).items():
             direct.run(p, texts)
+            direct.run(p, [f"floor {text}" for text in texts], floor=True)
         for side in PIPELINE_SIDES:
             sandbox.reset()
             pipeline.run(texts_for(f"w{side}", 0, 10), side)
@@ -438,6 +459,11 @@ def main() -> int:
             batches = texts_for("a", r, n)
             for p in PLATFORMS:
                 results["A"][p].append(direct.run(p, batches[p]))
+            check_published(sandbox, batches)
+            sandbox.reset()
+            batches = texts_for("f", r, n)
+            for p in PLATFORMS:
+                results["F"][p].append(direct.run(p, batches[p], floor=True))
             check_published(sandbox, batches)
             for side in PIPELINE_SIDES:
                 sandbox.reset()
@@ -473,31 +499,32 @@ def main() -> int:
         """µs per pair of posts (one per platform)."""
         return sum(per_post(side, p, pick) for p in PLATFORMS)
 
-    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, D, B, R in turn); "
+    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, F, D, B, R in turn); "
           f"text lengths: X {LENGTHS['twitter']}, Facebook {LENGTHS['facebook']} characters; "
           f"logging: {options.logging}; fakes served by: {options.fakes}")
-    print("A = direct library calls; D = the daemon's job for each row as its time comes "
-          "(Daemon.run_row: one flushed claim per row); B = the daemon's jobs on a backlog (a "
-          "job's flushed claim takes its platform's ready rows, up to 20); R = "
+    print("A = direct library calls; F = the same calls, each after one flushed commit (the "
+          "floor of any exactly-once publisher); D = the daemon's job for each row as its time "
+          "comes (Daemon.run_row: one flushed claim per row); B = the daemon's jobs on a "
+          "backlog (a job's flushed claim takes its platform's ready rows, up to 20); R = "
           "Publisher.run_ready (run-due: claims flushed 20 at a time)")
     print(f"{'µs per post':<12}{'median A':>10}" + "".join(
-        f"{'median ' + side:>10}{side + '/A':>7}" for side in PIPELINE_SIDES)
+        f"{'median ' + side:>10}{side + '/A':>7}" for side in SHOWN_SIDES)
         + f"   {'best A':>7}{'best D':>8}{'D/A':>7}{'D queueing':>12}")
     for p in PLATFORMS:
         ma = per_post("A", p, median)
         ba, bd = per_post("A", p, min), per_post("D", p, min)
         print(f"{p:<12}{ma:>10.0f}" + "".join(
             f"{per_post(side, p, median):>10.0f}{per_post(side, p, median) / ma:>7.2f}"
-            for side in PIPELINE_SIDES)
+            for side in SHOWN_SIDES)
             + f"   {ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}{per_post('Dq', p, median):>12.0f}")
     ma, md = overall("A", median), overall("D", median)
     ba, bd = overall("A", min), overall("D", min)
     print(f"{'per pair':<12}{ma:>10.0f}" + "".join(
         f"{overall(side, median):>10.0f}{overall(side, median) / ma:>7.2f}"
-        for side in PIPELINE_SIDES) + f"   {ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}")
+        for side in SHOWN_SIDES) + f"   {ba:>7.0f}{bd:>8.0f}{bd / ba:>7.2f}")
     # The rounds' own ratios: how much they move (each round against side A's round just
     # before it).
-    for side in PIPELINE_SIDES:
+    for side in SHOWN_SIDES:
         pairs = sorted(sum(results[side][p][i] for p in PLATFORMS)
                        / sum(results["A"][p][i] for p in PLATFORMS)
                        for i in range(options.rounds))
@@ -507,6 +534,9 @@ def main() -> int:
           f"{ratio:.2f}x (target <= {TARGET}x) {verdict(ratio, TARGET)}; backlog (B/A): "
           f"{overall('B', median) / ma:.2f}x; run-due (R/A): {overall('R', median) / ma:.2f}x; "
           f"best rounds D/A: {bd / ba:.2f}x")
+    mf = overall("F", median)
+    print(f"above the exactly-once floor (D/F, medians): {md / mf:.2f}x; the floor itself (F/A): "
+          f"{mf / ma:.2f}x: one flushed commit before each call, which D cannot do without")
     deciles = statistics.quantiles(flushes, n=10)
     print(f"one flushed commit on this disk, between rounds ({len(flushes)} of them): median "
           f"{median(flushes) * 1e6:.0f} µs, mean {statistics.mean(flushes) * 1e6:.0f} µs, 90th "
@@ -525,10 +555,10 @@ def main() -> int:
             print(f"  {seconds / posts * 1e6:8.0f} µs  Ledger.{name}")
         spent = sum(diagnosis["ledger"].values()) / posts * 1e6
         print(f"  {spent:8.0f} µs  all ledger calls")
-        unflushed = sum(median(diagnosis["unflushed"][p]) for p in PLATFORMS) / n * 1e6
+        unflushed_us = sum(median(diagnosis["unflushed"][p]) for p in PLATFORMS) / n * 1e6
         print(f"what-if, claims not flushed to disk (unsafe: a power cut could then lead to a "
-              f"resend), median of {options.rounds} rounds: D {unflushed:.0f} µs per pair, "
-              f"ratio D/A {unflushed / ma:.2f}x")
+              f"resend), median of {options.rounds} rounds: D {unflushed_us:.0f} µs per pair, "
+              f"ratio D/A {unflushed_us / ma:.2f}x")
         report_profile(diagnosis["profile"], posts)
     return 0 if ratio <= TARGET else 1
 
