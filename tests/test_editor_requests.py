@@ -96,6 +96,24 @@ def test_a_series_that_fires_in_a_posts_minute(config: Config, write_post: Write
     assert _same_minute(check(config)) == []
 
 
+@pytest.mark.parametrize(("schedule", "meets", "misses"), [
+    # A day of the month, and a place in the month: the series may fire on the weekday and
+    # time of the 14th (a Thursday) and of the 21st, but fires on one of them only.
+    ("{cron: '0 9 14 * *'}", "2027-01-14 09:00", "2027-01-21 09:00"),
+    ("{every: 'el segundo jueves de cada mes a las 9:00'}", "2027-01-14 09:00",
+     "2027-01-21 09:00"),
+    ("{cron: '*/30 8-10 * * thu'}", "2027-01-21 09:30", "2027-01-21 09:15"),
+])
+def test_a_series_meets_a_post_only_in_a_minute_it_fires(
+        config: Config, write_post: WritePost, schedule: str, meets: str, misses: str) -> None:
+    write_post("serie.yaml", f"category: 9\ntext: Serie\nschedule: {schedule}\n")
+    write_post("evento.yaml", f"category: 9\ntext: Evento\nschedule: {{at: {meets}}}\n")
+    (d,) = _same_minute(check(config))
+    assert d.file == "posts/evento.yaml" and "as posts/serie.yaml" in d.message
+    write_post("evento.yaml", f"category: 9\ntext: Evento\nschedule: {{at: {misses}}}\n")
+    assert _same_minute(check(config)) == []
+
+
 def test_two_series_that_meet_on_some_days(config: Config, write_post: WritePost) -> None:
     write_post("a.yaml", "category: 9\ntext: Uno\nschedule: {cron: '0 9 1 * *'}\n")
     write_post("b.yaml", "category: 9\ntext: Dos\nschedule: {cron: '0 9 * * mon'}\n")

@@ -478,12 +478,22 @@ def same_minute(posts: list[CheckedPost], now: datetime, zone: ZoneInfo) -> Iter
             by_minute[s.at.replace(second=0, microsecond=0)].append(c.post)
         elif s.recurring and (s.until is None or s.until > now):
             series.append(c.post)
+    # The series that may fire at each weekday and time, in file order: a minute is checked
+    # against those only, not against every series of the folder.
+    by_slot: dict[tuple[int, time], list[Post]] = defaultdict(list)
+    for post in series:
+        for slot in _weekly(post.schedule):
+            by_slot[slot].append(post)
     crowd = _Crowd()
     for minute, same in by_minute.items():
-        if len(same) < 2 and not series:
+        if len(same) < 2 and not by_slot:
             continue
         local = minute.astimezone(zone)
-        runs = [p for p in series if _within(p.schedule, minute) and _fires(p.schedule, local)]
+        candidates = by_slot.get((local.weekday(), local.time()), [])
+        if len(same) < 2 and not candidates:
+            continue
+        runs = [p for p in candidates
+                if _within(p.schedule, minute) and _fires(p.schedule, local)]
         yield from crowd.one_minute(same, runs, f"{local:%Y-%m-%d %H:%M}")
     for i, post in enumerate(series):
         met = [other for other in series[:i]
