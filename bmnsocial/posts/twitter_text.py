@@ -382,6 +382,11 @@ class _EmojiTable:
 
 
 _KEYCAP = "\u20e3"
+# What follows the first code point of every emoji sequence (Unicode's UTS #51): a
+# zero-width joiner, a keycap, U+FE0F, a skin tone, a second flag letter, a tag.
+_IN_SEQUENCE = re.compile(
+    "[\u200d\u20e3\ufe0f\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_FROM_ZWJ = re.compile("[^\x00-\u200c]")  # U+200D and above (this spelling compiles fast)
 
 
 def _merged_class(code_points: set[int]) -> str:
@@ -462,7 +467,11 @@ def _url_entity(norm: str, url: UrlEntity) -> tuple[_Entity, int]:
 def _entities(norm: str) -> list[_Entity]:
     """The URLs and emoji that parseTweet counts as a whole, in order."""
     urls = _extract(norm)
-    emojis = _emoji_spans(norm)
+    # An emoji of one code point weighs 2, as the character does outside an emoji (none of
+    # them is light): only a sequence changes the count, and the emoji table (slow to load)
+    # is needed only for a text with what continues one.
+    high = _FROM_ZWJ.search(norm)  # one range: quicker to scan the text with than the class
+    emojis = _emoji_spans(norm) if high and _IN_SEQUENCE.search(norm, high.start()) else []
     out: list[_Entity] = []
     if not emojis:
         for u in urls:
