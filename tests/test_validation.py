@@ -736,3 +736,17 @@ def test_files_checked_in_batches_say_what_one_at_a_time_says(
     assert one_at_a_time[3] == ["c", "g"] and one_at_a_time[4] == list(range(1, 9))
     assert run(3) == one_at_a_time
     assert run(256) == one_at_a_time
+
+
+def test_the_hashtag_line_asked_again_is_found_for_its_own_text_and_lists() -> None:
+    """hashtag_line keeps its last answer for the next platform of the same post; a call
+    with another text or other lists is answered for them."""
+    from bmnsocial.platforms.rendered import hashtag_line
+
+    assert hashtag_line("Hola #BMN", ("BMN", "Salud"), ("Cuba",)) == "#Salud #Cuba"
+    assert hashtag_line("Hola #BMN", ("BMN", "Salud"), ("Cuba",)) == "#Salud #Cuba"
+    assert hashtag_line("Hola", ("BMN", "Salud"), ("Cuba",)) == "#BMN #Salud #Cuba"
+    assert hashtag_line("Hola", ("BMN", "Salud"), ()) == "#BMN #Salud"
+    assert hashtag_line("Hola", ("BMN",), ("Salud",)) == "#BMN #Salud"
+    assert hashtag_line("Hola #salud", ("BMN",), ("Salud",)) == "#BMN"
+    assert hashtag_line("Hola #salud", ("BMN",)) == "#BMN"
