@@ -160,6 +160,7 @@ def test_constants_match_config_v3() -> None:
         ("®", 1),
         ("©️", 2),
         ("Hola 🫶🏽", 7),
+        ("ñandú 中文 ü 📚 — “sí” ‼", 25),  # heavy after Latin-1; light punctuation
         ("🫶🏽" * 140, 280),
     ],
 )

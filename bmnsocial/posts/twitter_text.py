@@ -45,6 +45,7 @@ _DEFAULT_PROTOCOL = "https://"
 # Code points that weigh 1 (config-v3.json "ranges"); everything else, astral included, weighs 2.
 _HEAVY_RE = re.compile("[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]+")
 _INVALID_RE = re.compile("[\ufffe\ufeff\uffff]")
+_BEYOND_LATIN_1 = re.compile("[^\x00-\xff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,7 +441,9 @@ def _heavy_count(text: str) -> int:
     # times faster than the regex scans it.
     if len(text.encode("latin-1", "ignore")) == len(text):
         return 0
-    return sum(map(len, _HEAVY_RE.findall(text)))
+    # Nothing in Latin-1 is heavy: the regex starts at the first character beyond it.
+    beyond = _BEYOND_LATIN_1.search(text)
+    return sum(map(len, _HEAVY_RE.findall(text, beyond.start() if beyond else 0)))
 
 
 _Entity = tuple[int, int, int, int]  # start, end, weight, UTF-16 units parseTweet skips
