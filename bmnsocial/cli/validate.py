@@ -30,7 +30,7 @@ from bmnsocial.render.validation import forbidden_draft, validate_paths
 @pass_app
 def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
              changed_ref: str | None) -> None:
-    from bmnsocial.cli.main import skip_teardown
+    from bmnsocial.cli.exitcodes import skip_teardown
     from bmnsocial.render.review import changed_since, judge_past_times
 
     config = app.config
