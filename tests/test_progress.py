@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import NOW, default_signals
 
 
@@ -54,3 +56,40 @@ def test_no_bar_for_a_few_files(workspace: Path) -> None:
     many_posts(workspace, 5)
     code, shown = run(workspace, tty=True)
     assert code == 0 and "Validating" not in shown
+
+
+IN_PROCESS = """
+import sys
+from bmnsocial.cli.main import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("AFTER", flush=True)
+"""
+
+
+@pytest.mark.parametrize("args", [[], ["--format", "json"], ["posts/p0001.yaml"]])
+def test_validate_as_a_program_says_and_exits_as_when_called(workspace: Path,
+                                                             args: list[str]) -> None:
+    """As the program, validate leaves without the interpreter's teardown (for speed): what
+    it prints and its exit code are those of the same command called from Python, which
+    goes on after it (a pipe's buffer full of output is flushed first)."""
+    many_posts(workspace, 400)
+    (workspace / "posts" / "p0001.yaml").write_text("category: 99\ntext: [\n", encoding="utf-8")
+    for i in range(2, 400):  # a warning for each: ~100 KB of output, more than a pipe holds
+        (workspace / "posts" / f"p{i:04d}.yaml").write_text(
+            "category: servicios-productos\ntext: Aviso\nplatforms: [facebook]\n",
+            encoding="utf-8")
+    env = {**os.environ, "BMNSOCIAL_NOW": NOW.isoformat()}
+
+    def run(command: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *command, *args], cwd=workspace, env=env,
+                              capture_output=True, text=True, check=False,
+                              preexec_fn=default_signals)
+
+    program = run(["-m", "bmnsocial", "validate"])
+    called = run(["-c", IN_PROCESS, "validate"])
+    assert program.returncode == called.returncode == 1
+    assert program.stdout + "AFTER\n" == called.stdout
+    assert program.stderr == called.stderr
+    assert len(program.stdout) > 65536 or args

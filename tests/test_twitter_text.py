@@ -16,6 +16,7 @@ Expected values marked "twitter-text 3.1.0" come from running the JavaScript ref
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -159,6 +160,7 @@ def test_constants_match_config_v3() -> None:
         ("®", 1),
         ("©️", 2),
         ("Hola 🫶🏽", 7),
+        ("ñandú 中文 ü 📚 — “sí” ‼", 25),  # heavy after Latin-1; light punctuation
         ("🫶🏽" * 140, 280),
     ],
 )
@@ -288,6 +290,27 @@ def test_tld_list_decides_bare_domains() -> None:
 )
 def test_tld_case_as_twitter_text(text: str, urls: list[str]) -> None:
     assert extract_urls(text) == urls
+
+
+def test_the_emoji_table_is_needed_only_for_sequences() -> None:
+    """A text is weighed without the emoji table unless it holds what continues a sequence:
+    true of every emoji in the data (their second code point), and every emoji of one code
+    point weighs 2 as a character too."""
+    firsts_of_one = [k for k in emoji.EMOJI_DATA if len(k) == 1 and k not in ("©", "®")]
+    assert [k for k in firsts_of_one if tt._heavy_count(k) != 1] == []
+    assert [k for k in emoji.EMOJI_DATA if len(k) > 1 and not tt._IN_SEQUENCE.match(k, 1)] == []
+
+
+@pytest.mark.parametrize("text", [
+    "Sala 3 📚 #SaludCuba 4", "📚https://bmn.cu/x📚 y", "https://📚.com/a 📚", "☀ ‼ ⁉ ™ ℹ ↔ ©",
+    "© ® ©️ ❤️❤", "🇪🇸 🇨", "👍🏽 👍", "1️⃣ 1⃣ #⃣", "🏴󠁧󠁢󠁳󠁣󠁴󠁿 🏴", "🧑‍🧑‍🧒", "🙂" * 141,
+    "a" * 279 + "📚📚", "📚" * 139 + "\ufeff 📚", "x.com/📚 📚 @BMN 🙂",
+])
+def test_weighed_without_the_emoji_table_as_with_it(text: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    without = parse_tweet(text)
+    monkeypatch.setattr(tt, "_IN_SEQUENCE", re.compile(""))  # the table for every text
+    assert parse_tweet(text) == without
 
 
 # --- implementation checks -------------------------------------------------------------------

@@ -703,3 +703,50 @@ def test_a_published_original_is_never_the_one_reported(config: Config,
     recent = NOW - timedelta(days=3)  # it went out again three days ago
     write_post("copia.yaml", _tweet("2026-12-01 09:00"))  # eight days after that
     assert _x_duplicates(config, original=recent) == [("copia.yaml", "error")]
+
+
+def test_files_checked_in_batches_say_what_one_at_a_time_says(
+        config: Config, write_post: WritePost, monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate_paths reads, parses and checks files a batch at a time (for speed): every
+    diagnostic, its order, the posts, the drafts and the progress are as file by file."""
+    write_post("a.yaml", "category: interes-local\ntext: Hola.\n"
+                         "schedule:\n  at: 2027-01-05 10:00\n")
+    write_post("b.yaml", "category: interes-local\ntext: [sin cerrar\n")
+    write_post("c.yaml", "category: coleciones\ntext: Hola.\n")  # a field error: a draft
+    write_post("d.yaml", "id: a\ncategory: interes-local\ntext: Otro texto.\n"
+                         "schedule:\n  at: 2027-01-05 10:00\n")
+    write_post("e\x1bf.yaml", "category: interes-local\ntext: Hola.\n")
+    write_post("f.yaml", b"")
+    write_post("g.yaml", "category: interes-local\ntext: Hola @Bm-n y “comillas”.\n"
+                         "hashtags: #Salud\n")
+    write_post("h.yaml", "category: interes-local\ntext: Hola.\n")
+
+    def run(batch: int) -> tuple[list[str], list[str], list[str], list[str], list[int]]:
+        monkeypatch.setattr("bmnsocial.render.validation._BATCH", batch)
+        steps: list[int] = []
+        result = validate_paths([config.posts_dir], config, NOW,
+                                lambda done, total: steps.append(done), drafts=True)
+        return ([d.format() for d in result.diagnostics], result.files,
+                [c.post.id for c in result.posts], [c.post.id for c in result.drafts], steps)
+
+    one_at_a_time = run(1)
+    assert {"YAML-SYNTAX", "CATEGORY-UNKNOWN", "ID-DUPLICATE", "FILE-NAME-CONTROL",
+            "FILE-EMPTY", "X-MENTION"} <= {line.split("[")[1].split("]")[0]
+                                            for line in one_at_a_time[0]}
+    assert one_at_a_time[3] == ["c", "g"] and one_at_a_time[4] == list(range(1, 9))
+    assert run(3) == one_at_a_time
+    assert run(256) == one_at_a_time
+
+
+def test_the_hashtag_line_asked_again_is_found_for_its_own_text_and_lists() -> None:
+    """hashtag_line keeps its last answer for the next platform of the same post; a call
+    with another text or other lists is answered for them."""
+    from bmnsocial.platforms.rendered import hashtag_line
+
+    assert hashtag_line("Hola #BMN", ("BMN", "Salud"), ("Cuba",)) == "#Salud #Cuba"
+    assert hashtag_line("Hola #BMN", ("BMN", "Salud"), ("Cuba",)) == "#Salud #Cuba"
+    assert hashtag_line("Hola", ("BMN", "Salud"), ("Cuba",)) == "#BMN #Salud #Cuba"
+    assert hashtag_line("Hola", ("BMN", "Salud"), ()) == "#BMN #Salud"
+    assert hashtag_line("Hola", ("BMN",), ("Salud",)) == "#BMN #Salud"
+    assert hashtag_line("Hola #salud", ("BMN",), ("Salud",)) == "#BMN"
+    assert hashtag_line("Hola #salud", ("BMN",)) == "#BMN"

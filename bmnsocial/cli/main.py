@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> Any:
 
     args = sys.argv[1:] if argv is None else list(argv)
     install(detect(_lang_argument(args)))
+    from bmnsocial.cli.exitcodes import exit_now_if_asked, running_as_program
     from bmnsocial.cli.root import cli
 
-    return cli.main(args=args, prog_name="bmnsocial", standalone_mode=True)
+    running_as_program(argv is None)
+    try:
+        return cli.main(args=args, prog_name="bmnsocial", standalone_mode=True)
+    except SystemExit as exc:
+        exit_now_if_asked(exc.code)
+        raise

@@ -30,6 +30,7 @@ from bmnsocial.render.validation import forbidden_draft, validate_paths
 @pass_app
 def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
              changed_ref: str | None) -> None:
+    from bmnsocial.cli.exitcodes import skip_teardown
     from bmnsocial.render.review import changed_since, judge_past_times
 
     config = app.config
@@ -37,6 +38,7 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, as_json: bool,
     with progress_bar(_("Validating")) as step:
         result = validate_paths(default_paths(app, paths), config, app.now(), step,
                                 published=app.x_published(), owners=app.owners())
+    skip_teardown(result)
     known = app.known_posts()
     result.forgive_history(known)
     judge_past_times(result, config, app.now(), has_ledger=app.ledger_path.exists(),

@@ -73,6 +73,17 @@ class Rendered:
 
 def hashtag_line(text: str, *hashtag_lists: tuple[str, ...]) -> str:
     """The hashtags to append: the post's then the config's, minus those already in the text."""
+    # Each platform of a post asks in turn with the same text and lists: found once.
+    key = (text, hashtag_lists)
+    last_key, last = _last_hashtags[0]
+    if key == last_key:
+        return last
+    line = _hashtag_line(text, hashtag_lists)
+    _last_hashtags[0] = (key, line)
+    return line
+
+
+def _hashtag_line(text: str, hashtag_lists: tuple[tuple[str, ...], ...]) -> str:
     # Most texts have no '#' of their own: the regex (slow to scan) is not needed then.
     seen = ({t.casefold() for t in HASHTAG_IN_TEXT.findall(text)}
             if "#" in text or "＃" in text else set())
@@ -98,3 +109,4 @@ def join_blocks(*blocks: str | None) -> str:
 
 
 _last_joined: list[tuple[tuple[str | None, ...], str]] = [((), "")]
+_last_hashtags: list[tuple[tuple[str, tuple[tuple[str, ...], ...]], str]] = [(("", ()), "")]

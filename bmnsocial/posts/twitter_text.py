@@ -45,6 +45,7 @@ _DEFAULT_PROTOCOL = "https://"
 # Code points that weigh 1 (config-v3.json "ranges"); everything else, astral included, weighs 2.
 _HEAVY_RE = re.compile("[^\x00-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]+")
 _INVALID_RE = re.compile("[\ufffe\ufeff\uffff]")
+_BEYOND_LATIN_1 = re.compile("[^\x00-\xff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,11 +378,16 @@ class _EmojiTable:
         # Every emoji sequence has a code point at least this high, at most `lead` code points
         # from its start: a text without one has no emoji, and none starts much before it.
         low = min(max(k) for k in keys)
-        self.possible = re.compile(f"[{re.escape(low)}-\U0010ffff]")
+        self.possible = re.compile(f"[^\\x00-{re.escape(chr(ord(low) - 1))}]")  # compiles fast
         self.lead = max(next(i for i, c in enumerate(k) if c >= low) for k in keys)
 
 
 _KEYCAP = "\u20e3"
+# What follows the first code point of every emoji sequence (Unicode's UTS #51): a
+# zero-width joiner, a keycap, U+FE0F, a skin tone, a second flag letter, a tag.
+_IN_SEQUENCE = re.compile(
+    "[\u200d\u20e3\ufe0f\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_FROM_ZWJ = re.compile("[^\x00-\u200c]")  # U+200D and above (this spelling compiles fast)
 
 
 def _merged_class(code_points: set[int]) -> str:
@@ -435,7 +441,9 @@ def _heavy_count(text: str) -> int:
     # times faster than the regex scans it.
     if len(text.encode("latin-1", "ignore")) == len(text):
         return 0
-    return sum(map(len, _HEAVY_RE.findall(text)))
+    # Nothing in Latin-1 is heavy: the regex starts at the first character beyond it.
+    beyond = _BEYOND_LATIN_1.search(text)
+    return sum(map(len, _HEAVY_RE.findall(text, beyond.start() if beyond else 0)))
 
 
 _Entity = tuple[int, int, int, int]  # start, end, weight, UTF-16 units parseTweet skips
@@ -462,7 +470,11 @@ def _url_entity(norm: str, url: UrlEntity) -> tuple[_Entity, int]:
 def _entities(norm: str) -> list[_Entity]:
     """The URLs and emoji that parseTweet counts as a whole, in order."""
     urls = _extract(norm)
-    emojis = _emoji_spans(norm)
+    # An emoji of one code point weighs 2, as the character does outside an emoji (none of
+    # them is light): only a sequence changes the count, and the emoji table (slow to load)
+    # is needed only for a text with what continues one.
+    high = _FROM_ZWJ.search(norm)  # one range: quicker to scan the text with than the class
+    emojis = _emoji_spans(norm) if high and _IN_SEQUENCE.search(norm, high.start()) else []
     out: list[_Entity] = []
     if not emojis:
         for u in urls:

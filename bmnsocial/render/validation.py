@@ -25,7 +25,7 @@ from bmnsocial.posts.model import Post, Schedule, parse_post
 from bmnsocial.posts.twitter_text import extract_urls
 from bmnsocial.render.renderer import MediaCache, findings_to_diagnostics, render_all
 from bmnsocial.terminal import first_control
-from bmnsocial.yamlsafe import PathKey, load_file
+from bmnsocial.yamlsafe import Document, PathKey, load_file
 
 POST_SUFFIXES = (".yaml", ".yml")
 _QUESTION = re.compile(r"[?¿]")
@@ -222,7 +222,42 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
             _("cannot read the folder: {reason}; the posts in it were not checked.").format(
                 reason=exc.strerror or exc),
             _("Check that it exists and that you may read it.")))
-    for done, (file, absolute, default_id) in enumerate(found, 1):
+    for start in range(0, len(found), _BATCH):
+        batch = _load_batch(result, found, start, cwd, progress)
+        checking: list[tuple[Post, bool]] = []
+        for loaded, default_id in batch:
+            post, diagnostics = parse_post(loaded, config, default_id)
+            result.diagnostics.extend(diagnostics)
+            if post is not None:
+                checking.append((post, False))
+            elif drafts:
+                draft, _diagnostics = parse_post(loaded, config, default_id, best_effort=True)
+                if draft is not None:
+                    checking.append((draft, True))
+        for post, is_draft in checking:
+            checked, more = check_post(post, config, now, media)
+            result.diagnostics.extend(more)
+            (result.drafts if is_draft else result.posts).append(checked)
+    result.diagnostics.extend(cross_checks(
+        result.posts, published, timedelta(days=config.publish.duplicate_window_days), owners))
+    result.diagnostics.extend(same_minute(result.posts, now, config.timezone))
+    result.diagnostics.sort(key=sort_key)
+    return result
+
+
+#: Files read, then parsed, then checked, this many at a time: each step runs over a batch
+#: with its code and tables still in the processor's caches, a quarter faster than taking
+#: every file through all three in turn (benchmarks/README.md). Each file's diagnostics keep
+#: their order, and they are sorted by file at the end.
+_BATCH = 256
+
+
+def _load_batch(result: ValidationResult, found: list[tuple[str, bool, str]], start: int,
+                cwd: str, progress: Progress | None) -> list[tuple[Document, str]]:
+    """The documents of ``found[start:start + _BATCH]`` that could be read, each with its
+    default post id; what could not is reported in ``result``."""
+    batch: list[tuple[Document, str]] = []
+    for done, (file, absolute, default_id) in enumerate(found[start:start + _BATCH], start + 1):
         if progress is not None:
             progress(done, len(found))
         name = _display(file, absolute, cwd)
@@ -238,24 +273,8 @@ def _validate_paths(paths: Iterable[Path], config: Config, now: datetime,
         if isinstance(loaded, Diagnostic):
             result.diagnostics.append(loaded)
             continue
-        post, diagnostics = parse_post(loaded, config, default_id)
-        result.diagnostics.extend(diagnostics)
-        if post is None:
-            if drafts:
-                draft, _diagnostics = parse_post(loaded, config, default_id, best_effort=True)
-                if draft is not None:
-                    checked, more = check_post(draft, config, now, media)
-                    result.diagnostics.extend(more)
-                    result.drafts.append(checked)
-            continue
-        checked, more = check_post(post, config, now, media)
-        result.diagnostics.extend(more)
-        result.posts.append(checked)
-    result.diagnostics.extend(cross_checks(
-        result.posts, published, timedelta(days=config.publish.duplicate_window_days), owners))
-    result.diagnostics.extend(same_minute(result.posts, now, config.timezone))
-    result.diagnostics.sort(key=sort_key)
-    return result
+        batch.append((loaded, default_id))
+    return batch
 
 
 def check_post(post: Post, config: Config, now: datetime,
