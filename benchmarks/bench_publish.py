@@ -44,7 +44,6 @@ import os
 import pstats
 import sqlite3
 import statistics
-import struct
 import sys
 import tempfile
 import time
@@ -418,18 +417,6 @@ def report_profile(profile: cProfile.Profile, posts: int) -> None:
     stats.sort_stats("tottime").print_stats(12)
 
 
-def cpus_kept_awake() -> int | None:
-    """Ask Linux to keep every CPU out of its idle states while the returned file stays open
-    (PM QoS: a wake-up latency of 0 µs); None where that is not allowed."""
-    try:
-        fd = os.open("/dev/cpu_dma_latency", os.O_WRONLY)
-    except OSError as exc:
-        print(f"--cpus-awake: not held ({exc.strerror}); the run goes on without it")
-        return None
-    os.write(fd, struct.pack("i", 0))
-    return fd
-
-
 PIPELINE_SIDES = ("D", "B", "R")
 SHOWN_SIDES = ("F", *PIPELINE_SIDES)
 
@@ -444,14 +431,9 @@ def main() -> int:
                              "platforms are, off this process's GIL) or from threads of this one")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one side-D round and show where its time goes")
-    parser.add_argument("--cpus-awake", action="store_true",
-                        help="keep the CPUs out of their idle states for the run (Linux PM QoS, "
-                             "/dev/cpu_dma_latency; needs root): shows how much of a side's time "
-                             "is the fakes' process waking up after the pauses between requests")
     options = parser.parse_args()
     n: int = options.n
     setup_logging(options.logging)
-    awake = cpus_kept_awake() if options.cpus_awake else None
     results: dict[str, dict[str, list[float]]] = {
         side: {p: [] for p in PLATFORMS} for side in ("A", "F", *PIPELINE_SIDES, "Dq")}
     fakes: contextlib.AbstractContextManager[Fakes] = (
@@ -519,8 +501,7 @@ def main() -> int:
 
     print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, F, D, B, R in turn); "
           f"text lengths: X {LENGTHS['twitter']}, Facebook {LENGTHS['facebook']} characters; "
-          f"logging: {options.logging}; fakes served by: {options.fakes}; CPUs kept awake: "
-          f"{'yes' if awake is not None else 'no'}")
+          f"logging: {options.logging}; fakes served by: {options.fakes}")
     print("A = direct library calls; F = the same calls, each after one flushed commit (the "
           "floor of any exactly-once publisher); D = the daemon's job for each row as its time "
           "comes (Daemon.run_row: one flushed claim per row); B = the daemon's jobs on a "
