@@ -11,7 +11,7 @@ from bmnsocial.config import find_config_path, load_config, missing_credentials
 from bmnsocial.errors import BmnError, ConfigError
 from tests.helpers import REPO
 
-SECRET = "EAAFakeTestOnlySecretTokenValue0000000000000000000"
+SECRET = "EAAFake-test-only-secret-token-0001"
 
 
 def write_config(tmp_path: Path, text: str) -> Path:

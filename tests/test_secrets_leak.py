@@ -37,7 +37,7 @@ CREDENTIALS = {
     },
     "facebook": {
         "page_id": SANDBOX_ACCOUNTS["facebook"]["page_id"],
-        "page_access_token": "EAAlkPTFakeLeakTestPageAccessTokenXXXXXXXXXXXXXXXXXXXX",
+        "page_access_token": "EAAFake-leak-test-page-access-token",
     },
     "telegram": {"bot_token": "7700000002:lkTGFakeLeakTestBotTokenXXXXXXXXXXXXXXXXXX"},
 }

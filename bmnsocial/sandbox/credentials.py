@@ -20,18 +20,18 @@ SANDBOX_CREDENTIALS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         # Keys match tweepy.Client's keyword arguments.
         "x": MappingProxyType(
             {
-                "consumer_key": "sandboxConsumerKey0000000",
-                "consumer_secret": "sandboxConsumerSecret00000000000000000000000000000",
+                "consumer_key": "sandbox-x-consumer-key-not-a-real-one",
+                "consumer_secret": "sandbox-x-consumer-secret-not-a-real-one",
                 "access_token": "sandbox-x-access-token-not-a-real-one",
-                "access_token_secret": "sandboxAccessTokenSecret000000000000000000000",
-                "bearer_token": "sandboxOAuth2UserToken000000000000000000000000000000",
+                "access_token_secret": "sandbox-x-access-token-secret-not-a-real-one",
+                "bearer_token": "sandbox-x-oauth2-user-token-not-a-real-one",
             }
         ),
         "facebook": MappingProxyType(
             {
                 "page_id": _FB_PAGE_ID,
                 "page_access_token": "EAAFake-sandbox-page-token-not-a-real-one",
-                "app_secret": "sandboxAppSecret000000000000000",
+                "app_secret": "sandbox-facebook-app-secret-not-a-real-one",
                 # What `accounts connect facebook --sandbox` takes besides the app secret: the
                 # Meta app's id and a short-lived user token as the Graph API Explorer gives.
                 "app_id": "1234567890123456",
