@@ -23,7 +23,11 @@ production it happens long before the publication), through the real adapters fr
 Side F ("floor"): side A's calls, each after one commit flushed to disk in a database of its
 own: the least any publisher that never sends twice must do (its intent on disk before the
 request), and so the part of side D that no code of ours can remove.
-Rounds take turns A, F, D, B, R, A, F...; the fakes are reset before each side. The verdict
+Side M ("ledger minimum"): side A's calls on rows queued in a ``Ledger``, each call after the
+row's claim (``Ledger.claim_batch`` of that row alone, flushed) and followed by its outcome
+(``Ledger.mark_published``): the two writes of a ledger that keeps each row's state, and
+nothing else of ours (no clock check, misfire policy, request meter, log line or adapter).
+Rounds take turns A, F, M, D, B, R, A, F...; the fakes are reset before each side. The verdict
 compares side D's median round with side A's (``--rounds``, default 9: the disk's flush times
 make single rounds noisy); best rounds are shown too. With the default ``--logging daemon``
 the root logger is set up as ``bmnsocial daemon`` sets it (INFO, secrets masked, one
@@ -163,6 +167,26 @@ class Direct:
                 if floor:  # the least an exactly-once publisher does: its intent on disk first
                     self.intents.execute("INSERT INTO t VALUES (?)", (text,))
                 call(text)
+
+        return timed(send)
+
+    def run_minimum(self, platform: str, texts: list[str], ledger: Ledger,
+                    round_no: int) -> float:
+        """Side M: each call between its row's flushed claim and its recorded outcome."""
+        now = datetime.now(UTC)
+        rows = [enqueue_text(ledger, post_id=f"m{round_no}-{platform}-{i}", platform=platform,
+                             text=text, due=now, now=now) for i, text in enumerate(texts)]
+
+        def send() -> None:
+            for row, text in zip(rows, texts, strict=True):
+                claimed = ledger.claim_batch([row.id], "bench", datetime.now(UTC))[0]
+                if platform == "twitter":
+                    answer = self.client.create_tweet(text=text, user_auth=True)
+                    post_id = str(answer.data["id"])
+                else:
+                    post_id = str(self.graph.put_object(PAGE_ID, "feed", message=text)["id"])
+                ledger.mark_published(claimed.id, post_id, f"https://example.invalid/{post_id}",
+                                      [post_id], datetime.now(UTC), current=claimed)
 
         return timed(send)
 
@@ -418,7 +442,7 @@ def report_profile(profile: cProfile.Profile, posts: int) -> None:
 
 
 PIPELINE_SIDES = ("D", "B", "R")
-SHOWN_SIDES = ("F", *PIPELINE_SIDES)
+SHOWN_SIDES = ("F", "M", *PIPELINE_SIDES)
 
 
 def main() -> int:
@@ -435,7 +459,7 @@ def main() -> int:
     n: int = options.n
     setup_logging(options.logging)
     results: dict[str, dict[str, list[float]]] = {
-        side: {p: [] for p in PLATFORMS} for side in ("A", "F", *PIPELINE_SIDES, "Dq")}
+        side: {p: [] for p in PLATFORMS} for side in ("A", "F", "M", *PIPELINE_SIDES, "Dq")}
     fakes: contextlib.AbstractContextManager[Fakes] = (
         FakesProcess() if options.fakes == "process"
         else Sandbox(x_options={"rate_limits": UNLIMITED_X}))
@@ -443,6 +467,8 @@ def main() -> int:
             contextlib.ExitStack() as stack:
         direct = Direct(sandbox, Path(tmp))
         stack.callback(direct.close)
+        minimum = Ledger(Path(tmp) / "state-M" / "ledger.sqlite3")
+        stack.callback(minimum.close)
         pipeline = Pipeline(sandbox, Path(tmp))
         stack.callback(pipeline.close)
         # Warm-up of every side (connections, first-call caches), not measured.
@@ -450,6 +476,7 @@ def main() -> int:
         for p, texts in texts_for("wa", 0, 10).items():
             direct.run(p, texts)
             direct.run(p, [f"floor {text}" for text in texts], floor=True)
+            direct.run_minimum(p, [f"minimum {text}" for text in texts], minimum, 0)
         for side in PIPELINE_SIDES:
             sandbox.reset()
             pipeline.run(texts_for(f"w{side}", 0, 10), side)
@@ -464,6 +491,11 @@ def main() -> int:
             batches = texts_for("f", r, n)
             for p in PLATFORMS:
                 results["F"][p].append(direct.run(p, batches[p], floor=True))
+            check_published(sandbox, batches)
+            sandbox.reset()
+            batches = texts_for("m", r, n)
+            for p in PLATFORMS:
+                results["M"][p].append(direct.run_minimum(p, batches[p], minimum, r))
             check_published(sandbox, batches)
             for side in PIPELINE_SIDES:
                 sandbox.reset()
@@ -499,11 +531,14 @@ def main() -> int:
         """µs per pair of posts (one per platform)."""
         return sum(per_post(side, p, pick) for p in PLATFORMS)
 
-    print(f"posts per platform per round: {n}; rounds: {options.rounds} (A, F, D, B, R in turn); "
-          f"text lengths: X {LENGTHS['twitter']}, Facebook {LENGTHS['facebook']} characters; "
+    print(f"posts per platform per round: {n}; rounds: {options.rounds} "
+          f"(A, F, M, D, B, R in turn); text lengths: X {LENGTHS['twitter']}, "
+          f"Facebook {LENGTHS['facebook']} characters; "
           f"logging: {options.logging}; fakes served by: {options.fakes}")
     print("A = direct library calls; F = the same calls, each after one flushed commit (the "
-          "floor of any exactly-once publisher); D = the daemon's job for each row as its time "
+          "floor of any exactly-once publisher); M = the same calls between a ledger row's flushed "
+          "claim and its recorded outcome (the two writes of a ledger, nothing else of ours); "
+          "D = the daemon's job for each row as its time "
           "comes (Daemon.run_row: one flushed claim per row); B = the daemon's jobs on a "
           "backlog (a job's flushed claim takes its platform's ready rows, up to 20); R = "
           "Publisher.run_ready (run-due: claims flushed 20 at a time)")
@@ -537,6 +572,10 @@ def main() -> int:
     mf = overall("F", median)
     print(f"above the exactly-once floor (D/F, medians): {md / mf:.2f}x; the floor itself (F/A): "
           f"{mf / ma:.2f}x: one flushed commit before each call, which D cannot do without")
+    mm = overall("M", median)
+    print(f"the ledger's two writes alone (M/A, medians): {mm / ma:.2f}x; the rest of the daemon's "
+          f"path (D/M: clock check, misfire policy, request meter, log line, adapters): "
+          f"{md / mm:.2f}x")
     deciles = statistics.quantiles(flushes, n=10)
     print(f"one flushed commit on this disk, between rounds ({len(flushes)} of them): median "
           f"{median(flushes) * 1e6:.0f} µs, mean {statistics.mean(flushes) * 1e6:.0f} µs, 90th "
