@@ -381,6 +381,7 @@ def _parse(doc: Document, base_dir: Path, env: Mapping[str, str]) -> Config:
                       ).format(platform=p),
                     _("Add accounts.{platform} or remove it from defaults.platforms.").format(
                         platform=p))
+    r.curly_quotes(lambda path: False)  # nothing here is published as written
     r.empty_values_cut_by_comments()
     if not r.ok:
         raise ConfigError(sorted((d for d in r.diagnostics if d.is_error), key=sort_key))

@@ -244,3 +244,46 @@ def test_graph_base_url_and_app_secret_env(tmp_path: Path) -> None:
     found = {(d.code, d.line) for d in info.value.diagnostics}
     assert found == {("CONFIG-VALUE", 4), ("CONFIG-SECRET-IN-FILE", 5)}
     assert SECRET not in str(info.value)
+
+
+def test_a_config_value_in_curly_quotes_is_said_instead_of_what_it_breaks(
+        tmp_path: Path) -> None:
+    path = write_config(tmp_path, "timezone: “America/Havana”\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (d,) = info.value.diagnostics  # not also "unknown time zone '“America/Havana”'"
+    assert (d.code, d.line, d.column) == ("YAML-CURLY-QUOTES", 1, 11)
+    assert d.hint == 'Remove them, or use straight quotes: "America/Havana".'
+
+
+def test_a_name_in_curly_quotes_is_refused_not_kept_with_its_quotes(tmp_path: Path) -> None:
+    path = write_config(tmp_path, 'accounts:\n  facebook:\n    page_id: "100064519523618"\n'
+                                  "    page_name: «Biblioteca Médica Nacional»\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert [(d.code, d.line) for d in info.value.diagnostics] == [("YAML-CURLY-QUOTES", 4)]
+    straight = write_config(tmp_path, 'accounts:\n  facebook:\n    page_id: "100064519523618"\n'
+                                      "    page_name: '«Biblioteca Médica Nacional»'\n")
+    assert load_config(straight).accounts["facebook"].page_name == "«Biblioteca Médica Nacional»"
+
+
+def test_a_config_key_in_curly_quotes(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "“timezone”: America/Havana\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (d,) = info.value.diagnostics  # not also "unknown key"
+    assert (d.code, d.line) == ("YAML-CURLY-QUOTES", 1)
+    assert d.hint == "Write it without them: 'timezone:'."
+
+
+def test_curly_quotes_inside_a_config_value_are_the_value(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "handoff:\n  notify_command: notify-send “Listo”\n")
+    assert load_config(path).handoff.notify_command == ("notify-send", "“Listo”")
+
+
+def test_config_check_says_curly_quotes_in_spanish(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "horizon_days: “60”\n")
+    result = CliRunner().invoke(cli, ["--lang", "es", "--config", str(path), "config", "check"])
+    assert result.exit_code == 2
+    assert f"{path}:1:15: error[YAML-CURLY-QUOTES]" in result.output
+    assert "comillas tipográficas" in result.output and "Traceback" not in result.output
