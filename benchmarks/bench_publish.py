@@ -155,18 +155,18 @@ class Direct:
         self.graph.version = "v23.0"
         self.intents = flushed_db(folder / "floor.sqlite3")
 
-    def run(self, platform: str, texts: list[str], floor: bool = False) -> float:
-        def call(text: str) -> None:
-            if platform == "twitter":
-                self.client.create_tweet(text=text, user_auth=True)
-            else:
-                self.graph.put_object(PAGE_ID, "feed", message=text)
+    def call(self, platform: str, text: str) -> str:
+        """One post through the library alone; the platform's id for it."""
+        if platform == "twitter":
+            return str(self.client.create_tweet(text=text, user_auth=True).data["id"])
+        return str(self.graph.put_object(PAGE_ID, "feed", message=text)["id"])
 
+    def run(self, platform: str, texts: list[str], floor: bool = False) -> float:
         def send() -> None:
             for text in texts:
                 if floor:  # the least an exactly-once publisher does: its intent on disk first
                     self.intents.execute("INSERT INTO t VALUES (?)", (text,))
-                call(text)
+                self.call(platform, text)
 
         return timed(send)
 
@@ -180,11 +180,7 @@ class Direct:
         def send() -> None:
             for row, text in zip(rows, texts, strict=True):
                 claimed = ledger.claim_batch([row.id], "bench", datetime.now(UTC))[0]
-                if platform == "twitter":
-                    answer = self.client.create_tweet(text=text, user_auth=True)
-                    post_id = str(answer.data["id"])
-                else:
-                    post_id = str(self.graph.put_object(PAGE_ID, "feed", message=text)["id"])
+                post_id = self.call(platform, text)
                 ledger.mark_published(claimed.id, post_id, f"https://example.invalid/{post_id}",
                                       [post_id], datetime.now(UTC), current=claimed)
 
